@@ -1,0 +1,75 @@
+"""API for the caller's own account and personal API tokens."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from apps.tenants.selectors import roles_of
+
+from . import services
+from .models import ApiToken, User
+
+
+class MeSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "is_agency_admin", "preferred_language", "roles"]
+        read_only_fields = fields
+
+    def get_roles(self, user) -> dict[str, str]:
+        return {str(client_id): role for client_id, role in roles_of(user).items()}
+
+
+@extend_schema(responses=MeSerializer)
+@api_view(["GET"])
+def me(request):
+    """Who the caller is and their role at each client."""
+    return Response(MeSerializer(request.user).data)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+        read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class NewApiTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="The secret. Shown once; store it now.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+                      viewsets.GenericViewSet):
+    """Personal API tokens. Agency admins see and manage everyone's; DELETE revokes."""
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self):
+        tokens = ApiToken.objects.select_related("user").order_by("-created_at")
+        if self.request.user.is_agency_admin:
+            return tokens
+        return tokens.filter(user=self.request.user)
+
+    @extend_schema(request=ApiTokenSerializer, responses={201: NewApiTokenSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ApiTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        token, raw = services.api_token_create(
+            actor=request.user, user=data.get("user", request.user), name=data["name"],
+            expires_at=data.get("expires_at"), request=request,
+        )
+        body = NewApiTokenSerializer(token).data
+        body["token"] = raw
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        services.api_token_revoke(actor=self.request.user, token=instance, request=self.request)

@@ -1,0 +1,27 @@
+"""Who must use two-factor authentication before working."""
+
+from allauth.mfa.models import Authenticator
+
+from apps.tenants.models import Membership
+from apps.tenants.roles import MFA_REQUIRED_ROLES
+
+
+def mfa_required(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_agency_admin:
+        return True
+    return Membership.objects.unscoped().filter(user=user, role__in=MFA_REQUIRED_ROLES).exists()
+
+
+def has_mfa(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def mfa_missing(user) -> bool:
+    """True when the user's role needs MFA and they have not enrolled yet."""
+    cached = getattr(user, "_varde_mfa_missing", None)
+    if cached is None:
+        cached = mfa_required(user) and not has_mfa(user)
+        user._varde_mfa_missing = cached
+    return cached

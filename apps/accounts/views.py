@@ -1,0 +1,143 @@
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from apps.core.forms import apply_service_errors
+from apps.tenants.models import Membership
+from apps.core.views import render_audit_page
+
+from . import services
+from .forms import AcceptInvitationForm, ApiTokenForm
+from .models import ApiToken, User
+
+
+class InvitationAcceptView(TemplateView):
+    """Open an invitation link: sign up with the invited address, or accept while signed in."""
+
+    template_name = "accounts/invitation_accept.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.invitation = services.invitation_by_key(kwargs["key"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["invitation"] = self.invitation
+        context["valid"] = self.invitation is not None and self.invitation.is_pending
+        context["account_exists"] = bool(
+            self.invitation and User.objects.filter(email__iexact=self.invitation.email).exists()
+        )
+        context.setdefault("form", AcceptInvitationForm())
+        return context
+
+    def get(self, request, *args, **kwargs):
+        status = 200 if self.invitation is not None and self.invitation.is_pending else 410
+        return self.render_to_response(self.get_context_data(), status=status)
+
+    def post(self, request, *args, **kwargs):
+        form = AcceptInvitationForm(request.POST) if not request.user.is_authenticated else None
+        if form is not None and not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        try:
+            if request.user.is_authenticated:
+                user = services.invitation_accept(key=kwargs["key"], user=request.user, request=request)
+            else:
+                user = services.invitation_accept(
+                    key=kwargs["key"], full_name=form.cleaned_data["full_name"],
+                    password=form.cleaned_data["password1"], request=request,
+                )
+                login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+        except ValidationError as exc:
+            form = form or AcceptInvitationForm()
+            apply_service_errors(form, exc)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(request, _("Welcome! You now have access to %(client)s.") % {
+            "client": self.invitation.client.name})
+        return redirect("client_detail", client_slug=self.invitation.client.slug)
+
+
+class ApiTokensView(LoginRequiredMixin, TemplateView):
+    """A person's own API tokens: create (secret shown once) and revoke."""
+
+    template_name = "accounts/tokens.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["tokens"] = ApiToken.objects.filter(user=self.request.user)
+        context.setdefault("form", ApiTokenForm())
+        return context
+
+    def post(self, request):
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            try:
+                token, raw = services.api_token_create(actor=request.user, user=request.user, request=request,
+                                                       **form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                return self.render_to_response(self.get_context_data(new_token=raw, new_token_obj=token))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ApiTokenRevokeView(LoginRequiredMixin, View):
+    def post(self, request, token_pk):
+        tokens = ApiToken.objects.all() if request.user.is_agency_admin else ApiToken.objects.filter(user=request.user)
+        token = get_object_or_404(tokens, pk=token_pk)
+        services.api_token_revoke(actor=request.user, token=token, request=request)
+        messages.success(request, _("Token revoked."))
+        return redirect(request.POST.get("next") or "api_tokens")
+
+
+class AgencyAdminRequiredMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_agency_admin:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PeopleView(AgencyAdminRequiredMixin, TemplateView):
+    """Everyone in the workspace: memberships, MFA, tokens, access (agency admins)."""
+
+    template_name = "accounts/people.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        has_mfa = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
+        context["people"] = (
+            User.objects.order_by("email")
+            .annotate(has_mfa=Exists(has_mfa))
+            .prefetch_related(
+                Prefetch("memberships", queryset=Membership.objects.unscoped().select_related("client")),
+                Prefetch("api_tokens", queryset=ApiToken.objects.filter(revoked_at__isnull=True)),
+            )
+        )
+        return context
+
+
+class UserAccessView(AgencyAdminRequiredMixin, View):
+    def post(self, request, user_pk):
+        person = get_object_or_404(User, pk=user_pk)
+        active = request.POST.get("active") == "1"
+        try:
+            services.user_set_active(actor=request.user, user=person, active=active, request=request)
+            messages.success(request, _("Access updated for %(email)s.") % {"email": person.email})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("people")
+
+
+class AgencyAuditView(AgencyAdminRequiredMixin, TemplateView):
+    """The whole audit trail, sign-ins included (agency admins)."""
+
+    template_name = "core/audit_list.html"
+
+    def get(self, request, *args, **kwargs):
+        return render_audit_page(self, request)

@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Events of the clients whose audit trail the user may read.
+
+        Events without a client (logins, account security) are for agency
+        admins only.
+        """
+        from apps.tenants.scoping import client_ids_with_perm
+
+        if user.is_authenticated and user.is_agency_admin:
+            return self
+        return self.filter(client_id__in=client_ids_with_perm(user, "view_audit"))
+
+    def unscoped(self):
+        return self.all()
+
+
+class AuditEvent(models.Model):
+    """One row per security-relevant or state-changing action. Never updated."""
+
+    occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who acted, as they were named at the time: survives the user being renamed.
+    actor_label = models.CharField(_("actor"), max_length=254)
+    client = models.ForeignKey(
+        "tenants.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.CharField(_("object type"), max_length=64, blank=True)
+    target_id = models.CharField(_("object id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("object"), max_length=255, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "-occurred_at"], name="audit_client_time"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+        ]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_repr}"

@@ -1,0 +1,144 @@
+"""API for clients, brands, memberships and invitations (all client-scoped)."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from apps.accounts import services as account_services
+from apps.accounts.models import Invitation
+
+from . import services
+from .mixins import ClientScopedViewSet
+from .models import BRAND_LANGUAGES, Brand, Client, Membership
+from .roles import ClientPerm, Role
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Client
+        fields = ["id", "name", "slug", "timezone", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+class ClientViewSet(viewsets.ReadOnlyModelViewSet):
+    """Clients the caller may see."""
+
+    serializer_class = ClientSerializer
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Resolve the client before method checks, so any method on a foreign client answers 404.
+        if "pk" in self.kwargs:
+            self.get_object()
+
+    def get_queryset(self):
+        return Client.objects.visible_to(self.request.user).order_by("name")
+
+
+class BrandSerializer(serializers.ModelSerializer):
+    aliases = serializers.ListField(child=serializers.CharField(max_length=120), required=False)
+    handles = serializers.ListField(child=serializers.CharField(max_length=120), required=False)
+    languages = serializers.ListField(child=serializers.ChoiceField(choices=BRAND_LANGUAGES), required=False)
+
+    class Meta:
+        model = Brand
+        fields = ["id", "client", "name", "slug", "aliases", "handles", "languages", "tone_of_voice",
+                  "created_at", "updated_at"]
+        read_only_fields = ["id", "client", "created_at", "updated_at"]
+
+    def validate_slug(self, slug):
+        client = self.context["view"].client
+        clash = Brand.objects.unscoped().filter(client=client, slug=slug)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(_("Another brand of this client has this short name."))
+        return slug
+
+
+class BrandViewSet(
+    ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    model = Brand
+    serializer_class = BrandSerializer
+    write_permission = ClientPerm.MANAGE
+
+    def perform_create(self, serializer):
+        serializer.instance = services.brand_create(
+            actor=self.request.user, client=self.client, request=self.request, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.brand_update(
+            actor=self.request.user, brand=serializer.instance, request=self.request, **serializer.validated_data
+        )
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "client", "user", "email", "full_name", "role", "created_at"]
+        read_only_fields = ["id", "client", "user", "email", "full_name", "created_at"]
+
+
+class MembershipViewSet(
+    ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+):
+    """Who has which role at the client. Change the role with PATCH; revoke access with DELETE."""
+
+    model = Membership
+    serializer_class = MembershipSerializer
+    read_permission = ClientPerm.MANAGE_MEMBERS
+    write_permission = ClientPerm.MANAGE_MEMBERS
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("user")
+
+    def perform_update(self, serializer):
+        serializer.instance = services.membership_change_role(
+            actor=self.request.user, membership=serializer.instance, request=self.request,
+            role=serializer.validated_data.get("role", serializer.instance.role),
+        )
+
+    def perform_destroy(self, instance):
+        services.membership_revoke(actor=self.request.user, membership=instance, request=self.request)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "client", "email", "role", "status", "invited_by", "created_at", "expires_at"]
+        read_only_fields = ["id", "client", "status", "invited_by", "created_at", "expires_at"]
+
+
+class InvitationViewSet(
+    ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin
+):
+    """Invite people by e-mail; DELETE revokes a pending invitation."""
+
+    model = Invitation
+    serializer_class = InvitationSerializer
+    read_permission = ClientPerm.MANAGE_MEMBERS
+    write_permission = ClientPerm.MANAGE_MEMBERS
+
+    @extend_schema(request=InvitationSerializer, responses={201: InvitationSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation, _key = account_services.invitation_create(
+            actor=request.user, client=self.client, request=request, **serializer.validated_data
+        )
+        return Response(self.get_serializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        account_services.invitation_revoke(actor=self.request.user, invitation=instance, request=self.request)

@@ -1,0 +1,106 @@
+"""Demo data: three fictitious clients, two brands each, one person per role.
+
+Idempotent: running it again changes nothing that is already there. For demos
+and local development only; the logins are printed by `make run` and listed in
+the README.
+"""
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.tenants import services
+from apps.tenants.models import Brand, Client, Membership
+from apps.tenants.roles import Role
+
+DEMO_PASSWORD = "varde-demo-2026"
+# Fixed, published TOTP secret for the demo admin and lead, so a demo can be
+# signed into without a phone: `python manage.py demo_totp` prints the code.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+CLIENTS = [
+    {
+        "name": "Havbris Bryggeri", "slug": "havbris", "timezone": "Europe/Copenhagen",
+        "brands": [
+            {"name": "Havbris Pilsner", "slug": "havbris-pilsner", "aliases": ["Havbris", "Havbrís", "#havbris"],
+             "handles": ["@havbris"], "languages": ["da", "de", "en"],
+             "tone_of_voice": "Warm, dry humour, never preachy. Du-form in Danish, Sie-form avoided in German."},
+            {"name": "Havbris 0,0", "slug": "havbris-nul", "aliases": ["Havbris alkoholfri", "Havbris 0.0"],
+             "handles": ["@havbris00"], "languages": ["da", "en"],
+             "tone_of_voice": "Upbeat and inclusive; no jokes about drinking."},
+        ],
+    },
+    {
+        "name": "Nordkyst Ferjer AS", "slug": "nordkyst", "timezone": "Europe/Oslo",
+        "brands": [
+            {"name": "Nordkyst Ferjer", "slug": "nordkyst-ferjer", "aliases": ["Nordkyst", "Nordkystferja"],
+             "handles": ["@nordkystferjer"], "languages": ["nb", "en"],
+             "tone_of_voice": "Calm, factual, safety first. Apologise plainly for delays."},
+            {"name": "Fjordpass", "slug": "fjordpass", "aliases": ["Fjordpass-appen", "Fjord pass"],
+             "handles": ["@fjordpass"], "languages": ["nb", "en", "de"],
+             "tone_of_voice": "Helpful and precise; link to the help centre."},
+        ],
+    },
+    {
+        "name": "Zielna Apteka", "slug": "zielna", "timezone": "Europe/Warsaw",
+        "brands": [
+            {"name": "Zielna Apteka", "slug": "zielna-apteka", "aliases": ["Zielonej Apteki", "Zielnej Apteki"],
+             "handles": ["@zielnaapteka"], "languages": ["pl", "en"],
+             "tone_of_voice": "Caring and professional; never give medical advice in public replies."},
+            {"name": "Zielna Apteka Online", "slug": "zielna-online", "aliases": ["zielna.online", "ZA Online"],
+             "handles": ["@zielnaonline"], "languages": ["pl", "de", "en"],
+             "tone_of_voice": "Quick and friendly; move order questions to private messages."},
+        ],
+    },
+]
+
+# email, full name, agency admin?, {client slug: role}, enrol TOTP?
+PEOPLE = [
+    ("admin@varde.demo", "Astrid Admin", True, {}, True),
+    ("lead@varde.demo", "Lars Lead", False,
+     {"havbris": Role.ACCOUNT_LEAD, "nordkyst": Role.ACCOUNT_LEAD, "zielna": Role.ACCOUNT_LEAD}, True),
+    ("responder@varde.demo", "Rasmus Responder", False,
+     {"havbris": Role.RESPONDER, "nordkyst": Role.RESPONDER, "zielna": Role.RESPONDER}, False),
+    ("analyst@varde.demo", "Anja Analyst", False,
+     {"havbris": Role.ANALYST, "nordkyst": Role.ANALYST, "zielna": Role.ANALYST}, False),
+    ("viewer@havbris.demo", "Vibeke Viewer", False, {"havbris": Role.CLIENT_VIEWER}, False),
+    ("approver@havbris.demo", "Anders Approver", False, {"havbris": Role.CLIENT_APPROVER}, False),
+    ("approver@nordkyst.demo", "Nora Approver", False, {"nordkyst": Role.CLIENT_APPROVER}, False),
+    ("viewer@zielna.demo", "Zofia Viewer", False, {"zielna": Role.CLIENT_VIEWER}, False),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo clients, brands and people (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        admin = self._person("admin@varde.demo", "Astrid Admin", agency_admin=True, totp=True)
+        clients = {}
+        for spec in CLIENTS:
+            client = Client.objects.unscoped().filter(slug=spec["slug"]).first()
+            if client is None:
+                client = services.client_create(actor=admin, name=spec["name"], slug=spec["slug"],
+                                                timezone=spec["timezone"])
+            clients[spec["slug"]] = client
+            for brand_spec in spec["brands"]:
+                if not Brand.objects.unscoped().filter(client=client, slug=brand_spec["slug"]).exists():
+                    services.brand_create(actor=admin, client=client, **brand_spec)
+        for email, name, agency_admin, roles, totp in PEOPLE:
+            person = self._person(email, name, agency_admin=agency_admin, totp=totp)
+            for slug, role in roles.items():
+                if not Membership.objects.unscoped().filter(user=person, client=clients[slug]).exists():
+                    services.membership_grant(actor=admin, client=clients[slug], user=person, role=role)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(CLIENTS)} clients, {len(PEOPLE)} people."))
+
+    def _person(self, email: str, name: str, *, agency_admin: bool, totp: bool) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name, is_agency_admin=agency_admin)
+        EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        if totp and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+        return user

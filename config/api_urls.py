@@ -1,0 +1,18 @@
+"""/api/v1/: client-scoped resources live under clients/<client_pk>/."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from apps.accounts.api import ApiTokenViewSet, me
+from apps.core.api_views import AuditEventViewSet
+from apps.tenants.api import BrandViewSet, ClientViewSet, InvitationViewSet, MembershipViewSet
+
+router = SimpleRouter()
+router.register("clients", ClientViewSet, basename="client")
+router.register(r"clients/(?P<client_pk>[^/.]+)/brands", BrandViewSet, basename="brand")
+router.register(r"clients/(?P<client_pk>[^/.]+)/memberships", MembershipViewSet, basename="membership")
+router.register(r"clients/(?P<client_pk>[^/.]+)/invitations", InvitationViewSet, basename="invitation")
+router.register(r"clients/(?P<client_pk>[^/.]+)/audit-events", AuditEventViewSet, basename="audit-event")
+router.register("tokens", ApiTokenViewSet, basename="api-token")
+
+urlpatterns = [path("me/", me, name="api-me"), *router.urls]

@@ -1,0 +1,117 @@
+"""Factories for every model. Memberships get their role's permissions, as in the service."""
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.utils import timezone
+
+from apps.accounts.models import ApiToken, Invitation, User, hash_secret
+from apps.core.models import AuditEvent
+from apps.tenants.models import Brand, Client, Membership
+from apps.tenants.roles import Role
+from apps.tenants.services import apply_role_permissions
+
+TEST_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def with_totp(self, create, extracted, **kwargs):
+        if create and extracted:
+            TOTP.activate(self, TEST_TOTP_SECRET)
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    name = factory.Sequence(lambda n: f"Client {n}")
+    slug = factory.Sequence(lambda n: f"client-{n}")
+
+
+class BrandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Brand
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Sequence(lambda n: f"Brand {n}")
+    slug = factory.Sequence(lambda n: f"brand-{n}")
+    aliases = factory.LazyFunction(lambda: ["Alias"])
+    handles = factory.LazyFunction(lambda: ["@brand"])
+    languages = factory.LazyFunction(lambda: ["da", "en"])
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    client = factory.SubFactory(ClientFactory)
+    role = Role.RESPONDER
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        membership = super()._create(model_class, *args, **kwargs)
+        apply_role_permissions(membership, old_role=None)
+        return membership
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    client = factory.SubFactory(ClientFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.test")
+    role = Role.RESPONDER
+    invited_by = factory.SubFactory(UserFactory)
+    key_hash = factory.Sequence(lambda n: hash_secret(f"invitation-key-{n}"))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=7))
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = "integration"
+    prefix = factory.Sequence(lambda n: f"{n:08x}")
+    key_hash = factory.Sequence(lambda n: hash_secret(f"token-{n}"))
+    created_by = factory.SelfAttribute("user")
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    actor_label = "system"
+    client = factory.SubFactory(ClientFactory)
+    action = "test.happened"
+
+
+class AuthenticatorFactory(factory.django.DjangoModelFactory):
+    """A TOTP enrolment with the test secret."""
+
+    class Meta:
+        model = Authenticator
+
+    user = factory.SubFactory(UserFactory)
+    type = Authenticator.Type.TOTP
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return TOTP.activate(kwargs["user"], TEST_TOTP_SECRET).instance

@@ -1,0 +1,247 @@
+"""Every route, enumerated: one client's people never reach another client's data.
+
+New routes are covered automatically. A route that takes a client in its URL
+is probed with the outsider client's objects; a route without a client must be
+listed in NOT_CLIENT_SCOPED with the reason it is safe, or this test fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from apps.core.models import AuditEvent
+from apps.tenants.models import Brand, Membership
+from apps.tenants.roles import Role
+from tests.factories import (
+    AuditEventFactory,
+    BrandFactory,
+    InvitationFactory,
+    MembershipFactory,
+    UserFactory,
+)
+
+UNSAFE_METHODS = ("post", "put", "patch", "delete")
+ALL_METHODS = ("get", *UNSAFE_METHODS)
+
+# Routes that take no client from the URL, and why that is safe.
+NOT_CLIENT_SCOPED = {
+    "home": "lists only the caller's own clients",
+    "client_switch": "redirects to a client URL, which is then checked",
+    "invitation_accept": "opened by a secret key, not by a client",
+    "api_tokens": "the caller's own tokens",
+    "api_token_revoke": "the caller's own tokens (agency admins: anyone's)",
+    "people": "agency admins only",
+    "user_access": "agency admins only",
+    "agency_audit": "agency admins only",
+    "healthz": "reports service health, no data",
+    "set_language": "sets the caller's language",
+    "api-schema": "the API description",
+    "api-docs": "the API description",
+    "api:api-me": "the caller's own account",
+    "api:client-list": "lists only the caller's own clients",
+    "api:api-token-list": "the caller's own tokens",
+    "api:api-token-detail": "the caller's own tokens",
+}
+NOT_CLIENT_SCOPED_PREFIXES = {
+    "admin:": "Django admin: agency admins only (staff)",
+    "account_": "allauth sign-in, password and e-mail pages of the caller",
+    "mfa_": "allauth two-factor pages of the caller",
+}
+
+
+@dataclass
+class Route:
+    name: str
+    pattern: str
+    kwargs: tuple[str, ...]
+    callback: object
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else ""
+            kwargs = tuple(entry.pattern.regex.groupindex) + tuple(
+                k for k in getattr(entry.pattern, "converters", {}) if k not in entry.pattern.regex.groupindex
+            )
+            yield Route(name, prefix + str(entry.pattern), tuple(dict.fromkeys(kwargs)), entry.callback)
+
+
+def all_routes() -> list[Route]:
+    routes = [r for r in _walk(get_resolver().url_patterns) if r.name and "format" not in r.kwargs]
+    return routes
+
+
+def is_client_scoped(route: Route) -> bool:
+    return "client_slug" in route.kwargs or "client_pk" in route.kwargs or route.name == "api:client-detail"
+
+
+def supported_methods(route: Route) -> set[str]:
+    actions = getattr(route.callback, "actions", None)
+    if actions:
+        return set(actions) & set(route.callback.cls.http_method_names)
+    view_class = getattr(route.callback, "view_class", None) or getattr(route.callback, "cls", None)
+    if view_class is None:
+        return {"get"}
+    return {m for m in ALL_METHODS if m in view_class.http_method_names and hasattr(view_class, m)}
+
+
+# Builders of an object of `client` for each object kwarg a client-scoped route takes.
+OBJECT_BUILDERS = {
+    "brand_pk": lambda client: BrandFactory(client=client).pk,
+    "membership_pk": lambda client: MembershipFactory(client=client, role=Role.RESPONDER).pk,
+    "invitation_pk": lambda client: InvitationFactory(client=client).pk,
+}
+API_DETAIL_BUILDERS = {
+    "api:client-detail": lambda client: client.pk,
+    "api:brand-detail": OBJECT_BUILDERS["brand_pk"],
+    "api:membership-detail": OBJECT_BUILDERS["membership_pk"],
+    "api:invitation-detail": OBJECT_BUILDERS["invitation_pk"],
+    "api:audit-event-detail": lambda client: AuditEventFactory(client=client).pk,
+}
+
+
+def url_for(route: Route, client, object_client=None) -> str:
+    """The route's URL naming `client`, with objects belonging to `object_client`."""
+    object_client = object_client or client
+    kwargs = {}
+    for name in route.kwargs:
+        if name == "client_slug":
+            kwargs[name] = client.slug
+        elif name == "client_pk":
+            kwargs[name] = client.pk
+        elif name == "pk" and route.name in API_DETAIL_BUILDERS:
+            kwargs[name] = API_DETAIL_BUILDERS[route.name](object_client)
+            if route.name == "api:client-detail":
+                kwargs[name] = client.pk
+        elif name in OBJECT_BUILDERS:
+            kwargs[name] = OBJECT_BUILDERS[name](object_client)
+        else:
+            raise AssertionError(f"{route.name}: add a builder for URL argument '{name}' to this test")
+    return reverse(route.name, kwargs=kwargs)
+
+
+def client_routes() -> list[Route]:
+    return [r for r in all_routes() if is_client_scoped(r)]
+
+
+def _ids(routes):
+    return [r.name for r in routes]
+
+
+def test_every_route_is_scoped_or_explained():
+    unexplained = [
+        r.name for r in all_routes()
+        if not is_client_scoped(r)
+        and r.name not in NOT_CLIENT_SCOPED
+        and not r.name.startswith(tuple(NOT_CLIENT_SCOPED_PREFIXES))
+    ]
+    assert unexplained == [], "routes with no client in the URL must be explained in NOT_CLIENT_SCOPED"
+    assert len(client_routes()) >= 10
+
+
+def _send(http, method, url, is_api):
+    if is_api:
+        return getattr(http, method)(url, {}, format="json")
+    return getattr(http, method)(url)
+
+
+def _snapshot(client):
+    return (
+        AuditEvent.objects.filter(client=client).count(),
+        sorted(Brand.objects.filter(client=client).values_list("pk", "name", "slug")),
+        sorted(Membership.objects.filter(client=client).values_list("pk", "role")),
+    )
+
+
+def _missing_object_url(route: Route, client) -> str:
+    kwargs = {name: (client.slug if name == "client_slug" else client.pk if name == "client_pk" else 987654321)
+              for name in route.kwargs}
+    return reverse(route.name, kwargs=kwargs)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", client_routes(), ids=_ids(client_routes()))
+def test_other_clients_objects_answer_404(route, web, api, client_a, client_b, account_lead):
+    """A lead of A, with every right at A, gets 404 for anything of B, by any method.
+
+    Through A's own URL, B's object answers exactly as a missing object does
+    (404, or 405 for a method the route never takes), so nothing leaks.
+    """
+    is_api = route.name.startswith("api:")
+    http = api(account_lead) if is_api else web(account_lead)
+    url = url_for(route, client_b)
+    has_object = set(route.kwargs) - {"client_slug", "client_pk"} and route.name != "api:client-detail"
+    if has_object:
+        foreign = url_for(route, client_a, object_client=client_b)
+        missing = _missing_object_url(route, client_a)
+    before = _snapshot(client_b)
+    for method in ALL_METHODS:
+        response = _send(http, method, url, is_api)
+        assert response.status_code == 404, f"{method.upper()} {url} -> {response.status_code}"
+        assert b"Bravo" not in response.content
+    if has_object:
+        for method in ALL_METHODS:
+            response = _send(http, method, foreign, is_api)
+            expected = 404 if method in supported_methods(route) else _send(http, method, missing, is_api).status_code
+            assert response.status_code == expected, f"{method.upper()} {foreign} -> {response.status_code}"
+            assert b"Bravo" not in response.content
+    assert _snapshot(client_b) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", client_routes(), ids=_ids(client_routes()))
+def test_anonymous_is_refused(route, web, api, client_a):
+    is_api = route.name.startswith("api:")
+    url = url_for(route, client_a)
+    http = api() if is_api else web()
+    for method in ALL_METHODS:
+        response = _send(http, method, url, is_api)
+        if is_api:
+            assert response.status_code in (401, 403), f"{method.upper()} {url}"
+        else:
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], f"{method} {url}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", client_routes(), ids=_ids(client_routes()))
+def test_read_only_roles_get_403_on_writes(route, web, api, client_a, client_viewer, client_approver, analyst):
+    """Client people and analysts see A but may change none of what these routes change."""
+    is_api = route.name.startswith("api:")
+    methods = supported_methods(route) & set(UNSAFE_METHODS)
+    if not methods:
+        pytest.skip("route has no writes")
+    url = url_for(route, client_a)
+    people = (client_viewer, client_approver, analyst)
+    before = _snapshot(client_a)
+    for person in people:
+        http = api(person) if is_api else web(person)
+        for method in methods:
+            response = _send(http, method, url, is_api)
+            assert response.status_code == 403, f"{person.email} {method.upper()} {url} -> {response.status_code}"
+    assert _snapshot(client_a) == before
+
+
+@pytest.mark.django_db
+def test_outsider_client_list_shows_only_own(api, client_a, client_b, account_lead):
+    response = api(account_lead).get(reverse("api:client-list"))
+    assert [c["slug"] for c in response.json()["results"]] == ["alpha"]
+
+
+@pytest.mark.django_db
+def test_agency_admin_reaches_every_client(web, client_a, client_b, agency_admin):
+    for client in (client_a, client_b):
+        assert web(agency_admin).get(reverse("client_detail", args=[client.slug])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_user_with_no_membership_sees_nothing(web, api, client_a):
+    nobody = UserFactory()
+    assert web(nobody).get(reverse("client_detail", args=[client_a.slug])).status_code == 404
+    assert api(nobody).get(reverse("api:client-list")).json()["count"] == 0
