@@ -9,10 +9,10 @@ from apps.tenants.api import BrandViewSet, ClientViewSet, InvitationViewSet, Mem
 
 router = SimpleRouter()
 router.register("clients", ClientViewSet, basename="client")
-router.register(r"clients/(?P<client_pk>[^/.]+)/brands", BrandViewSet, basename="brand")
-router.register(r"clients/(?P<client_pk>[^/.]+)/memberships", MembershipViewSet, basename="membership")
-router.register(r"clients/(?P<client_pk>[^/.]+)/invitations", InvitationViewSet, basename="invitation")
-router.register(r"clients/(?P<client_pk>[^/.]+)/audit-events", AuditEventViewSet, basename="audit-event")
+router.register(r"clients/(?P<client_pk>[0-9]+)/brands", BrandViewSet, basename="brand")
+router.register(r"clients/(?P<client_pk>[0-9]+)/memberships", MembershipViewSet, basename="membership")
+router.register(r"clients/(?P<client_pk>[0-9]+)/invitations", InvitationViewSet, basename="invitation")
+router.register(r"clients/(?P<client_pk>[0-9]+)/audit-events", AuditEventViewSet, basename="audit-event")
 router.register("tokens", ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [path("me/", me, name="api-me"), *router.urls]

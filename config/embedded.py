@@ -8,6 +8,7 @@ a file lock so parallel processes do not race to initialise the same folder.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
@@ -108,15 +109,25 @@ def _start_redis(path: Path) -> None:
     subprocess.run(
         [
             _redis_executable(),
-            "--port", "0",
-            "--unixsocket", str(path),
-            "--unixsocketperm", "700",
-            "--daemonize", "yes",
-            "--pidfile", str(data_dir / "redis.pid"),
-            "--dir", str(data_dir),
-            "--logfile", str(data_dir / "redis.log"),
-            "--save", "60", "1000",
-            "--appendonly", "no",
+            "--port",
+            "0",
+            "--unixsocket",
+            str(path),
+            "--unixsocketperm",
+            "700",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(data_dir / "redis.pid"),
+            "--dir",
+            str(data_dir),
+            "--logfile",
+            str(data_dir / "redis.log"),
+            "--save",
+            "60",
+            "1000",
+            "--appendonly",
+            "no",
         ],
         check=True,
         stdout=subprocess.DEVNULL,
@@ -141,10 +152,8 @@ def stop_all() -> None:
         )
     pid_file = LOCAL_DIR / "redis" / "redis.pid"
     if pid_file.exists():
-        try:
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text().strip()), 15)
-        except (ProcessLookupError, ValueError):
-            pass
 
 
 if __name__ == "__main__":

@@ -137,7 +137,8 @@ def _ids(routes):
 
 def test_every_route_is_scoped_or_explained():
     unexplained = [
-        r.name for r in all_routes()
+        r.name
+        for r in all_routes()
         if not is_client_scoped(r)
         and r.name not in NOT_CLIENT_SCOPED
         and not r.name.startswith(tuple(NOT_CLIENT_SCOPED_PREFIXES))
@@ -161,8 +162,10 @@ def _snapshot(client):
 
 
 def _missing_object_url(route: Route, client) -> str:
-    kwargs = {name: (client.slug if name == "client_slug" else client.pk if name == "client_pk" else 987654321)
-              for name in route.kwargs}
+    kwargs = {
+        name: (client.slug if name == "client_slug" else client.pk if name == "client_pk" else 987654321)
+        for name in route.kwargs
+    }
     return reverse(route.name, kwargs=kwargs)
 
 

@@ -46,14 +46,17 @@ class NewApiTokenSerializer(ApiTokenSerializer):
         fields = [*ApiTokenSerializer.Meta.fields, "token"]
 
 
-class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
-                      viewsets.GenericViewSet):
+class ApiTokenViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
     """Personal API tokens. Agency admins see and manage everyone's; DELETE revokes."""
 
     serializer_class = ApiTokenSerializer
 
     def get_queryset(self):
         tokens = ApiToken.objects.select_related("user").order_by("-created_at")
+        if getattr(self, "swagger_fake_view", False):
+            return tokens.none()
         if self.request.user.is_agency_admin:
             return tokens
         return tokens.filter(user=self.request.user)
@@ -64,8 +67,11 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         token, raw = services.api_token_create(
-            actor=request.user, user=data.get("user", request.user), name=data["name"],
-            expires_at=data.get("expires_at"), request=request,
+            actor=request.user,
+            user=data.get("user", request.user),
+            name=data["name"],
+            expires_at=data.get("expires_at"),
+            request=request,
         )
         body = NewApiTokenSerializer(token).data
         body["token"] = raw

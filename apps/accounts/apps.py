@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import receivers, schema  # noqa: F401

@@ -12,13 +12,13 @@ from rest_framework import authentication, exceptions, permissions
 from .mfa_policy import mfa_missing
 from .models import ApiToken, hash_secret
 
-TOKEN_PREFIX = "vrd"
+TOKEN_PREFIX = "vrd"  # noqa: S105 (a label, not a secret)
 # last_used_at is written at most this often, so busy tokens do not write on every call.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def split_token(raw: str) -> tuple[str, str] | None:
-    parts = raw.split("_")
+    parts = raw.split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]

@@ -13,55 +13,87 @@ def user_logged_out_event(*, user, request=None):
 
 def login_failed_event(*, email: str, request=None):
     return record_audit_event(
-        actor=None, action="auth.login_failed", target_repr=email[:255], after={"email": email[:254]},
+        actor=None,
+        action="auth.login_failed",
+        target_repr=email[:255],
+        after={"email": email[:254]},
         request=request,
     )
 
 
 def mfa_changed_event(*, user, change: str, authenticator_type: str, request=None):
     return record_audit_event(
-        actor=user, action=f"mfa.{change}", target=user, target_repr=user.email,
-        after={"type": authenticator_type}, request=request,
+        actor=user,
+        action=f"mfa.{change}",
+        target=user,
+        target_repr=user.email,
+        after={"type": authenticator_type},
+        request=request,
     )
 
 
 def invitation_sent_event(*, actor, invitation, request=None):
     return record_audit_event(
-        actor=actor, action="invitation.sent", client=invitation.client, target=invitation,
-        target_repr=invitation.email, after={"email": invitation.email, "role": invitation.role}, request=request,
+        actor=actor,
+        action="invitation.sent",
+        client=invitation.client,
+        target=invitation,
+        target_repr=invitation.email,
+        after={"email": invitation.email, "role": invitation.role},
+        request=request,
     )
 
 
 def invitation_accepted_event(*, user, invitation, request=None):
     return record_audit_event(
-        actor=user, action="invitation.accepted", client=invitation.client, target=invitation,
-        target_repr=invitation.email, after={"role": invitation.role}, request=request,
+        actor=user,
+        action="invitation.accepted",
+        client=invitation.client,
+        target=invitation,
+        target_repr=invitation.email,
+        after={"role": invitation.role},
+        request=request,
     )
 
 
 def invitation_revoked_event(*, actor, invitation, request=None):
     return record_audit_event(
-        actor=actor, action="invitation.revoked", client=invitation.client, target=invitation,
-        target_repr=invitation.email, request=request,
+        actor=actor,
+        action="invitation.revoked",
+        client=invitation.client,
+        target=invitation,
+        target_repr=invitation.email,
+        request=request,
     )
 
 
 def api_token_created_event(*, actor, token, request=None):
     return record_audit_event(
-        actor=actor, action="api_token.created", target=token, target_repr=f"{token.user.email}: {token.name}",
+        actor=actor,
+        action="api_token.created",
+        target=token,
+        target_repr=f"{token.user.email}: {token.name}",
         request=request,
     )
 
 
 def api_token_revoked_event(*, actor, token, request=None):
     return record_audit_event(
-        actor=actor, action="api_token.revoked", target=token, target_repr=f"{token.user.email}: {token.name}",
+        actor=actor,
+        action="api_token.revoked",
+        target=token,
+        target_repr=f"{token.user.email}: {token.name}",
         request=request,
     )
 
 
 def user_access_changed_event(*, actor, user, active: bool, request=None):
     return record_audit_event(
-        actor=actor, action="user.reactivated" if active else "user.deactivated", target=user,
-        target_repr=user.email, before={"is_active": not active}, after={"is_active": active}, request=request,
+        actor=actor,
+        action="user.reactivated" if active else "user.deactivated",
+        target=user,
+        target_repr=user.email,
+        before={"is_active": not active},
+        after={"is_active": active},
+        request=request,
     )

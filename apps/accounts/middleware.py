@@ -26,8 +26,11 @@ class RequireMFAMiddleware:
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"status": 403, "code": "mfa_required",
-                     "detail": _("Your role requires two-factor authentication. Enrol it in the web app first.")},
+                    {
+                        "status": 403,
+                        "code": "mfa_required",
+                        "detail": _("Your role requires two-factor authentication. Enrol it in the web app first."),
+                    },
                     status=403,
                 )
             messages.warning(request, _("Your role requires two-factor authentication. Set it up to continue."))

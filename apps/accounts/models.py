@@ -57,9 +57,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_agency_admin = models.BooleanField(_("agency admin"), default=False)
     is_staff = models.BooleanField(_("Django admin access"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
-    preferred_language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True
-    )
+    preferred_language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
 
     objects = UserManager()
 

@@ -63,7 +63,11 @@ def invitation_create(*, actor, client: Client, email: str, role: str, request=N
         events.invitation_revoked_event(actor=actor, invitation=old, request=request)
     key = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
-        client=client, email=email, role=role, invited_by=actor, key_hash=hash_secret(key),
+        client=client,
+        email=email,
+        role=role,
+        invited_by=actor,
+        key_hash=hash_secret(key),
         expires_at=now + settings.INVITATION_MAX_AGE,
     )
     events.invitation_sent_event(actor=actor, invitation=invitation, request=request)
@@ -73,9 +77,12 @@ def invitation_create(*, actor, client: Client, email: str, role: str, request=N
 
 def invitation_by_key(key: str) -> Invitation | None:
     """The invitation a link's key opens, whatever its state (the caller tells expired from used)."""
-    return Invitation.objects.unscoped().select_related("client", "invited_by").filter(
-        key_hash=hash_secret(key or "")
-    ).first()
+    return (
+        Invitation.objects.unscoped()
+        .select_related("client", "invited_by")
+        .filter(key_hash=hash_secret(key or ""))
+        .first()
+    )
 
 
 @transaction.atomic
@@ -105,11 +112,10 @@ def invitation_accept(
     elif user.email.lower() != invitation.email:
         raise ValidationError(_("This invitation was sent to another e-mail address."))
     # The link arrived by e-mail, so following it proves the address.
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    membership_grant(
+        actor=invitation.invited_by, client=invitation.client, user=user, role=invitation.role, request=request
     )
-    membership_grant(actor=invitation.invited_by, client=invitation.client, user=user, role=invitation.role,
-                     request=request)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
@@ -148,7 +154,11 @@ def api_token_create(
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=prefix, key_hash=hash_secret(raw), created_by=actor,
+        user=user,
+        name=name[:100],
+        prefix=prefix,
+        key_hash=hash_secret(raw),
+        created_by=actor,
         expires_at=expires_at,
     )
     events.api_token_created_event(actor=actor, token=token, request=request)

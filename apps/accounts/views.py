@@ -10,8 +10,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.core.forms import apply_service_errors
-from apps.tenants.models import Membership
 from apps.core.views import render_audit_page
+from apps.tenants.models import Membership
 
 from . import services
 from .forms import AcceptInvitationForm, ApiTokenForm
@@ -50,16 +50,19 @@ class InvitationAcceptView(TemplateView):
                 user = services.invitation_accept(key=kwargs["key"], user=request.user, request=request)
             else:
                 user = services.invitation_accept(
-                    key=kwargs["key"], full_name=form.cleaned_data["full_name"],
-                    password=form.cleaned_data["password1"], request=request,
+                    key=kwargs["key"],
+                    full_name=form.cleaned_data["full_name"],
+                    password=form.cleaned_data["password1"],
+                    request=request,
                 )
                 login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
         except ValidationError as exc:
             form = form or AcceptInvitationForm()
             apply_service_errors(form, exc)
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        messages.success(request, _("Welcome! You now have access to %(client)s.") % {
-            "client": self.invitation.client.name})
+        messages.success(
+            request, _("Welcome! You now have access to %(client)s.") % {"client": self.invitation.client.name}
+        )
         return redirect("client_detail", client_slug=self.invitation.client.slug)
 
 
@@ -78,8 +81,9 @@ class ApiTokensView(LoginRequiredMixin, TemplateView):
         form = ApiTokenForm(request.POST)
         if form.is_valid():
             try:
-                token, raw = services.api_token_create(actor=request.user, user=request.user, request=request,
-                                                       **form.cleaned_data)
+                token, raw = services.api_token_create(
+                    actor=request.user, user=request.user, request=request, **form.cleaned_data
+                )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:

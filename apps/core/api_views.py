@@ -12,8 +12,20 @@ from .models import AuditEvent
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
-        fields = ["id", "occurred_at", "actor", "actor_label", "client", "action", "target_type", "target_id",
-                  "target_repr", "before", "after", "ip_address"]
+        fields = [
+            "id",
+            "occurred_at",
+            "actor",
+            "actor_label",
+            "client",
+            "action",
+            "target_type",
+            "target_id",
+            "target_repr",
+            "before",
+            "after",
+            "ip_address",
+        ]
         read_only_fields = fields
 
 

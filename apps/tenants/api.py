@@ -43,8 +43,18 @@ class BrandSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Brand
-        fields = ["id", "client", "name", "slug", "aliases", "handles", "languages", "tone_of_voice",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "client",
+            "name",
+            "slug",
+            "aliases",
+            "handles",
+            "languages",
+            "tone_of_voice",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "client", "created_at", "updated_at"]
 
     def validate_slug(self, slug):
@@ -58,7 +68,10 @@ class BrandSerializer(serializers.ModelSerializer):
 
 
 class BrandViewSet(
-    ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    ClientScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
 ):
     model = Brand
@@ -87,7 +100,10 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipViewSet(
-    ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+    ClientScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
 ):
     """Who has which role at the client. Change the role with PATCH; revoke access with DELETE."""
@@ -103,7 +119,9 @@ class MembershipViewSet(
 
     def perform_update(self, serializer):
         serializer.instance = services.membership_change_role(
-            actor=self.request.user, membership=serializer.instance, request=self.request,
+            actor=self.request.user,
+            membership=serializer.instance,
+            request=self.request,
             role=serializer.validated_data.get("role", serializer.instance.role),
         )
 

@@ -8,8 +8,11 @@ from .roles import Role
 
 
 class BrandForm(forms.ModelForm):
-    aliases = LinesField(label=_("Aliases and spellings"), required=False,
-                         help_text=_("One per line, e.g. other spellings and languages."))
+    aliases = LinesField(
+        label=_("Aliases and spellings"),
+        required=False,
+        help_text=_("One per line, e.g. other spellings and languages."),
+    )
     handles = LinesField(label=_("Social handles"), required=False, help_text=_("One per line, e.g. @brand."))
     languages = forms.MultipleChoiceField(
         label=_("Languages"), choices=BRAND_LANGUAGES, widget=forms.CheckboxSelectMultiple, required=False

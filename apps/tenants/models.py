@@ -69,9 +69,7 @@ class Brand(TimeStampedModel):
     aliases = ArrayField(
         models.CharField(max_length=120), default=list, blank=True, verbose_name=_("aliases and spellings")
     )
-    handles = ArrayField(
-        models.CharField(max_length=120), default=list, blank=True, verbose_name=_("social handles")
-    )
+    handles = ArrayField(models.CharField(max_length=120), default=list, blank=True, verbose_name=_("social handles"))
     languages = ArrayField(
         models.CharField(max_length=8, choices=BRAND_LANGUAGES),
         default=list,
@@ -111,4 +109,4 @@ class Membership(TimeStampedModel):
         verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
-        return f"{self.user} – {self.get_role_display()} @ {self.client}"
+        return f"{self.user}: {self.get_role_display()} at {self.client}"

@@ -25,9 +25,9 @@ def client_permissions(user) -> dict[int, frozenset[str]]:
     if cached is None:
         from .models import ClientUserObjectPermission
 
-        rows = ClientUserObjectPermission.objects.filter(
-            user=user, content_object__is_active=True
-        ).values_list("content_object_id", "permission__codename")
+        rows = ClientUserObjectPermission.objects.filter(user=user, content_object__is_active=True).values_list(
+            "content_object_id", "permission__codename"
+        )
         perms: dict[int, set[str]] = {}
         for client_id, codename in rows:
             perms.setdefault(client_id, set()).add(codename)

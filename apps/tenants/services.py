@@ -86,8 +86,9 @@ def membership_grant(*, actor, client: Client, user, role: str, request=None) ->
     existing = Membership.objects.unscoped().select_for_update().filter(user=user, client=client).first()
     if existing:
         return membership_change_role(actor=actor, membership=existing, role=role, request=request)
-    membership = Membership.objects.create(user=user, client=client, role=role, granted_by=actor
-                                           if actor and actor.is_authenticated else None)
+    membership = Membership.objects.create(
+        user=user, client=client, role=role, granted_by=actor if actor and actor.is_authenticated else None
+    )
     apply_role_permissions(membership, old_role=None)
     events.membership_granted_event(actor=actor, membership=membership, request=request)
     return membership
@@ -104,8 +105,8 @@ def _guard_last_lead(membership: Membership, new_role: str | None) -> None:
 @transaction.atomic
 def membership_change_role(*, actor, membership: Membership, role: str, request=None) -> Membership:
     require_client_perm(actor, membership.client, ClientPerm.MANAGE_MEMBERS)
-    membership = Membership.objects.unscoped().select_for_update().select_related("user", "client").get(
-        pk=membership.pk
+    membership = (
+        Membership.objects.unscoped().select_for_update().select_related("user", "client").get(pk=membership.pk)
     )
     if membership.role == role:
         return membership
@@ -122,8 +123,8 @@ def membership_change_role(*, actor, membership: Membership, role: str, request=
 @transaction.atomic
 def membership_revoke(*, actor, membership: Membership, request=None) -> None:
     require_client_perm(actor, membership.client, ClientPerm.MANAGE_MEMBERS)
-    membership = Membership.objects.unscoped().select_for_update().select_related("user", "client").get(
-        pk=membership.pk
+    membership = (
+        Membership.objects.unscoped().select_for_update().select_related("user", "client").get(pk=membership.pk)
     )
     _guard_last_lead(membership, None)
     for codename in ROLE_PERMISSIONS.get(membership.role, frozenset()):

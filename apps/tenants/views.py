@@ -17,6 +17,7 @@ from .mixins import ClientScopedMixin
 from .models import Brand, Membership
 from .roles import ClientPerm
 
+
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "tenants/home.html"
 
@@ -99,9 +100,11 @@ class TeamView(ClientScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.setdefault("invite_form", InviteForm())
         context["members"] = selectors.members_of(self.request.user, self.client)
-        context["invitations"] = Invitation.objects.visible_to(self.request.user).filter(
-            client=self.client, accepted_at__isnull=True, revoked_at__isnull=True
-        ).select_related("invited_by")
+        context["invitations"] = (
+            Invitation.objects.visible_to(self.request.user)
+            .filter(client=self.client, accepted_at__isnull=True, revoked_at__isnull=True)
+            .select_related("invited_by")
+        )
         context["role_choices"] = RoleForm.base_fields["role"].choices
         return context
 
@@ -129,8 +132,9 @@ class MembershipRoleView(ClientScopedMixin, View):
             messages.error(request, _("Choose one of the roles."))
             return redirect("client_team", client_slug=client_slug)
         try:
-            services.membership_change_role(actor=request.user, membership=membership, request=request,
-                                            role=form.cleaned_data["role"])
+            services.membership_change_role(
+                actor=request.user, membership=membership, request=request, role=form.cleaned_data["role"]
+            )
             messages.success(request, _("Role changed for %(email)s.") % {"email": membership.user.email})
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

@@ -167,8 +167,16 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+
 # --- Celery: JSON only, one message at a time per worker process ---
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+def _broker_url(redis_url: str) -> str:
+    # Kombu names Redis over a unix socket redis+socket://, not unix://.
+    if redis_url.startswith("unix://"):
+        return "redis+socket://" + redis_url.removeprefix("unix://").split("?")[0]
+    return redis_url
+
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_broker_url(REDIS_URL))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

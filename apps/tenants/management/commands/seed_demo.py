@@ -16,43 +16,79 @@ from apps.tenants import services
 from apps.tenants.models import Brand, Client, Membership
 from apps.tenants.roles import Role
 
-DEMO_PASSWORD = "varde-demo-2026"
+DEMO_PASSWORD = "varde-demo-2026"  # noqa: S105 (published demo login)
 # Fixed, published TOTP secret for the demo admin and lead, so a demo can be
 # signed into without a phone: `python manage.py demo_totp` prints the code.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (published demo secret)
 
 CLIENTS = [
     {
-        "name": "Havbris Bryggeri", "slug": "havbris", "timezone": "Europe/Copenhagen",
+        "name": "Havbris Bryggeri",
+        "slug": "havbris",
+        "timezone": "Europe/Copenhagen",
         "brands": [
-            {"name": "Havbris Pilsner", "slug": "havbris-pilsner", "aliases": ["Havbris", "Havbrís", "#havbris"],
-             "handles": ["@havbris"], "languages": ["da", "de", "en"],
-             "tone_of_voice": "Warm, dry humour, never preachy. Du-form in Danish, Sie-form avoided in German."},
-            {"name": "Havbris 0,0", "slug": "havbris-nul", "aliases": ["Havbris alkoholfri", "Havbris 0.0"],
-             "handles": ["@havbris00"], "languages": ["da", "en"],
-             "tone_of_voice": "Upbeat and inclusive; no jokes about drinking."},
+            {
+                "name": "Havbris Pilsner",
+                "slug": "havbris-pilsner",
+                "aliases": ["Havbris", "Havbrís", "#havbris"],
+                "handles": ["@havbris"],
+                "languages": ["da", "de", "en"],
+                "tone_of_voice": "Warm, dry humour, never preachy. Du-form in Danish, Sie-form avoided in German.",
+            },
+            {
+                "name": "Havbris 0,0",
+                "slug": "havbris-nul",
+                "aliases": ["Havbris alkoholfri", "Havbris 0.0"],
+                "handles": ["@havbris00"],
+                "languages": ["da", "en"],
+                "tone_of_voice": "Upbeat and inclusive; no jokes about drinking.",
+            },
         ],
     },
     {
-        "name": "Nordkyst Ferjer AS", "slug": "nordkyst", "timezone": "Europe/Oslo",
+        "name": "Nordkyst Ferjer AS",
+        "slug": "nordkyst",
+        "timezone": "Europe/Oslo",
         "brands": [
-            {"name": "Nordkyst Ferjer", "slug": "nordkyst-ferjer", "aliases": ["Nordkyst", "Nordkystferja"],
-             "handles": ["@nordkystferjer"], "languages": ["nb", "en"],
-             "tone_of_voice": "Calm, factual, safety first. Apologise plainly for delays."},
-            {"name": "Fjordpass", "slug": "fjordpass", "aliases": ["Fjordpass-appen", "Fjord pass"],
-             "handles": ["@fjordpass"], "languages": ["nb", "en", "de"],
-             "tone_of_voice": "Helpful and precise; link to the help centre."},
+            {
+                "name": "Nordkyst Ferjer",
+                "slug": "nordkyst-ferjer",
+                "aliases": ["Nordkyst", "Nordkystferja"],
+                "handles": ["@nordkystferjer"],
+                "languages": ["nb", "en"],
+                "tone_of_voice": "Calm, factual, safety first. Apologise plainly for delays.",
+            },
+            {
+                "name": "Fjordpass",
+                "slug": "fjordpass",
+                "aliases": ["Fjordpass-appen", "Fjord pass"],
+                "handles": ["@fjordpass"],
+                "languages": ["nb", "en", "de"],
+                "tone_of_voice": "Helpful and precise; link to the help centre.",
+            },
         ],
     },
     {
-        "name": "Zielna Apteka", "slug": "zielna", "timezone": "Europe/Warsaw",
+        "name": "Zielna Apteka",
+        "slug": "zielna",
+        "timezone": "Europe/Warsaw",
         "brands": [
-            {"name": "Zielna Apteka", "slug": "zielna-apteka", "aliases": ["Zielonej Apteki", "Zielnej Apteki"],
-             "handles": ["@zielnaapteka"], "languages": ["pl", "en"],
-             "tone_of_voice": "Caring and professional; never give medical advice in public replies."},
-            {"name": "Zielna Apteka Online", "slug": "zielna-online", "aliases": ["zielna.online", "ZA Online"],
-             "handles": ["@zielnaonline"], "languages": ["pl", "de", "en"],
-             "tone_of_voice": "Quick and friendly; move order questions to private messages."},
+            {
+                "name": "Zielna Apteka",
+                "slug": "zielna-apteka",
+                "aliases": ["Zielonej Apteki", "Zielnej Apteki"],
+                "handles": ["@zielnaapteka"],
+                "languages": ["pl", "en"],
+                "tone_of_voice": "Caring and professional; never give medical advice in public replies.",
+            },
+            {
+                "name": "Zielna Apteka Online",
+                "slug": "zielna-online",
+                "aliases": ["zielna.online", "ZA Online"],
+                "handles": ["@zielnaonline"],
+                "languages": ["pl", "de", "en"],
+                "tone_of_voice": "Quick and friendly; move order questions to private messages.",
+            },
         ],
     },
 ]
@@ -60,12 +96,27 @@ CLIENTS = [
 # email, full name, agency admin?, {client slug: role}, enrol TOTP?
 PEOPLE = [
     ("admin@varde.demo", "Astrid Admin", True, {}, True),
-    ("lead@varde.demo", "Lars Lead", False,
-     {"havbris": Role.ACCOUNT_LEAD, "nordkyst": Role.ACCOUNT_LEAD, "zielna": Role.ACCOUNT_LEAD}, True),
-    ("responder@varde.demo", "Rasmus Responder", False,
-     {"havbris": Role.RESPONDER, "nordkyst": Role.RESPONDER, "zielna": Role.RESPONDER}, False),
-    ("analyst@varde.demo", "Anja Analyst", False,
-     {"havbris": Role.ANALYST, "nordkyst": Role.ANALYST, "zielna": Role.ANALYST}, False),
+    (
+        "lead@varde.demo",
+        "Lars Lead",
+        False,
+        {"havbris": Role.ACCOUNT_LEAD, "nordkyst": Role.ACCOUNT_LEAD, "zielna": Role.ACCOUNT_LEAD},
+        True,
+    ),
+    (
+        "responder@varde.demo",
+        "Rasmus Responder",
+        False,
+        {"havbris": Role.RESPONDER, "nordkyst": Role.RESPONDER, "zielna": Role.RESPONDER},
+        False,
+    ),
+    (
+        "analyst@varde.demo",
+        "Anja Analyst",
+        False,
+        {"havbris": Role.ANALYST, "nordkyst": Role.ANALYST, "zielna": Role.ANALYST},
+        False,
+    ),
     ("viewer@havbris.demo", "Vibeke Viewer", False, {"havbris": Role.CLIENT_VIEWER}, False),
     ("approver@havbris.demo", "Anders Approver", False, {"havbris": Role.CLIENT_APPROVER}, False),
     ("approver@nordkyst.demo", "Nora Approver", False, {"nordkyst": Role.CLIENT_APPROVER}, False),
@@ -83,8 +134,9 @@ class Command(BaseCommand):
         for spec in CLIENTS:
             client = Client.objects.unscoped().filter(slug=spec["slug"]).first()
             if client is None:
-                client = services.client_create(actor=admin, name=spec["name"], slug=spec["slug"],
-                                                timezone=spec["timezone"])
+                client = services.client_create(
+                    actor=admin, name=spec["name"], slug=spec["slug"], timezone=spec["timezone"]
+                )
             clients[spec["slug"]] = client
             for brand_spec in spec["brands"]:
                 if not Brand.objects.unscoped().filter(client=client, slug=brand_spec["slug"]).exists():

@@ -1,0 +1,63 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a detail.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install services migrate demo run totp test bench lint format stop
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP) ## Create .venv and install the pinned requirements
+
+services: install ## Start embedded PostgreSQL/Redis where DATABASE_URL/REDIS_URL are unset
+	@$(PY) -c "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.dev'); import django; django.setup()"
+
+migrate: services ## Apply database migrations
+	$(PY) manage.py migrate --no-input
+
+demo: migrate ## Load the demo clients, brands and people (idempotent)
+	$(PY) manage.py seed_demo
+
+run: demo ## Start web, Celery worker and beat with demo data (http://localhost:8000)
+	@echo
+	@echo "  Varde is starting on http://localhost:$(PORT)"
+	@echo "  Demo logins (password: varde-demo-2026):"
+	@echo "    admin@varde.demo      agency admin (two-factor: code from 'make totp')"
+	@echo "    lead@varde.demo       account lead of every client (two-factor: code from 'make totp')"
+	@echo "    responder@varde.demo  responder   analyst@varde.demo  analyst"
+	@echo "    viewer@havbris.demo   client viewer   approver@havbris.demo  client approver"
+	@echo
+	$(VENV)/bin/honcho start --port $(PORT)
+
+totp: services ## Print the current two-factor code of the demo admin and lead
+	@$(PY) manage.py demo_totp
+
+test: install ## Run the whole test suite (and ruff's checks)
+	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/pytest
+
+bench: migrate ## Run the benchmarks in bench/ (one JSON line per figure)
+	@for script in bench/bench_*.py; do $(PY) $$script || exit 1; done
+
+lint: install ## Check style and common bugs (ruff)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Format the code (ruff)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+stop: install ## Stop the embedded PostgreSQL and Redis (data is kept in .local/)
+	$(PY) -m config.embedded stop
