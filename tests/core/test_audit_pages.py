@@ -73,3 +73,13 @@ def test_client_switcher_puts_the_client_in_the_url(web, client_a, responder):
 def test_client_people_land_on_their_client(web, client_a, client_viewer):
     response = web(client_viewer).get(reverse("home"))
     assert response["Location"] == reverse("client_detail", args=[client_a.slug])
+
+
+@pytest.mark.django_db
+def test_audit_page_shows_changes_field_by_field(web, client_a, account_lead):
+    AuditEventFactory(client=client_a, action="membership.role_changed", before={"role": "responder"},
+                      after={"role": "analyst"})
+    AuditEventFactory(client=client_a, action="brand.created", after={"aliases": ["<b>A</b>", "B"]})
+    page = web(account_lead).get(reverse("client_audit", args=[client_a.slug]))
+    assert b"<del>responder</del> \xe2\x86\x92 analyst" in page.content
+    assert b"&lt;b&gt;A&lt;/b&gt;, B" in page.content
