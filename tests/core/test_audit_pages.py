@@ -83,3 +83,23 @@ def test_audit_page_shows_changes_field_by_field(web, client_a, account_lead):
     page = web(account_lead).get(reverse("client_audit", args=[client_a.slug]))
     assert b"<del>responder</del> \xe2\x86\x92 analyst" in page.content
     assert b"&lt;b&gt;A&lt;/b&gt;, B" in page.content
+
+
+@pytest.mark.django_db
+def test_django_admin_is_for_agency_admins_only(web, agency_admin, account_lead):
+    assert web(agency_admin).get("/admin/").status_code == 200
+    assert web(agency_admin).get("/admin/core/auditevent/").status_code == 200
+    response = web(account_lead).get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_clients_created_in_django_admin_are_audited(web, agency_admin):
+    response = web(agency_admin).post("/admin/tenants/client/add/",
+                                      {"name": "Charlie Air", "slug": "charlie", "timezone": "Europe/Oslo"})
+    assert response.status_code == 302
+    from apps.core.models import AuditEvent
+    from apps.tenants.models import Client
+
+    client = Client.objects.get(slug="charlie")
+    assert AuditEvent.objects.filter(action="client.created", client=client, actor=agency_admin).exists()

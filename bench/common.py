@@ -1,0 +1,69 @@
+"""Shared set-up for benchmarks: Django on a dedicated, throw-away database."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+
+def setup_bench_database() -> None:
+    """Create (or reuse) the `*_bench` database, migrated, and empty it."""
+    import django
+    from django.conf import settings
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    settings.DATABASES["default"]["TEST"].update(NAME=f"{settings.DATABASES['default']['NAME']}_bench")
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def timed(fn, repeat: int) -> list[float]:
+    """Milliseconds per call, after two warm-up calls."""
+    fn()
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def count_queries(fn) -> int:
+    """How many SQL statements one call runs."""
+    from django.db import connection
+
+    calls = []
+
+    def counter(execute, sql, params, many, context):
+        calls.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        fn()
+    return len(calls)
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[18]
+
+
+def report(name: str, value: float, unit: str, baseline: str | None = None, baseline_value: float | None = None,
+           **extra) -> None:
+    line = {"name": name, "value": round(value, 3), "unit": unit}
+    if baseline is not None and baseline_value:
+        line["baseline"] = baseline
+        line["ratio"] = round(value / baseline_value, 3)
+    line.update(extra)
+    print(json.dumps(line), flush=True)
