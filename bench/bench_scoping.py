@@ -49,10 +49,18 @@ def main() -> None:
 
     assert web.get(page_url).status_code == 200
     assert api.get(api_url).status_code == 200
-    report("client_page_p95", p95(timed(lambda: web.get(page_url), REPEAT)), "ms",
-           queries=count_queries(lambda: web.get(page_url)))
-    report("api_brand_list_p95", p95(timed(lambda: api.get(api_url), REPEAT)), "ms",
-           queries=count_queries(lambda: api.get(api_url)))
+    report(
+        "client_page_p95",
+        p95(timed(lambda: web.get(page_url), REPEAT)),
+        "ms",
+        queries=count_queries(lambda: web.get(page_url)),
+    )
+    report(
+        "api_brand_list_p95",
+        p95(timed(lambda: api.get(api_url), REPEAT)),
+        "ms",
+        queries=count_queries(lambda: api.get(api_url)),
+    )
     foreign = f"/api/v1/clients/{clients[10].pk}/brands/"
     assert api.get(foreign).status_code == 404
     report("api_foreign_client_404_p95", p95(timed(lambda: api.get(foreign), REPEAT)), "ms")

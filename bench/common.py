@@ -59,8 +59,9 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18]
 
 
-def report(name: str, value: float, unit: str, baseline: str | None = None, baseline_value: float | None = None,
-           **extra) -> None:
+def report(
+    name: str, value: float, unit: str, baseline: str | None = None, baseline_value: float | None = None, **extra
+) -> None:
     line = {"name": name, "value": round(value, 3), "unit": unit}
     if baseline is not None and baseline_value:
         line["baseline"] = baseline

@@ -5,6 +5,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -97,7 +98,12 @@ class ApiTokenRevokeView(LoginRequiredMixin, View):
         token = get_object_or_404(tokens, pk=token_pk)
         services.api_token_revoke(actor=request.user, token=token, request=request)
         messages.success(request, _("Token revoked."))
-        return redirect(request.POST.get("next") or "api_tokens")
+        next_url = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(next_url)
+        return redirect("api_tokens")
 
 
 class AgencyAdminRequiredMixin(LoginRequiredMixin):

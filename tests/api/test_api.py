@@ -134,3 +134,14 @@ def test_tokens_whose_secret_contains_underscores_work(responder):
     for _ in range(20):  # token_urlsafe yields "_" in most 43-character secrets
         _token, raw = api_token_create(actor=responder, user=responder, name="loop")
         assert bearer(raw).get(reverse("api:api-me")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_revoking_a_token_in_the_web_app_never_redirects_off_site(web, responder):
+    from apps.accounts.services import api_token_create
+
+    token, _raw = api_token_create(actor=responder, user=responder, name="web")
+    response = web(responder).post(reverse("api_token_revoke", args=[token.pk]), {"next": "https://evil.example/phish"})
+    assert response["Location"] == reverse("api_tokens")
+    token.refresh_from_db()
+    assert token.revoked_at is not None

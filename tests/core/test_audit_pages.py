@@ -77,8 +77,9 @@ def test_client_people_land_on_their_client(web, client_a, client_viewer):
 
 @pytest.mark.django_db
 def test_audit_page_shows_changes_field_by_field(web, client_a, account_lead):
-    AuditEventFactory(client=client_a, action="membership.role_changed", before={"role": "responder"},
-                      after={"role": "analyst"})
+    AuditEventFactory(
+        client=client_a, action="membership.role_changed", before={"role": "responder"}, after={"role": "analyst"}
+    )
     AuditEventFactory(client=client_a, action="brand.created", after={"aliases": ["<b>A</b>", "B"]})
     page = web(account_lead).get(reverse("client_audit", args=[client_a.slug]))
     assert b"<del>responder</del> \xe2\x86\x92 analyst" in page.content
@@ -95,8 +96,9 @@ def test_django_admin_is_for_agency_admins_only(web, agency_admin, account_lead)
 
 @pytest.mark.django_db
 def test_clients_created_in_django_admin_are_audited(web, agency_admin):
-    response = web(agency_admin).post("/admin/tenants/client/add/",
-                                      {"name": "Charlie Air", "slug": "charlie", "timezone": "Europe/Oslo"})
+    response = web(agency_admin).post(
+        "/admin/tenants/client/add/", {"name": "Charlie Air", "slug": "charlie", "timezone": "Europe/Oslo"}
+    )
     assert response.status_code == 302
     from apps.core.models import AuditEvent
     from apps.tenants.models import Client
