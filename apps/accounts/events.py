@@ -21,6 +21,12 @@ def login_failed_event(*, email: str, request=None):
     )
 
 
+def password_changed_event(*, user, how: str, request=None):
+    return record_audit_event(
+        actor=user, action=f"auth.password_{how}", target=user, target_repr=user.email, request=request
+    )
+
+
 def mfa_changed_event(*, user, change: str, authenticator_type: str, request=None):
     return record_audit_event(
         actor=user,

@@ -1,5 +1,6 @@
 """Audit sign-ins and MFA changes reported by Django and allauth."""
 
+from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
@@ -37,3 +38,13 @@ def _mfa_removed(sender, request, user, authenticator, **kwargs):
 @receiver(mfa_signals.authenticator_reset)
 def _mfa_reset(sender, request, user, authenticator, **kwargs):
     events.mfa_changed_event(user=user, change="reset", authenticator_type=authenticator.type, request=request)
+
+
+@receiver(account_signals.password_changed)
+def _password_changed(sender, request, user, **kwargs):
+    events.password_changed_event(user=user, how="changed", request=request)
+
+
+@receiver(account_signals.password_reset)
+def _password_reset(sender, request, user, **kwargs):
+    events.password_changed_event(user=user, how="reset", request=request)

@@ -138,6 +138,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = AGENCY_NAME
+# Accept the code of the neighbouring 30-second step: phones drift.
+MFA_TOTP_TOLERANCE = 1
 MFA_ENFORCED_ROLES_MESSAGE = _("Your role requires two-factor authentication. Set it up to continue.")
 
 # --- guardian: permissions are granted per client, never per row ---

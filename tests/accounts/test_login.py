@@ -88,3 +88,31 @@ def test_deactivated_person_is_signed_out_at_once(web, responder, client_a):
     responder.save()
     response = http.get(reverse("client_detail", args=[client_a.slug]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_password_change_is_audited(web, responder):
+    http = web()
+    http.post(reverse("account_login"), {"login": responder.email, "password": PASSWORD})
+    response = http.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": "an entirely new passphrase", "password2": "an entirely new passphrase"},
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="auth.password_changed", actor=responder).exists()
+
+
+@pytest.mark.django_db
+def test_password_reset_by_mail_is_audited(web, responder):
+    import re
+
+    web().post(reverse("account_reset_password"), {"email": responder.email})
+    link = re.search(r"http://\S+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
+    http = web()
+    form_page = http.get(link, follow=True)
+    response = http.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else link,
+        {"password1": "a brand new passphrase", "password2": "a brand new passphrase"},
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="auth.password_reset", actor=responder).exists()
