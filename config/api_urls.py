@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.accounts.api import ApiTokenViewSet, me
 from apps.core.api_views import AuditEventViewSet
+from apps.listening.api import MentionViewSet, SourceViewSet
 from apps.tenants.api import BrandViewSet, ClientViewSet, InvitationViewSet, MembershipViewSet
 
 router = SimpleRouter()
@@ -13,6 +14,8 @@ router.register(r"clients/(?P<client_pk>[0-9]+)/brands", BrandViewSet, basename=
 router.register(r"clients/(?P<client_pk>[0-9]+)/memberships", MembershipViewSet, basename="membership")
 router.register(r"clients/(?P<client_pk>[0-9]+)/invitations", InvitationViewSet, basename="invitation")
 router.register(r"clients/(?P<client_pk>[0-9]+)/audit-events", AuditEventViewSet, basename="audit-event")
+router.register(r"clients/(?P<client_pk>[0-9]+)/sources", SourceViewSet, basename="source")
+router.register(r"clients/(?P<client_pk>[0-9]+)/mentions", MentionViewSet, basename="mention")
 router.register("tokens", ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [path("me/", me, name="api-me"), *router.urls]

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://varde@db.invalid:5432/varde",
     "REDIS_URL": "redis://cache.invalid:6379/0",
     "ALLOWED_HOSTS": "varde.example.com",
+    "CREDENTIALS_KEYS": "kK6wR0Hh0bqgkUQ8q8i9-7mFz0sYb5m0q1nYx2cW3dE=",
 }
 
 

@@ -13,13 +13,18 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.core.models import AuditEvent
+from apps.listening.models import Source
+from apps.mentions.models import Mention
 from apps.tenants.models import Brand, Membership
 from apps.tenants.roles import Role
 from tests.factories import (
     AuditEventFactory,
     BrandFactory,
+    ImportJobFactory,
     InvitationFactory,
     MembershipFactory,
+    MentionFactory,
+    SourceFactory,
     UserFactory,
 )
 
@@ -44,6 +49,7 @@ NOT_CLIENT_SCOPED = {
     "api:client-list": "lists only the caller's own clients",
     "api:api-token-list": "the caller's own tokens",
     "api:api-token-detail": "the caller's own tokens",
+    "webhook_receive": "opened by a secret token and an HMAC signature, not by a signed-in person",
 }
 NOT_CLIENT_SCOPED_PREFIXES = {
     "admin:": "Django admin: agency admins only (staff)",
@@ -97,6 +103,8 @@ OBJECT_BUILDERS = {
     "brand_pk": lambda client: BrandFactory(client=client).pk,
     "membership_pk": lambda client: MembershipFactory(client=client, role=Role.RESPONDER).pk,
     "invitation_pk": lambda client: InvitationFactory(client=client).pk,
+    "source_pk": lambda client: SourceFactory(brand=BrandFactory(client=client)).pk,
+    "job_pk": lambda client: ImportJobFactory(source__brand=BrandFactory(client=client)).pk,
 }
 API_DETAIL_BUILDERS = {
     "api:client-detail": lambda client: client.pk,
@@ -104,6 +112,10 @@ API_DETAIL_BUILDERS = {
     "api:membership-detail": OBJECT_BUILDERS["membership_pk"],
     "api:invitation-detail": OBJECT_BUILDERS["invitation_pk"],
     "api:audit-event-detail": lambda client: AuditEventFactory(client=client).pk,
+    "api:source-detail": OBJECT_BUILDERS["source_pk"],
+    "api:source-poll": OBJECT_BUILDERS["source_pk"],
+    "api:source-test": OBJECT_BUILDERS["source_pk"],
+    "api:mention-detail": lambda client: MentionFactory(brand=BrandFactory(client=client)).pk,
 }
 
 
@@ -158,6 +170,8 @@ def _snapshot(client):
         AuditEvent.objects.filter(client=client).count(),
         sorted(Brand.objects.filter(client=client).values_list("pk", "name", "slug")),
         sorted(Membership.objects.filter(client=client).values_list("pk", "role")),
+        sorted(Source.objects.filter(client=client).values_list("pk", "name", "enabled", "next_poll_at")),
+        Mention.objects.filter(client=client).count(),
     )
 
 

@@ -62,17 +62,21 @@ class ClientScopedMixin:
 
 
 class ClientScopedViewSet(viewsets.GenericViewSet):
-    """For API resources under /api/v1/clients/<client_pk>/."""
+    """For API resources under /api/v1/clients/<client_pk>/.
+
+    `action_permissions` overrides the permission of named extra actions.
+    """
 
     read_permission: str = ClientPerm.VIEW
     write_permission: str | None = None
+    action_permissions: dict[str, str] = {}
     client_url_kwarg = "client_pk"
     model = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.client = get_client_or_404(request.user, pk=int(self.kwargs[self.client_url_kwarg]))
-        codename = required_perm(self, request.method)
+        codename = self.action_permissions.get(self.action) or required_perm(self, request.method)
         if codename is None or not user_has_client_perm(request.user, self.client, codename):
             raise exceptions.PermissionDenied()
 

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.tenants",
+    "apps.mentions",
+    "apps.listening",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +193,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "poll-due-sources": {
+        "task": "apps.listening.tasks.poll_due_sources_task",
+        "schedule": timedelta(seconds=30),
+    },
     "record-worker-heartbeat": {
         "task": "apps.core.tasks.record_worker_heartbeat_task",
         "schedule": timedelta(seconds=30),
@@ -204,6 +210,39 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Varde <noreply@varde.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+
+# --- Credentials at rest: Fernet keys, newest first (rotate by prepending) ---
+def _dev_credentials_key() -> str:
+    import base64
+    import hashlib
+
+    return base64.urlsafe_b64encode(hashlib.sha256(("credentials:" + SECRET_KEY).encode()).digest()).decode()
+
+
+CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=[_dev_credentials_key()])
+
+# --- Listening: fetching from platforms ---
+# Private, loopback and link-local addresses are refused unless this is on
+# (tests and the local demo point connectors at servers on this machine).
+ALLOW_PRIVATE_NETWORKS = env.bool("ALLOW_PRIVATE_NETWORKS", default=False)
+FETCH_CONNECT_TIMEOUT = env.float("FETCH_CONNECT_TIMEOUT", default=5.0)
+FETCH_READ_TIMEOUT = env.float("FETCH_READ_TIMEOUT", default=15.0)
+FETCH_TOTAL_TIMEOUT = env.float("FETCH_TOTAL_TIMEOUT", default=60.0)
+FETCH_MAX_BYTES = env.int("FETCH_MAX_BYTES", default=5 * 1024 * 1024)
+FETCH_MAX_REDIRECTS = 5
+FETCH_PER_HOST_CONCURRENCY = env.int("FETCH_PER_HOST_CONCURRENCY", default=4)
+SOURCE_MAX_FAILURES = env.int("SOURCE_MAX_FAILURES", default=10)
+SOURCE_BACKOFF_BASE = env.int("SOURCE_BACKOFF_BASE", default=60)
+SOURCE_BACKOFF_MAX = env.int("SOURCE_BACKOFF_MAX", default=6 * 60 * 60)
+INGEST_BATCH_SIZE = env.int("INGEST_BATCH_SIZE", default=1000)
+WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1024 * 1024)
+WEBHOOK_MAX_SKEW = env.int("WEBHOOK_MAX_SKEW", default=300)
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media"))
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+
+# Later pipeline steps (risk rating, routing): dotted paths of callables (rows, context).
+INGEST_STEPS: list[str] = []
 
 # --- Invitations and tokens ---
 INVITATION_MAX_AGE = timedelta(days=env.int("INVITATION_MAX_AGE_DAYS", default=7))

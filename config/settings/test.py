@@ -21,3 +21,4 @@ LOGGING = {
     "root": {"handlers": [], "level": "WARNING"},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+ALLOW_PRIVATE_NETWORKS = True

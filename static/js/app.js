@@ -8,3 +8,17 @@ document.addEventListener("submit", (event) => {
   const message = event.target.getAttribute("data-confirm");
   if (message && !window.confirm(message)) event.preventDefault();
 });
+// Source forms: show only the settings of the chosen kind.
+function showKindFields(form) {
+  const select = form.querySelector("select[name=kind]");
+  const kind = select ? select.value : form.dataset.kind;
+  form.querySelectorAll("[data-kinds]").forEach((row) => {
+    row.hidden = !row.dataset.kinds.split(" ").includes(kind);
+  });
+}
+document.querySelectorAll("form[data-kind-form]").forEach((form) => {
+  showKindFields(form);
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "kind") showKindFields(form);
+  });
+});

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiToken, Invitation, User, hash_secret
 from apps.core.models import AuditEvent
+from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind, Topic
+from apps.mentions.models import Mention
 from apps.tenants.models import Brand, Client, Membership
 from apps.tenants.roles import Role
 from apps.tenants.services import apply_role_permissions
@@ -115,3 +117,57 @@ class AuthenticatorFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return TOTP.activate(kwargs["user"], TEST_TOTP_SECRET).instance
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    brand = factory.SubFactory(BrandFactory)
+    client = factory.SelfAttribute("brand.client")
+    name = factory.Sequence(lambda n: f"Feed {n}")
+    kind = SourceKind.RSS
+    config = factory.LazyFunction(lambda: {"url": "https://feeds.example.test/feed.xml"})
+
+
+class BrandQueryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BrandQuery
+
+    brand = factory.SubFactory(BrandFactory)
+    client = factory.SelfAttribute("brand.client")
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    brand = factory.SubFactory(BrandFactory)
+    client = factory.SelfAttribute("brand.client")
+    name = factory.Sequence(lambda n: f"topic {n}")
+    keywords = factory.LazyFunction(lambda: ["refund"])
+
+
+class MentionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mention
+
+    brand = factory.SubFactory(BrandFactory)
+    client = factory.SelfAttribute("brand.client")
+    platform = "mastodon"
+    external_id = factory.Sequence(lambda n: f"status-{n}")
+    text = factory.Faker("sentence")
+    posted_at = factory.LazyFunction(timezone.now)
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportJob
+
+    source = factory.SubFactory(SourceFactory, kind=SourceKind.FILE_IMPORT, config={"platform": "import"})
+    client = factory.SelfAttribute("source.client")
+    created_by = factory.SubFactory(UserFactory)
+    file = factory.django.FileField(filename="export.csv", data=b"id,text\n1,hello\n")
+    file_name = "export.csv"
+    file_format = "csv"
+    mapping = factory.LazyFunction(lambda: {"id": "id", "text": "text"})

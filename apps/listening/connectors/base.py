@@ -1,0 +1,143 @@
+"""What every connector speaks: fetch from a cursor -> normalised mentions + new cursor."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+
+from ..fetching import FetchError, SafeHttpClient
+
+__all__ = ["Connector", "FetchError", "FetchResult", "RawMention", "SafeHttpClient"]
+
+
+@dataclass
+class RawMention:
+    """A mention as a platform gave it, mapped to our fields but not yet cleaned or enriched."""
+
+    platform: str
+    external_id: str
+    text: str
+    is_html: bool = False
+    title: str = ""
+    url: str = ""
+    author_name: str = ""
+    author_handle: str = ""
+    author_url: str = ""
+    author_followers: int | None = None
+    posted_at: datetime | None = None
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    parent_external_id: str = ""
+    language_hint: str = ""
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass
+class FetchResult:
+    mentions: list[RawMention]
+    cursor: dict
+
+
+class Connector(Protocol):
+    kind: str
+
+    def validate_config(self, config: dict, credentials: dict) -> dict:
+        """Return the cleaned config, or raise django ValidationError with field messages."""
+
+    def fetch(self, *, config: dict, credentials: dict, cursor: dict, http: SafeHttpClient) -> FetchResult:
+        """Fetch what is new since `cursor`. Raises FetchError for failures the health records."""
+
+
+def as_int(value) -> int:
+    """Counts from platforms: anything not a non-negative integer counts as 0."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON 1e999 is infinity
+        return 0
+    return max(number, 0)
+
+
+def as_text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def as_mapping(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def parse_time(value: object) -> datetime | None:
+    """An aware UTC datetime from ISO 8601, or None for anything unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def clean_https_url(value: object, field: str, errors: dict[str, str], default: str = "") -> str:
+    """An https base URL for a platform API (tokens travel with the requests), or an error on `field`."""
+    url = (str(value).strip() if value else default).rstrip("/")
+    try:
+        URLValidator(schemes=["https"])(url)
+    except ValidationError:
+        errors[field] = _("Enter an https URL.")
+        return url
+    parts = urlsplit(url)
+    if parts.username or parts.password or parts.query or parts.fragment:
+        errors[field] = _("Enter an https URL without a user name, query or fragment.")
+    return url
+
+
+@dataclass(frozen=True)
+class SeenWindow:
+    """What a cursor remembers: the ids seen in the last `overlap_seconds` before the newest.
+
+    Search indexes lag and moderated comments appear late with their original time, so
+    a single "newest seen" would lose them; remembering a window makes a re-poll yield
+    nothing new while late arrivals still count.
+    """
+
+    overlap_seconds: float
+    max_remembered: int = 500
+
+    def load(self, cursor: object) -> dict[str, float]:
+        seen = cursor.get("seen") if isinstance(cursor, dict) else None
+        if not isinstance(seen, dict):
+            return {}
+        return {
+            key: float(stamp)
+            for key, stamp in seen.items()
+            if isinstance(key, str)
+            and isinstance(stamp, int | float)
+            and not isinstance(stamp, bool)
+            and math.isfinite(stamp)
+        }
+
+    def floor(self, seen: dict[str, float]) -> float | None:
+        """Items from before this were seen already, or are too late to count."""
+        if not seen:
+            return None
+        floor = max(seen.values()) - self.overlap_seconds
+        if len(seen) >= self.max_remembered:
+            floor = max(floor, min(seen.values()))  # forgotten items must not come back as new
+        return floor
+
+    def remember(self, seen: dict[str, float], fresh: dict[str, float | None], now: float) -> dict[str, float]:
+        merged = dict(seen)
+        newest = max((stamp for stamp in [*seen.values(), *fresh.values()] if stamp is not None), default=now)
+        for key, stamp in fresh.items():
+            merged[key] = newest if stamp is None else stamp  # undated items are remembered as the newest
+        recent = sorted(
+            ((stamp, key) for key, stamp in merged.items() if stamp >= newest - self.overlap_seconds), reverse=True
+        )
+        return {key: stamp for stamp, key in recent[: self.max_remembered]}

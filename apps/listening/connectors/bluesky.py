@@ -1,0 +1,220 @@
+"""Bluesky: full-text post search (app.bsky.feed.searchPosts), newest first.
+
+Without credentials the search goes to the configured AppView. With an app password
+the connector signs in on the PDS and searches through it: an AppView does not accept
+a PDS access token, and the PDS forwards app.bsky calls to its AppView. Bluesky's own
+public AppView has refused unauthenticated search since early 2025, so in practice
+Bluesky sources need an app password.
+
+The search index lags behind the network a little, so a post can turn up after
+newer ones were seen. The cursor therefore remembers the posts of the last
+OVERLAP_SECONDS before the newest one and every poll looks that far back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from urllib.parse import quote
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from ..fetching import FetchResponse
+from .base import (
+    FetchError,
+    FetchResult,
+    RawMention,
+    SafeHttpClient,
+    SeenWindow,
+    as_int,
+    as_mapping,
+    as_text,
+    clean_https_url,
+    parse_time,
+)
+
+PLATFORM = "bluesky"
+DEFAULT_APPVIEW = "https://public.api.bsky.app"
+DEFAULT_PDS = "https://bsky.social"
+SEARCH = "/xrpc/app.bsky.feed.searchPosts"
+CREATE_SESSION = "/xrpc/com.atproto.server.createSession"
+PAGE_SIZE = 100  # the API's maximum
+MAX_PAGES = 5
+OVERLAP_SECONDS = 10 * 60
+WINDOW = SeenWindow(OVERLAP_SECONDS)
+# Access tokens live about two hours; createSession is rate-limited per account (300 a day),
+# so a session is reused across polls rather than opened for each one.
+SESSION_CACHE_SECONDS = 30 * 60
+MAX_QUERY_CHARS = 500
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+class BlueskyConnector:
+    kind = "bluesky"
+
+    def validate_config(self, config: dict, credentials: dict) -> dict:
+        config, credentials = config or {}, credentials or {}
+        errors: dict[str, str] = {}
+        cleaned = {
+            "base_url": clean_https_url(config.get("base_url"), "base_url", errors, DEFAULT_APPVIEW),
+            "pds_url": clean_https_url(config.get("pds_url"), "pds_url", errors, DEFAULT_PDS),
+            "query": str(config.get("query") or "").strip(),
+            "lang": str(config.get("lang") or "").strip(),
+        }
+        if not cleaned["query"]:
+            errors["query"] = _("Enter what to search for.")
+        elif len(cleaned["query"]) > MAX_QUERY_CHARS:
+            errors["query"] = _("Keep the search under %(max)d characters.") % {"max": MAX_QUERY_CHARS}
+        if cleaned["lang"] and not LANGUAGE_TAG.fullmatch(cleaned["lang"]):
+            errors["lang"] = _("Enter a language code such as en or pt-BR, or leave it empty.")
+
+        identifier, password = credentials.get("identifier"), credentials.get("app_password")
+        if identifier or password:
+            if not isinstance(identifier, str) or not identifier.strip():
+                errors["identifier"] = _("Enter the account's handle or e-mail to go with the app password.")
+            if not isinstance(password, str) or not password.strip():
+                errors["app_password"] = _("Enter an app password for the account.")
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+    def fetch(self, *, config: dict, credentials: dict, cursor: dict, http: SafeHttpClient) -> FetchResult:
+        query = config.get("query")
+        if not isinstance(query, str) or not query.strip():
+            raise FetchError("the source has no Bluesky search query")
+        session = _Session.for_credentials(http, config, credentials)
+        service = session.pds_url if session else str(config.get("base_url") or DEFAULT_APPVIEW).rstrip("/")
+        params: dict = {"q": query, "limit": PAGE_SIZE, "sort": "latest"}
+        if config.get("lang"):
+            params["lang"] = str(config["lang"])
+
+        seen = WINDOW.load(cursor)
+        floor = WINDOW.floor(seen)
+        now = time.time()
+        mentions: list[RawMention] = []
+        fresh: dict[str, float | None] = {}
+        page_cursor = ""
+        for _page in range(MAX_PAGES):
+            page_params = {**params, "cursor": page_cursor} if page_cursor else params
+            document = _get(http, f"{service}{SEARCH}", page_params, session).json()
+            posts = document.get("posts") if isinstance(document, dict) else None
+            if not isinstance(posts, list):
+                raise FetchError("Bluesky search answered without a posts list")
+
+            reached_known = False
+            for post in posts:
+                uri = as_text(post.get("uri")) if isinstance(post, dict) else ""
+                if not uri.startswith("at://"):
+                    continue
+                stamp = _post_stamp(post, now)
+                if uri in seen or (floor is not None and stamp is not None and stamp < floor):
+                    reached_known = True
+                    continue
+                if uri not in fresh:  # a post shown twice in one fetch counts once
+                    fresh[uri] = stamp
+                    mentions.append(_to_mention(post, uri))
+
+            next_cursor = as_text(document.get("cursor"))
+            if reached_known or not posts or not next_cursor or next_cursor == page_cursor:
+                break
+            page_cursor = next_cursor
+
+        return FetchResult(mentions=mentions, cursor={"seen": WINDOW.remember(seen, fresh, now)})
+
+
+class _Session:
+    """An app-password session on the account's PDS, reused between polls through the cache."""
+
+    def __init__(self, http: SafeHttpClient, pds_url: str, identifier: str, password: str):
+        self.http, self.pds_url = http, pds_url
+        self.identifier, self.password = identifier, password
+        secret = f"{pds_url}\n{identifier}\n{password}".encode()
+        self.cache_key = f"listening:bluesky:session:{hashlib.sha256(secret).hexdigest()}"
+        self.token = cache.get(self.cache_key) or ""
+        self.from_cache = bool(self.token)
+
+    @classmethod
+    def for_credentials(cls, http: SafeHttpClient, config: dict, credentials: dict) -> _Session | None:
+        identifier = credentials.get("identifier") if isinstance(credentials, dict) else None
+        password = credentials.get("app_password") if isinstance(credentials, dict) else None
+        if not (isinstance(identifier, str) and identifier.strip() and isinstance(password, str) and password):
+            return None
+        pds_url = str(config.get("pds_url") or DEFAULT_PDS).rstrip("/")
+        return cls(http, pds_url, identifier.strip(), password)
+
+    def headers(self) -> dict[str, str]:
+        if not self.token:
+            self.sign_in()
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def sign_in(self) -> None:
+        response = self.http.post(
+            f"{self.pds_url}{CREATE_SESSION}", json_body={"identifier": self.identifier, "password": self.password}
+        )
+        document = response.json()
+        token = as_text(document.get("accessJwt")) if isinstance(document, dict) else ""
+        if not token:
+            raise FetchError("Bluesky sign-in answered without an access token")
+        self.token, self.from_cache = token, False
+        cache.set(self.cache_key, token, SESSION_CACHE_SECONDS)
+
+
+def _get(http: SafeHttpClient, url: str, params: dict, session: _Session | None) -> FetchResponse:
+    headers = {"Accept": "application/json"}
+    if session is None:
+        return http.get(url, params=params, headers=headers)
+    try:
+        return http.get(url, params=params, headers={**headers, **session.headers()})
+    except FetchError as error:
+        # A remembered token may have expired (ExpiredToken is a 400) or been revoked: sign in once more.
+        if not session.from_cache or error.status not in (400, 401):
+            raise
+        cache.delete(session.cache_key)
+        session.sign_in()
+        return http.get(url, params=params, headers={**headers, **session.headers()})
+
+
+def _to_mention(post: dict, uri: str) -> RawMention:
+    record = as_mapping(post.get("record"))
+    author = as_mapping(post.get("author"))
+    handle = as_text(author.get("handle"))
+    did = as_text(author.get("did"))
+    # at://<did>/app.bsky.feed.post/<rkey>
+    parts = uri.split("/")
+    profile = handle if handle and handle != "handle.invalid" else did or (parts[2] if len(parts) > 2 else "")
+    url = ""
+    if len(parts) == 5 and parts[3] == "app.bsky.feed.post" and parts[4] and profile:
+        url = f"https://bsky.app/profile/{quote(profile, safe=':.')}/post/{quote(parts[4], safe='')}"
+    langs = record.get("langs")
+    language = next((lang for lang in langs if isinstance(lang, str)), "") if isinstance(langs, list) else ""
+    reply = as_mapping(record.get("reply"))
+    created, indexed = parse_time(record.get("createdAt")), parse_time(post.get("indexedAt"))
+    return RawMention(
+        platform=PLATFORM,
+        external_id=uri,
+        text=as_text(record.get("text")),
+        url=url,
+        author_name=as_text(author.get("displayName")) or handle,
+        author_handle=f"@{handle}" if handle else "",
+        author_url=f"https://bsky.app/profile/{quote(profile, safe=':.')}" if profile else "",
+        # The author's clock sets createdAt; as Bluesky does, never place a post after it was indexed.
+        posted_at=min(created, indexed) if created and indexed else created or indexed,
+        likes=as_int(post.get("likeCount")),
+        reposts=as_int(post.get("repostCount")),
+        replies=as_int(post.get("replyCount")),
+        parent_external_id=as_text(as_mapping(reply.get("parent")).get("uri")),
+        language_hint=language,
+        raw=post,
+    )
+
+
+def _post_stamp(post: dict, now: float) -> float | None:
+    moment = parse_time(post.get("indexedAt")) or parse_time(as_mapping(post.get("record")).get("createdAt"))
+    # A future-dated post must not hide the posts that follow it.
+    return min(moment.timestamp(), now) if moment else None
+
+
+connector = BlueskyConnector()

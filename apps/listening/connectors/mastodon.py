@@ -1,0 +1,232 @@
+"""Mastodon and API-compatible servers: statuses under a hashtag, or from full-text search.
+
+Timelines come newest first. Each poll reads back page by page (max_id) until it
+reaches the cursor's since_id, at most MAX_PAGES pages, so a poll stays cheap; a
+burst bigger than that between two polls loses its oldest statuses.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, quote, urlsplit
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from ..fetching import FetchResponse
+from .base import (
+    FetchError,
+    FetchResult,
+    RawMention,
+    SafeHttpClient,
+    as_int,
+    as_mapping,
+    as_text,
+    clean_https_url,
+    parse_time,
+)
+
+PLATFORM = "mastodon"
+PAGE_SIZE = 40  # the API's maximum for timelines and search
+MAX_PAGES = 5
+MODES = ("hashtag", "search")
+# Mastodon allows letters, digits, underscores and a few joiners in tags; the API accepts any \w.
+HASHTAG = re.compile(r"^\w{1,100}$")
+MAX_QUERY_CHARS = 500
+# It goes into a header: printable ASCII without spaces.
+ACCESS_TOKEN = re.compile(r"^[\x21-\x7e]{1,500}$")
+_LINK_NEXT = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
+
+
+class MastodonConnector:
+    kind = "mastodon"
+
+    def validate_config(self, config: dict, credentials: dict) -> dict:
+        config, credentials = config or {}, credentials or {}
+        errors: dict[str, str] = {}
+        cleaned: dict = {"base_url": clean_https_url(config.get("base_url"), "base_url", errors)}
+
+        mode = config.get("mode")
+        if mode == "hashtag":
+            hashtag = str(config.get("hashtag") or "").strip().removeprefix("#")
+            if not HASHTAG.fullmatch(hashtag):
+                errors["hashtag"] = _("Enter one hashtag: letters, digits and underscores, without spaces.")
+            cleaned.update(mode=mode, hashtag=hashtag)
+        elif mode == "search":
+            query = str(config.get("query") or "").strip()
+            if not query:
+                errors["query"] = _("Enter what to search for.")
+            elif len(query) > MAX_QUERY_CHARS:
+                errors["query"] = _("Keep the search under %(max)d characters.") % {"max": MAX_QUERY_CHARS}
+            cleaned.update(mode=mode, query=query)
+        else:
+            errors["mode"] = _("Choose hashtag or search.")
+
+        cleaned["limit"] = _clean_limit(config.get("limit"), errors)
+
+        token = credentials.get("access_token")
+        if token not in (None, "") and not (isinstance(token, str) and ACCESS_TOKEN.fullmatch(token.strip())):
+            errors["access_token"] = _("Paste the access token exactly as the instance shows it, or leave it out.")
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+    def fetch(self, *, config: dict, credentials: dict, cursor: dict, http: SafeHttpClient) -> FetchResult:
+        base_url = str(config.get("base_url") or "").rstrip("/")
+        if not base_url:
+            raise FetchError("the source has no Mastodon instance address")
+        limit = _page_size(config.get("limit"))
+        since_id = _status_id(cursor.get("since_id")) if isinstance(cursor, dict) else ""
+
+        mode = config.get("mode")
+        if mode == "hashtag" and config.get("hashtag"):
+            url = f"{base_url}/api/v1/timelines/tag/{quote(str(config['hashtag']), safe='')}"
+            params: dict = {"limit": limit}
+            # Timelines take since_id (newest first, above it); min_id would page oldest first.
+            if since_id:
+                params["since_id"] = since_id
+        elif mode == "search" and config.get("query"):
+            url = f"{base_url}/api/v2/search"
+            params = {"q": str(config["query"]), "type": "statuses", "limit": limit}
+            # Search has no since_id; min_id is its lower bound.
+            if since_id:
+                params["min_id"] = since_id
+        else:
+            raise FetchError("the source settings need a mode with its hashtag or query")
+
+        headers = {"Accept": "application/json"}
+        token = credentials.get("access_token") if isinstance(credentials, dict) else None
+        if isinstance(token, str) and token.strip():
+            headers["Authorization"] = f"Bearer {token.strip()}"
+
+        instance_host = urlsplit(base_url).hostname or ""
+        mentions: list[RawMention] = []
+        emitted: set[str] = set()
+        newest = since_id
+        max_id = ""
+        for _page in range(MAX_PAGES):
+            response = http.get(url, params={**params, "max_id": max_id} if max_id else params, headers=headers)
+            statuses = _statuses(response.json(), mode)
+            page_ids: list[str] = []
+            reached_cursor = False
+            for status in statuses:
+                status_id = _status_id(status.get("id")) if isinstance(status, dict) else ""
+                if not status_id:
+                    continue
+                page_ids.append(status_id)
+                if since_id and _id_order(status_id) <= _id_order(since_id):
+                    reached_cursor = True
+                    continue
+                if not newest or _id_order(status_id) > _id_order(newest):
+                    newest = status_id
+                mention = _to_mention(status, instance_host)
+                if mention is not None and mention.external_id not in emitted:
+                    emitted.add(mention.external_id)
+                    mentions.append(mention)
+
+            if reached_cursor or not page_ids:
+                break
+            next_max_id = _link_next_max_id(response)
+            if not next_max_id:
+                if len(statuses) < limit:
+                    break  # a short page without a next link is the end
+                next_max_id = min(page_ids, key=_id_order)
+            # A server that does not move backwards would loop until MAX_PAGES; stop instead.
+            if max_id and _id_order(next_max_id) >= _id_order(max_id):
+                break
+            max_id = next_max_id
+
+        return FetchResult(mentions=mentions, cursor={"since_id": newest} if newest else {})
+
+
+def _to_mention(status: dict, instance_host: str) -> RawMention | None:
+    # A boost stands for the boosted status: that is what was said, and by whom.
+    original = status["reblog"] if isinstance(status.get("reblog"), dict) else status
+    # Ids are per instance; the URI names the status everywhere.
+    external_id = as_text(original.get("uri")) or as_text(original.get("url"))
+    if not external_id:
+        return None
+    account = as_mapping(original.get("account"))
+    acct = as_text(account.get("acct")) or as_text(account.get("username"))
+    if acct and "@" not in acct and instance_host:
+        acct = f"{acct}@{instance_host}"  # local accounts come without their domain
+    return RawMention(
+        platform=PLATFORM,
+        external_id=external_id,
+        text=as_text(original.get("content")),
+        is_html=True,
+        # The content warning is what readers see first, like a subject line.
+        title=as_text(original.get("spoiler_text")),
+        url=as_text(original.get("url")) or as_text(original.get("uri")),
+        author_name=as_text(account.get("display_name")) or acct,
+        author_handle=f"@{acct}" if acct else "",
+        author_url=as_text(account.get("url")),
+        author_followers=as_int(account["followers_count"]) if "followers_count" in account else None,
+        posted_at=parse_time(original.get("created_at")),
+        likes=as_int(original.get("favourites_count")),
+        reposts=as_int(original.get("reblogs_count")),
+        replies=as_int(original.get("replies_count")),
+        # Mastodon gives only the instance-local id of the parent, not its URI.
+        parent_external_id=_status_id(original.get("in_reply_to_id")),
+        language_hint=as_text(original.get("language")),
+        raw=original,
+    )
+
+
+def _statuses(document: object, mode: str) -> list:
+    if mode == "search":
+        statuses = document.get("statuses") if isinstance(document, dict) else None
+        if not isinstance(statuses, list):
+            raise FetchError("Mastodon search answered without a statuses list")
+        return statuses
+    if not isinstance(document, list):
+        raise FetchError("Mastodon answered something other than a list of statuses")
+    return document
+
+
+def _status_id(value: object) -> str:
+    # Ids are strings in the API; a few servers send numbers.
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and 0 < len(value) <= 64 and value.isascii() and value.isalnum():
+        return value
+    return ""
+
+
+def _id_order(status_id: str) -> tuple[int, str]:
+    # Snowflake ids (Mastodon) and flake ids (Pleroma, Akkoma) sort by length, then by text.
+    return len(status_id), status_id
+
+
+def _link_next_max_id(response: FetchResponse) -> str:
+    match = _LINK_NEXT.search(response.headers.get("link", ""))
+    if not match:
+        return ""
+    # Only the max_id is taken from the link: the next request is built here, on the configured instance.
+    values = parse_qs(urlsplit(match.group(1)).query).get("max_id") or [""]
+    return _status_id(values[0])
+
+
+def _clean_limit(value: object, errors: dict[str, str]) -> int:
+    if value is None or value == "":
+        return PAGE_SIZE
+    try:
+        limit = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        limit = 0
+    if isinstance(value, bool | float) or not 1 <= limit <= PAGE_SIZE:
+        errors["limit"] = _("Enter a whole number from 1 to %(max)d.") % {"max": PAGE_SIZE}
+    return limit
+
+
+def _page_size(value: object) -> int:
+    try:
+        size = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return PAGE_SIZE
+    return size if 1 <= size <= PAGE_SIZE else PAGE_SIZE
+
+
+connector = MastodonConnector()

@@ -1,0 +1,73 @@
+"""Language of a mention, chosen among the brand's languages plus English."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lingua import Language, LanguageDetectorBuilder
+
+_LINGUA = {
+    "da": (Language.DANISH,),
+    "nb": (Language.BOKMAL, Language.NYNORSK),
+    "pl": (Language.POLISH,),
+    "de": (Language.GERMAN,),
+    "en": (Language.ENGLISH,),
+}
+_CODE = {language: code for code, languages in _LINGUA.items() for language in languages}
+SUPPORTED = frozenset(_LINGUA)
+# Platforms tag posts with "no", "nn", "en-US" and the like.
+_HINT_ALIASES = {"no": "nb", "nn": "nb", "nob": "nb", "nno": "nb", "dan": "da", "pol": "pl", "deu": "de", "eng": "en"}
+
+
+def normalise_hint(hint: str) -> str:
+    code = (hint or "").split("-")[0].split("_")[0].lower()
+    return _HINT_ALIASES.get(code, code)
+
+
+@lru_cache(maxsize=32)
+def _detector(codes: frozenset[str]):
+    languages = [language for code in codes for language in _LINGUA[code]]
+    return LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+
+
+def candidate_languages(brand_languages) -> frozenset[str]:
+    return frozenset({*(code for code in brand_languages if code in SUPPORTED), "en"})
+
+
+def _shortcut(text: str, candidates: frozenset[str], hint: str) -> tuple[str, float] | None:
+    """An answer without the detector: one candidate, a short text with a usable hint, or no text."""
+    if len(candidates) == 1:
+        return next(iter(candidates)), 1.0
+    if hint in candidates and len(text) < 40:
+        return hint, 0.9
+    if not text.strip():
+        return (hint, 0.5) if hint in candidates else ("", 0.0)
+    return None
+
+
+def _best(values) -> tuple[str, float]:
+    if not values or values[0].value == 0:
+        return "", 0.0
+    return _CODE[values[0].language], round(values[0].value, 3)
+
+
+def detect_language(text: str, candidates: frozenset[str], hint: str = "") -> tuple[str, float]:
+    """(code, confidence 0..1). Very short texts trust the platform's hint when it is a candidate."""
+    return detect_languages([text], candidates, [hint])[0]
+
+
+def detect_languages(texts: list[str], candidates: frozenset[str], hints: list[str]) -> list[tuple[str, float]]:
+    """Languages of a batch; the detector runs on all cores for the texts that need it."""
+    results: list[tuple[str, float] | None] = []
+    pending: list[int] = []
+    for index, (text, hint) in enumerate(zip(texts, hints, strict=True)):
+        answer = _shortcut(text, candidates, normalise_hint(hint))
+        results.append(answer)
+        if answer is None:
+            pending.append(index)
+    if pending:
+        detector = _detector(candidates)
+        scored = detector.compute_language_confidence_values_in_parallel([texts[i][:2000] for i in pending])
+        for index, values in zip(pending, scored, strict=True):
+            results[index] = _best(values)
+    return results

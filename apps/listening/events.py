@@ -1,0 +1,80 @@
+"""Audit events of listening."""
+
+from apps.core.audit import record_audit_event
+
+SOURCE_FIELDS = ["name", "kind", "brand_id", "config", "poll_interval", "enabled"]
+
+
+def source_created_event(*, actor, source, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="source.created",
+        client=source.client,
+        target=source,
+        after={"name": source.name, "kind": source.kind},
+        request=request,
+    )
+
+
+def source_updated_event(*, actor, source, before, after, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="source.updated",
+        client=source.client,
+        target=source,
+        before=before,
+        after=after,
+        request=request,
+    )
+
+
+def source_disabled_event(*, actor, source, reason: str):
+    return record_audit_event(
+        actor=actor,
+        action="source.disabled",
+        client=source.client,
+        target=source,
+        before={"enabled": True},
+        after={"enabled": False, "reason": reason},
+    )
+
+
+def source_poll_requested_event(*, actor, source, request=None):
+    return record_audit_event(
+        actor=actor, action="source.poll_requested", client=source.client, target=source, request=request
+    )
+
+
+def brand_query_updated_event(*, actor, query, before, after, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="brand_query.updated",
+        client=query.client,
+        target=query,
+        target_repr=str(query.brand),
+        before=before,
+        after=after,
+        request=request,
+    )
+
+
+def topic_saved_event(*, actor, topic, created: bool, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="topic.created" if created else "topic.updated",
+        client=topic.client,
+        target=topic,
+        after={"name": topic.name, "keywords": topic.keywords, "sensitive": topic.sensitive},
+        request=request,
+    )
+
+
+def import_started_event(*, actor, job, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="import.started",
+        client=job.client,
+        target=job,
+        after={"file": job.file_name},
+        request=request,
+    )

@@ -1,0 +1,243 @@
+"""File imports: exports of other listening tools, streamed row by row.
+
+CSV (any delimiter csv.Sniffer recognises), JSON Lines, or a JSON array.
+Bad rows are reported with their line and the reason; good rows are kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.tenants.models import Brand, Client
+from apps.tenants.roles import ClientPerm
+from apps.tenants.services import require_client_perm
+
+from . import events
+from .mapping import FIELDS, REQUIRED, BadRecord, flatten, record_to_mention
+from .models import ImportJob, Source, SourceKind
+from .pipeline import BrandContext, IngestResult, ingest
+
+log = logging.getLogger(__name__)
+
+MAX_STORED_ERRORS = 500
+JSON_ARRAY_MAX_BYTES = 50 * 1024 * 1024
+FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+csv.field_size_limit(min(sys.maxsize, 10 * 1024 * 1024))
+
+
+def clean_mapping(mapping: dict) -> dict:
+    """Our field -> their column; unmapped fields default to a column of the same name."""
+    cleaned = {field: str(mapping.get(field) or "").strip() for field in FIELDS}
+    missing = [field for field in REQUIRED if not cleaned[field]]
+    if missing:
+        raise ValidationError({field: _("Name the column that holds this.") for field in missing})
+    return {field: column for field, column in cleaned.items() if column}
+
+
+@transaction.atomic
+def import_start(
+    *, actor, client: Client, brand: Brand, uploaded, mapping: dict, platform: str = "import", request=None
+) -> ImportJob:
+    require_client_perm(actor, client, ClientPerm.MANAGE)
+    if brand.client_id != client.pk:
+        raise ValidationError({"brand": _("Choose a brand of this client.")})
+    file_format = FORMATS.get(Path(uploaded.name).suffix.lower())
+    if file_format is None:
+        raise ValidationError({"file": _("Upload a .csv, .tsv, .jsonl, .ndjson or .json file.")})
+    if uploaded.size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError({"file": _("The file is larger than the limit.")})
+    if file_format == "json" and uploaded.size > JSON_ARRAY_MAX_BYTES:
+        raise ValidationError({"file": _("A JSON array this large cannot be streamed; use JSON Lines.")})
+    source, _created = Source.objects.unscoped().get_or_create(
+        client=client,
+        brand=brand,
+        kind=SourceKind.FILE_IMPORT,
+        defaults={"name": _("File imports"), "config": {"platform": platform}},
+    )
+    job = ImportJob.objects.create(
+        client=client,
+        source=source,
+        created_by=actor,
+        file=uploaded,
+        file_name=Path(uploaded.name).name[:255],
+        file_format=file_format,
+        mapping={**clean_mapping(mapping), "_platform": platform or "import"},
+        bytes_total=uploaded.size,
+    )
+    events.import_started_event(actor=actor, job=job, request=request)
+    from .tasks import run_import_task
+
+    transaction.on_commit(lambda: run_import_task.delay(job.pk))
+    return job
+
+
+def _rows_csv(raw) -> Iterator[tuple[int, dict | None, str]]:
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+    sample = text.read(64 * 1024)
+    text.seek(0)
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(text, dialect=dialect)
+    try:
+        yield from _read_csv(reader)
+    finally:
+        text.detach()  # keep the file open for the caller's progress and cleanup
+
+
+def _read_csv(reader) -> Iterator[tuple[int, dict | None, str]]:
+    last_line = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if reader.line_num == last_line:  # the reader cannot move on
+                yield reader.line_num, None, f"unreadable CSV: {exc}"
+                return
+            last_line = reader.line_num
+            yield reader.line_num, None, f"unreadable CSV: {exc}"
+            continue
+        last_line = reader.line_num
+        if None in row:
+            yield reader.line_num, None, "more values than there are columns"
+            continue
+        yield reader.line_num, row, ""
+
+
+def _rows_jsonl(raw) -> Iterator[tuple[int, dict | None, str]]:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    for number, line in enumerate(raw, start=1):
+        text = decoder.decode(line).strip().lstrip("\ufeff")
+        if not text:
+            continue
+        try:
+            value = json.loads(text)
+        except ValueError:
+            yield number, None, "not valid JSON"
+            continue
+        yield (number, flatten(value), "") if isinstance(value, dict) else (number, None, "not a JSON object")
+
+
+def _rows_json(raw) -> Iterator[tuple[int, dict | None, str]]:
+    try:
+        document = json.loads(raw.read().decode("utf-8-sig", errors="replace"))
+    except ValueError as exc:
+        yield 1, None, f"not valid JSON: {exc}"
+        return
+    items = document.get("mentions", document.get("items")) if isinstance(document, dict) else document
+    if not isinstance(items, list):
+        yield 1, None, "expected a JSON array of objects"
+        return
+    for index, value in enumerate(items, start=1):
+        yield (index, flatten(value), "") if isinstance(value, dict) else (index, None, "not a JSON object")
+
+
+def _records(job: ImportJob, raw) -> Iterator[tuple[int, dict | None, str]]:
+    rows = {"csv": _rows_csv, "jsonl": _rows_jsonl, "json": _rows_json}[job.file_format](raw)
+    columns = {field: column for field, column in job.mapping.items() if not field.startswith("_")}
+    for line, row, error in rows:
+        if row is None:
+            yield line, None, error
+            continue
+        yield line, {field: row.get(column) for field, column in columns.items()}, ""
+
+
+def run_import(job_id: int) -> ImportJob:
+    job = ImportJob.objects.unscoped().select_related("source__brand").get(pk=job_id)
+    if job.status != ImportJob.Status.QUEUED:
+        return job  # already run (a redelivered task): imports are not repeated
+    ImportJob.objects.unscoped().filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    context = BrandContext.load(job.source.brand)
+    platform = job.mapping.get("_platform", "import")
+    errors: list[dict] = []
+    totals = IngestResult()
+    bad = done = 0
+    pending = []
+    try:
+        with job.file.open("rb") as raw:
+            if job.file_format == "csv" and job.mapping.get("text"):
+                _check_columns(job, raw)
+            for line, record, error in _records(job, raw):
+                done += 1
+                mention = None
+                if record is not None:
+                    try:
+                        mention = record_to_mention(record, default_platform=platform)
+                    except BadRecord as exc:
+                        error = str(exc)
+                if mention is None:
+                    bad += 1
+                    if len(errors) < MAX_STORED_ERRORS:
+                        errors.append({"line": line, "error": error})
+                    continue
+                pending.append(mention)
+                if len(pending) >= settings.INGEST_BATCH_SIZE:
+                    totals.add(_ingest(pending, job, context))
+                    pending = []
+                    _progress(job, raw, done, totals, bad, errors)
+            if pending:
+                totals.add(_ingest(pending, job, context))
+            _progress(job, raw, done, totals, bad, errors, finished=ImportJob.Status.DONE)
+    except (ValidationError, OSError) as exc:
+        message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        errors.insert(0, {"line": 0, "error": message})
+        ImportJob.objects.unscoped().filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, errors=errors[:MAX_STORED_ERRORS], finished_at=timezone.now()
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _check_columns(job: ImportJob, raw) -> None:
+    header_line = raw.readline().decode("utf-8-sig", errors="replace")
+    raw.seek(0)
+    try:
+        header = next(csv.reader([header_line], csv.Sniffer().sniff(header_line, delimiters=",;\t|")))
+    except (csv.Error, StopIteration):
+        header = next(csv.reader([header_line]), [])
+    wanted = [column for field, column in job.mapping.items() if not field.startswith("_")]
+    missing = [column for column in wanted if column not in header]
+    if missing:
+        raise ValidationError(
+            _("The file has no column %(missing)s. Its columns are: %(columns)s.")
+            % {"missing": ", ".join(missing), "columns": ", ".join(header) or _("none")}
+        )
+
+
+def _ingest(mentions, job: ImportJob, context: BrandContext) -> IngestResult:
+    return ingest(
+        mentions,
+        brand=job.source.brand,
+        source_id=job.source_id,
+        context=context,
+        require_match=job.source.config.get("require_match", False),
+    )
+
+
+def _progress(job, raw, done, totals, bad, errors, finished=None) -> None:
+    fields = {
+        "rows_done": done,
+        "rows_created": totals.created,
+        "rows_bad": bad,
+        "errors": errors[:MAX_STORED_ERRORS],
+        "bytes_done": min(job.bytes_total, raw.tell()) if not raw.closed else job.bytes_total,
+    }
+    if finished:
+        fields.update(status=finished, finished_at=timezone.now(), bytes_done=job.bytes_total)
+    ImportJob.objects.unscoped().filter(pk=job.pk).update(**fields)

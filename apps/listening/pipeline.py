@@ -1,0 +1,300 @@
+"""One ingestion pipeline for every door (poll, webhook, import, replay).
+
+normalise -> match the brand -> dedupe -> enrich (language, sentiment, kind,
+topics, reach) -> later steps (risk, routing: settings.INGEST_STEPS) -> insert
+in batches, one transaction each: rows are COPYed into a temporary table and
+moved with INSERT ... ON CONFLICT DO NOTHING, so re-polls and replays create
+nothing new -> cross-posted copies linked to the first mention.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from itertools import islice
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.module_loading import import_string
+
+from apps.mentions.models import Mention
+from apps.tenants.models import Brand
+
+from .connectors.base import RawMention
+from .enrichment.kinds import classify_kind, compile_topics, match_topics
+from .enrichment.language import candidate_languages, detect_languages
+from .enrichment.query import BrandMatcher, fold
+from .enrichment.sentiment import get_analyser
+from .enrichment.text import clean_text, content_hash
+from .models import BrandQuery, Topic
+
+# Columns written by the pipeline, in COPY order.
+COLUMNS = (
+    "client_id",
+    "brand_id",
+    "source_id",
+    "platform",
+    "external_id",
+    "url",
+    "parent_external_id",
+    "author_name",
+    "author_handle",
+    "author_url",
+    "author_followers",
+    "title",
+    "text",
+    "posted_at",
+    "ingested_at",
+    "language",
+    "language_confidence",
+    "sentiment",
+    "sentiment_score",
+    "kind",
+    "topics",
+    "likes",
+    "reposts",
+    "replies",
+    "content_hash",
+    "status",
+    "raw",
+)
+_MAX_COUNT = 2_147_483_647
+
+
+@dataclass
+class IngestResult:
+    received: int = 0
+    rejected: int = 0  # unusable: no id or no text
+    filtered: int = 0  # not about the brand, or an excluded word
+    duplicates: int = 0  # already known (same client, platform and id)
+    created_ids: list[int] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return len(self.created_ids)
+
+    def add(self, other: IngestResult) -> None:
+        self.received += other.received
+        self.rejected += other.rejected
+        self.filtered += other.filtered
+        self.duplicates += other.duplicates
+        self.created_ids.extend(other.created_ids)
+
+
+@dataclass
+class BrandContext:
+    """Everything about a brand the pipeline needs, loaded once per ingestion."""
+
+    brand: Brand
+    matcher: BrandMatcher
+    languages: frozenset[str]
+    topics: list
+
+    @classmethod
+    def load(cls, brand: Brand) -> BrandContext:
+        query = BrandQuery.objects.unscoped().filter(brand=brand).first()
+        matcher = BrandMatcher.build(
+            names=[brand.name, *brand.aliases],
+            handles=brand.handles,
+            keywords=query.keywords if query else (),
+            hashtags=query.hashtags if query else (),
+            excluded=query.excluded_words if query else (),
+            expression=query.expression if query else "",
+        )
+        topics = Topic.objects.unscoped().filter(Q(brand=brand) | Q(brand__isnull=True), client_id=brand.client_id)
+        return cls(brand, matcher, candidate_languages(brand.languages), compile_topics(topics))
+
+
+@cache
+def _ingest_steps() -> tuple[Callable, ...]:
+    """The seam for later steps (risk rating, routing): each takes (rows, context) and edits rows."""
+    return tuple(import_string(path) for path in getattr(settings, "INGEST_STEPS", ()))
+
+
+def _clip(value, limit: int) -> str:
+    # PostgreSQL text cannot hold NUL; hostile payloads carry it.
+    return str(value or "").replace("\x00", "")[:limit]
+
+
+def _count(value) -> int:
+    return min(max(int(value or 0), 0), _MAX_COUNT)
+
+
+def normalise(item: RawMention, context: BrandContext, source_id: int | None, now: datetime) -> dict | None:
+    text = clean_text(item.text, is_html=item.is_html)
+    title = clean_text(item.title, is_html=item.is_html)
+    external_id = (item.external_id or "").strip()
+    if not external_id or not (text or title):
+        return None
+    posted_at = item.posted_at or now
+    if posted_at.tzinfo is None:
+        posted_at = posted_at.replace(tzinfo=UTC)
+    followers = item.author_followers
+    return {
+        "client_id": context.brand.client_id,
+        "brand_id": context.brand.pk,
+        "source_id": source_id,
+        "platform": _clip(item.platform, 32),
+        "external_id": _clip(external_id, 255),
+        "url": _clip(item.url if (item.url or "").startswith(("http://", "https://")) else "", 2000),
+        "parent_external_id": _clip(item.parent_external_id, 255),
+        "author_name": _clip(clean_text(item.author_name), 255),
+        "author_handle": _clip(clean_text(item.author_handle), 255),
+        "author_url": _clip(
+            item.author_url if (item.author_url or "").startswith(("http://", "https://")) else "", 2000
+        ),
+        "author_followers": _count(followers) if followers is not None else None,
+        "title": _clip(title, 500),
+        "text": text or title,
+        "posted_at": min(posted_at, now),
+        "ingested_at": now,
+        "likes": _count(item.likes),
+        "reposts": _count(item.reposts),
+        "replies": _count(item.replies),
+        "status": "new",
+        "raw": item.raw if isinstance(item.raw, dict) else {"value": item.raw},
+        "_hint": item.language_hint,
+    }
+
+
+def _full_text(row: dict) -> str:
+    return row["text"] if not row["title"] or row["title"] in row["text"] else f"{row['title']}\n{row['text']}"
+
+
+def enrich(rows: list[dict], context: BrandContext) -> None:
+    """Language (a batch at a time, on all cores), sentiment, kind, topics and a content hash."""
+    texts = [_full_text(row) for row in rows]
+    languages = detect_languages(texts, context.languages, [row.pop("_hint", "") for row in rows])
+    analyser = get_analyser()
+    for row, text, (language, confidence) in zip(rows, texts, languages, strict=True):
+        row["language"], row["language_confidence"] = language, confidence
+        sentiment = analyser.analyse(text, language)
+        row["sentiment"], row["sentiment_score"] = sentiment.label, round(sentiment.score, 4)
+        folded = row.pop("_folded")
+        row["kind"] = classify_kind(text, sentiment.label, folded)
+        row["topics"] = match_topics(folded, context.topics)
+        row["content_hash"] = content_hash(text)
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def ingest(
+    items: Iterable[RawMention],
+    *,
+    brand: Brand,
+    source_id: int | None = None,
+    require_match: bool = True,
+    batch_size: int | None = None,
+    context: BrandContext | None = None,
+) -> IngestResult:
+    """Take raw mentions of one brand through the pipeline; returns what happened to them."""
+    context = context or BrandContext.load(brand)
+    result = IngestResult()
+    for batch in _batches(items, batch_size or settings.INGEST_BATCH_SIZE):
+        result.add(_ingest_batch(batch, context, source_id, require_match))
+    return result
+
+
+def _ingest_batch(batch: list[RawMention], context: BrandContext, source_id, require_match) -> IngestResult:
+    result = IngestResult(received=len(batch))
+    now = datetime.now(UTC)
+    rows: dict[tuple[str, str], dict] = {}
+    for item in batch:
+        row = normalise(item, context, source_id, now)
+        if row is None:
+            result.rejected += 1
+            continue
+        row["_folded"] = fold(f"{row['title']}\n{row['text']}")
+        if require_match and not context.matcher.matches_folded(f"{row['_folded']} {fold(row['author_handle'])}"):
+            result.filtered += 1
+            continue
+        key = (row["platform"], row["external_id"])
+        if key in rows:
+            result.duplicates += 1
+            continue
+        rows[key] = row
+    kept = list(rows.values())
+    enrich(kept, context)
+    for step in _ingest_steps():
+        step(kept, context)
+    if kept:
+        created = _insert(kept)
+        result.duplicates += len(kept) - len(created)
+        result.created_ids = created
+    return result
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(str(k)): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def _copy_value(column: str, value):
+    if column == "raw":
+        dumped = json.dumps(value, ensure_ascii=False, default=str)
+        # jsonb refuses \u0000; the rare payload that has one is cleaned before dumping again.
+        return json.dumps(_without_nul(value), ensure_ascii=False, default=str) if "\\u0000" in dumped else dumped
+    return value
+
+
+@transaction.atomic
+def _insert(rows: list[dict]) -> list[int]:
+    """COPY into a temporary table, then move new rows; returns ids of the mentions created."""
+    table = Mention._meta.db_table
+    columns = ", ".join(COLUMNS)
+    with connection.cursor() as cursor:
+        # Column types only (no id sequence, no constraints); emptied per batch because the caller's
+        # transaction may span several batches.
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS mention_staging ON COMMIT DELETE ROWS AS "
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        cursor.execute("DELETE FROM mention_staging")
+        with cursor.cursor.copy(f"COPY mention_staging ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_copy_value(column, row[column]) for column in COLUMNS])
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM mention_staging "
+            f"ON CONFLICT (client_id, platform, external_id) DO NOTHING RETURNING id"
+        )
+        created = [row[0] for row in cursor.fetchall()]
+        if created:
+            _link_copies(cursor, table, created)
+    return created
+
+
+def _link_copies(cursor, table: str, created: list[int]) -> None:
+    """A new mention whose text matches an earlier one of the same client is that one's copy.
+
+    The earliest mention with a hash is always an original (nothing earlier has its hash), so
+    the first row of the (client, hash, id) index is the answer: no filter on duplicate_of.
+    """
+    cursor.execute(
+        f"""
+        UPDATE {table} AS m SET duplicate_of_id = first.id
+        FROM (
+            SELECT n.id AS new_id, (
+                SELECT o.id FROM {table} o
+                WHERE o.client_id = n.client_id AND o.content_hash = n.content_hash AND o.content_hash <> ''
+                  AND o.id < n.id
+                ORDER BY o.id LIMIT 1
+            ) AS id
+            FROM {table} n WHERE n.id = ANY(%s) AND n.content_hash <> ''
+        ) AS first
+        WHERE m.id = first.new_id AND first.id IS NOT NULL
+        """,
+        [created],
+    )

@@ -1,0 +1,143 @@
+"""A realistic, multilingual stream of made-up mentions for demos and benchmarks.
+
+Deterministic: mention number n of a given seed is always the same, so a
+replay can be resumed from its cursor and two runs can be compared.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .connectors.base import RawMention
+
+# (kind, text). {b} is the brand, {p} a product or service word of the language.
+TEMPLATES = {
+    "da": [
+        ("service_failure", "Har ventet 40 minutter i telefonkø hos {b} og stadig intet svar 😡"),
+        ("service_failure", "Min ordre fra {b} er forsinket igen. Tredje gang i år. Hvad sker der?"),
+        ("product_criticism", "{b} {p} smager ikke som før, kvaliteten er gået ned ad bakke 👎"),
+        ("praise", "Tusind tak til {b} for hurtig hjælp i dag! Super service ❤️"),
+        ("praise", "Elsker den nye {p} fra {b} 😍 anbefales varmt"),
+        ("question", "Hvornår kommer {b} {p} tilbage på hylderne? Nogen der ved det?"),
+        ("constructive_feedback", "Forslag til {b}: det ville være rart med en mindre {p} til én person"),
+        ("general_dissatisfaction", "Ærligt, {b} skuffer mig mere og mere. Ikke okay."),
+        ("personal_attack", "Hvem er de idioter der styrer {b}? Fyr dem allesammen"),
+        ("trolling", "haha {b} igen igen 🤡🤡 boykot nu"),
+        ("", "{b} åbner ny afdeling i Aarhus til foråret, skriver lokalavisen."),
+    ],
+    "nb": [
+        ("service_failure", "Ferja til {b} er innstilt igjen og ingen sier noe. Har ventet i to timer 😤"),
+        ("service_failure", "Appen til {b} funker ikke, får ikke kjøpt billett. Kundeservice svarer ikke."),
+        ("product_criticism", "{b} {p} er dårligere enn før, og for dyrt 👎"),
+        ("praise", "Tusen takk til mannskapet på {b} i dag, helt fantastisk service 🙏"),
+        ("question", "Hvordan endrer jeg bestillingen min hos {b}? Finner det ikke i appen"),
+        ("constructive_feedback", "Det hadde vært fint om {b} la til sanntid for {p} i appen"),
+        ("general_dissatisfaction", "Lei av {b}. Skuffende hver eneste gang."),
+        ("personal_attack", "Ledelsen i {b} er noen inkompetente klovner"),
+        ("trolling", "lol {b} klarer ikke noe 😂😂 ratio"),
+        ("", "{b} har nye ruter fra sommeren, ifølge en pressemelding."),
+    ],
+    "pl": [
+        ("service_failure", "Zamówienie z {b} nie dotarło od tygodnia, a infolinia nie odbiera 😡"),
+        ("service_failure", "Aplikacja {b} nie działa od rana, nie mogę złożyć zamówienia"),
+        ("product_criticism", "{p} z {b} jest uszkodzony, jakość coraz gorsza 👎"),
+        ("praise", "Dziękuję {b} za szybką pomoc, polecam z całego serca ❤️"),
+        ("question", "Czy {b} ma jeszcze {p} w ofercie? Gdzie mogę kupić?"),
+        ("constructive_feedback", "Fajnie by było, gdyby {b} dodała dostawę {p} w weekend"),
+        ("general_dissatisfaction", "Jestem bardzo rozczarowany obsługą w {b}. Słabo."),
+        ("personal_attack", "W {b} pracują sami niekompetentni kłamcy"),
+        ("trolling", "xd {b} znowu 🤡 bojkot"),
+        ("", "{b} otwiera nowy punkt w Krakowie, podaje lokalny portal."),
+    ],
+    "de": [
+        ("service_failure", "Meine Bestellung bei {b} ist nie angekommen und keine Antwort vom Kundenservice 😠"),
+        ("service_failure", "Die {b} App funktioniert seit gestern nicht. Verspätung ohne Info!"),
+        ("product_criticism", "{b} {p} schmeckt nicht mehr wie früher, Qualität leider schlechter"),
+        ("praise", "Vielen Dank an {b}, super schnelle Hilfe heute 👏"),
+        ("question", "Wann gibt es {b} {p} wieder im Handel? Weiß das jemand?"),
+        ("constructive_feedback", "Vorschlag an {b}: eine kleinere Packung {p} wäre schön"),
+        ("general_dissatisfaction", "Ich bin von {b} echt enttäuscht. So nicht."),
+        ("personal_attack", "Das sind doch alles Idioten bei {b}, rausschmeißen!"),
+        ("trolling", "lol {b} mal wieder 🤡 Boykott"),
+        ("", "{b} eröffnet im Herbst eine neue Filiale in Hamburg."),
+    ],
+    "en": [
+        ("service_failure", "Been on hold with {b} for 45 minutes, no answer. Order still delayed 😡"),
+        ("service_failure", "{b} app not working again, can't check in. Customer service is a joke"),
+        ("product_criticism", "The new {b} {p} tastes awful and the quality is worse than before 👎"),
+        ("praise", "Huge thanks to {b} for sorting this out so fast, amazing service ❤️"),
+        ("question", "Does anyone know when {b} {p} will be back in stock?"),
+        ("constructive_feedback", "Suggestion for {b}: it would be great to have a smaller {p}"),
+        ("general_dissatisfaction", "Really disappointed with {b} lately. Not good enough."),
+        ("personal_attack", "Whoever runs {b} is an incompetent clown. Fire him."),
+        ("trolling", "lmao {b} again 🤡🤡 ratio"),
+        ("", "{b} announces new opening hours from next month, according to a press release."),
+    ],
+}
+PRODUCTS = {
+    "da": ["pilsner", "app", "levering", "kaffe", "abonnement"],
+    "nb": ["billett", "app", "avgang", "kaffe", "abonnement"],
+    "pl": ["produkt", "aplikacja", "dostawa", "lek", "zamówienie"],
+    "de": ["Bier", "App", "Lieferung", "Kaffee", "Abo"],
+    "en": ["lager", "app", "delivery", "coffee", "subscription"],
+}
+FIRST_NAMES = ["Mette", "Lars", "Ingrid", "Ola", "Kasia", "Piotr", "Anna", "Jonas", "Sophie", "Tom", "Freja", "Emil"]
+LAST_NAMES = ["Hansen", "Nilsen", "Kowalska", "Nowak", "Müller", "Schmidt", "Smith", "Jensen", "Berg", "Lund"]
+PLATFORMS = ["facebook", "x", "instagram", "trustpilot", "reddit", "mastodon", "bluesky", "youtube"]
+
+
+@dataclass(frozen=True)
+class ReplayPlan:
+    """Rate in mentions per minute; an optional spike multiplies it for a while."""
+
+    brand_names: tuple[str, ...]
+    languages: tuple[str, ...]
+    rate_per_minute: float = 6.0
+    spike_at_minute: float | None = None
+    spike_minutes: float = 10.0
+    spike_multiplier: float = 10.0
+    seed: int = 1
+
+    def count_until(self, minutes: float) -> int:
+        """How many mentions the replay has produced after `minutes` of playing."""
+        if minutes <= 0:
+            return 0
+        normal = self.rate_per_minute * minutes
+        if self.spike_at_minute is None:
+            return int(normal)
+        overlap = max(0.0, min(minutes, self.spike_at_minute + self.spike_minutes) - self.spike_at_minute)
+        return int(normal + overlap * self.rate_per_minute * (self.spike_multiplier - 1))
+
+
+def mention_number(n: int, plan: ReplayPlan, started: datetime, prefix: str = "replay") -> RawMention:
+    """The n-th mention of the replay, the same every time."""
+    rng = random.Random(plan.seed * 1_000_003 + n)
+    language = plan.languages[n % len(plan.languages)]
+    kind, template = rng.choice(TEMPLATES[language])
+    brand = rng.choice(plan.brand_names)
+    text = template.format(b=brand, p=rng.choice(PRODUCTS[language]))
+    if rng.random() < 0.2:
+        text += " " + rng.choice(["#" + brand.replace(" ", "").lower(), "!!", "…", "🙃", "👀"])
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    handle = f"{first.lower()}{last.lower()[:3]}{rng.randint(1, 999)}"
+    followers = int(math.exp(rng.gauss(5.5, 2.0)))  # most have a few hundred, a few have very many
+    platform = rng.choice(PLATFORMS)
+    offset = timedelta(seconds=n * 60 / max(plan.rate_per_minute, 0.001))
+    return RawMention(
+        platform=platform,
+        external_id=f"{prefix}-{plan.seed}-{n}",
+        text=text,
+        url=f"https://example.invalid/{platform}/{handle}/{plan.seed}-{n}",
+        author_name=f"{first} {last}",
+        author_handle="@" + handle,
+        author_followers=followers,
+        posted_at=started + offset,
+        likes=int(rng.expovariate(1 / 8)),
+        reposts=int(rng.expovariate(1 / 2)),
+        replies=int(rng.expovariate(1 / 3)),
+        language_hint=language if rng.random() < 0.5 else "",
+        raw={"replay": True, "n": n, "intended_kind": kind, "language": language},
+    )

@@ -1,0 +1,346 @@
+"""Writes for listening: sources, their polling and health, brand queries and topics."""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.tenants.models import Brand, Client, Membership
+from apps.tenants.roles import ClientPerm, Role
+from apps.tenants.services import require_client_perm
+
+from . import events
+from .connectors import get_connector
+from .connectors.base import FetchResult
+from .fetching import FetchError, SafeHttpClient
+from .models import POLLED_KINDS, BrandQuery, Source, SourceKind, Topic
+from .pipeline import IngestResult, ingest
+
+log = logging.getLogger(__name__)
+
+# A claimed source stays claimed this long at most, even if its worker dies.
+CLAIM_LEASE = timedelta(minutes=10)
+# Pushed and uploaded data were chosen for the brand by whoever sent them.
+MATCH_BY_DEFAULT = {kind: kind in POLLED_KINDS for kind in SourceKind.values}
+
+
+def _check_brand(client: Client, brand: Brand) -> None:
+    if brand.client_id != client.pk:
+        raise ValidationError({"brand": _("Choose a brand of this client.")})
+
+
+def _validated_config(kind: str, config: dict, credentials: dict, brand: Brand) -> dict:
+    if kind not in SourceKind.values:
+        raise ValidationError({"kind": _("Choose a kind of source.")})
+    cleaned = get_connector(kind).validate_config(config or {}, credentials or {})
+    if "require_match" in (config or {}):
+        cleaned["require_match"] = bool(config["require_match"])
+    if kind == SourceKind.REPLAY:
+        # The generated mentions speak of the brand by its names.
+        cleaned["brand_names"] = [brand.name, *brand.aliases[:3]]
+    return cleaned
+
+
+@transaction.atomic
+def source_create(
+    *,
+    actor,
+    client: Client,
+    brand: Brand,
+    kind: str,
+    name: str,
+    config: dict,
+    credentials: dict | None = None,
+    poll_interval: int = 300,
+    enabled: bool = True,
+    request=None,
+) -> tuple[Source, str | None]:
+    """Create a source. For a webhook, also returns its signing secret, shown once."""
+    require_client_perm(actor, client, ClientPerm.MANAGE)
+    _check_brand(client, brand)
+    credentials = dict(credentials or {})
+    source = Source(
+        client=client,
+        brand=brand,
+        kind=kind,
+        name=(name or "").strip(),
+        poll_interval=poll_interval,
+        enabled=enabled,
+        config=_validated_config(kind, config, credentials, brand),
+    )
+    secret = None
+    if kind == SourceKind.WEBHOOK:
+        secret = secrets.token_urlsafe(32)
+        credentials = {"secret": secret}
+        source.webhook_token = secrets.token_urlsafe(32)
+    source.set_credentials(credentials)
+    source.next_poll_at = timezone.now() if kind in POLLED_KINDS else None
+    source.full_clean()
+    source.save()
+    events.source_created_event(actor=actor, source=source, request=request)
+    return source, secret
+
+
+@transaction.atomic
+def source_update(
+    *,
+    actor,
+    source: Source,
+    request=None,
+    name=None,
+    brand=None,
+    config=None,
+    credentials=None,
+    poll_interval=None,
+    enabled=None,
+) -> Source:
+    """Change a source. Credentials left empty keep the stored ones (they are never shown back)."""
+    require_client_perm(actor, source.client, ClientPerm.MANAGE)
+    source = Source.objects.unscoped().select_for_update().get(pk=source.pk)
+    before = {f: getattr(source, f) for f in events.SOURCE_FIELDS}
+    if brand is not None:
+        _check_brand(source.client, brand)
+        source.brand = brand
+    if name is not None:
+        source.name = name.strip()
+    merged_credentials = source.credentials
+    if credentials and source.kind != SourceKind.WEBHOOK:
+        merged_credentials.update({k: v for k, v in credentials.items() if v})
+        source.set_credentials(merged_credentials)
+    if config is not None:
+        source.config = _validated_config(source.kind, config, merged_credentials, source.brand)
+    if poll_interval is not None:
+        source.poll_interval = poll_interval
+    if enabled is not None and enabled != source.enabled:
+        source.enabled = enabled
+        if enabled:
+            source.consecutive_failures = 0
+            source.disabled_reason = ""
+            source.next_poll_at = timezone.now() if source.is_polled else None
+    source.full_clean()
+    source.save()
+    after = {f: getattr(source, f) for f in events.SOURCE_FIELDS}
+    changed = {f for f in after if after[f] != before[f]}
+    if changed or credentials:
+        events.source_updated_event(
+            actor=actor,
+            source=source,
+            request=request,
+            before={f: before[f] for f in changed},
+            after={**{f: after[f] for f in changed}, **({"credentials": "changed"} if credentials else {})},
+        )
+    return source
+
+
+@transaction.atomic
+def source_poll_now(*, actor, source: Source, request=None) -> Source:
+    """Poll as soon as a worker is free, whatever the schedule says."""
+    require_client_perm(actor, source.client, ClientPerm.WORK_MENTIONS)
+    if not source.is_polled:
+        raise ValidationError(_("This source is not polled: its mentions are pushed or uploaded."))
+    if not source.enabled:
+        raise ValidationError(_("Enable the source first."))
+    Source.objects.unscoped().filter(pk=source.pk).update(next_poll_at=timezone.now(), claimed_until=None)
+    events.source_poll_requested_event(actor=actor, source=source, request=request)
+    from .tasks import poll_source_task
+
+    transaction.on_commit(lambda: poll_source_task.delay(source.pk))
+    return source
+
+
+def claim_due_sources(*, limit: int = 200) -> list[int]:
+    """Claim enabled, due, unclaimed sources; safe when several beats or workers race (SKIP LOCKED)."""
+    now = timezone.now()
+    due = (
+        Q(enabled=True, kind__in=POLLED_KINDS)
+        & (Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
+        & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+    )
+    with transaction.atomic():
+        ids = list(
+            Source.objects.unscoped()
+            .select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("next_poll_at")
+            .values_list("id", flat=True)[:limit]
+        )
+        Source.objects.unscoped().filter(id__in=ids).update(claimed_until=now + CLAIM_LEASE)
+    return ids
+
+
+def source_host(source: Source) -> str:
+    config = source.config or {}
+    address = config.get("url") or config.get("base_url") or ""
+    return (urlparse(address).hostname or source.kind).lower()
+
+
+def poll_source(source_id: int, *, http: SafeHttpClient | None = None) -> IngestResult | None:
+    """Fetch what is new for one source, ingest it, and record the source's health."""
+    source = Source.objects.unscoped().select_related("brand").filter(pk=source_id).first()
+    if source is None or not source.enabled or not source.is_polled:
+        Source.objects.unscoped().filter(pk=source_id).update(claimed_until=None)
+        return None
+    started = timezone.now()
+    try:
+        with http or SafeHttpClient() as client:
+            fetched: FetchResult = get_connector(source.kind).fetch(
+                config=source.config, credentials=source.credentials, cursor=source.cursor or {}, http=client
+            )
+        result = ingest(
+            fetched.mentions,
+            brand=source.brand,
+            source_id=source.pk,
+            require_match=source.config.get("require_match", MATCH_BY_DEFAULT[source.kind]),
+        )
+    except FetchError as exc:
+        record_poll_failure(source, str(exc), retry_after=exc.retry_after, at=started)
+        return None
+    except Exception as exc:  # a connector bug or hostile payload must not stop the worker
+        log.exception("poll of source %s failed", source_id)
+        record_poll_failure(source, f"{type(exc).__name__}: {exc}", at=started)
+        return None
+    record_poll_success(
+        source, cursor=fetched.cursor, fetched=len(fetched.mentions), created=result.created, at=started
+    )
+    return result
+
+
+def record_poll_success(source: Source, *, cursor: dict, fetched: int, created: int, at=None) -> None:
+    now = at or timezone.now()
+    Source.objects.unscoped().filter(pk=source.pk).update(
+        cursor=cursor,
+        last_polled_at=now,
+        last_success_at=now,
+        consecutive_failures=0,
+        last_error="",
+        next_poll_at=now + timedelta(seconds=source.poll_interval),
+        claimed_until=None,
+        last_fetched_count=fetched,
+        last_created_count=created,
+    )
+
+
+def backoff_seconds(failures: int, retry_after: float | None = None) -> float:
+    """Exponential with jitter, capped; a server's Retry-After is honoured when longer."""
+    delay = min(settings.SOURCE_BACKOFF_MAX, settings.SOURCE_BACKOFF_BASE * 2 ** max(failures - 1, 0))
+    delay *= random.uniform(0.8, 1.2)
+    return max(delay, retry_after or 0)
+
+
+@transaction.atomic
+def record_poll_failure(source: Source, message: str, *, retry_after: float | None = None, at=None) -> Source:
+    now = at or timezone.now()
+    source = Source.objects.unscoped().select_for_update().get(pk=source.pk)
+    source.consecutive_failures += 1
+    source.last_polled_at = now
+    source.last_error = message[:2000]
+    source.last_error_at = now
+    source.claimed_until = None
+    source.next_poll_at = now + timedelta(seconds=backoff_seconds(source.consecutive_failures, retry_after))
+    if source.consecutive_failures >= settings.SOURCE_MAX_FAILURES and source.enabled:
+        source.enabled = False
+        source.disabled_reason = _("Switched off after %(n)d failed polls in a row.") % {
+            "n": source.consecutive_failures
+        }
+        events.source_disabled_event(actor=None, source=source, reason=source.disabled_reason)
+        transaction.on_commit(lambda: _notify_source_disabled(source))
+    source.save()
+    return source
+
+
+def _notify_source_disabled(source: Source) -> None:
+    leads = Membership.objects.unscoped().filter(client_id=source.client_id, role=Role.ACCOUNT_LEAD)
+    recipients = [m.user.email for m in leads.select_related("user") if m.user.is_active]
+    if recipients:
+        send_mail(
+            _("Listening stopped: %(source)s") % {"source": source.name},
+            _(
+                "The source %(source)s of %(brand)s failed %(n)d times in a row and was switched off.\n"
+                "Last error: %(error)s\n\nFix its settings and enable it again on the Sources page."
+            )
+            % {
+                "source": source.name,
+                "brand": source.brand.name,
+                "n": source.consecutive_failures,
+                "error": source.last_error,
+            },
+            None,
+            recipients,
+        )
+
+
+def source_test_connection(*, actor, source: Source, http: SafeHttpClient | None = None) -> FetchResult:
+    """Fetch once without storing anything or moving the cursor: does the configuration work?"""
+    require_client_perm(actor, source.client, ClientPerm.MANAGE)
+    if not source.is_polled:
+        raise ValidationError(_("Only polled sources can be tested this way."))
+    with http or SafeHttpClient() as client:
+        return get_connector(source.kind).fetch(
+            config=source.config, credentials=source.credentials, cursor={}, http=client
+        )
+
+
+@transaction.atomic
+def brand_query_save(
+    *, actor, brand: Brand, keywords, hashtags, excluded_words, expression: str, request=None
+) -> BrandQuery:
+    from .enrichment.query import parse_expression
+
+    require_client_perm(actor, brand.client, ClientPerm.MANAGE)
+    if expression.strip():
+        try:
+            parse_expression(expression.strip())
+        except ValidationError as exc:
+            raise ValidationError({"expression": exc.messages}) from None
+    query, _created = (
+        BrandQuery.objects.unscoped().select_for_update().get_or_create(brand=brand, defaults={"client": brand.client})
+    )
+    fields = ["keywords", "hashtags", "excluded_words", "expression"]
+    before = {f: getattr(query, f) for f in fields}
+    query.keywords, query.hashtags, query.excluded_words = list(keywords), list(hashtags), list(excluded_words)
+    query.expression = expression.strip()
+    query.save()
+    after = {f: getattr(query, f) for f in fields}
+    if before != after:
+        events.brand_query_updated_event(actor=actor, query=query, before=before, after=after, request=request)
+    return query
+
+
+@transaction.atomic
+def topic_save(
+    *,
+    actor,
+    client: Client,
+    name: str,
+    keywords,
+    sensitive: bool,
+    brand: Brand | None = None,
+    topic: Topic | None = None,
+    request=None,
+) -> Topic:
+    require_client_perm(actor, client, ClientPerm.MANAGE)
+    if brand is not None:
+        _check_brand(client, brand)
+    if not [k for k in keywords if k.strip()]:
+        raise ValidationError({"keywords": _("Give at least one keyword.")})
+    created = topic is None
+    topic = topic or Topic(client=client)
+    topic.brand, topic.name, topic.keywords, topic.sensitive = brand, name.strip(), list(keywords), sensitive
+    clash = Topic.objects.unscoped().filter(client=client, brand=brand, name__iexact=topic.name)
+    if clash.exclude(pk=topic.pk).exists():
+        raise ValidationError({"name": _("This brand already has a topic with this name.")})
+    topic.full_clean()
+    topic.save()
+    events.topic_saved_event(actor=actor, topic=topic, created=created, request=request)
+    return topic

@@ -1,0 +1,119 @@
+"""Webhook push: any tool POSTs JSON mentions to /hooks/<token>/, signed per source.
+
+Signature: header X-Varde-Timestamp (Unix seconds) and X-Varde-Signature
+"sha256=" + hex HMAC-SHA256 of "<timestamp>.<raw body>" with the source's
+secret. Checked before anything is parsed or stored; stale timestamps are
+refused so a captured request cannot be replayed later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .mapping import BadRecord, flatten, record_to_mention
+from .models import Source, SourceKind
+from .pipeline import ingest
+
+SIGNATURE_HEADER = "HTTP_X_VARDE_SIGNATURE"
+TIMESTAMP_HEADER = "HTTP_X_VARDE_TIMESTAMP"
+MAX_ITEMS = 1000
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def _error(status: int, code: str, detail: str, **extra) -> JsonResponse:
+    return JsonResponse({"status": status, "code": code, "detail": detail, **extra}, status=status)
+
+
+def _signature_ok(source: Source, request, body: bytes) -> bool:
+    timestamp = request.META.get(TIMESTAMP_HEADER, "")
+    signature = request.META.get(SIGNATURE_HEADER, "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > settings.WEBHOOK_MAX_SKEW:
+        return False
+    secret = source.credentials.get("secret", "")
+    return bool(secret) and hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def parse_push(body: bytes, *, platform: str = "webhook") -> tuple[list[dict], list[dict]]:
+    """(good records, [{"index", "error"}]) from a pushed body: one object, a list, or {"mentions": [...]}."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise BadRecord("the body is not JSON") from None
+    items = document.get("mentions") if isinstance(document, dict) and "mentions" in document else document
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list):
+        raise BadRecord('send a mention object, a list of them, or {"mentions": [...]}')
+    if len(items) > MAX_ITEMS:
+        raise BadRecord(f"at most {MAX_ITEMS} mentions per request")
+    good, bad = [], []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            bad.append({"index": index, "error": "not an object"})
+            continue
+        record = flatten(item)
+        try:
+            record_to_mention(record, default_platform=platform)
+        except BadRecord as exc:
+            bad.append({"index": index, "error": str(exc)})
+            continue
+        good.append(record)
+    return good, bad
+
+
+@csrf_exempt
+@require_POST
+def receive_push(request, token: str):
+    source = Source.objects.unscoped().filter(webhook_token=token, kind=SourceKind.WEBHOOK).first()
+    if source is None:
+        return _error(404, "not_found", "No such webhook.")
+    body = request.body[: settings.WEBHOOK_MAX_BYTES + 1]
+    if len(body) > settings.WEBHOOK_MAX_BYTES:
+        return _error(413, "too_large", f"At most {settings.WEBHOOK_MAX_BYTES} bytes per request.")
+    if not _signature_ok(source, request, body):
+        return _error(401, "bad_signature", "Missing, stale or wrong signature.")
+    if not source.enabled:
+        return _error(409, "disabled", "This source is switched off.")
+    try:
+        good, bad = parse_push(body, platform=source.config.get("platform", "webhook"))
+    except BadRecord as exc:
+        return _error(400, "invalid", str(exc))
+    if not good:
+        return _error(400, "invalid", "No usable mention in the request.", errors=bad)
+    from .tasks import ingest_pushed_mentions_task
+
+    transaction.on_commit(lambda: ingest_pushed_mentions_task.delay(source.pk, good))
+    return JsonResponse({"status": 202, "accepted": len(good), "rejected": bad}, status=202)
+
+
+def ingest_pushed(source_id: int, records: list[dict]) -> None:
+    source = Source.objects.unscoped().select_related("brand").filter(pk=source_id).first()
+    if source is None:
+        return
+    mentions = []
+    for record in records:
+        try:
+            mentions.append(record_to_mention(record, default_platform=source.config.get("platform", "webhook")))
+        except BadRecord:
+            continue  # checked at the door already; a changed payload is skipped, not fatal
+    result = ingest(
+        mentions, brand=source.brand, source_id=source.pk, require_match=source.config.get("require_match", False)
+    )
+    now = timezone.now()
+    Source.objects.unscoped().filter(pk=source.pk).update(
+        last_success_at=now, last_polled_at=now, last_fetched_count=len(records), last_created_count=result.created
+    )

@@ -1,0 +1,94 @@
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.tenants.scoping import ClientOwnedQuerySet
+
+
+class MentionKind(models.TextChoices):
+    """The eight kinds of mention, each wanting its own answer (DOMAIN.md)."""
+
+    PRODUCT_CRITICISM = "product_criticism", _("Product criticism")
+    PERSONAL_ATTACK = "personal_attack", _("Personal attack")
+    CONSTRUCTIVE_FEEDBACK = "constructive_feedback", _("Constructive feedback")
+    SERVICE_FAILURE = "service_failure", _("Service failure")
+    QUESTION = "question", _("Question about the brand")
+    GENERAL_DISSATISFACTION = "general_dissatisfaction", _("General dissatisfaction")
+    TROLLING = "trolling", _("Provocation / trolling")
+    PRAISE = "praise", _("Praise")
+
+
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    NEUTRAL = "neutral", _("Neutral")
+    POSITIVE = "positive", _("Positive")
+
+
+class MentionStatus(models.TextChoices):
+    NEW = "new", _("New")
+
+
+class Mention(models.Model):
+    """One thing said about a brand, somewhere. Unique per client, platform and platform id.
+
+    Text is untrusted: stored as plain text and always escaped when shown.
+    """
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.PROTECT, related_name="mentions")
+    brand = models.ForeignKey("tenants.Brand", on_delete=models.PROTECT, related_name="mentions")
+    source = models.ForeignKey(
+        "listening.Source", null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions"
+    )
+    platform = models.CharField(_("platform"), max_length=32)
+    external_id = models.CharField(_("platform id"), max_length=255)
+    url = models.URLField(_("link"), max_length=2000, blank=True)
+    parent_external_id = models.CharField(_("in reply to"), max_length=255, blank=True)
+
+    author_name = models.CharField(_("author"), max_length=255, blank=True)
+    author_handle = models.CharField(_("handle"), max_length=255, blank=True)
+    author_url = models.URLField(_("author link"), max_length=2000, blank=True)
+    author_followers = models.PositiveIntegerField(_("author reach"), null=True, blank=True)
+
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    text = models.TextField(_("text"))
+    posted_at = models.DateTimeField(_("posted"))
+    ingested_at = models.DateTimeField(_("ingested"), auto_now_add=True)
+
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    language_confidence = models.FloatField(null=True, blank=True)
+    sentiment = models.CharField(_("sentiment"), max_length=8, choices=Sentiment.choices, blank=True)
+    sentiment_score = models.FloatField(null=True, blank=True)
+    # Blank when no kind is clear enough, e.g. a neutral news item.
+    kind = models.CharField(_("kind"), max_length=32, choices=MentionKind.choices, blank=True)
+    topics = ArrayField(models.CharField(max_length=80), default=list, blank=True, verbose_name=_("topics"))
+    likes = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+
+    # Same normalised text within a client: a cross-posted copy, linked to the first one.
+    content_hash = models.CharField(max_length=32, blank=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
+    status = models.CharField(_("status"), max_length=24, choices=MentionStatus.choices, default=MentionStatus.NEW)
+    raw = models.JSONField(_("original payload"), default=dict, blank=True)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "platform", "external_id"], name="mention_unique_per_client"),
+        ]
+        indexes = [
+            models.Index(fields=["client", "-posted_at"], name="mention_client_posted"),
+            # Cross-post linking asks for the first mention with a hash: (client, hash) in id order.
+            models.Index(
+                fields=["client", "content_hash", "id"],
+                name="mention_client_hash",
+                condition=~models.Q(content_hash=""),
+            ),
+            models.Index(fields=["brand", "-posted_at"], name="mention_brand_posted"),
+        ]
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"

@@ -1,0 +1,134 @@
+import time
+
+import pytest
+
+from apps.listening.connectors.rss import connector, parse_feed, unwrap_google_redirect
+from apps.listening.fetching import FetchError, SafeHttpClient
+
+
+def fetch(url, cursor=None):
+    with SafeHttpClient(allow_private=True) as http:
+        return connector.fetch(config={"url": url}, credentials={}, cursor=cursor or {}, http=http)
+
+
+def test_google_alerts_links_are_unwrapped_and_titles_keep_their_markup_for_cleaning(samples, httpserver):
+    body = (samples / "feeds/google_alerts/feedjira_google_alerts_atom.xml").read_bytes()
+    httpserver.expect_request("/alerts").respond_with_data(body, content_type="application/atom+xml")
+    result = fetch(httpserver.url_for("/alerts"))
+    assert len(result.mentions) == 20
+    first = result.mentions[0]
+    assert first.url.startswith("https://www.aglobalmarketresearch.com/")
+    assert "google.com/url" not in " ".join(m.url for m in result.mentions)
+    assert first.external_id.startswith("tag:google.com,2013:googlealerts/feed:")
+    assert first.is_html and first.posted_at is not None
+
+
+@pytest.mark.parametrize(
+    "name,count",
+    [
+        ("feedjira_AmazonWebServicesBlog.xml", 10),
+        ("feedjira_TechCrunch.xml", 20),
+        ("feedjira_json_feed.json", 20),
+        ("feedjira_youtube_atom.xml", 15),
+    ],
+)
+def test_rss_atom_and_json_feed(samples, name, count):
+    mentions = parse_feed((samples / "feeds/blogs" / name).read_bytes())
+    assert len(mentions) == count
+    assert all(m.external_id and (m.text or m.title) for m in mentions)
+    assert len({m.external_id for m in mentions}) == count
+
+
+def test_unchanged_feed_yields_nothing_new_and_conditional_get_is_used(samples, httpserver):
+    body = (samples / "feeds/blogs/feedjira_TechCrunch.xml").read_bytes()
+    httpserver.expect_request("/feed").respond_with_data(body, headers={"ETag": '"v1"'})
+    first = fetch(httpserver.url_for("/feed"))
+    assert len(first.mentions) == 20 and first.cursor["etag"] == '"v1"'
+    httpserver.clear()
+    httpserver.expect_request("/feed", headers={"If-None-Match": '"v1"'}).respond_with_data("", status=304)
+    second = fetch(httpserver.url_for("/feed"), first.cursor)
+    assert second.mentions == []
+    httpserver.clear()
+    httpserver.expect_request("/feed").respond_with_data(body)  # a server that ignores validators
+    third = fetch(httpserver.url_for("/feed"), first.cursor)
+    assert third.mentions == []
+
+
+def test_google_redirect_unwrapping_leaves_other_links_alone():
+    assert (
+        unwrap_google_redirect("https://www.google.com/url?rct=j&url=https://a.example/x&ct=ga")
+        == "https://a.example/x"
+    )
+    assert unwrap_google_redirect("https://www.google.com/url?url=javascript:alert(1)").startswith("https://www.google")
+    assert (
+        unwrap_google_redirect("https://news.example/a?url=https://b.example")
+        == "https://news.example/a?url=https://b.example"
+    )
+
+
+def test_every_malformed_sample_parses_quickly_or_fails_cleanly(samples):
+    for path in sorted((samples / "feeds/malformed").iterdir()):
+        started = time.monotonic()
+        try:
+            mentions = parse_feed(path.read_bytes())
+        except FetchError:
+            mentions = []
+        assert time.monotonic() - started < 2, path.name
+        for mention in mentions:
+            assert isinstance(mention.text, str)
+
+
+def test_internal_entities_in_a_doctype_expand_but_only_flat_ones(samples):
+    mentions = parse_feed((samples / "feeds/malformed/feedparser_wellformed__rss__entity_in_doctype.xml").read_bytes())
+    assert mentions[0].external_id == "tag:example.com,2006-05-04:/blog/"
+
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [
+ <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+ <!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+ <!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">
+]>
+<rss version="2.0"><channel><title>t</title>
+<item><guid>1</guid><title>&f;</title><description>&f;</description></item></channel></rss>"""
+
+
+def test_entity_bomb_does_not_expand():
+    started = time.monotonic()
+    try:
+        mentions = parse_feed(BOMB)
+    except FetchError:
+        mentions = []
+    assert time.monotonic() - started < 2
+    assert all(len(m.title) + len(m.text) < 10_000 for m in mentions)
+
+
+def test_external_entities_are_never_fetched(other_server):
+    other_server.expect_request("/xxe").respond_with_data("LEAKED")
+    hostile = f"""<?xml version="1.0"?>
+<!DOCTYPE rss [ <!ENTITY leak SYSTEM "http://127.0.0.1:{other_server.port}/xxe">
+                <!ENTITY file SYSTEM "file:///etc/passwd"> ]>
+<rss version="2.0"><channel><item><guid>x</guid><title>&leak;</title><description>&file;</description></item>
+</channel></rss>""".encode()
+    mentions = parse_feed(hostile)
+    assert other_server.log == []
+    assert all("LEAKED" not in m.title and "root:" not in m.text for m in mentions)
+
+
+def test_garbage_and_http_errors_become_fetch_errors(httpserver):
+    httpserver.expect_request("/garbage").respond_with_data(b"\x00\xff garbage {not a feed")
+    httpserver.expect_request("/broken").respond_with_data("oops", status=500)
+    for path in ("/garbage", "/broken"):
+        with pytest.raises(FetchError):
+            fetch(httpserver.url_for(path))
+
+
+def test_config_must_be_an_http_url():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        connector.validate_config({"url": "file:///etc/passwd"}, {})
+    assert "url" in caught.value.message_dict

@@ -1,0 +1,103 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from apps.listening.models import ImportJob
+from apps.mentions.models import Mention
+
+CSV = """Message ID;Content;Author;Date;Reach
+1;Alpha Crisps er de bedste chips ❤️;Mette;2026-11-01 10:00:00;350
+2;;Lars;2026-11-01 11:00:00;10
+3;Alpha Crisps kom aldrig frem, ingen svar fra kundeservice;Ola;not a date;20
+4;"Alpha Crisps, ""nye"" smag?";Kasia;1762000000;-5
+5;Alpha Crisps smager fint;Jonas;2026-11-02T09:00:00+01:00;
+"""
+MAPPING = {
+    "col_id": "Message ID",
+    "col_text": "Content",
+    "col_author_name": "Author",
+    "col_posted_at": "Date",
+    "col_author_followers": "Reach",
+}
+
+
+def upload(web, lead, client, brand, name, content, mapping=MAPPING):
+    data = {"brand": brand.pk, "platform": "brand24", "file": SimpleUploadedFile(name, content.encode())}
+    for field in (
+        "id",
+        "text",
+        "title",
+        "url",
+        "platform",
+        "author_name",
+        "author_handle",
+        "author_url",
+        "author_followers",
+        "posted_at",
+        "likes",
+        "reposts",
+        "replies",
+        "language",
+        "parent_id",
+    ):
+        data[f"col_{field}"] = mapping.get(f"col_{field}", "")
+    return web(lead).post(reverse("import_list", args=[client.slug]), data)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_csv_import_keeps_good_rows_and_reports_bad_ones_by_line(web, client_a, brand_a, account_lead):
+    response = upload(web, account_lead, client_a, brand_a, "export.csv", CSV)
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.status == "done" and job.progress_percent == 100
+    assert (job.rows_done, job.rows_created, job.rows_bad) == (5, 2, 3)
+    assert {e["line"] for e in job.errors} == {3, 4, 5}
+    reasons = " ".join(e["error"] for e in job.errors)
+    assert "text: missing" in reasons and "posted_at" in reasons and "negative" in reasons
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["1", "5"]
+    assert Mention.objects.get(external_id="1").author_followers == 350
+    page = web(account_lead).get(reverse("import_detail", args=[client_a.slug, job.pk]))
+    assert b"text: missing" in page.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jsonl_import_and_reimport_creates_nothing_new(web, client_a, brand_a, account_lead):
+    lines = "\n".join(
+        [
+            '{"id": "a", "text": "Alpha Crisps, tak for hurtig levering", "author": {"name": "A", "followers": 5}}',
+            "not json",
+            '{"id": "b", "text": "Alpha Crisps er for dyre"}',
+        ]
+    )
+    mapping = {
+        "col_id": "id",
+        "col_text": "text",
+        "col_author_name": "author_name",
+        "col_author_followers": "author_followers",
+    }
+    upload(web, account_lead, client_a, brand_a, "export.jsonl", lines, mapping)
+    upload(web, account_lead, client_a, brand_a, "again.jsonl", lines, mapping)
+    first, second = ImportJob.objects.order_by("pk")
+    assert (first.rows_created, first.rows_bad) == (2, 1) and first.errors[0]["line"] == 2
+    assert second.rows_created == 0
+    assert Mention.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mapped_column_missing_from_the_file_fails_the_job_with_the_columns_named(
+    web, client_a, brand_a, account_lead
+):
+    upload(web, account_lead, client_a, brand_a, "x.csv", "id,body\n1,hello\n", {"col_id": "id", "col_text": "Text"})
+    job = ImportJob.objects.get()
+    assert job.status == "failed"
+    assert "Text" in job.errors[0]["error"] and "body" in job.errors[0]["error"]
+
+
+@pytest.mark.django_db
+def test_upload_form_refuses_bad_input_with_400(web, client_a, brand_a, account_lead):
+    response = upload(web, account_lead, client_a, brand_a, "x.exe", "MZ", {"col_id": "", "col_text": ""})
+    assert response.status_code == 400
+    assert {"col_id", "col_text"} <= set(response.context["form"].errors)
+    response = upload(web, account_lead, client_a, brand_a, "x.exe", "MZ")
+    assert response.status_code == 400 and "file" in response.context["form"].errors
+    assert not ImportJob.objects.exists()

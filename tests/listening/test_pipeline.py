@@ -1,0 +1,156 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from apps.listening.connectors.base import RawMention
+from apps.listening.pipeline import ingest
+from apps.mentions.models import Mention
+from tests.factories import BrandFactory, BrandQueryFactory, TopicFactory
+
+
+def raw(external_id, text, **extra):
+    return RawMention(platform=extra.pop("platform", "mastodon"), external_id=external_id, text=text, **extra)
+
+
+@pytest.fixture
+def brand(client_a):
+    return BrandFactory(
+        client=client_a,
+        name="Havbris",
+        aliases=["Havbrís", "Havbris Pilsner"],
+        handles=["@havbris"],
+        languages=["da", "de"],
+    )
+
+
+@pytest.mark.django_db
+def test_html_is_turned_into_plain_text_and_raw_is_kept(brand):
+    html = "<p>Havbris &amp; venner<br>er  <b>top</b></p><script>alert(1)</script><style>p{}</style>"
+    ingest([raw("1", html, is_html=True, raw={"content": html})], brand=brand)
+    mention = Mention.objects.get()
+    assert mention.text == "Havbris & venner\ner top"
+    assert mention.raw == {"content": html}
+
+
+@pytest.mark.django_db
+def test_only_mentions_of_the_brand_are_kept_and_excluded_words_win(brand):
+    BrandQueryFactory(brand=brand, keywords=["pilsner*"], excluded_words=["vejret", "havbrisen"])
+    result = ingest(
+        [
+            raw("1", "HAVBRÍS er min yndlingsøl"),
+            raw("2", "Pilsnerne fra Skagen er gode"),
+            raw("3", "Havbris og vejret i dag"),
+            raw("4", "Dejlig havbrisen ved stranden"),
+            raw("5", "tak @havbris!"),
+        ],
+        brand=brand,
+    )
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["1", "2", "5"]
+    assert result.filtered == 2
+
+
+@pytest.mark.django_db
+def test_advanced_query_decides_when_set(brand):
+    BrandQueryFactory(brand=brand, expression='("havbris pilsner" OR havbris) AND NOT reklame')
+    ingest([raw("1", "Havbris Pilsner er god"), raw("2", "Havbris reklame igen"), raw("3", "pilsner")], brand=brand)
+    assert list(Mention.objects.values_list("external_id", flat=True)) == ["1"]
+
+
+@pytest.mark.django_db
+def test_enrichment_language_sentiment_kind_topics_and_reach(brand):
+    TopicFactory(brand=brand, name="levering", keywords=["levering", "Lieferung"], sensitive=True)
+    ingest(
+        [
+            raw(
+                "da",
+                "Havbris levering er forsinket igen og kundeservice svarer ikke 😡",
+                author_followers=52000,
+                likes=12,
+                reposts=3,
+                replies=7,
+            ),
+            raw("de", "Vielen Dank an Havbris, die Lieferung war super schnell! 😍"),
+            raw("en", "Does anyone know when Havbris will be back in stock?"),
+        ],
+        brand=brand,
+    )
+    da, de, en = (Mention.objects.get(external_id=i) for i in ("da", "de", "en"))
+    assert (da.language, de.language, en.language) == ("da", "de", "en")
+    assert da.sentiment == "negative" and de.sentiment == "positive"
+    assert da.kind == "service_failure" and de.kind == "praise" and en.kind == "question"
+    assert da.topics == ["levering"] and de.topics == ["levering"] and en.topics == []
+    assert (da.author_followers, da.likes, da.reposts, da.replies) == (52000, 12, 3, 7)
+    assert 0 < da.language_confidence <= 1
+
+
+@pytest.mark.django_db
+def test_language_is_chosen_among_the_brand_languages_and_english(brand):
+    ingest(
+        [raw("nb", "Havbris er helt fantastisk, jeg elsker ølet deres og anbefaler det til alle venner")], brand=brand
+    )
+    assert Mention.objects.get().language in ("da", "de", "en")  # Norwegian is not a language of this brand
+
+
+@pytest.mark.django_db
+def test_repolls_and_replays_create_nothing_new(brand):
+    items = [raw(str(n), f"Havbris nummer {n}") for n in range(5)]
+    first = ingest(items, brand=brand)
+    second = ingest([*items, raw("1", "Havbris nummer 1")], brand=brand)
+    assert first.created == 5 and second.created == 0 and second.duplicates == 6
+    assert Mention.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_same_id_on_another_platform_or_client_is_another_mention(brand, client_b):
+    other_brand = BrandFactory(client=client_b, name="Havbris")
+    ingest([raw("1", "Havbris", platform="mastodon"), raw("1", "Havbris", platform="bluesky")], brand=brand)
+    ingest([raw("1", "Havbris", platform="mastodon")], brand=other_brand)
+    assert Mention.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_cross_posted_copies_are_linked_not_duplicated(brand):
+    text = "Havbris har ødelagt min weekend, øllen var flad og dyr!!"
+    ingest([raw("m1", text, platform="mastodon")], brand=brand)
+    ingest(
+        [
+            raw("b1", text.upper() + " https://t.example/x", platform="bluesky"),
+            raw("r1", "Havbris er fin", platform="reddit"),
+        ],
+        brand=brand,
+    )
+    first, copy, other = (Mention.objects.get(external_id=i) for i in ("m1", "b1", "r1"))
+    assert copy.duplicate_of == first and first.duplicate_of is None and other.duplicate_of is None
+
+
+@pytest.mark.django_db
+def test_hostile_input_is_stored_harmlessly(brand):
+    wall = "Havbris " + "ha" * 25_000
+    ingest(
+        [
+            raw("nul\x00id", "Havbris \x00 nul", raw={"k\x00": "v\x00", "nested": ["\x00"]}, author_name="A\x00"),
+            raw("wall", wall),
+            raw("zw", "Havbris\u200b\u202e evil \u202c"),
+            raw("", "Havbris without id"),
+            raw("empty", "   "),
+            raw("future", "Havbris from the future", posted_at=datetime(2999, 1, 1, tzinfo=UTC)),
+        ],
+        brand=brand,
+    )
+    assert Mention.objects.count() == 4
+    nul = Mention.objects.get(external_id="nulid")
+    assert "\x00" not in nul.text and nul.raw == {"k": "v", "nested": [""]}
+    assert len(Mention.objects.get(external_id="wall").text) == len(wall)
+    assert Mention.objects.get(external_id="future").posted_at.year < 2999
+
+
+@pytest.mark.django_db
+def test_created_ids_are_returned_for_later_steps(brand):
+    result = ingest([raw("1", "Havbris"), raw("2", "Havbris")], brand=brand)
+    assert sorted(result.created_ids) == sorted(Mention.objects.values_list("id", flat=True))
+
+
+@pytest.mark.django_db
+def test_batches_commit_separately(brand):
+    result = ingest([raw(str(n), f"Havbris {n}") for n in range(25)], brand=brand, batch_size=10)
+    assert result.created == 25
