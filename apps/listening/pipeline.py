@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from itertools import islice
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.module_loading import import_string
 
@@ -195,15 +196,54 @@ def ingest(
     batch_size: int | None = None,
     context: BrandContext | None = None,
 ) -> IngestResult:
-    """Take raw mentions of one brand through the pipeline; returns what happened to them."""
+    """Take raw mentions of one brand through the pipeline; returns what happened to them.
+
+    Outside a transaction, batch k is written by a writer thread (its own connection)
+    while batch k+1 is enriched, so the database and the enrichment work at once. Inside
+    one, everything stays on the caller's connection: another could not see its rows.
+    """
     context = context or BrandContext.load(brand)
     result = IngestResult()
-    for batch in _batches(items, batch_size or settings.INGEST_BATCH_SIZE):
-        result.add(_ingest_batch(batch, context, source_id, require_match))
+    batches = _batches(items, batch_size or settings.INGEST_BATCH_SIZE)
+    if connection.in_atomic_block:
+        for batch in batches:
+            partial, rows = _prepare_batch(batch, context, source_id, require_match)
+            result.add(_finish(partial, rows, _insert_rows(rows)))
+        return result
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
+        in_flight = None
+        try:
+            for batch in batches:
+                partial, rows = _prepare_batch(batch, context, source_id, require_match)
+                if in_flight is not None:
+                    result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()))
+                in_flight = (partial, rows, writer.submit(_insert_rows, rows))
+            if in_flight is not None:
+                result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()))
+        finally:
+            writer.submit(_close_own_connection).result()
     return result
 
 
-def _ingest_batch(batch: list[RawMention], context: BrandContext, source_id, require_match) -> IngestResult:
+def _close_own_connection() -> None:
+    # `connection` resolves per thread when called, so this closes the writer's own.
+    connection.close()
+
+
+def _insert_rows(rows: list[dict]) -> list[int]:
+    return _insert(rows) if rows else []
+
+
+def _finish(partial: IngestResult, rows: list[dict], created: list[int]) -> IngestResult:
+    partial.duplicates += len(rows) - len(created)
+    partial.created_ids = created
+    return partial
+
+
+def _prepare_batch(
+    batch: list[RawMention], context: BrandContext, source_id, require_match
+) -> tuple[IngestResult, list[dict]]:
+    """Everything before the insert: normalise, match, dedupe within the batch, enrich, later steps."""
     result = IngestResult(received=len(batch))
     now = datetime.now(UTC)
     rows: dict[tuple[str, str], dict] = {}
@@ -225,11 +265,7 @@ def _ingest_batch(batch: list[RawMention], context: BrandContext, source_id, req
     enrich(kept, context)
     for step in _ingest_steps():
         step(kept, context)
-    if kept:
-        created = _insert(kept)
-        result.duplicates += len(kept) - len(created)
-        result.created_ids = created
-    return result
+    return result, kept
 
 
 def _without_nul(value):
@@ -250,29 +286,77 @@ def _copy_value(column: str, value):
     return value
 
 
-@transaction.atomic
 def _insert(rows: list[dict]) -> list[int]:
-    """COPY into a temporary table, then move new rows; returns ids of the mentions created."""
+    """Store a batch in one transaction; returns the ids of the mentions created.
+
+    Fast path: drop keys already stored, take ids from the sequence, link copies to
+    the first mention with their hash, and COPY straight into the table. If another
+    writer stores one of the same keys meanwhile, the unique constraint stops the COPY
+    and the batch goes the careful way instead (staging table, ON CONFLICT DO NOTHING).
+    """
+    client_id = rows[0]["client_id"]
+    with transaction.atomic(), connection.cursor() as cursor:
+        fresh = _drop_known(cursor, client_id, rows)
+        if not fresh:
+            return []
+        try:
+            with transaction.atomic():
+                return _copy_new(cursor, client_id, fresh)
+        except IntegrityError:
+            return _insert_with_conflicts(cursor, fresh)
+
+
+def _drop_known(cursor, client_id: int, rows: list[dict]) -> list[dict]:
+    cursor.execute(
+        f"SELECT platform, external_id FROM {Mention._meta.db_table} "
+        f"WHERE client_id = %s AND (platform, external_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+        [client_id, [row["platform"] for row in rows], [row["external_id"] for row in rows]],
+    )
+    known = set(cursor.fetchall())
+    return [row for row in rows if (row["platform"], row["external_id"]) not in known]
+
+
+def _copy_new(cursor, client_id: int, rows: list[dict]) -> list[int]:
+    table = Mention._meta.db_table
+    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)])
+    ids = [value for (value,) in cursor.fetchall()]
+    hashes = sorted({row["content_hash"] for row in rows if row["content_hash"]})
+    cursor.execute(
+        f"SELECT content_hash, min(id) FROM {table} WHERE client_id = %s AND content_hash = ANY(%s) "
+        f"AND content_hash <> '' GROUP BY content_hash",
+        [client_id, hashes],
+    )
+    first_with_hash = dict(cursor.fetchall())
+    columns = ("id", *COLUMNS, "duplicate_of_id")
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for mention_id, row in zip(ids, rows, strict=True):
+            original = first_with_hash.setdefault(row["content_hash"], mention_id) if row["content_hash"] else None
+            copy.write_row(
+                [mention_id, *(_copy_value(c, row[c]) for c in COLUMNS), original if original != mention_id else None]
+            )
+    return ids
+
+
+def _insert_with_conflicts(cursor, rows: list[dict]) -> list[int]:
     table = Mention._meta.db_table
     columns = ", ".join(COLUMNS)
-    with connection.cursor() as cursor:
-        # Column types only (no id sequence, no constraints); emptied per batch because the caller's
-        # transaction may span several batches.
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS mention_staging ON COMMIT DELETE ROWS AS "
-            f"SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        cursor.execute("DELETE FROM mention_staging")
-        with cursor.cursor.copy(f"COPY mention_staging ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([_copy_value(column, row[column]) for column in COLUMNS])
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM mention_staging "
-            f"ON CONFLICT (client_id, platform, external_id) DO NOTHING RETURNING id"
-        )
-        created = [row[0] for row in cursor.fetchall()]
-        if created:
-            _link_copies(cursor, table, created)
+    # Column types only (no id sequence, no constraints); emptied first because the caller's
+    # transaction may span several batches.
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS mention_staging ON COMMIT DELETE ROWS AS "
+        f"SELECT {columns} FROM {table} WITH NO DATA"
+    )
+    cursor.execute("DELETE FROM mention_staging")
+    with cursor.cursor.copy(f"COPY mention_staging ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_copy_value(column, row[column]) for column in COLUMNS])
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM mention_staging "
+        f"ON CONFLICT (client_id, platform, external_id) DO NOTHING RETURNING id"
+    )
+    created = [row[0] for row in cursor.fetchall()]
+    if created:
+        _link_copies(cursor, table, created)
     return created
 
 

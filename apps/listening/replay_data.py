@@ -84,6 +84,53 @@ PRODUCTS = {
     "de": ["Bier", "App", "Lieferung", "Kaffee", "Abo"],
     "en": ["lager", "app", "delivery", "coffee", "subscription"],
 }
+# Small, language-specific additions so two mentions of the same template still read differently.
+OPENERS = {
+    "da": ["", "", "Okay, ", "Seriøst, ", "Hmm. ", "Lige nu: ", "Igen: "],
+    "nb": ["", "", "Altså, ", "Seriøst, ", "Hmm. ", "Akkurat nå: ", "Igjen: "],
+    "pl": ["", "", "Serio, ", "No cóż, ", "Hmm. ", "Właśnie teraz: ", "Znowu: "],
+    "de": ["", "", "Ehrlich, ", "Also, ", "Hmm. ", "Gerade eben: ", "Schon wieder: "],
+    "en": ["", "", "Honestly, ", "So, ", "Hmm. ", "Right now: ", "Again: "],
+}
+DETAILS = {
+    "da": ["(ordre {n})", "i {place}", "i {place} i går", "her til morgen i {place}", "for {d} dage siden", "kl. {h}"],
+    "nb": ["(ordre {n})", "i {place}", "i {place} i går", "i morges i {place}", "for {d} dager siden", "kl. {h}"],
+    "pl": ["(zamówienie {n})", "w {place}", "wczoraj w {place}", "dziś rano w {place}", "{d} dni temu", "o {h}"],
+    "de": [
+        "(Bestellung {n})",
+        "in {place}",
+        "gestern in {place}",
+        "heute Morgen in {place}",
+        "vor {d} Tagen",
+        "um {h} Uhr",
+    ],
+    "en": ["(order {n})", "in {place}", "in {place} yesterday", "this morning in {place}", "{d} days ago", "at {h}"],
+}
+PLACES = [
+    "Aarhus",
+    "Bergen",
+    "Kraków",
+    "Hamburg",
+    "Leeds",
+    "Odense",
+    "Tromsø",
+    "Gdańsk",
+    "Köln",
+    "York",
+    "Aalborg",
+    "Stavanger",
+    "Poznań",
+    "Leipzig",
+    "Bristol",
+    "Esbjerg",
+    "Bodø",
+    "Lublin",
+    "Bremen",
+    "Cork",
+]
+ENDINGS = ["", "", "!", " 🙃", " 👀", " …", " #{tag}", " 🤷", "!!"]
+# Share of mentions that are the same author's post copied to another platform.
+CROSS_POST_SHARE = 0.03
 FIRST_NAMES = ["Mette", "Lars", "Ingrid", "Ola", "Kasia", "Piotr", "Anna", "Jonas", "Sophie", "Tom", "Freja", "Emil"]
 LAST_NAMES = ["Hansen", "Nilsen", "Kowalska", "Nowak", "Müller", "Schmidt", "Smith", "Jensen", "Berg", "Lund"]
 PLATFORMS = ["facebook", "x", "instagram", "trustpilot", "reddit", "mastodon", "bluesky", "youtube"]
@@ -114,17 +161,30 @@ class ReplayPlan:
 
 def mention_number(n: int, plan: ReplayPlan, started: datetime, prefix: str = "replay") -> RawMention:
     """The n-th mention of the replay, the same every time."""
-    rng = random.Random(plan.seed * 1_000_003 + n)
-    language = plan.languages[n % len(plan.languages)]
+    # A cross-post repeats the text and author of an earlier mention on another platform.
+    copied = n >= 10 and random.Random(plan.seed * 7919 + n).random() < CROSS_POST_SHARE
+    rng = random.Random(plan.seed * 1_000_003 + (n - 1 - n % 7 if copied else n))
+    language = plan.languages[(n - 1 - n % 7 if copied else n) % len(plan.languages)]
     kind, template = rng.choice(TEMPLATES[language])
     brand = rng.choice(plan.brand_names)
-    text = template.format(b=brand, p=rng.choice(PRODUCTS[language]))
-    if rng.random() < 0.2:
-        text += " " + rng.choice(["#" + brand.replace(" ", "").lower(), "!!", "…", "🙃", "👀"])
+    body = template.format(b=brand, p=rng.choice(PRODUCTS[language]))
+    opener = rng.choice(OPENERS[language])
+    text = opener + (body[0].lower() + body[1:] if opener and not body.startswith(brand) else body)
+    detail = rng.choice(DETAILS[language]).format(
+        n=rng.randint(10_000, 99_999),
+        d=rng.randint(2, 14),
+        h=f"{rng.randint(6, 23)}:{rng.randint(0, 59):02d}",
+        place=rng.choice(PLACES),
+    )
+    if detail:
+        text = f"{text.rstrip('.!?')} {detail}"
+    text += rng.choice(ENDINGS).format(tag=brand.replace(" ", "").lower())
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     handle = f"{first.lower()}{last.lower()[:3]}{rng.randint(1, 999)}"
     followers = int(math.exp(rng.gauss(5.5, 2.0)))  # most have a few hundred, a few have very many
     platform = rng.choice(PLATFORMS)
+    if copied:
+        platform = PLATFORMS[(PLATFORMS.index(platform) + 1 + n % 3) % len(PLATFORMS)]
     offset = timedelta(seconds=n * 60 / max(plan.rate_per_minute, 0.001))
     return RawMention(
         platform=platform,

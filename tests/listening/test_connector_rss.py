@@ -132,3 +132,13 @@ def test_config_must_be_an_http_url():
     with pytest.raises(ValidationError) as caught:
         connector.validate_config({"url": "file:///etc/passwd"}, {})
     assert "url" in caught.value.message_dict
+
+
+def test_one_bad_date_in_a_json_feed_does_not_lose_the_feed():
+    feed = b"""{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
+        {"id": "1", "content_text": "fine", "date_published": "2020-13-45T99:00:00Z"},
+        {"id": "2", "content_text": "naive date", "date_published": "2020-01-02T03:04:05"},
+        {"id": "3", "content_html": "<p>ok</p>", "date_published": "2020-01-02T03:04:05+02:00"}]}"""
+    first, second, third = parse_feed(feed)
+    assert first.posted_at is None
+    assert second.posted_at.tzinfo is not None and third.posted_at.hour == 1

@@ -17,10 +17,9 @@ from urllib.parse import parse_qs, urlparse
 import feedparser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .base import FetchError, FetchResult, RawMention
+from .base import FetchError, FetchResult, RawMention, parse_time
 
 # How many entry ids a cursor remembers, so unchanged feeds yield nothing new.
 SEEN_IDS = 500
@@ -121,7 +120,7 @@ def _from_json_feed(document: dict) -> list[RawMention]:
                 url=str(item.get("url") or ""),
                 author_name=str(author.get("name") or ""),
                 author_url=str(author.get("url") or ""),
-                posted_at=parse_datetime(posted) if isinstance(posted, str) else None,
+                posted_at=parse_time(posted),
                 raw=item,
             )
         )

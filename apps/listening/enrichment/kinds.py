@@ -299,17 +299,23 @@ _CUES = {
 
 
 def _compile(words: list[str]) -> re.Pattern:
-    alternatives = sorted({re.escape(fold(word)) for word in words}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")")
+    return re.compile(r"(?<!\w)(?:" + _alternatives(words) + ")")
 
 
-_PATTERNS = {kind: _compile(words) for kind, words in _CUES.items()}
+def _alternatives(words: list[str]) -> str:
+    return "|".join(sorted({re.escape(fold(word)) for word in words}, key=len, reverse=True))
+
+
+# One pass finds every kind's cues: each kind is a named group of one alternation.
+_ALL_CUES = re.compile(
+    r"(?<!\w)(?:" + "|".join(f"(?P<{kind}>{_alternatives(words)})" for kind, words in _CUES.items()) + ")"
+)
 
 
 def classify_kind(text: str, sentiment: str, folded: str | None = None) -> str:
     """One of the eight kinds, or "" when nothing points anywhere (e.g. a neutral news item)."""
     folded = fold(text) if folded is None else folded
-    hits = {kind for kind, pattern in _PATTERNS.items() if pattern.search(folded)}
+    hits = {match.lastgroup for match in _ALL_CUES.finditer(folded)}
     negative, positive = sentiment == "negative", sentiment == "positive"
     if "personal_attack" in hits and not positive:
         return "personal_attack"

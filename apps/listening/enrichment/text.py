@@ -13,6 +13,8 @@ _BLOCK_TAGS = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
 _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
+# Anything the whitespace folding would change: runs of spaces, odd spaces, spaces around newlines.
+_FOLDABLE = re.compile(r"[^\S ]|  | \n|\n ")
 _URL = re.compile(r"https?://\S+")
 # Control characters other than newline and tab; zero-width and bidi marks are kept
 # (they are legitimate in Danish/Polish/Arabic names) and neutralised when displayed.
@@ -60,9 +62,13 @@ def clean_text(value: str, *, is_html: bool = False) -> str:
     if not value:
         return ""
     text = html_to_text(value) if is_html else html.unescape(value) if "&" in value else value
-    text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
-    text = _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
-    return text[:MAX_TEXT_CHARS]
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _FOLDABLE.search(text):
+        text = _NEWLINES.sub("\n", _SPACES.sub(" ", text))
+    return text.strip()[:MAX_TEXT_CHARS]
 
 
 def content_hash(text: str) -> str:
