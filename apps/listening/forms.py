@@ -62,6 +62,12 @@ class SourceForm(forms.Form):
     include_comments = forms.BooleanField(label=_("Also comments"), required=False)
     lang = forms.CharField(label=_("Only this language (code)"), required=False, max_length=8)
     pds_url = forms.URLField(label=_("Account server (PDS)"), required=False, assume_scheme="https")
+    auth_url = forms.URLField(
+        label=_("OAuth token address"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Leave empty for Reddit's own."),
+    )
     channel_id = forms.CharField(label=_("Channel id"), required=False, max_length=100)
     video_id = forms.CharField(label=_("Video id"), required=False, max_length=100)
     platform = forms.CharField(

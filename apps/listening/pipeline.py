@@ -10,6 +10,7 @@ nothing new -> cross-posted copies linked to the first mention.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.module_loading import import_string
+from psycopg.errors import UniqueViolation
 
 from apps.mentions.models import Mention
 from apps.tenants.models import Brand
@@ -94,6 +96,8 @@ class BrandContext:
     matcher: BrandMatcher
     languages: frozenset[str]
     topics: list
+    # The brand's own names are not opinions: "Super Brugsen" or "United" must not score.
+    names: re.Pattern | None = None
 
     @classmethod
     def load(cls, brand: Brand) -> BrandContext:
@@ -107,7 +111,9 @@ class BrandContext:
             expression=query.expression if query else "",
         )
         topics = Topic.objects.unscoped().filter(Q(brand=brand) | Q(brand__isnull=True), client_id=brand.client_id)
-        return cls(brand, matcher, candidate_languages(brand.languages), compile_topics(topics))
+        names = [re.escape(name) for name in sorted({brand.name, *brand.aliases}, key=len, reverse=True) if name]
+        names_re = re.compile(r"(?<!\w)(?:" + "|".join(names) + r")(?!\w)", re.IGNORECASE) if names else None
+        return cls(brand, matcher, candidate_languages(brand.languages), compile_topics(topics), names_re)
 
 
 @cache
@@ -173,7 +179,7 @@ def enrich(rows: list[dict], context: BrandContext) -> None:
     analyser = get_analyser()
     for row, text, (language, confidence) in zip(rows, texts, languages, strict=True):
         row["language"], row["language_confidence"] = language, confidence
-        sentiment = analyser.analyse(text, language)
+        sentiment = analyser.analyse(context.names.sub(" ", text) if context.names else text, language)
         row["sentiment"], row["sentiment_score"] = sentiment.label, round(sentiment.score, 4)
         folded = row.pop("_folded")
         row["kind"] = classify_kind(text, sentiment.label, folded)
@@ -302,7 +308,7 @@ def _insert(rows: list[dict]) -> list[int]:
         try:
             with transaction.atomic():
                 return _copy_new(cursor, client_id, fresh)
-        except IntegrityError:
+        except (IntegrityError, UniqueViolation):  # COPY reports psycopg's own error, not Django's
             return _insert_with_conflicts(cursor, fresh)
 
 

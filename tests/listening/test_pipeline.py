@@ -154,3 +154,36 @@ def test_created_ids_are_returned_for_later_steps(brand):
 def test_batches_commit_separately(brand):
     result = ingest([raw(str(n), f"Havbris {n}") for n in range(25)], brand=brand, batch_size=10)
     assert result.created == 25
+
+
+@pytest.mark.django_db
+def test_the_brands_own_name_is_not_scored_as_an_opinion(client_a):
+    brand = BrandFactory(client=client_a, name="Super Happy Airlines", aliases=["Super Happy"], languages=["en"])
+    ingest([raw("1", "Super Happy Airlines flight 22 departs from gate 4 at noon")], brand=brand)
+    assert Mention.objects.get().sentiment == "neutral"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_stored_meanwhile_by_another_writer_falls_back_to_on_conflict(brand):
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    holding = threading.Event()
+
+    def other_writer():
+        with transaction.atomic():
+            ingest([raw("2", "Havbris number two, from the other writer")], brand=brand)
+            holding.set()
+            time.sleep(0.5)  # our COPY of the same key waits on this transaction, then fails
+        connection.close()
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    holding.wait(5)
+    result = ingest([raw(str(n), f"Havbris number {n}") for n in range(1, 4)], brand=brand)
+    thread.join()
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["1", "2", "3"]
+    assert result.created == 2 and result.duplicates == 1
+    assert Mention.objects.get(external_id="2").text == "Havbris number two, from the other writer"

@@ -5,13 +5,18 @@ and local development only; the logins are printed by `make run` and listed in
 the README.
 """
 
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.listening.models import Source, SourceKind, Topic
+from apps.listening.services import source_create, topic_save
 from apps.tenants import services
 from apps.tenants.models import Brand, Client, Membership
 from apps.tenants.roles import Role
@@ -93,6 +98,25 @@ CLIENTS = [
     },
 ]
 
+# client slug -> [(topic, keywords, sensitive)]
+TOPICS = {
+    "havbris": [
+        ("levering", ["levering", "ordre", "Lieferung", "delivery"], False),
+        ("unge og alkohol", ["unge", "mindreårig", "teenager", "Jugendliche", "minors"], True),
+    ],
+    "nordkyst": [
+        ("forsinkelser", ["forsink*", "innstilt", "delay*", "Verspätung"], False),
+        ("sikkerhet", ["sikkerhet", "ulykke", "redningsvest", "safety", "accident"], True),
+    ],
+    "zielna": [
+        ("dostawa", ["dostaw*", "zamówien*", "delivery", "Lieferung"], False),
+        ("leki na receptę", ["recept*", "lek", "leki", "prescription"], True),
+    ],
+}
+# Replay sources play the generated stream; the backlog fills the demo at the first poll.
+REPLAY_RATE_PER_MINUTE = 1.5
+REPLAY_BACKLOG = timedelta(hours=3)
+
 # email, full name, agency admin?, {client slug: role}, enrol TOTP?
 PEOPLE = [
     ("admin@varde.demo", "Astrid Admin", True, {}, True),
@@ -139,14 +163,34 @@ class Command(BaseCommand):
                 )
             clients[spec["slug"]] = client
             for brand_spec in spec["brands"]:
-                if not Brand.objects.unscoped().filter(client=client, slug=brand_spec["slug"]).exists():
-                    services.brand_create(actor=admin, client=client, **brand_spec)
+                brand = Brand.objects.unscoped().filter(client=client, slug=brand_spec["slug"]).first()
+                if brand is None:
+                    brand = services.brand_create(actor=admin, client=client, **brand_spec)
+                self._replay_source(admin, client, brand)
+            for name, keywords, sensitive in TOPICS[spec["slug"]]:
+                if not Topic.objects.unscoped().filter(client=client, name=name).exists():
+                    topic_save(actor=admin, client=client, name=name, keywords=keywords, sensitive=sensitive)
         for email, name, agency_admin, roles, totp in PEOPLE:
             person = self._person(email, name, agency_admin=agency_admin, totp=totp)
             for slug, role in roles.items():
                 if not Membership.objects.unscoped().filter(user=person, client=clients[slug]).exists():
                     services.membership_grant(actor=admin, client=clients[slug], user=person, role=role)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(CLIENTS)} clients, {len(PEOPLE)} people."))
+
+    def _replay_source(self, admin, client, brand) -> None:
+        if Source.objects.unscoped().filter(brand=brand, kind=SourceKind.REPLAY).exists():
+            return
+        source, _secret = source_create(
+            actor=admin,
+            client=client,
+            brand=brand,
+            kind=SourceKind.REPLAY,
+            name=f"Demo stream: {brand.name}",
+            config={"rate_per_minute": REPLAY_RATE_PER_MINUTE, "languages": brand.languages, "seed": brand.pk},
+            poll_interval=60,
+        )
+        started = timezone.now() - REPLAY_BACKLOG
+        Source.objects.unscoped().filter(pk=source.pk).update(cursor={"started": started.isoformat(), "emitted": 0})
 
     def _person(self, email: str, name: str, *, agency_admin: bool, totp: bool) -> User:
         user = User.objects.filter(email=email).first()
