@@ -17,6 +17,18 @@ from .fetching import FetchError
 from .models import Source, SourceKind
 
 
+WRITABLE_SOURCE_FIELDS = (
+    "brand",
+    "name",
+    "kind",
+    "config",
+    "credentials",
+    "poll_interval",
+    "enabled",
+    "webhook_secret",
+)
+
+
 class SourceSerializer(serializers.ModelSerializer):
     brand = serializers.PrimaryKeyRelatedField(queryset=Brand.objects.none())
     kind = serializers.ChoiceField(choices=[k for k in SourceKind.choices if k[0] != SourceKind.FILE_IMPORT])
@@ -50,21 +62,8 @@ class SourceSerializer(serializers.ModelSerializer):
             "last_created_count",
             "created_at",
         ]
-        read_only_fields = [
-            "id",
-            "client",
-            "webhook_token",
-            "next_poll_at",
-            "last_polled_at",
-            "last_success_at",
-            "last_error",
-            "last_error_at",
-            "consecutive_failures",
-            "disabled_reason",
-            "last_fetched_count",
-            "last_created_count",
-            "created_at",
-        ]
+        # Everything but what a person sets is the source's own record of itself.
+        read_only_fields = [f for f in fields if f not in WRITABLE_SOURCE_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
