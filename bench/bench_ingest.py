@@ -1,22 +1,19 @@
 """Ingestion through the whole pipeline (no HTTP), one process, against a COPY baseline.
 
 1. N replay mentions (five languages) through normalise -> match -> enrich ->
-   insert; the rate is mentions stored per second.
-2. The very rows the pipeline stored, COPYed again into the same table (after
-   emptying it), in batches of the same size: the baseline.
-3. Peak RSS while 1,000,000 mentions stream through in batches
-   (BENCH_INGEST_MILLION=0 skips it; BENCH_INGEST_N sets N, default 20,000).
+   insert; the rate is mentions stored per second (BENCH_INGEST_N, default 20,000).
+2. The very rows the pipeline stored, COPYed again into the emptied table, in
+   batches of the same size: the baseline.
+The memory figure for a million mentions is bench_ingest_memory.py.
 """
 
 import os
-import resource
 import time
 from datetime import UTC, datetime
 
-from common import report, setup_bench_database
+from common import empty_table, report, setup_bench_database
 
 N = int(os.environ.get("BENCH_INGEST_N", "20000"))
-MILLION = int(os.environ.get("BENCH_INGEST_MILLION", "1000000"))
 
 
 def main() -> None:
@@ -37,7 +34,7 @@ def main() -> None:
     items = [mention_number(n, plan, started) for n in range(N)]
     context = BrandContext.load(brand)
     ingest(items[:200], brand=brand, context=context)  # warm up caches and the language models
-    Mention.objects.all().delete()
+    empty_table(Mention)
 
     began = time.perf_counter()
     result = ingest(items, brand=brand, context=context)
@@ -50,7 +47,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {table}")
         rows = cursor.fetchall()
-    Mention.objects.all().delete()
+    empty_table(Mention)
     batch = settings.INGEST_BATCH_SIZE
     began = time.perf_counter()
     for start in range(0, len(rows), batch):
@@ -64,16 +61,7 @@ def main() -> None:
     report("copy_rate", copy_rate, "rows/s", n=len(rows))
     report("ingest_vs_copy", pipeline_rate, "mentions/s", "COPY of the same rows", copy_rate)
 
-    if MILLION:
-        Mention.objects.all().delete()
-        stream = (mention_number(n, plan, started) for n in range(MILLION))
-        began = time.perf_counter()
-        result = ingest(stream, brand=brand, context=context)
-        seconds = time.perf_counter() - began
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        report("ingest_million_peak_rss", peak_mb, "MB", n=result.created, seconds=round(seconds, 1))
-        report("ingest_million_rate", result.created / seconds, "mentions/s")
-        Mention.objects.all().delete()
+    empty_table(Mention)
 
 
 def _jsonable(value):

@@ -28,6 +28,29 @@ def setup_bench_database() -> None:
     call_command("flush", interactive=False, verbosity=0)
 
 
+def use_bench_database() -> None:
+    """In a helper process: the bench database set up by the parent, as it is."""
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.DATABASES["default"]["NAME"] = f"{settings.DATABASES['default']['NAME']}_bench"
+
+
+def empty_table(model) -> None:
+    """TRUNCATE, not delete(): that would load every row as an object first."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak (VmHWM). Unlike ru_maxrss it does not carry a parent's peak across exec."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+
 def timed(fn, repeat: int) -> list[float]:
     """Milliseconds per call, after two warm-up calls."""
     fn()

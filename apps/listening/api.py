@@ -16,7 +16,6 @@ from . import services
 from .fetching import FetchError
 from .models import Source, SourceKind
 
-
 WRITABLE_SOURCE_FIELDS = (
     "brand",
     "name",

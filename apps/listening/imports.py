@@ -188,11 +188,11 @@ def run_import(job_id: int) -> ImportJob:
                     continue
                 pending.append(mention)
                 if len(pending) >= settings.INGEST_BATCH_SIZE:
-                    totals.add(_ingest(pending, job, context))
+                    totals.add(_ingest(pending, job, context), keep_ids=False)
                     pending = []
                     _progress(job, raw, done, totals, bad, errors)
             if pending:
-                totals.add(_ingest(pending, job, context))
+                totals.add(_ingest(pending, job, context), keep_ids=False)
             _progress(job, raw, done, totals, bad, errors, finished=ImportJob.Status.DONE)
     except (ValidationError, OSError) as exc:
         message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)

@@ -74,18 +74,19 @@ class IngestResult:
     rejected: int = 0  # unusable: no id or no text
     filtered: int = 0  # not about the brand, or an excluded word
     duplicates: int = 0  # already known (same client, platform and id)
+    created: int = 0
+    # Ids of the mentions created, unless the caller said it needs only the counts
+    # (a million-row import must not hold a million ids).
     created_ids: list[int] = field(default_factory=list)
 
-    @property
-    def created(self) -> int:
-        return len(self.created_ids)
-
-    def add(self, other: IngestResult) -> None:
+    def add(self, other: IngestResult, keep_ids: bool = True) -> None:
         self.received += other.received
         self.rejected += other.rejected
         self.filtered += other.filtered
         self.duplicates += other.duplicates
-        self.created_ids.extend(other.created_ids)
+        self.created += other.created
+        if keep_ids:
+            self.created_ids.extend(other.created_ids)
 
 
 @dataclass
@@ -201,6 +202,7 @@ def ingest(
     require_match: bool = True,
     batch_size: int | None = None,
     context: BrandContext | None = None,
+    keep_ids: bool = True,
 ) -> IngestResult:
     """Take raw mentions of one brand through the pipeline; returns what happened to them.
 
@@ -214,7 +216,7 @@ def ingest(
     if connection.in_atomic_block:
         for batch in batches:
             partial, rows = _prepare_batch(batch, context, source_id, require_match)
-            result.add(_finish(partial, rows, _insert_rows(rows)))
+            result.add(_finish(partial, rows, _insert_rows(rows)), keep_ids)
         return result
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
         in_flight = None
@@ -222,10 +224,10 @@ def ingest(
             for batch in batches:
                 partial, rows = _prepare_batch(batch, context, source_id, require_match)
                 if in_flight is not None:
-                    result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()))
+                    result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()), keep_ids)
                 in_flight = (partial, rows, writer.submit(_insert_rows, rows))
             if in_flight is not None:
-                result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()))
+                result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()), keep_ids)
         finally:
             writer.submit(_close_own_connection).result()
     return result
@@ -242,7 +244,7 @@ def _insert_rows(rows: list[dict]) -> list[int]:
 
 def _finish(partial: IngestResult, rows: list[dict], created: list[int]) -> IngestResult:
     partial.duplicates += len(rows) - len(created)
-    partial.created_ids = created
+    partial.created, partial.created_ids = len(created), created
     return partial
 
 

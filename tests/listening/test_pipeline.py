@@ -187,3 +187,9 @@ def test_a_key_stored_meanwhile_by_another_writer_falls_back_to_on_conflict(bran
     assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["1", "2", "3"]
     assert result.created == 2 and result.duplicates == 1
     assert Mention.objects.get(external_id="2").text == "Havbris number two, from the other writer"
+
+
+@pytest.mark.django_db
+def test_large_ingestions_can_keep_only_counts(brand):
+    result = ingest([raw(str(n), f"Havbris {n}") for n in range(30)], brand=brand, batch_size=10, keep_ids=False)
+    assert result.created == 30 and result.created_ids == []

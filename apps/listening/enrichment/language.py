@@ -9,7 +9,9 @@ from lingua import Language, LanguageDetectorBuilder
 
 _LINGUA = {
     "da": (Language.DANISH,),
-    "nb": (Language.BOKMAL, Language.NYNORSK),
+    # Nynorsk's model would add ~30 MB for 0.07 points of accuracy on the labelled dev
+    # texts: the Bokmål model recognises most Nynorsk as Norwegian too.
+    "nb": (Language.BOKMAL,),
     "pl": (Language.POLISH,),
     "de": (Language.GERMAN,),
     "en": (Language.ENGLISH,),

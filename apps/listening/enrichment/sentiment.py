@@ -32,7 +32,7 @@ UNKNOWN = ""
 MAX_TEXT_CHARS = 4_000
 MAX_TOKENS = 1_000
 MAX_WORD_CHARS = 40
-TOKEN_CACHE_LIMIT = 100_000  # per language; a few MB each at most
+TOKEN_CACHE_LIMIT = 20_000  # per language: ~5 MB each; common words (Zipf) stay cached
 
 NEGATION_FACTOR = -0.7  # "not good" is negative, but less so than "bad"
 NEGATION_SCOPE = 3  # words after a negator it can reach
