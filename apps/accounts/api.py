@@ -1,8 +1,10 @@
 """API for the caller's own account and personal API tokens."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from apps.tenants.selectors import roles_of
@@ -63,6 +65,10 @@ class ApiTokenViewSet(
 
     @extend_schema(request=ApiTokenSerializer, responses={201: NewApiTokenSerializer})
     def create(self, request, *args, **kwargs):
+        # Refused before the id is looked up, so the answer says nothing about which users exist.
+        requested = request.data.get("user") if hasattr(request.data, "get") else None
+        if requested not in (None, "") and str(requested) != str(request.user.pk) and not request.user.is_agency_admin:
+            raise PermissionDenied(_("Only the person or an agency admin may manage these tokens."))
         serializer = ApiTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

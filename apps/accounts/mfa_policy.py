@@ -1,6 +1,7 @@
 """Who must use two-factor authentication before working."""
 
 from allauth.mfa.models import Authenticator
+from django.db.models import Exists, OuterRef
 
 from apps.tenants.models import Membership
 from apps.tenants.roles import MFA_REQUIRED_ROLES
@@ -14,8 +15,17 @@ def mfa_required(user) -> bool:
     return Membership.objects.unscoped().filter(user=user, role__in=MFA_REQUIRED_ROLES).exists()
 
 
+def _totp_of(user_ref):
+    return Authenticator.objects.filter(user=user_ref, type=Authenticator.Type.TOTP)
+
+
 def has_mfa(user) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return _totp_of(user).exists()
+
+
+def has_mfa_annotation(user_field: str) -> Exists:
+    """For querysets: whether the user in `user_field` has enrolled TOTP, in the same query."""
+    return Exists(_totp_of(OuterRef(user_field)))
 
 
 def mfa_missing(user) -> bool:

@@ -1,9 +1,8 @@
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,11 +10,12 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.core.forms import apply_service_errors
-from apps.core.views import render_audit_page
+from apps.core.views import render_audit_page, run_and_report
 from apps.tenants.models import Membership
 
 from . import services
 from .forms import AcceptInvitationForm, ApiTokenForm
+from .mfa_policy import has_mfa_annotation
 from .models import ApiToken, User
 
 
@@ -120,10 +120,9 @@ class PeopleView(AgencyAdminRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        has_mfa = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
         context["people"] = (
             User.objects.order_by("email")
-            .annotate(has_mfa=Exists(has_mfa))
+            .annotate(has_mfa=has_mfa_annotation("pk"))
             .prefetch_related(
                 Prefetch("memberships", queryset=Membership.objects.unscoped().select_related("client")),
                 Prefetch("api_tokens", queryset=ApiToken.objects.filter(revoked_at__isnull=True)),
@@ -136,11 +135,11 @@ class UserAccessView(AgencyAdminRequiredMixin, View):
     def post(self, request, user_pk):
         person = get_object_or_404(User, pk=user_pk)
         active = request.POST.get("active") == "1"
-        try:
-            services.user_set_active(actor=request.user, user=person, active=active, request=request)
-            messages.success(request, _("Access updated for %(email)s.") % {"email": person.email})
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        run_and_report(
+            request,
+            lambda: services.user_set_active(actor=request.user, user=person, active=active, request=request),
+            _("Access updated for %(email)s.") % {"email": person.email},
+        )
         return redirect("people")
 
 

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import time
 
-import redis
 from django.conf import settings
+
+from .redis_client import redis_client
 
 HEARTBEAT_KEY = "varde:worker-heartbeat"
 
 
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-
-
 def record_worker_heartbeat() -> float:
     now = time.time()
-    _redis().set(HEARTBEAT_KEY, repr(now), ex=settings.WORKER_HEARTBEAT_MAX_AGE * 10)
+    redis_client().set(HEARTBEAT_KEY, repr(now), ex=settings.WORKER_HEARTBEAT_MAX_AGE * 10)
     return now
 
 
 def last_worker_heartbeat() -> float | None:
-    value = _redis().get(HEARTBEAT_KEY)
+    value = redis_client().get(HEARTBEAT_KEY)
     return float(value) if value else None

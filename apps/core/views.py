@@ -1,3 +1,7 @@
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -8,6 +12,17 @@ from .health import health_report
 from .selectors import audit_events_for
 
 AUDIT_PAGE_SIZE = 50
+
+
+def run_and_report(request, action: Callable[[], object], success: str) -> bool:
+    """Run a service call behind a button: success or the service's refusal becomes a message."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return False
+    messages.success(request, success)
+    return True
 
 
 @never_cache

@@ -11,6 +11,7 @@ from apps.mentions.models import Mention
 from apps.tenants.mixins import ClientScopedViewSet
 from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
+from apps.tenants.selectors import brands_of
 
 from . import services
 from .fetching import FetchError
@@ -68,7 +69,7 @@ class SourceSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         view = self.context.get("view")
         if view is not None and hasattr(view, "client"):
-            self.fields["brand"].queryset = Brand.objects.unscoped().filter(client=view.client)
+            self.fields["brand"].queryset = brands_of(view.request.user, view.client)
         if self.instance is not None and not isinstance(self.instance, list):
             self.fields["kind"].read_only = True
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.forms import LinesField
 from apps.tenants.models import BRAND_LANGUAGES, Brand
+from apps.tenants.selectors import brands_of
 
 from .mapping import FIELDS
 from .models import Source, SourceKind
@@ -92,8 +93,8 @@ class SourceForm(forms.Form):
     client_secret = forms.CharField(label=_("OAuth client secret"), required=False, widget=forms.PasswordInput)
     api_key = forms.CharField(label=_("API key"), required=False, widget=forms.PasswordInput)
 
-    def __init__(self, *args, client, source: Source | None = None, **kwargs):
-        if source is not None and "initial" not in kwargs:
+    def __init__(self, *args, user, client, source: Source | None = None, **kwargs):
+        if source is not None:
             kwargs["initial"] = {
                 "name": source.name,
                 "brand": source.brand_id,
@@ -104,7 +105,7 @@ class SourceForm(forms.Form):
                 **source.config,
             }
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = Brand.objects.unscoped().filter(client=client)
+        self.fields["brand"].queryset = brands_of(user, client)
         if source is not None:
             self.fields["kind"].disabled = True
             self.fields["kind"].choices = SourceKind.choices
@@ -164,9 +165,9 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("File (.csv, .tsv, .jsonl, .json)"))
     platform = forms.CharField(label=_("Platform, when the file has no column for it"), max_length=32, initial="import")
 
-    def __init__(self, *args, client, **kwargs):
+    def __init__(self, *args, user, client, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = Brand.objects.unscoped().filter(client=client)
+        self.fields["brand"].queryset = brands_of(user, client)
         for field, meaning in FIELDS.items():
             self.fields[f"col_{field}"] = forms.CharField(
                 label=field, required=field in ("id", "text"), initial=field, max_length=120, help_text=meaning

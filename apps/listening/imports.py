@@ -171,7 +171,7 @@ def run_import(job_id: int) -> ImportJob:
     pending = []
     try:
         with job.file.open("rb") as raw:
-            if job.file_format == "csv" and job.mapping.get("text"):
+            if job.file_format == "csv":
                 _check_columns(job, raw)
             for line, record, error in _records(job, raw):
                 done += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -16,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.redis_client import redis_client
 from apps.tenants.models import Brand, Client, Membership
 from apps.tenants.roles import ClientPerm, Role
 from apps.tenants.services import require_client_perm
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 
 # A claimed source stays claimed this long at most, even if its worker dies.
 CLAIM_LEASE = timedelta(minutes=10)
+# A host slot lives this long at most, so a killed worker cannot hold a host forever.
+HOST_SLOT_TTL = 15 * 60
 # Pushed and uploaded data were chosen for the brand by whoever sent them.
 MATCH_BY_DEFAULT = {kind: kind in POLLED_KINDS for kind in SourceKind.values}
 
@@ -185,12 +189,39 @@ def source_host(source: Source) -> str:
     return (urlparse(address).hostname or source.kind).lower()
 
 
+class HostBusy(Exception):
+    """Enough polls are talking to this source's host already; try again shortly."""
+
+
+@contextmanager
+def host_slot(host: str):
+    """At most FETCH_PER_HOST_CONCURRENCY polls talk to one host at a time (a counter in Redis)."""
+    key = f"varde:fetch-slots:{host}"
+    client = redis_client()
+    taken = client.incr(key)
+    client.expire(key, HOST_SLOT_TTL)
+    try:
+        yield taken <= settings.FETCH_PER_HOST_CONCURRENCY
+    finally:
+        client.decr(key)
+
+
 def poll_source(source_id: int, *, http: SafeHttpClient | None = None) -> IngestResult | None:
-    """Fetch what is new for one source, ingest it, and record the source's health."""
+    """Fetch what is new for one source, ingest it, and record the source's health.
+
+    Raises HostBusy, keeping the claim, when the source's host has no free slot.
+    """
     source = Source.objects.unscoped().select_related("brand").filter(pk=source_id).first()
     if source is None or not source.enabled or not source.is_polled:
         Source.objects.unscoped().filter(pk=source_id).update(claimed_until=None)
         return None
+    with host_slot(source_host(source)) as free:
+        if not free:
+            raise HostBusy(source_host(source))
+        return _poll(source, http)
+
+
+def _poll(source: Source, http: SafeHttpClient | None) -> IngestResult | None:
     started = timezone.now()
     try:
         with http or SafeHttpClient() as client:
@@ -207,7 +238,7 @@ def poll_source(source_id: int, *, http: SafeHttpClient | None = None) -> Ingest
         record_poll_failure(source, str(exc), retry_after=exc.retry_after, at=started)
         return None
     except Exception as exc:  # a connector bug or hostile payload must not stop the worker
-        log.exception("poll of source %s failed", source_id)
+        log.exception("poll of source %s failed", source.pk)
         record_poll_failure(source, f"{type(exc).__name__}: {exc}", at=started)
         return None
     record_poll_success(

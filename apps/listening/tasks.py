@@ -3,33 +3,10 @@
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
 
-import redis
 from celery import shared_task
-from django.conf import settings
 
 from . import services
-
-# A slot key lives this long at most, so a killed worker cannot hold a host forever.
-SLOT_TTL = 15 * 60
-
-
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
-
-
-@contextmanager
-def host_slot(host: str):
-    """At most FETCH_PER_HOST_CONCURRENCY polls talk to one host at a time."""
-    key = f"varde:fetch-slots:{host}"
-    client = _redis()
-    taken = client.incr(key)
-    client.expire(key, SLOT_TTL)
-    try:
-        yield taken <= settings.FETCH_PER_HOST_CONCURRENCY
-    finally:
-        client.decr(key)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -42,14 +19,10 @@ def poll_due_sources_task() -> int:
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=20)
 def poll_source_task(self, source_id: int) -> None:
-    source = services.Source.objects.unscoped().filter(pk=source_id).first()
-    if source is None:
-        return
-    with host_slot(services.source_host(source)) as free:
-        if free:
-            services.poll_source(source_id)
-            return
-    raise self.retry(countdown=random.uniform(5, 20))
+    try:
+        services.poll_source(source_id)
+    except services.HostBusy:
+        raise self.retry(countdown=random.uniform(5, 20)) from None
 
 
 @shared_task(acks_late=True, ignore_result=True)

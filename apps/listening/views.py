@@ -8,6 +8,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.core.forms import apply_service_errors
+from apps.core.views import run_and_report
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
@@ -52,10 +53,7 @@ class SourceFormView(ClientScopedMixin, TemplateView):
         source = self.load_source()
         initial = {"kind": self.request.GET.get("kind", SourceKind.RSS)} if source is None else None
         context.setdefault(
-            "form",
-            SourceForm(client=self.client, source=source, initial=initial)
-            if initial
-            else SourceForm(client=self.client, source=source),
+            "form", SourceForm(user=self.request.user, client=self.client, source=source, initial=initial)
         )
         context["source"] = source
         if source is not None and source.kind == SourceKind.WEBHOOK:
@@ -66,7 +64,7 @@ class SourceFormView(ClientScopedMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         source = self.load_source()
-        form = SourceForm(request.POST, client=self.client, source=source)
+        form = SourceForm(request.POST, user=request.user, client=self.client, source=source)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -126,11 +124,11 @@ class SourcePollNowView(ClientScopedMixin, View):
 
     def post(self, request, client_slug, source_pk):
         source = self.get_scoped_object(Source.objects, pk=source_pk)
-        try:
-            services.source_poll_now(actor=request.user, source=source, request=request)
-            messages.success(request, _("Polling %(name)s now.") % {"name": source.name})
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        run_and_report(
+            request,
+            lambda: services.source_poll_now(actor=request.user, source=source, request=request),
+            _("Polling %(name)s now.") % {"name": source.name},
+        )
         return redirect("source_detail", client_slug=client_slug, source_pk=source.pk)
 
 
@@ -159,9 +157,18 @@ class BrandListeningView(ClientScopedMixin, TemplateView):
     read_permission = ClientPerm.MANAGE
     write_permission = ClientPerm.MANAGE
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.brand = None
+
+    def get_brand(self) -> Brand:
+        if self.brand is None:
+            self.brand = self.get_scoped_object(Brand.objects, pk=self.kwargs["brand_pk"])
+        return self.brand
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        brand = self.get_scoped_object(Brand.objects, pk=self.kwargs["brand_pk"])
+        brand = self.get_brand()
         query = BrandQuery.objects.visible_to(self.request.user).filter(brand=brand).first()
         context["brand"] = brand
         context.setdefault(
@@ -186,7 +193,7 @@ class BrandListeningView(ClientScopedMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        brand = self.get_scoped_object(Brand.objects, pk=self.kwargs["brand_pk"])
+        brand = self.get_brand()
         if "save_topic" in request.POST:
             form = TopicForm(request.POST)
             if form.is_valid():
@@ -223,12 +230,12 @@ class ImportListView(ClientScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", ImportForm(client=self.client))
+        context.setdefault("form", ImportForm(user=self.request.user, client=self.client))
         context["jobs"] = ImportJob.objects.visible_to(self.request.user).filter(client=self.client)[:50]
         return context
 
     def post(self, request, *args, **kwargs):
-        form = ImportForm(request.POST, request.FILES, client=self.client)
+        form = ImportForm(request.POST, request.FILES, user=request.user, client=self.client)
         if form.is_valid():
             try:
                 job = import_start(

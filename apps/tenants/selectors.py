@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from .models import Brand, Client, Membership
 
@@ -16,14 +16,13 @@ def brands_of(user, client: Client) -> QuerySet[Brand]:
 
 
 def members_of(user, client: Client) -> QuerySet[Membership]:
-    from allauth.mfa.models import Authenticator
+    from apps.accounts.mfa_policy import has_mfa_annotation
 
-    has_mfa = Authenticator.objects.filter(user=OuterRef("user_id"), type=Authenticator.Type.TOTP)
     return (
         Membership.objects.visible_to(user)
         .filter(client=client)
         .select_related("user", "granted_by")
-        .annotate(user_has_mfa=Exists(has_mfa))
+        .annotate(user_has_mfa=has_mfa_annotation("user_id"))
         .order_by("user__email")
     )
 

@@ -9,7 +9,7 @@ from django.views.generic import FormView, TemplateView
 from apps.accounts.models import Invitation
 from apps.accounts.services import invitation_create, invitation_revoke
 from apps.core.forms import apply_service_errors
-from apps.core.views import render_audit_page
+from apps.core.views import render_audit_page, run_and_report
 
 from . import selectors, services
 from .forms import BrandForm, InviteForm, RoleForm
@@ -131,13 +131,13 @@ class MembershipRoleView(ClientScopedMixin, View):
         if not form.is_valid():
             messages.error(request, _("Choose one of the roles."))
             return redirect("client_team", client_slug=client_slug)
-        try:
-            services.membership_change_role(
+        run_and_report(
+            request,
+            lambda: services.membership_change_role(
                 actor=request.user, membership=membership, request=request, role=form.cleaned_data["role"]
-            )
-            messages.success(request, _("Role changed for %(email)s.") % {"email": membership.user.email})
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            ),
+            _("Role changed for %(email)s.") % {"email": membership.user.email},
+        )
         return redirect("client_team", client_slug=client_slug)
 
 
@@ -147,11 +147,11 @@ class MembershipRevokeView(ClientScopedMixin, View):
 
     def post(self, request, client_slug, membership_pk):
         membership = self.get_scoped_object(Membership.objects, pk=membership_pk)
-        try:
-            services.membership_revoke(actor=request.user, membership=membership, request=request)
-            messages.success(request, _("Access revoked for %(email)s.") % {"email": membership.user.email})
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        run_and_report(
+            request,
+            lambda: services.membership_revoke(actor=request.user, membership=membership, request=request),
+            _("Access revoked for %(email)s.") % {"email": membership.user.email},
+        )
         return redirect("client_team", client_slug=client_slug)
 
 
@@ -161,11 +161,11 @@ class InvitationRevokeView(ClientScopedMixin, View):
 
     def post(self, request, client_slug, invitation_pk):
         invitation = self.get_scoped_object(Invitation.objects, pk=invitation_pk)
-        try:
-            invitation_revoke(actor=request.user, invitation=invitation, request=request)
-            messages.success(request, _("Invitation revoked."))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        run_and_report(
+            request,
+            lambda: invitation_revoke(actor=request.user, invitation=invitation, request=request),
+            _("Invitation revoked."),
+        )
         return redirect("client_team", client_slug=client_slug)
 
 

@@ -145,3 +145,12 @@ def test_revoking_a_token_in_the_web_app_never_redirects_off_site(web, responder
     assert response["Location"] == reverse("api_tokens")
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+@pytest.mark.django_db
+def test_token_creation_for_others_does_not_reveal_which_users_exist(api, responder, analyst):
+    url = reverse("api:api-token-list")
+    existing = api(responder).post(url, {"name": "x", "user": analyst.pk}, format="json")
+    missing = api(responder).post(url, {"name": "x", "user": 987654}, format="json")
+    assert existing.status_code == missing.status_code == 403
+    assert existing.json() == missing.json()

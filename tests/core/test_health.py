@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from apps.core.heartbeat import HEARTBEAT_KEY, _redis, record_worker_heartbeat
+from apps.core.heartbeat import HEARTBEAT_KEY, record_worker_heartbeat
+from apps.core.redis_client import redis_client as _redis
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from apps.core.heartbeat import HEARTBEAT_KEY, _redis, last_worker_heartbeat
+from apps.core.heartbeat import HEARTBEAT_KEY, last_worker_heartbeat
+from apps.core.redis_client import redis_client as _redis
 from config.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -153,3 +153,17 @@ def test_poll_now_is_for_staff_and_audited(web, client_a, feed_source, responder
     Source.objects.filter(pk=feed_source.pk).update(next_poll_at=timezone.now() + timedelta(hours=1))
     assert web(responder).post(url).status_code == 302
     assert AuditEvent.objects.filter(action="source.poll_requested", actor=responder).exists()
+
+
+@pytest.mark.django_db
+def test_a_busy_host_defers_the_poll_and_keeps_the_claim(feed_source, settings):
+    settings.FETCH_PER_HOST_CONCURRENCY = 1
+    claimed = services.claim_due_sources()
+    assert claimed == [feed_source.pk]
+    with services.host_slot(services.source_host(feed_source)) as free:
+        assert free
+        with pytest.raises(services.HostBusy):
+            services.poll_source(feed_source.pk)
+    feed_source.refresh_from_db()
+    assert feed_source.claimed_until is not None and feed_source.last_polled_at is None
+    assert services.poll_source(feed_source.pk).created == 2  # the slot is free again

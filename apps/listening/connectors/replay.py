@@ -46,11 +46,11 @@ class ReplayConnector:
             raise ValidationError(errors)
         return cleaned
 
-    def fetch(self, *, config, credentials, cursor, http, brand_names=("the brand",), now=None) -> FetchResult:
-        now = now or datetime.now(UTC)
+    def fetch(self, *, config, credentials, cursor, http) -> FetchResult:
+        now = datetime.now(UTC)
         started = datetime.fromisoformat(cursor["started"]) if cursor.get("started") else now
         plan = ReplayPlan(
-            brand_names=tuple(config.get("brand_names") or brand_names),
+            brand_names=tuple(config.get("brand_names") or ("the brand",)),
             languages=tuple(config["languages"]),
             rate_per_minute=config["rate_per_minute"],
             spike_at_minute=config.get("spike_at_minute"),

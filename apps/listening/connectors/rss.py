@@ -59,7 +59,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest() if text else ""
 
 
-def _from_feedparser(content: bytes) -> tuple[list[RawMention], bool]:
+def _from_feedparser(content: bytes) -> list[RawMention]:
     parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=False)
     if not parsed.entries and parsed.bozo and not parsed.get("version"):
         raise FetchError(f"not a feed: {type(parsed.get('bozo_exception')).__name__}")
@@ -89,7 +89,7 @@ def _from_feedparser(content: bytes) -> tuple[list[RawMention], bool]:
                 },
             )
         )
-    return mentions, is_alerts
+    return mentions
 
 
 def _plain_entry(entry) -> dict:
@@ -137,8 +137,7 @@ def parse_feed(content: bytes) -> list[RawMention]:
         if not isinstance(document, dict) or "jsonfeed.org" not in str(document.get("version", "")):
             raise FetchError("JSON that is not a JSON Feed")
         return _from_json_feed(document)
-    mentions, _is_alerts = _from_feedparser(content)
-    return mentions
+    return _from_feedparser(content)
 
 
 class RssConnector:

@@ -148,10 +148,8 @@ class BrandMatcher:
         excluded_re = re.compile("|".join(_term_pattern(t) for t in excluded_terms)) if excluded_terms else None
         return cls(any_of, excluded_re, parse_expression(expression) if expression.strip() else None)
 
-    def matches(self, text: str) -> bool:
-        return self.matches_folded(fold(text))
-
     def matches_folded(self, folded: str) -> bool:
+        """Whether a text, already passed through fold(), is about the brand."""
         if self.excluded is not None and self.excluded.search(folded):
             return False
         if self.expression is not None:
