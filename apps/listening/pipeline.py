@@ -1,10 +1,11 @@
 """One ingestion pipeline for every door (poll, webhook, import, replay).
 
-normalise -> match the brand -> dedupe -> enrich (language, sentiment, kind,
-topics, reach) -> later steps (risk, routing: settings.INGEST_STEPS) -> insert
-in batches, one transaction each: rows are COPYed into a temporary table and
-moved with INSERT ... ON CONFLICT DO NOTHING, so re-polls and replays create
-nothing new -> cross-posted copies linked to the first mention.
+normalise -> match the brand -> dedupe -> enrich (language on a thread of its own,
+overlapping the previous batch's sentiment, kind, topics) -> later steps (risk,
+routing: settings.INGEST_STEPS) -> insert in batches, one transaction each, on a
+writer thread: keys already stored are dropped and the rest COPYed straight in (a
+staging table with ON CONFLICT DO NOTHING when another writer races), so re-polls
+and replays create nothing new -> cross-posted copies linked to the first mention.
 """
 
 from __future__ import annotations
@@ -173,12 +174,17 @@ def _full_text(row: dict) -> str:
     return row["text"] if not row["title"] or row["title"] in row["text"] else f"{row['title']}\n{row['text']}"
 
 
-def enrich(rows: list[dict], context: BrandContext) -> None:
-    """Language (a batch at a time, on all cores), sentiment, kind, topics and a content hash."""
-    texts = [_full_text(row) for row in rows]
-    languages = detect_languages(texts, context.languages, [row.pop("_hint", "") for row in rows])
+def detect(rows: list[dict], context: BrandContext) -> list[tuple[str, float]]:
+    """Language and confidence per row, a batch at a time (native code on all cores, off the GIL)."""
+    hints = [row.pop("_hint", "") for row in rows]
+    return detect_languages([_full_text(row) for row in rows], context.languages, hints)
+
+
+def enrich(rows: list[dict], context: BrandContext, languages: list[tuple[str, float]]) -> None:
+    """Sentiment, kind, topics and a content hash, given each row's language."""
     analyser = get_analyser()
-    for row, text, (language, confidence) in zip(rows, texts, languages, strict=True):
+    for row, (language, confidence) in zip(rows, languages, strict=True):
+        text = _full_text(row)
         row["language"], row["language_confidence"] = language, confidence
         sentiment = analyser.analyse(context.names.sub(" ", text) if context.names else text, language)
         row["sentiment"], row["sentiment_score"] = sentiment.label, round(sentiment.score, 4)
@@ -213,24 +219,49 @@ def ingest(
     context = context or BrandContext.load(brand)
     result = IngestResult()
     batches = _batches(items, batch_size or settings.INGEST_BATCH_SIZE)
-    if connection.in_atomic_block:
-        for batch in batches:
-            partial, rows = _prepare_batch(batch, context, source_id, require_match)
-            result.add(_finish(partial, rows, _insert_rows(rows)), keep_ids)
-        return result
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
-        in_flight = None
-        try:
-            for batch in batches:
-                partial, rows = _prepare_batch(batch, context, source_id, require_match)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-language") as detector:
+        prepared = _prepared(batches, context, source_id, require_match, detector)
+        if connection.in_atomic_block:
+            for partial, rows in prepared:
+                result.add(_finish(partial, rows, _insert_rows(rows)), keep_ids)
+            return result
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
+            in_flight = None
+            try:
+                for partial, rows in prepared:
+                    if in_flight is not None:
+                        result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()), keep_ids)
+                    in_flight = (partial, rows, writer.submit(_insert_rows, rows))
                 if in_flight is not None:
                     result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()), keep_ids)
-                in_flight = (partial, rows, writer.submit(_insert_rows, rows))
-            if in_flight is not None:
-                result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()), keep_ids)
-        finally:
-            writer.submit(_close_own_connection).result()
+            finally:
+                writer.submit(_close_own_connection).result()
     return result
+
+
+def _prepared(batches, context: BrandContext, source_id, require_match, detector) -> Iterator[tuple]:
+    """(partial result, rows ready to insert) per batch.
+
+    The language of batch k+1 is detected on the detector thread while batch k gets the
+    rest of its enrichment: the detector is native code that leaves the GIL, so the two
+    overlap on a second core.
+    """
+    waiting = None
+    for batch in batches:
+        partial, rows = _gather(batch, context, source_id, require_match)
+        languages = detector.submit(detect, rows, context)
+        if waiting is not None:
+            yield _enriched(*waiting, context)
+        waiting = (partial, rows, languages)
+    if waiting is not None:
+        yield _enriched(*waiting, context)
+
+
+def _enriched(partial: IngestResult, rows: list[dict], languages, context: BrandContext) -> tuple:
+    enrich(rows, context, languages.result())
+    for step in _ingest_steps():
+        step(rows, context)
+    return partial, rows
 
 
 def _close_own_connection() -> None:
@@ -248,10 +279,10 @@ def _finish(partial: IngestResult, rows: list[dict], created: list[int]) -> Inge
     return partial
 
 
-def _prepare_batch(
+def _gather(
     batch: list[RawMention], context: BrandContext, source_id, require_match
 ) -> tuple[IngestResult, list[dict]]:
-    """Everything before the insert: normalise, match, dedupe within the batch, enrich, later steps."""
+    """Normalise, match the brand and drop repeats within the batch."""
     result = IngestResult(received=len(batch))
     now = datetime.now(UTC)
     rows: dict[tuple[str, str], dict] = {}
@@ -269,11 +300,7 @@ def _prepare_batch(
             result.duplicates += 1
             continue
         rows[key] = row
-    kept = list(rows.values())
-    enrich(kept, context)
-    for step in _ingest_steps():
-        step(kept, context)
-    return result, kept
+    return result, list(rows.values())
 
 
 def _without_nul(value):
@@ -286,12 +313,20 @@ def _without_nul(value):
     return value
 
 
-def _copy_value(column: str, value):
-    if column == "raw":
-        dumped = json.dumps(value, ensure_ascii=False, default=str)
-        # jsonb refuses \u0000; the rare payload that has one is cleaned before dumping again.
-        return json.dumps(_without_nul(value), ensure_ascii=False, default=str) if "\\u0000" in dumped else dumped
-    return value
+def _raw_json(value) -> str:
+    dumped = json.dumps(value, ensure_ascii=False, default=str)
+    # jsonb refuses \u0000; the rare payload that has one is cleaned before dumping again.
+    return json.dumps(_without_nul(value), ensure_ascii=False, default=str) if "\\u0000" in dumped else dumped
+
+
+_RAW = COLUMNS.index("raw")
+
+
+def _copy_values(row: dict) -> list:
+    """The row's values in COLUMNS order, as COPY takes them."""
+    values = [row[column] for column in COLUMNS]
+    values[_RAW] = _raw_json(values[_RAW])
+    return values
 
 
 def _insert(rows: list[dict]) -> list[int]:
@@ -339,9 +374,7 @@ def _copy_new(cursor, client_id: int, rows: list[dict]) -> list[int]:
     with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for mention_id, row in zip(ids, rows, strict=True):
             original = first_with_hash.setdefault(row["content_hash"], mention_id) if row["content_hash"] else None
-            copy.write_row(
-                [mention_id, *(_copy_value(c, row[c]) for c in COLUMNS), original if original != mention_id else None]
-            )
+            copy.write_row([mention_id, *_copy_values(row), original if original != mention_id else None])
     return ids
 
 
@@ -357,7 +390,7 @@ def _insert_with_conflicts(cursor, rows: list[dict]) -> list[int]:
     cursor.execute("DELETE FROM mention_staging")
     with cursor.cursor.copy(f"COPY mention_staging ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([_copy_value(column, row[column]) for column in COLUMNS])
+            copy.write_row(_copy_values(row))
     cursor.execute(
         f"INSERT INTO {table} ({columns}) SELECT {columns} FROM mention_staging "
         f"ON CONFLICT (client_id, platform, external_id) DO NOTHING RETURNING id"
