@@ -6,6 +6,12 @@ from rest_framework.routers import SimpleRouter
 from apps.accounts.api import ApiTokenViewSet, me
 from apps.core.api_views import AuditEventViewSet
 from apps.listening.api import MentionViewSet, SourceViewSet
+from apps.notifications.api import (
+    NotificationSettingsView,
+    NotificationViewSet,
+    WebhookDeliveryViewSet,
+    WebhookEndpointViewSet,
+)
 from apps.tenants.api import BrandViewSet, ClientViewSet, InvitationViewSet, MembershipViewSet
 
 router = SimpleRouter()
@@ -16,6 +22,15 @@ router.register(r"clients/(?P<client_pk>[0-9]+)/invitations", InvitationViewSet,
 router.register(r"clients/(?P<client_pk>[0-9]+)/audit-events", AuditEventViewSet, basename="audit-event")
 router.register(r"clients/(?P<client_pk>[0-9]+)/sources", SourceViewSet, basename="source")
 router.register(r"clients/(?P<client_pk>[0-9]+)/mentions", MentionViewSet, basename="mention")
+router.register(r"clients/(?P<client_pk>[0-9]+)/webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register(
+    r"clients/(?P<client_pk>[0-9]+)/webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery"
+)
 router.register("tokens", ApiTokenViewSet, basename="api-token")
+router.register("notifications", NotificationViewSet, basename="notification")
 
-urlpatterns = [path("me/", me, name="api-me"), *router.urls]
+urlpatterns = [
+    path("me/", me, name="api-me"),
+    path("notifications/settings/", NotificationSettingsView.as_view(), name="notification-settings"),
+    *router.urls,
+]

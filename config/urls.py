@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("apps.tenants.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.listening.urls")),
+    path("", include("apps.notifications.urls")),
+    path("", include("apps.mentions.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

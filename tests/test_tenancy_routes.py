@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from apps.core.models import AuditEvent
 from apps.listening.models import Source
 from apps.mentions.models import Mention
+from apps.notifications.models import WebhookDelivery, WebhookEndpoint
 from apps.tenants.models import Brand, Membership
 from apps.tenants.roles import Role
 from tests.factories import (
@@ -26,6 +27,8 @@ from tests.factories import (
     MentionFactory,
     SourceFactory,
     UserFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
 )
 
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
@@ -50,6 +53,16 @@ NOT_CLIENT_SCOPED = {
     "api:api-token-list": "the caller's own tokens",
     "api:api-token-detail": "the caller's own tokens",
     "webhook_receive": "opened by a secret token and an HMAC signature, not by a signed-in person",
+    "notification_list": "the caller's own notifications, of clients they can still see",
+    "notification_badge": "the caller's own unread count",
+    "notification_read_all": "marks the caller's own notifications read",
+    "notification_open": "the caller's own notification (another's answers 404)",
+    "notification_settings": "the caller's own notification settings",
+    "api:notification-list": "the caller's own notifications, of clients they can still see",
+    "api:notification-detail": "the caller's own notification (another's answers 404)",
+    "api:notification-read": "the caller's own notification (another's answers 404)",
+    "api:notification-read-all": "marks the caller's own notifications read",
+    "api:notification-settings": "the caller's own notification settings",
 }
 NOT_CLIENT_SCOPED_PREFIXES = {
     "admin:": "Django admin: agency admins only (staff)",
@@ -105,6 +118,8 @@ OBJECT_BUILDERS = {
     "invitation_pk": lambda client: InvitationFactory(client=client).pk,
     "source_pk": lambda client: SourceFactory(brand=BrandFactory(client=client)).pk,
     "job_pk": lambda client: ImportJobFactory(source__brand=BrandFactory(client=client)).pk,
+    "endpoint_pk": lambda client: WebhookEndpointFactory(client=client).pk,
+    "mention_pk": lambda client: MentionFactory(brand=BrandFactory(client=client)).pk,
 }
 API_DETAIL_BUILDERS = {
     "api:client-detail": lambda client: client.pk,
@@ -116,6 +131,9 @@ API_DETAIL_BUILDERS = {
     "api:source-poll": OBJECT_BUILDERS["source_pk"],
     "api:source-test": OBJECT_BUILDERS["source_pk"],
     "api:mention-detail": lambda client: MentionFactory(brand=BrandFactory(client=client)).pk,
+    "api:webhook-endpoint-detail": OBJECT_BUILDERS["endpoint_pk"],
+    "api:webhook-endpoint-test": OBJECT_BUILDERS["endpoint_pk"],
+    "api:webhook-delivery-detail": lambda client: WebhookDeliveryFactory(endpoint__client=client).pk,
 }
 
 
@@ -172,6 +190,8 @@ def _snapshot(client):
         sorted(Membership.objects.filter(client=client).values_list("pk", "role")),
         sorted(Source.objects.filter(client=client).values_list("pk", "name", "enabled", "next_poll_at")),
         Mention.objects.filter(client=client).count(),
+        sorted(WebhookEndpoint.objects.filter(client=client).values_list("pk", "name", "url", "enabled", "deleted_at")),
+        WebhookDelivery.objects.filter(client=client).count(),
     )
 
 

@@ -20,6 +20,12 @@ def hash_secret(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+class Availability(models.TextChoices):
+    AVAILABLE = "available", _("Available")
+    BUSY = "busy", _("Busy: no new work")
+    AWAY = "away", _("Away")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -58,6 +64,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("Django admin access"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     preferred_language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    # Routing gives new work only to people who are available (and on duty).
+    availability = models.CharField(
+        _("availability"), max_length=12, choices=Availability.choices, default=Availability.AVAILABLE
+    )
 
     objects = UserManager()
 

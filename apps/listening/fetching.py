@@ -123,13 +123,17 @@ class SafeHttpClient:
         trusted: set[tuple[str, int]] | None = None,
         max_bytes: int | None = None,
         total_timeout: float | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
     ):
         allow = settings.ALLOW_PRIVATE_NETWORKS if allow_private is None else allow_private
         self.max_bytes = max_bytes or settings.FETCH_MAX_BYTES
         self.total_timeout = total_timeout or settings.FETCH_TOTAL_TIMEOUT
         self._client = httpx.Client(
             transport=_GuardedTransport(allow, frozenset(trusted or ())),
-            timeout=httpx.Timeout(settings.FETCH_READ_TIMEOUT, connect=settings.FETCH_CONNECT_TIMEOUT),
+            timeout=httpx.Timeout(
+                read_timeout or settings.FETCH_READ_TIMEOUT, connect=connect_timeout or settings.FETCH_CONNECT_TIMEOUT
+            ),
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
             trust_env=False,
@@ -147,23 +151,38 @@ class SafeHttpClient:
     def get(self, url: str, *, params: dict | None = None, headers: dict | None = None) -> FetchResponse:
         return self.request("GET", url, params=params, headers=headers)
 
-    def post(self, url: str, *, data=None, json_body=None, headers: dict | None = None) -> FetchResponse:
-        return self.request("POST", url, data=data, json_body=json_body, headers=headers)
+    def post(
+        self, url: str, *, data=None, json_body=None, content: bytes | None = None, headers: dict | None = None
+    ) -> FetchResponse:
+        return self.request("POST", url, data=data, json_body=json_body, content=content, headers=headers)
 
     def request(
-        self, method: str, url: str, *, params=None, headers=None, data=None, json_body=None, expect_ok: bool = True
+        self,
+        method: str,
+        url: str,
+        *,
+        params=None,
+        headers=None,
+        data=None,
+        json_body=None,
+        content: bytes | None = None,
+        expect_ok: bool = True,
+        follow_redirects: bool = True,
     ) -> FetchResponse:
-        """One request, following redirects by hand so each hop is checked again."""
+        """One request, following redirects by hand so each hop is checked again.
+
+        `content` is sent as the exact body bytes (what a signature was computed over).
+        """
         deadline = time.monotonic() + self.total_timeout
         for _hop in range(settings.FETCH_MAX_REDIRECTS + 1):
             if not url.lower().startswith(("http://", "https://")):
                 raise FetchError(f"only http and https are fetched, not {url[:80]!r}")
-            response = self._send(method, url, params, headers, data, json_body, deadline)
-            if response.status in (301, 302, 303, 307, 308) and "location" in response.headers:
+            response = self._send(method, url, params, headers, data, json_body, content, deadline)
+            if follow_redirects and response.status in (301, 302, 303, 307, 308) and "location" in response.headers:
                 url = urljoin(url, response.headers["location"])
                 params = None
                 if response.status == 303:
-                    method, data, json_body = "GET", None, None
+                    method, data, json_body, content = "GET", None, None, None
                 continue
             if expect_ok and response.status >= 400:
                 raise FetchError(
@@ -174,9 +193,11 @@ class SafeHttpClient:
             return response
         raise FetchError(f"more than {settings.FETCH_MAX_REDIRECTS} redirects from {url[:200]}")
 
-    def _send(self, method, url, params, headers, data, json_body, deadline) -> FetchResponse:
+    def _send(self, method, url, params, headers, data, json_body, content, deadline) -> FetchResponse:
         try:
-            with self._client.stream(method, url, params=params, headers=headers, data=data, json=json_body) as r:
+            with self._client.stream(
+                method, url, params=params, headers=headers, data=data, json=json_body, content=content
+            ) as r:
                 declared = r.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self.max_bytes:
                     raise FetchError(f"{url[:200]} body is {declared} bytes, over the {self.max_bytes} limit")

@@ -39,6 +39,8 @@ class Source(TimeStampedModel):
         _("poll every (seconds)"), default=300, validators=[MinValueValidator(30)]
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    # The brand's own page or account: what is said here is said in front of its audience.
+    own_channel = models.BooleanField(_("the brand's own channel"), default=False)
     cursor = models.JSONField(default=dict, blank=True)
     # Webhook pushes arrive at /hooks/<webhook_token>/, signed with the secret in credentials.
     webhook_token = models.CharField(max_length=43, unique=True, null=True, blank=True)

@@ -65,7 +65,28 @@ COLUMNS = (
     "content_hash",
     "status",
     "raw",
+    "risk_score",
+    "risk_level",
+    "risk_factors",
+    "risk_overridden",
+    "rated_at",
+    "response_due_at",
+    "response_warn_at",
+    "assignee_id",
+    "assigned_at",
 )
+# Filled by the later steps (settings.INGEST_STEPS), if any.
+_STEP_DEFAULTS = {
+    "risk_score": None,
+    "risk_level": "",
+    "risk_factors": [],
+    "risk_overridden": False,
+    "rated_at": None,
+    "response_due_at": None,
+    "response_warn_at": None,
+    "assignee_id": None,
+    "assigned_at": None,
+}
 _MAX_COUNT = 2_147_483_647
 
 
@@ -100,6 +121,8 @@ class BrandContext:
     topics: list
     # The brand's own names are not opinions: "Super Brugsen" or "United" must not score.
     names: re.Pattern | None = None
+    # What later steps (risk, routing) load once per ingestion, under their own key.
+    extras: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, brand: Brand) -> BrandContext:
@@ -119,9 +142,14 @@ class BrandContext:
 
 
 @cache
-def _ingest_steps() -> tuple[Callable, ...]:
-    """The seam for later steps (risk rating, routing): each takes (rows, context) and edits rows."""
-    return tuple(import_string(path) for path in getattr(settings, "INGEST_STEPS", ()))
+def _hooks(setting: str) -> tuple[Callable, ...]:
+    """The seams for later steps (risk rating, routing), named by dotted paths in settings:
+
+    INGEST_STEPS (rows, context) edit rows before the insert; INGEST_AFTER_INSERT
+    (cursor, created ids) and INGEST_ON_GROWTH (cursor, {id: row}) run inside the
+    insert's transaction.
+    """
+    return tuple(import_string(path) for path in getattr(settings, setting, ()))
 
 
 def _clip(value, limit: int) -> str:
@@ -167,6 +195,7 @@ def normalise(item: RawMention, context: BrandContext, source_id: int | None, no
         "status": "new",
         "raw": item.raw if isinstance(item.raw, dict) else {"value": item.raw},
         "_hint": item.language_hint,
+        **_STEP_DEFAULTS,
     }
 
 
@@ -259,7 +288,7 @@ def _prepared(batches, context: BrandContext, source_id, require_match, detector
 
 def _enriched(partial: IngestResult, rows: list[dict], languages, context: BrandContext) -> tuple:
     enrich(rows, context, languages.result())
-    for step in _ingest_steps():
+    for step in _hooks("INGEST_STEPS"):
         step(rows, context)
     return partial, rows
 
@@ -320,12 +349,14 @@ def _raw_json(value) -> str:
 
 
 _RAW = COLUMNS.index("raw")
+_FACTORS = COLUMNS.index("risk_factors")
 
 
 def _copy_values(row: dict) -> list:
     """The row's values in COLUMNS order, as COPY takes them."""
     values = [row[column] for column in COLUMNS]
     values[_RAW] = _raw_json(values[_RAW])
+    values[_FACTORS] = json.dumps(values[_FACTORS])
     return values
 
 
@@ -339,24 +370,52 @@ def _insert(rows: list[dict]) -> list[int]:
     """
     client_id = rows[0]["client_id"]
     with transaction.atomic(), connection.cursor() as cursor:
-        fresh = _drop_known(cursor, client_id, rows)
+        fresh, grown = _drop_known(cursor, client_id, rows)
+        if grown:
+            _store_growth(cursor, grown)
         if not fresh:
             return []
         try:
             with transaction.atomic():
-                return _copy_new(cursor, client_id, fresh)
+                created = _copy_new(cursor, client_id, fresh)
         except (IntegrityError, UniqueViolation):  # COPY reports psycopg's own error, not Django's
-            return _insert_with_conflicts(cursor, fresh)
+            created = _insert_with_conflicts(cursor, fresh)
+        if created:
+            for hook in _hooks("INGEST_AFTER_INSERT"):
+                hook(cursor, created)
+        return created
 
 
-def _drop_known(cursor, client_id: int, rows: list[dict]) -> list[dict]:
+def _drop_known(cursor, client_id: int, rows: list[dict]) -> tuple[list[dict], dict[int, dict]]:
+    """(rows not stored yet, {id: row} of stored mentions that arrived again with more engagement})."""
     cursor.execute(
-        f"SELECT platform, external_id FROM {Mention._meta.db_table} "
+        f"SELECT platform, external_id, id, likes + reposts + replies FROM {Mention._meta.db_table} "
         f"WHERE client_id = %s AND (platform, external_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
         [client_id, [row["platform"] for row in rows], [row["external_id"] for row in rows]],
     )
-    known = set(cursor.fetchall())
-    return [row for row in rows if (row["platform"], row["external_id"]) not in known]
+    known = {(platform, external_id): (pk, engagement) for platform, external_id, pk, engagement in cursor.fetchall()}
+    fresh, grown = [], {}
+    for row in rows:
+        stored = known.get((row["platform"], row["external_id"]))
+        if stored is None:
+            fresh.append(row)
+        elif row["likes"] + row["reposts"] + row["replies"] > stored[1]:
+            grown[stored[0]] = row
+    return fresh, grown
+
+
+def _store_growth(cursor, grown: dict[int, dict]) -> None:
+    """New counts for mentions seen again; later steps may re-rate them (a growing post can climb)."""
+    ids = list(grown)
+    cursor.execute(
+        f"UPDATE {Mention._meta.db_table} AS m SET likes = GREATEST(m.likes, n.likes), "
+        f"reposts = GREATEST(m.reposts, n.reposts), replies = GREATEST(m.replies, n.replies) "
+        f"FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[]) AS n(id, likes, reposts, replies) "
+        f"WHERE m.id = n.id",
+        [ids, *([grown[pk][column] for pk in ids] for column in ("likes", "reposts", "replies"))],
+    )
+    for hook in _hooks("INGEST_ON_GROWTH"):
+        hook(cursor, grown)
 
 
 def _copy_new(cursor, client_id: int, rows: list[dict]) -> list[int]:

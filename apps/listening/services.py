@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 import secrets
 from contextlib import contextmanager
 from datetime import timedelta
@@ -17,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.backoff import backoff_seconds as exponential_backoff
 from apps.core.redis_client import redis_client
 from apps.tenants.models import Brand, Client, Membership
 from apps.tenants.roles import ClientPerm, Role
@@ -264,9 +264,9 @@ def record_poll_success(source: Source, *, cursor: dict, fetched: int, created: 
 
 def backoff_seconds(failures: int, retry_after: float | None = None) -> float:
     """Exponential with jitter, capped; a server's Retry-After is honoured when longer."""
-    delay = min(settings.SOURCE_BACKOFF_MAX, settings.SOURCE_BACKOFF_BASE * 2 ** max(failures - 1, 0))
-    delay *= random.uniform(0.8, 1.2)
-    return max(delay, retry_after or 0)
+    return exponential_backoff(
+        failures, base=settings.SOURCE_BACKOFF_BASE, cap=settings.SOURCE_BACKOFF_MAX, retry_after=retry_after
+    )
 
 
 @transaction.atomic

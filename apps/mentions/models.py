@@ -1,7 +1,10 @@
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.risk.levels import RiskLevel
 from apps.tenants.scoping import ClientOwnedQuerySet
 
 
@@ -71,6 +74,26 @@ class Mention(models.Model):
     status = models.CharField(_("status"), max_length=24, choices=MentionStatus.choices, default=MentionStatus.NEW)
     raw = models.JSONField(_("original payload"), default=dict, blank=True)
 
+    # The current risk rating (its history is risk.RiskRating) and the SLA clock it set.
+    risk_score = models.PositiveSmallIntegerField(_("risk score"), null=True, blank=True)
+    risk_level = models.CharField(_("risk"), max_length=12, choices=RiskLevel.choices, blank=True)
+    risk_factors = models.JSONField(_("risk factors"), default=list, blank=True)
+    # Set by a person: the system no longer changes the rating on its own.
+    risk_overridden = models.BooleanField(_("rating set by a person"), default=False)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    response_due_at = models.DateTimeField(_("first answer due"), null=True, blank=True)
+    response_warn_at = models.DateTimeField(_("warn the assignee at"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first answered"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_mentions",
+        verbose_name=_("assignee"),
+    )
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+
     objects = ClientOwnedQuerySet.as_manager()
 
     class Meta:
@@ -86,6 +109,11 @@ class Mention(models.Model):
                 condition=~models.Q(content_hash=""),
             ),
             models.Index(fields=["brand", "-posted_at"], name="mention_brand_posted"),
+            # The SLA beat looks only at mentions still waiting for a first answer.
+            models.Index(fields=["response_warn_at"], name="mention_sla_warn", condition=Q(first_response_at=None)),
+            models.Index(fields=["response_due_at"], name="mention_sla_due", condition=Q(first_response_at=None)),
+            # Open work per responder, for least-loaded routing and capacity.
+            models.Index(fields=["client", "assignee"], name="mention_open_work", condition=Q(first_response_at=None)),
         ]
         verbose_name = _("mention")
         verbose_name_plural = _("mentions")

@@ -99,6 +99,8 @@ class Membership(TimeStampedModel):
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Open mentions routing may give this responder here; empty: the client's routing default.
+    capacity = models.PositiveSmallIntegerField(_("capacity"), null=True, blank=True)
 
     objects = ClientOwnedQuerySet.as_manager()
 

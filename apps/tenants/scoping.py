@@ -53,6 +53,13 @@ def user_has_client_perm(user, client, codename: str) -> bool:
     return codename in client_permissions(user).get(client.pk, frozenset())
 
 
+def is_agency_staff(user) -> bool:
+    """Agency admins and anyone who works mentions somewhere (client people never do)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_agency_admin or bool(client_ids_with_perm(user, "work_mentions"))
+
+
 def get_client_or_404(user, **lookup):
     """The client named in the URL, if the user may see it; 404 otherwise."""
     from .models import Client

@@ -40,12 +40,16 @@ INSTALLED_APPS = [
     "apps.tenants",
     "apps.mentions",
     "apps.listening",
+    "apps.risk",
+    "apps.routing",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that background polls (the notification bell) do not extend the session.
+    "apps.core.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -201,6 +205,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.core.tasks.record_worker_heartbeat_task",
         "schedule": timedelta(seconds=30),
     },
+    "send-sla-reminders": {
+        "task": "apps.risk.tasks.send_sla_reminders_task",
+        "schedule": timedelta(seconds=30),
+    },
+    "reassign-unanswered": {
+        "task": "apps.routing.tasks.reassign_unanswered_task",
+        "schedule": timedelta(seconds=60),
+    },
+    "send-email-digests": {
+        "task": "apps.notifications.tasks.send_email_digests_task",
+        "schedule": timedelta(seconds=60),
+    },
+    "requeue-webhook-deliveries": {
+        "task": "apps.notifications.tasks.requeue_webhook_deliveries_task",
+        "schedule": timedelta(seconds=60),
+    },
 }
 # A worker is healthy when it has run a heartbeat task within this many seconds.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=90)
@@ -210,6 +230,20 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Varde <noreply@varde.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Notifications: e-mail flood control and outgoing webhooks ---
+# At most one non-critical e-mail per person per this many minutes (their own setting starts here).
+NOTIFICATION_DIGEST_MINUTES = env.int("NOTIFICATION_DIGEST_MINUTES", default=5)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# Waits between attempts: 30 s, 2 min, 8 min, 32 min, then the cap (with jitter).
+WEBHOOK_BACKOFF_BASE = env.int("WEBHOOK_BACKOFF_BASE", default=30)
+WEBHOOK_BACKOFF_MAX = env.int("WEBHOOK_BACKOFF_MAX", default=2 * 60 * 60)
+# A receiver's Retry-After is honoured up to this long.
+WEBHOOK_RETRY_AFTER_MAX = env.int("WEBHOOK_RETRY_AFTER_MAX", default=24 * 60 * 60)
+# Per attempt: a slow receiver must not hold a worker.
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Plain-http endpoints would send mention text and the signature in clear; dev and tests allow them.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 
 
 # --- Credentials at rest: Fernet keys, newest first (rotate by prepending) ---
@@ -241,8 +275,18 @@ WEBHOOK_MAX_SKEW = env.int("WEBHOOK_MAX_SKEW", default=300)
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media"))
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 
-# Later pipeline steps (risk rating, routing): dotted paths of callables (rows, context).
-INGEST_STEPS: list[str] = []
+# Later pipeline steps: dotted paths of callables (rows, context) that edit rows before the insert.
+INGEST_STEPS: list[str] = [
+    "apps.risk.pipeline.rate_new_mentions",
+    "apps.routing.pipeline.assign_new_mentions",
+]
+# Callables (cursor, created ids) run in the insert's own transaction, after it.
+INGEST_AFTER_INSERT: list[str] = [
+    "apps.risk.pipeline.record_initial_ratings",
+    "apps.routing.pipeline.announce_new_mentions",
+]
+# Callables (cursor, {mention id: new row}) for stored mentions whose engagement grew.
+INGEST_ON_GROWTH: list[str] = ["apps.risk.services.rerate_grown_mentions"]
 
 # --- Invitations and tokens ---
 INVITATION_MAX_AGE = timedelta(days=env.int("INVITATION_MAX_AGE_DAYS", default=7))
@@ -282,3 +326,22 @@ LOGGING = {
 
 # Absolute links in e-mails (invitations, notifications) start with this.
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+
+# Agency defaults for rating risk, used where a client has no risk policy of its own.
+RISK_DEFAULTS = {
+    "weights": {
+        "negative_tone": 25,
+        "reach": 20,
+        "velocity": 20,
+        "sensitive_topic": 15,
+        "kind": 15,
+        "own_channel": 10,
+        "awaiting_answer": 5,
+    },
+    "medium_from": 30,
+    "high_from": 55,
+    "critical_from": 75,
+    "target_minutes": {"critical": 30, "high": 60, "medium": 180, "low": 1440},
+    "business_hours_levels": ["medium", "low"],
+    "warn_percent": 75,
+}

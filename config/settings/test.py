@@ -22,3 +22,4 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 ALLOW_PRIVATE_NETWORKS = True
+WEBHOOK_ALLOW_HTTP = True

@@ -10,6 +10,9 @@ from apps.accounts.models import ApiToken, Invitation, User, hash_secret
 from apps.core.models import AuditEvent
 from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind, Topic
 from apps.mentions.models import Mention
+from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
+from apps.risk.models import BusinessHoursBlock, Holiday, RiskPolicy, RiskRating
+from apps.routing.models import OnCallShift, RoutingPolicy
 from apps.tenants.models import Brand, Client, Membership
 from apps.tenants.roles import Role
 from apps.tenants.services import apply_role_permissions
@@ -160,6 +163,65 @@ class MentionFactory(factory.django.DjangoModelFactory):
     posted_at = factory.LazyFunction(timezone.now)
 
 
+class RiskPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RiskPolicy
+
+    client = factory.SubFactory(ClientFactory)
+    brand = None
+    weights = factory.LazyFunction(dict)
+    medium_from, high_from, critical_from = 30, 55, 75
+    low_target_minutes, medium_target_minutes, high_target_minutes, critical_target_minutes = 1440, 180, 60, 30
+    business_hours_levels = factory.LazyFunction(lambda: ["medium", "low"])
+
+
+class BusinessHoursBlockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BusinessHoursBlock
+
+    client = factory.SubFactory(ClientFactory)
+    weekday = 0
+    opens = factory.LazyFunction(lambda: timezone.datetime(2026, 1, 1, 9).time())
+    closes = factory.LazyFunction(lambda: timezone.datetime(2026, 1, 1, 17).time())
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Holiday
+
+    client = factory.SubFactory(ClientFactory)
+    date = factory.LazyFunction(lambda: timezone.now().date())
+    name = "Holiday"
+
+
+class RiskRatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RiskRating
+
+    mention = factory.SubFactory("tests.factories.MentionFactory")
+    client = factory.SelfAttribute("mention.client")
+    score = 40
+    level = "medium"
+    rated_at = factory.LazyFunction(timezone.now)
+
+
+class RoutingPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoutingPolicy
+
+    client = factory.SubFactory(ClientFactory)
+
+
+class OnCallShiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OnCallShift
+
+    client = factory.SubFactory(ClientFactory)
+    user = factory.SubFactory(UserFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(hours=8))
+
+
 class ImportJobFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ImportJob
@@ -171,3 +233,43 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
     file_name = "export.csv"
     file_format = "csv"
     mapping = factory.LazyFunction(lambda: {"id": "id", "text": "text"})
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    client = factory.SubFactory(ClientFactory)
+    event = "mention.assigned"
+    title = factory.Sequence(lambda n: f"Mention {n} assigned to you")
+    url = "/"
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    """The secret is "test-secret" unless given."""
+
+    class Meta:
+        model = WebhookEndpoint
+        skip_postgeneration_save = True
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Sequence(lambda n: f"Slack {n}")
+    url = "https://hooks.example.test/services/T0/B0/xyz"
+
+    @factory.post_generation
+    def secret(self, create, extracted, **kwargs):
+        self.set_secret(extracted or "test-secret")
+        if create:
+            self.save(update_fields=["secret_encrypted"])
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    client = factory.SelfAttribute("endpoint.client")
+    event = "mention.critical"
+    payload = factory.LazyFunction(lambda: {"text": "Critical mention", "event": "mention.critical"})
+    next_attempt_at = factory.LazyFunction(timezone.now)

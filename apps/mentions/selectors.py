@@ -1,0 +1,33 @@
+"""Reads for mentions, always through the scoping rule."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from apps.accounts.models import User
+from apps.tenants.roles import ClientPerm
+
+from .models import Mention
+
+
+def mention_of(user, client, pk: int) -> Mention | None:
+    return (
+        Mention.objects.visible_to(user)
+        .filter(client=client, pk=pk)
+        .select_related("brand", "source", "assignee", "client")
+        .first()
+    )
+
+
+def ratings_of(mention: Mention):
+    return mention.ratings.select_related("actor").order_by("-rated_at", "-id")
+
+
+def workers_of(client) -> QuerySet[User]:
+    """People who may be given this client's mentions: those who work them there, and admins."""
+    from apps.tenants.models import ClientUserObjectPermission
+
+    holders = ClientUserObjectPermission.objects.filter(
+        content_object=client, permission__codename=ClientPerm.WORK_MENTIONS
+    ).values("user_id")
+    return User.objects.filter(is_active=True, pk__in=holders).order_by("email")

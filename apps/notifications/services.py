@@ -1,0 +1,440 @@
+"""Writes for notifications: `notify` (what other apps call), reading, settings and webhook endpoints.
+
+Sending happens in tasks after commit: e-mails in emails.py, webhook POSTs in deliveries.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import time
+from functools import cache
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.tenants.models import Client
+from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import user_has_client_perm
+from apps.tenants.services import require_client_perm
+
+from . import events as audit_events
+from .models import (
+    WEBHOOK_TEST_EVENT,
+    Channel,
+    DeliveryStatus,
+    EmailState,
+    Notification,
+    NotificationEvent,
+    NotificationSettings,
+    WebhookDelivery,
+    WebhookEndpoint,
+    is_relative_link,
+)
+from .selectors import notifications_for
+
+# Long enough for any real message; a runaway caller must not bloat the table or an e-mail.
+BODY_MAX_CHARS = 4000
+MENTION_TEXT_MAX_CHARS = 2000
+DIGEST_MINUTES_RANGE = (1, 240)
+URL_MAX_CHARS = 500
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _reachable_recipients(client: Client, recipients: Iterable) -> list:
+    """Active people who may see the client, each once.
+
+    Users are read again from the database: an object handed in may carry rights cached before a change.
+    """
+    ids = {getattr(person, "pk", person) for person in recipients if person is not None}
+    people = get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk")
+    return [person for person in people if user_has_client_perm(person, client, ClientPerm.VIEW)]
+
+
+def absolute_link(url: str) -> str:
+    return f"{settings.SITE_URL}{url}" if url else ""
+
+
+def _slack_escape(text: str) -> str:
+    # Slack reads <...> as links and pings (<!channel>); mention text must not be able to do that.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _mention_summary(mention) -> dict | None:
+    if mention is None:
+        return None
+    return {
+        "id": mention.pk,
+        "url": mention.url,
+        "platform": mention.platform,
+        "brand": mention.brand.name,
+        "author": mention.author_handle or mention.author_name,
+        "text": mention.text[:MENTION_TEXT_MAX_CHARS],
+        "posted_at": mention.posted_at.isoformat() if mention.posted_at else None,
+    }
+
+
+def webhook_payload(
+    *, event: str, client: Client, title: str, body: str, url: str, mention, critical: bool, extra: dict | None
+) -> dict:
+    """Slack-compatible: chat tools show `text`; other receivers read the structured keys."""
+    link = absolute_link(url)
+    text = " — ".join(part for part in (title, body) if part)
+    return {
+        "text": _slack_escape(f"{text} {link}".strip()),
+        "event": event,
+        "client": client.slug,
+        "critical": critical,
+        "url": link,
+        "mention": _mention_summary(mention),
+        **(extra or {}),
+    }
+
+
+def _queue_webhook_deliveries(*, client: Client, event: str, payload: Callable[[], dict]) -> list[WebhookDelivery]:
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.unscoped().filter(client=client, enabled=True, deleted_at__isnull=True)
+        if endpoint.wants(event)
+    ]
+    if not endpoints:
+        return []
+    payload = payload()
+    now = timezone.now()
+    return WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(endpoint=endpoint, client=client, event=event, payload=payload, next_attempt_at=now)
+        for endpoint in endpoints
+    )
+
+
+def _send_after_commit(notifications: list[Notification], digest_user_ids: list[int], deliveries) -> None:
+    from .tasks import deliver_webhook_task, send_email_digest_task, send_notification_email_task
+
+    for notification in notifications:
+        if notification.email_state == EmailState.PENDING:
+            send_notification_email_task.delay(notification.pk)
+    for user_id in digest_user_ids:
+        send_email_digest_task.delay(user_id)
+    for delivery in deliveries:
+        deliver_webhook_task.delay(delivery.pk)
+
+
+def notify(
+    *,
+    event: str,
+    client: Client,
+    recipients: Iterable,
+    title: str,
+    body: str = "",
+    url: str = "",
+    mention=None,
+    critical: bool = False,
+    payload: dict | None = None,
+) -> list[Notification]:
+    """Tell people at a client about an event, and the client's webhook endpoints once.
+
+    Recipients who are inactive or cannot see the client are skipped silently. Each person's
+    settings choose in-app and/or e-mail for the event. A critical e-mail goes at once, also in
+    quiet hours and whatever the flood window says; other e-mails are held and sent in one
+    e-mail when the person is outside quiet hours and their last such e-mail is older than their
+    window (at once when both already hold). Returns the stored notifications, one per person
+    who wants any channel (`in_app` False: e-mail only). Sending happens after commit.
+
+    `url` is a link inside the app ("/c/alpha/..."); `title` and `body` may quote mentions and
+    are treated as untrusted text everywhere. `payload` adds keys to the webhook body.
+    """
+    if url and (not is_relative_link(url) or len(url) > URL_MAX_CHARS):
+        raise ValueError("notify(url=...) takes a link inside the app, starting with one slash.")
+    if mention is not None and mention.client_id != client.pk:
+        raise ValueError("The mention belongs to another client.")
+    title = " ".join(title.split())[:255]
+    body = body[:BODY_MAX_CHARS]
+    people = _reachable_recipients(client, recipients)
+    chosen = {s.user_id: s for s in NotificationSettings.objects.filter(user__in=people)}
+    now = timezone.now()
+    notifications, digest_user_ids = [], []
+    for person in people:
+        preferences = chosen.get(person.pk) or NotificationSettings(user=person)
+        channels = preferences.channels_for(event, critical=critical)
+        if not channels:
+            continue
+        email_state = EmailState.NOT_NEEDED
+        if Channel.EMAIL in channels:
+            email_state = EmailState.PENDING if critical else EmailState.HELD
+            # The digest task decides again under the settings row lock; this only saves a wait.
+            if not critical and preferences.digest_due(now):
+                digest_user_ids.append(person.pk)
+        notifications.append(
+            Notification(
+                user=person,
+                client=client,
+                event=event,
+                critical=critical,
+                title=title,
+                body=body,
+                url=url,
+                mention=mention,
+                in_app=Channel.IN_APP in channels,
+                email_state=email_state,
+            )
+        )
+    with transaction.atomic():
+        Notification.objects.bulk_create(notifications)
+        deliveries = _queue_webhook_deliveries(
+            client=client,
+            event=event,
+            payload=lambda: webhook_payload(
+                event=event,
+                client=client,
+                title=title,
+                body=body,
+                url=url,
+                mention=mention,
+                critical=critical,
+                extra=payload,
+            ),
+        )
+        transaction.on_commit(lambda: _send_after_commit(notifications, digest_user_ids, deliveries))
+    return notifications
+
+
+# --- Reading ---
+
+
+def notification_mark_read(*, actor, notification: Notification) -> Notification:
+    if notification.user_id != actor.pk:
+        raise PermissionDenied(_("This is someone else's notification."))
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.unscoped().filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.read_at = now
+    return notification
+
+
+def notifications_mark_all_read(*, actor) -> int:
+    """Marks every unread notification the person sees in the app read; returns how many."""
+    return notifications_for(actor).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- Settings ---
+
+
+def _clean_channels(channels: dict) -> dict[str, list[str]]:
+    if not isinstance(channels, dict):
+        raise ValidationError({"channels": _("Give the channels per event.")})
+    cleaned = {}
+    for event, chosen in channels.items():
+        if event not in NotificationEvent.values:
+            raise ValidationError({"channels": _("Unknown event: %(event)s.") % {"event": str(event)[:64]}})
+        if not isinstance(chosen, (list, tuple, set, frozenset)) or not set(chosen) <= set(Channel.values):
+            raise ValidationError({"channels": _("Channels are in_app and email.")})
+        cleaned[event] = [channel for channel in Channel.values if channel in chosen]
+    return cleaned
+
+
+def _settings_snapshot(preferences: NotificationSettings) -> dict:
+    return {
+        "channels": preferences.channels,
+        "quiet_hours_start": preferences.quiet_hours_start.isoformat() if preferences.quiet_hours_start else None,
+        "quiet_hours_end": preferences.quiet_hours_end.isoformat() if preferences.quiet_hours_end else None,
+        "time_zone": preferences.time_zone,
+        "digest_minutes": preferences.digest_minutes,
+    }
+
+
+def locked_notification_settings(user_id: int) -> NotificationSettings:
+    """The person's settings row, created if missing, locked until the transaction ends."""
+    NotificationSettings.objects.get_or_create(user_id=user_id)
+    return NotificationSettings.objects.select_for_update().get(user_id=user_id)
+
+
+@transaction.atomic
+def notification_settings_update(
+    *,
+    actor,
+    channels: dict[str, list[str]],
+    quiet_hours_start: time | None,
+    quiet_hours_end: time | None,
+    time_zone: str,
+    digest_minutes: int,
+    request=None,
+) -> NotificationSettings:
+    """Replace the person's own settings. Channels of events not given keep their current choice."""
+    errors = {}
+    if time_zone not in time_zone_names():
+        errors["time_zone"] = _("Choose a time zone from the list, e.g. Europe/Copenhagen.")
+    if (quiet_hours_start is None) != (quiet_hours_end is None):
+        missing = "quiet_hours_end" if quiet_hours_end is None else "quiet_hours_start"
+        errors[missing] = _("Give both the start and the end of quiet hours, or neither.")
+    elif quiet_hours_start is not None and quiet_hours_start == quiet_hours_end:
+        errors["quiet_hours_end"] = _("Quiet hours must end at another time than they start.")
+    low, high = DIGEST_MINUTES_RANGE
+    if not isinstance(digest_minutes, int) or not low <= digest_minutes <= high:
+        errors["digest_minutes"] = _("Between %(low)d and %(high)d minutes.") % {"low": low, "high": high}
+    if errors:
+        raise ValidationError(errors)
+    cleaned_channels = _clean_channels(channels)
+    preferences = locked_notification_settings(actor.pk)
+    before = _settings_snapshot(preferences)
+    preferences.channels = {**preferences.channels, **cleaned_channels}
+    preferences.quiet_hours_start = quiet_hours_start
+    preferences.quiet_hours_end = quiet_hours_end
+    preferences.time_zone = time_zone
+    preferences.digest_minutes = digest_minutes
+    preferences.save()
+    after = _settings_snapshot(preferences)
+    changed = [field for field in after if after[field] != before[field]]
+    if changed:
+        audit_events.notification_settings_updated_event(
+            actor=actor,
+            before={field: before[field] for field in changed},
+            after={field: after[field] for field in changed},
+            request=request,
+        )
+    return preferences
+
+
+# --- Webhook endpoints ---
+
+
+def _check_endpoint_url(url: str) -> None:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "http" and not settings.WEBHOOK_ALLOW_HTTP:
+        raise ValidationError({"url": _("Use an https address: mention text and signatures must not travel in clear.")})
+    if scheme not in ("http", "https"):
+        raise ValidationError({"url": _("Give an http(s) address.")})
+
+
+def _clean_events(events: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(events or []))
+    unknown = [event for event in chosen if event not in NotificationEvent.values]
+    if unknown:
+        raise ValidationError({"events": _("Unknown event: %(event)s.") % {"event": str(unknown[0])[:64]}})
+    return chosen
+
+
+def _fail_open_deliveries(endpoint: WebhookEndpoint, reason: str) -> None:
+    WebhookDelivery.objects.unscoped().filter(
+        endpoint=endpoint, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
+    ).update(status=DeliveryStatus.FAILED, next_attempt_at=None, last_error=reason[:500])
+
+
+@transaction.atomic
+def webhook_endpoint_create(
+    *, actor, client: Client, name: str, url: str, events: Iterable[str] = (), enabled: bool = True, request=None
+) -> tuple[WebhookEndpoint, str]:
+    """Create an endpoint. Returns it and its signing secret, which is shown this once and stored encrypted."""
+    require_client_perm(actor, client, ClientPerm.MANAGE)
+    endpoint = WebhookEndpoint(
+        client=client,
+        name=(name or "").strip(),
+        url=(url or "").strip(),
+        events=_clean_events(events),
+        enabled=enabled,
+        created_by=actor,
+    )
+    endpoint.full_clean(exclude=["secret_encrypted"])
+    _check_endpoint_url(endpoint.url)
+    secret = secrets.token_urlsafe(32)
+    endpoint.set_secret(secret)
+    endpoint.save()
+    audit_events.webhook_endpoint_created_event(actor=actor, endpoint=endpoint, request=request)
+    return endpoint, secret
+
+
+@transaction.atomic
+def webhook_endpoint_update(
+    *,
+    actor,
+    endpoint: WebhookEndpoint,
+    name: str | None = None,
+    url: str | None = None,
+    events: Iterable[str] | None = None,
+    enabled: bool | None = None,
+    request=None,
+) -> WebhookEndpoint:
+    """Change an endpoint. Switching it off fails what is still queued for it; switching it on starts afresh."""
+    require_client_perm(actor, endpoint.client, ClientPerm.MANAGE)
+    endpoint = WebhookEndpoint.objects.unscoped().select_for_update().select_related("client").get(pk=endpoint.pk)
+    if endpoint.deleted_at is not None:
+        raise ValidationError(_("This endpoint was deleted."))
+    before = audit_events.endpoint_snapshot(endpoint)
+    old_url = endpoint.url
+    if name is not None:
+        endpoint.name = name.strip()
+    if url is not None:
+        endpoint.url = url.strip()
+    if events is not None:
+        endpoint.events = _clean_events(events)
+    if enabled is not None and enabled != endpoint.enabled:
+        endpoint.enabled = enabled
+        if enabled:
+            endpoint.consecutive_failures = 0
+            endpoint.failing = False
+            endpoint.failing_since = None
+        else:
+            _fail_open_deliveries(endpoint, _("The endpoint was switched off."))
+    endpoint.full_clean()
+    _check_endpoint_url(endpoint.url)
+    endpoint.save()
+    after = audit_events.endpoint_snapshot(endpoint)
+    if after != before or endpoint.url != old_url:
+        audit_events.webhook_endpoint_updated_event(
+            actor=actor, endpoint=endpoint, before=before, url_changed=endpoint.url != old_url, request=request
+        )
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_delete(*, actor, endpoint: WebhookEndpoint, request=None) -> WebhookEndpoint:
+    """Switch the endpoint off and hide it; its delivery log stays."""
+    require_client_perm(actor, endpoint.client, ClientPerm.MANAGE)
+    endpoint = WebhookEndpoint.objects.unscoped().select_for_update().select_related("client").get(pk=endpoint.pk)
+    if endpoint.deleted_at is not None:
+        return endpoint
+    endpoint.enabled = False
+    endpoint.deleted_at = timezone.now()
+    endpoint.save(update_fields=["enabled", "deleted_at", "updated_at"])
+    _fail_open_deliveries(endpoint, _("The endpoint was deleted."))
+    audit_events.webhook_endpoint_deleted_event(actor=actor, endpoint=endpoint, request=request)
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_send_test(*, actor, endpoint: WebhookEndpoint, request=None) -> WebhookDelivery:
+    """Queue one test event for this endpoint only (one attempt, no retries)."""
+    require_client_perm(actor, endpoint.client, ClientPerm.MANAGE)
+    if endpoint.deleted_at is not None or not endpoint.enabled:
+        raise ValidationError(_("Switch the endpoint on first."))
+    payload = webhook_payload(
+        event=WEBHOOK_TEST_EVENT,
+        client=endpoint.client,
+        title=_("Test event from %(agency)s") % {"agency": settings.AGENCY_NAME},
+        body=_("The endpoint %(name)s receives the events of %(client)s.")
+        % {"name": endpoint.name, "client": endpoint.client.name},
+        url="",
+        mention=None,
+        critical=False,
+        extra=None,
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        client=endpoint.client,
+        event=WEBHOOK_TEST_EVENT,
+        payload=payload,
+        next_attempt_at=timezone.now(),
+    )
+    from .tasks import deliver_webhook_task
+
+    transaction.on_commit(lambda: deliver_webhook_task.delay(delivery.pk))
+    return delivery

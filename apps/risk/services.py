@@ -1,0 +1,315 @@
+"""Writes for risk: policies, opening hours, (re-)rating mentions and the SLA clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from itertools import pairwise
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.audit import changed_fields
+from apps.mentions.models import Mention
+from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import user_has_client_perm
+
+from .events import (
+    business_hours_saved_event,
+    mention_first_response_event,
+    mention_rerated_event,
+    mention_sla_breached_event,
+    risk_policy_saved_event,
+)
+from .levels import LEVEL_ORDER, RiskLevel
+from .models import BusinessHoursBlock, Holiday, ReminderKind, RiskPolicy, RiskRating, SlaReminder
+from .policy import deadlines, rules_for, schedule_for
+from .scoring import FACTORS
+
+POLICY_FIELDS = [
+    "weights",
+    "medium_from",
+    "high_from",
+    "critical_from",
+    "low_target_minutes",
+    "medium_target_minutes",
+    "high_target_minutes",
+    "critical_target_minutes",
+    "business_hours_levels",
+    "warn_percent",
+]
+
+
+def _require(actor, client, perm: str) -> None:
+    if not user_has_client_perm(actor, client, perm):
+        raise PermissionDenied
+
+
+def validate_policy(data: dict) -> None:
+    """Field errors for a policy that could not work: thresholds out of order, targets not positive."""
+    errors: dict[str, list[str]] = {}
+    thresholds = [data.get("medium_from"), data.get("high_from"), data.get("critical_from")]
+    for name, value in zip(("medium_from", "high_from", "critical_from"), thresholds, strict=True):
+        if not isinstance(value, int) or not 1 <= value <= 100:
+            errors.setdefault(name, []).append(_("Give a score between 1 and 100."))
+    if not errors and not thresholds[0] < thresholds[1] < thresholds[2]:
+        errors["high_from"] = [_("Thresholds must rise: medium below high below critical.")]
+    for level in RiskLevel.values:
+        value = data.get(f"{level}_target_minutes")
+        if not isinstance(value, int) or value <= 0:
+            errors[f"{level}_target_minutes"] = [_("Give a positive number of minutes.")]
+    weights = data.get("weights") or {}
+    if not isinstance(weights, dict) or any(
+        factor not in FACTORS or not isinstance(weight, int | float) or not 0 <= weight <= 100
+        for factor, weight in weights.items()
+    ):
+        errors["weights"] = [_("Weights are numbers from 0 to 100 for the known factors.")]
+    if not set(data.get("business_hours_levels") or []) <= set(RiskLevel.values):
+        errors["business_hours_levels"] = [_("Unknown risk level.")]
+    warn = data.get("warn_percent")
+    if not isinstance(warn, int) or not 1 <= warn <= 99:
+        errors["warn_percent"] = [_("Give a share between 1 and 99 percent.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def risk_policy_save(*, actor, client, brand=None, data: dict, request=None) -> RiskPolicy:
+    """Create or change the policy of a client (brand None) or of one of its brands."""
+    _require(actor, client, ClientPerm.MANAGE)
+    if brand is not None and brand.client_id != client.pk:
+        raise PermissionDenied
+    validate_policy(data)
+    policy = RiskPolicy.objects.unscoped().select_for_update().filter(client=client, brand=brand).first()
+    before = changed_fields(policy, POLICY_FIELDS) if policy else None
+    policy = policy or RiskPolicy(client=client, brand=brand)
+    for name in POLICY_FIELDS:
+        setattr(policy, name, data[name] if name in data else getattr(policy, name))
+    policy.weights = {factor: float(weight) for factor, weight in (data.get("weights") or {}).items()}
+    policy.save()
+    risk_policy_saved_event(
+        actor=actor, policy=policy, before=before, after=changed_fields(policy, POLICY_FIELDS), request=request
+    )
+    return policy
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def validate_business_hours(timezone_name: str, blocks: list[tuple[int, time, time]]) -> None:
+    from zoneinfo import available_timezones
+
+    errors: dict[str, list[str]] = {}
+    if timezone_name not in available_timezones():
+        errors["timezone"] = [_("Unknown time zone.")]
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for weekday, opens, closes in blocks:
+        end = 24 * 60 if closes == time(0) else _minutes(closes)
+        if not 0 <= weekday <= 6:
+            errors.setdefault("blocks", []).append(_("Weekdays run from Monday (0) to Sunday (6)."))
+        elif end <= _minutes(opens):
+            errors.setdefault("blocks", []).append(_("A block must close after it opens."))
+        else:
+            by_day.setdefault(weekday, []).append((_minutes(opens), end))
+    for spans in by_day.values():
+        spans.sort()
+        if any(later[0] < earlier[1] for earlier, later in pairwise(spans)):
+            errors.setdefault("blocks", []).append(_("Blocks on the same day must not overlap."))
+            break
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def business_hours_save(
+    *, actor, client, timezone_name: str, blocks: list[tuple[int, time, time]], holidays, request=None
+) -> None:
+    """Replace a client's opening hours and holidays ([(date, name)]) at once."""
+    _require(actor, client, ClientPerm.MANAGE)
+    validate_business_hours(timezone_name, blocks)
+    before = _hours_snapshot(client)
+    client.timezone = timezone_name
+    client.save(update_fields=["timezone", "updated_at"])
+    BusinessHoursBlock.objects.unscoped().filter(client=client).delete()
+    BusinessHoursBlock.objects.bulk_create(
+        BusinessHoursBlock(client=client, weekday=d, opens=o, closes=c) for d, o, c in blocks
+    )
+    Holiday.objects.unscoped().filter(client=client).delete()
+    Holiday.objects.bulk_create(Holiday(client=client, date=day, name=name) for day, name in dict(holidays).items())
+    business_hours_saved_event(
+        actor=actor, client=client, before=before, after=_hours_snapshot(client), request=request
+    )
+
+
+def _hours_snapshot(client) -> dict:
+    return {
+        "timezone": client.timezone,
+        "blocks": [
+            f"{b.weekday} {b.opens:%H:%M}-{b.closes:%H:%M}"
+            for b in BusinessHoursBlock.objects.unscoped().filter(client=client)
+        ],
+        "holidays": [
+            str(day) for day in Holiday.objects.unscoped().filter(client=client).values_list("date", flat=True)
+        ],
+    }
+
+
+RATING_FIELDS = ["risk_score", "risk_level", "risk_overridden", "response_due_at"]
+
+
+def _apply_rating(mention: Mention, *, score: int, level: str, factors: list, now: datetime) -> None:
+    """Set the current rating; a changed level moves the SLA clock (counted from arrival)."""
+    if level != mention.risk_level and mention.first_response_at is None:
+        rules, schedule = rules_for(mention.brand), schedule_for(mention.client)
+        mention.response_due_at, mention.response_warn_at = deadlines(rules, schedule, level, mention.ingested_at)
+    mention.risk_score, mention.risk_level, mention.risk_factors, mention.rated_at = score, level, factors, now
+
+
+@transaction.atomic
+def mention_override_risk(*, actor, mention: Mention, level: str, reason: str, request=None) -> RiskRating:
+    """A person sets the level, with a reason; the system will not change it back on its own."""
+    _require(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    if level not in RiskLevel.values:
+        raise ValidationError({"level": [_("Choose one of the risk levels.")]})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why you change the rating.")]})
+    mention = Mention.objects.unscoped().select_for_update().select_related("client", "brand").get(pk=mention.pk)
+    before = changed_fields(mention, RATING_FIELDS)
+    now = timezone.now()
+    _apply_rating(mention, score=mention.risk_score or 0, level=level, factors=mention.risk_factors, now=now)
+    mention.risk_overridden = True
+    mention.save(update_fields=[*RATING_FIELDS, "risk_factors", "rated_at", "response_warn_at"])
+    rating = RiskRating.objects.create(
+        client=mention.client,
+        mention=mention,
+        score=mention.risk_score or 0,
+        level=level,
+        factors=mention.risk_factors,
+        actor=actor,
+        is_override=True,
+        reason=reason.strip(),
+        rated_at=now,
+    )
+    mention_rerated_event(
+        actor=actor, mention=mention, before=before, after=changed_fields(mention, RATING_FIELDS), request=request
+    )
+    return rating
+
+
+def rerate_grown_mentions(cursor, grown: dict[int, dict]) -> None:
+    """Pipeline hook: mentions that arrived again with more engagement are rated anew.
+
+    A person's override stands; a climb to critical is announced like a new critical mention.
+    """
+    from apps.risk.pipeline import BrandRiskSetup, signals_of
+    from apps.risk.scoring import score
+
+    now = datetime.now(UTC)
+    setups: dict[int, BrandRiskSetup] = {}
+    climbed = []
+    mentions = Mention.objects.unscoped().select_related("client", "brand").filter(pk__in=list(grown))
+    for mention in mentions.filter(risk_overridden=False, first_response_at=None):
+        setup = setups.get(mention.brand_id) or setups.setdefault(mention.brand_id, BrandRiskSetup(mention.brand))
+        rating = score(signals_of(mention, setup.sensitive, setup.own_channels), setup.rules, now)
+        if rating.level == mention.risk_level and rating.score == mention.risk_score:
+            continue
+        before = changed_fields(mention, RATING_FIELDS)
+        _apply_rating(mention, score=rating.score, level=rating.level, factors=rating.factors, now=now)
+        mention.save(update_fields=[*RATING_FIELDS, "risk_factors", "rated_at", "response_warn_at"])
+        RiskRating.objects.create(
+            client=mention.client,
+            mention=mention,
+            score=rating.score,
+            level=rating.level,
+            factors=rating.factors,
+            rated_at=now,
+        )
+        if before["risk_level"] != rating.level:
+            mention_rerated_event(
+                actor=None, mention=mention, before=before, after=changed_fields(mention, RATING_FIELDS)
+            )
+            if rating.level == RiskLevel.CRITICAL:
+                climbed.append(mention.pk)
+    if climbed:
+        from apps.routing.tasks import announce_mentions_task
+
+        transaction.on_commit(lambda: announce_mentions_task.delay(climbed))
+
+
+@transaction.atomic
+def sla_stop(*, actor, mention: Mention, at: datetime | None = None, request=None) -> bool:
+    """Record the first response to a mention: its SLA clock stops. False if it had stopped already.
+
+    Called by the responses workflow when an answer is published or recorded.
+    """
+    at = at or timezone.now()
+    stopped = Mention.objects.unscoped().filter(pk=mention.pk, first_response_at=None).update(first_response_at=at)
+    if stopped:
+        mention.first_response_at = at
+        mention_first_response_event(actor=actor, mention=mention, request=request)
+    return bool(stopped)
+
+
+def _claim_reminder(mention: Mention, kind: str, due_at: datetime) -> bool:
+    """Insert the reminder's row; only the caller whose insert lands may send it."""
+    try:
+        with transaction.atomic():
+            SlaReminder.objects.create(client_id=mention.client_id, mention=mention, kind=kind, due_at=due_at)
+    except IntegrityError:
+        return False
+    return True
+
+
+def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
+    """Warn assignees whose deadline nears and escalate missed ones; each reminder once.
+
+    Safe to run twice at once (two beats, two workers): the unique reminder row decides.
+    """
+    from apps.notifications.services import notify
+    from apps.routing.selectors import account_leads_of, on_call_now
+
+    now = now or timezone.now()
+    sent = {"warnings": 0, "breaches": 0}
+    waiting = Mention.objects.unscoped().filter(first_response_at=None).select_related("client", "brand", "assignee")
+    warn_due = waiting.filter(response_warn_at__lte=now, response_due_at__gt=now).exclude(
+        sla_reminders__kind=ReminderKind.WARNING
+    )
+    for mention in warn_due.order_by("response_warn_at")[:500]:
+        with transaction.atomic():
+            if not _claim_reminder(mention, ReminderKind.WARNING, mention.response_due_at):
+                continue
+            recipients = [mention.assignee] if mention.assignee else account_leads_of(mention.client)
+            notify(
+                event="sla.warning",
+                client=mention.client,
+                recipients=recipients,
+                title=_("Answer due at %(time)s") % {"time": f"{timezone.localtime(mention.response_due_at):%H:%M}"},
+                body=mention.text[:280],
+                url=f"/c/{mention.client.slug}/mentions/{mention.pk}/",
+                mention=mention,
+                critical=mention.risk_level == RiskLevel.CRITICAL,
+            )
+            sent["warnings"] += 1
+    breached = waiting.filter(response_due_at__lte=now).exclude(sla_reminders__kind=ReminderKind.BREACH)
+    for mention in breached.order_by("response_due_at")[:500]:
+        with transaction.atomic():
+            if not _claim_reminder(mention, ReminderKind.BREACH, mention.response_due_at):
+                continue
+            mention_sla_breached_event(mention=mention)
+            recipients = [*account_leads_of(mention.client), *on_call_now(mention.client, now)]
+            if mention.assignee:
+                recipients.append(mention.assignee)
+            notify(
+                event="sla.breached",
+                client=mention.client,
+                recipients=recipients,
+                title=_("No answer in time: %(level)s mention") % {"level": mention.get_risk_level_display()},
+                body=mention.text[:280],
+                url=f"/c/{mention.client.slug}/mentions/{mention.pk}/",
+                mention=mention,
+                critical=LEVEL_ORDER.get(mention.risk_level, 0) >= LEVEL_ORDER[RiskLevel.HIGH],
+            )
+            sent["breaches"] += 1
+    return sent

@@ -1,0 +1,35 @@
+"""Choosing a responder: round robin or least open work, within each one's capacity."""
+
+from __future__ import annotations
+
+from .models import RoutingMode
+from .selectors import Responder
+
+
+class Roster:
+    """The on-duty responders of one client and their open work, for a run of choices."""
+
+    def __init__(self, responders: list[Responder], open_counts: dict[int, int], mode: str, last_id: int | None):
+        self.responders = responders
+        self.open = {r.user_id: open_counts.get(r.user_id, 0) for r in responders}
+        self.mode = mode
+        self.last_id = last_id
+
+    def _rotation(self) -> list[Responder]:
+        """Responders in turn, starting after the last one given work."""
+        after = [r for r in self.responders if self.last_id is not None and r.user_id > self.last_id]
+        return after + [r for r in self.responders if r not in after]
+
+    def choose(self, exclude: int | None = None) -> int | None:
+        """The next responder with room, or None; counts the new work against them."""
+        candidates = [r for r in self._rotation() if r.user_id != exclude and self.open[r.user_id] < r.capacity]
+        if not candidates:
+            return None
+        if self.mode == RoutingMode.LEAST_OPEN:
+            # min() keeps the first of equals, so ties go round in turn.
+            chosen = min(candidates, key=lambda r: self.open[r.user_id])
+        else:
+            chosen = candidates[0]
+        self.open[chosen.user_id] += 1
+        self.last_id = chosen.user_id
+        return chosen.user_id

@@ -1,0 +1,64 @@
+"""Audit events of routing and the on-call rota."""
+
+from apps.core.audit import record_audit_event
+
+
+def mention_assigned_event(*, actor, mention, before_id, request=None, reason: str = ""):
+    after = {"assignee_id": mention.assignee_id}
+    if reason:
+        after["reason"] = reason
+    return record_audit_event(
+        actor=actor,
+        action="mention.assigned",
+        client=mention.client,
+        target=mention,
+        before={"assignee_id": before_id},
+        after=after,
+        request=request,
+    )
+
+
+def shift_saved_event(*, actor, shift, before, after, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="on_call_shift.saved",
+        client=shift.client,
+        target=shift,
+        before=before,
+        after=after,
+        request=request,
+    )
+
+
+def shift_deleted_event(*, actor, shift, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="on_call_shift.deleted",
+        client=shift.client,
+        target=shift,
+        before={"user_id": shift.user_id, "starts_at": shift.starts_at.isoformat()},
+        request=request,
+    )
+
+
+def routing_policy_saved_event(*, actor, policy, before, after, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="routing_policy.saved",
+        client=policy.client,
+        target=policy,
+        before=before,
+        after=after,
+        request=request,
+    )
+
+
+def availability_changed_event(*, actor, user, before, after, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="user.availability_changed",
+        target=user,
+        before={"availability": before},
+        after={"availability": after},
+        request=request,
+    )

@@ -1,0 +1,69 @@
+"""Reads for routing: who is on duty, who is on call, how much open work each has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q
+
+from apps.accounts.models import Availability, User
+from apps.mentions.models import Mention
+from apps.tenants.models import Membership
+from apps.tenants.roles import Role
+
+from .models import OnCallShift, RoutingPolicy
+
+
+@dataclass(frozen=True)
+class Responder:
+    user_id: int
+    capacity: int
+
+
+def routing_policy_of(client) -> RoutingPolicy:
+    """The client's routing policy, or an unsaved one with the defaults."""
+    return RoutingPolicy.objects.unscoped().filter(client=client).first() or RoutingPolicy(client=client)
+
+
+def on_call_now(client, at: datetime) -> list[User]:
+    """Who is on call for the client at `at`: its own shifts, else the agency-wide ones."""
+    shifts = OnCallShift.objects.unscoped().covering(at).filter(user__is_active=True).select_related("user")
+    own = [shift.user for shift in shifts.filter(client=client)]
+    return own or [shift.user for shift in shifts.filter(client=None)]
+
+
+def on_duty_responders(client, at: datetime, *, open_now: bool, policy: RoutingPolicy) -> list[Responder]:
+    """Responders of the client who may get new work now, in a stable order.
+
+    In business hours: every available responder. Outside them: only those on call.
+    """
+    members = Membership.objects.unscoped().filter(
+        client=client, role=Role.RESPONDER, user__is_active=True, user__availability=Availability.AVAILABLE
+    )
+    if not open_now:
+        on_call = {user.pk for user in on_call_now(client, at)}
+        members = members.filter(user_id__in=on_call)
+    return [
+        Responder(user_id, capacity if capacity is not None else policy.default_capacity)
+        for user_id, capacity in members.order_by("user_id").values_list("user_id", "capacity")
+    ]
+
+
+def open_work(client, user_ids) -> dict[int, int]:
+    """{user id: mentions assigned to them that still wait for a first answer}."""
+    rows = (
+        Mention.objects.unscoped()
+        .filter(client=client, assignee_id__in=user_ids, first_response_at=None)
+        .values("assignee_id")
+        .annotate(open=Count("id"))
+    )
+    return {row["assignee_id"]: row["open"] for row in rows}
+
+
+def account_leads_of(client) -> list[User]:
+    return list(
+        User.objects.filter(
+            Q(memberships__client=client, memberships__role=Role.ACCOUNT_LEAD), is_active=True
+        ).distinct()
+    )

@@ -1,0 +1,254 @@
+"""Writes for routing: assignment by hand and by the clock, routing policies, the on-call rota."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import Availability
+from apps.core.audit import changed_fields
+from apps.mentions.models import Mention
+from apps.risk.levels import RiskLevel
+from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import is_agency_staff, user_has_client_perm
+
+from .assignment import Roster
+from .events import (
+    availability_changed_event,
+    mention_assigned_event,
+    routing_policy_saved_event,
+    shift_deleted_event,
+    shift_saved_event,
+)
+from .models import OnCallShift, RoutingMode, RoutingPolicy
+from .selectors import account_leads_of, on_call_now, on_duty_responders, open_work, routing_policy_of
+
+POLICY_FIELDS = ["mode", "default_capacity", "reassign_after_minutes"]
+
+
+def mention_link(mention: Mention) -> str:
+    return f"/c/{mention.client.slug}/mentions/{mention.pk}/"
+
+
+def _notify_assignee(mention: Mention, *, reassigned: bool = False) -> None:
+    from apps.notifications.services import notify
+
+    notify(
+        event="mention.reassigned" if reassigned else "mention.assigned",
+        client=mention.client,
+        recipients=[mention.assignee],
+        title=_("%(level)s mention for you: %(brand)s")
+        % {"level": mention.get_risk_level_display() or _("New"), "brand": mention.brand.name},
+        body=mention.text[:280],
+        url=mention_link(mention),
+        mention=mention,
+        critical=mention.risk_level == RiskLevel.CRITICAL,
+    )
+
+
+def announce_mentions(mention_ids: list[int]) -> None:
+    """Tell assignees of their new mentions; a critical one also alerts the leads and whoever is on call."""
+    from apps.notifications.services import notify
+
+    now = timezone.now()
+    mentions = Mention.objects.unscoped().filter(pk__in=mention_ids).select_related("client", "brand", "assignee")
+    for mention in mentions:
+        if mention.assignee:
+            _notify_assignee(mention)
+        if mention.risk_level == RiskLevel.CRITICAL:
+            notify(
+                event="mention.critical",
+                client=mention.client,
+                recipients=[*account_leads_of(mention.client), *on_call_now(mention.client, now)],
+                title=_("Critical mention of %(brand)s") % {"brand": mention.brand.name},
+                body=mention.text[:280],
+                url=mention_link(mention),
+                mention=mention,
+                critical=True,
+            )
+
+
+@transaction.atomic
+def mention_assign(*, actor, mention: Mention, assignee, request=None) -> Mention:
+    """Give a mention to someone who works this client's mentions (None: nobody)."""
+    if not user_has_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS):
+        raise PermissionDenied
+    if assignee is not None and not (
+        assignee.is_active and user_has_client_perm(assignee, mention.client, ClientPerm.WORK_MENTIONS)
+    ):
+        raise ValidationError({"assignee": [_("This person does not work this client's mentions.")]})
+    mention = Mention.objects.unscoped().select_for_update().select_related("client", "brand").get(pk=mention.pk)
+    before_id = mention.assignee_id
+    if before_id == (assignee.pk if assignee else None):
+        return mention
+    mention.assignee, mention.assigned_at = assignee, timezone.now() if assignee else None
+    mention.save(update_fields=["assignee", "assigned_at"])
+    mention_assigned_event(actor=actor, mention=mention, before_id=before_id, request=request)
+    if assignee is not None and assignee != actor:
+        _notify_assignee(mention)
+    return mention
+
+
+def reassign_unanswered(now: datetime | None = None) -> int:
+    """Where a client asks for it, mentions unanswered too long after assignment go to someone else.
+
+    The conditional update (same assignee, same assignment time) makes a racing run a no-op.
+    """
+    from apps.risk.policy import schedule_for
+
+    now = now or timezone.now()
+    moved = 0
+    policies = RoutingPolicy.objects.unscoped().exclude(mode=RoutingMode.OFF).filter(reassign_after_minutes__gt=0)
+    for policy in policies.select_related("client"):
+        client = policy.client
+        stale = Mention.objects.unscoped().filter(
+            client=client,
+            first_response_at=None,
+            assignee__isnull=False,
+            assigned_at__lte=now - timedelta(minutes=policy.reassign_after_minutes),
+        )
+        if not stale.exists():
+            continue
+        responders = on_duty_responders(client, now, open_now=schedule_for(client).is_open(now), policy=policy)
+        roster = Roster(responders, open_work(client, [r.user_id for r in responders]), policy.mode, None)
+        for mention in stale.select_related("client", "brand").order_by("assigned_at")[:200]:
+            new_id = roster.choose(exclude=mention.assignee_id)
+            if new_id is None:
+                break
+            with transaction.atomic():
+                updated = (
+                    Mention.objects.unscoped()
+                    .filter(pk=mention.pk, assignee_id=mention.assignee_id, assigned_at=mention.assigned_at)
+                    .update(assignee_id=new_id, assigned_at=now)
+                )
+                if not updated:
+                    continue
+                before_id = mention.assignee_id
+                mention.refresh_from_db(fields=["assignee", "assigned_at"])
+                mention_assigned_event(actor=None, mention=mention, before_id=before_id, reason="no answer in time")
+                _notify_assignee(mention, reassigned=True)
+                moved += 1
+    return moved
+
+
+@transaction.atomic
+def routing_policy_save(*, actor, client, mode: str, default_capacity: int, reassign_after_minutes, request=None):
+    if not user_has_client_perm(actor, client, ClientPerm.MANAGE):
+        raise PermissionDenied
+    errors = {}
+    if mode not in RoutingMode.values:
+        errors["mode"] = [_("Choose a way of assigning.")]
+    if not isinstance(default_capacity, int) or default_capacity < 1:
+        errors["default_capacity"] = [_("Give at least one open mention per responder.")]
+    if reassign_after_minutes is not None and (
+        not isinstance(reassign_after_minutes, int) or reassign_after_minutes < 1
+    ):
+        errors["reassign_after_minutes"] = [_("Give a positive number of minutes, or leave it empty.")]
+    if errors:
+        raise ValidationError(errors)
+    policy = routing_policy_of(client)
+    before = changed_fields(policy, POLICY_FIELDS) if policy.pk else None
+    policy.mode, policy.default_capacity, policy.reassign_after_minutes = mode, default_capacity, reassign_after_minutes
+    policy.save()
+    routing_policy_saved_event(
+        actor=actor, policy=policy, before=before, after=changed_fields(policy, POLICY_FIELDS), request=request
+    )
+    return policy
+
+
+SHIFT_FIELDS = ["client_id", "user_id", "starts_at", "ends_at", "handover_note"]
+
+
+def _may_plan(actor, client) -> bool:
+    return actor.is_agency_admin if client is None else user_has_client_perm(actor, client, ClientPerm.MANAGE)
+
+
+@transaction.atomic
+def shift_save(
+    *, actor, client, user, starts_at, ends_at, handover_note: str = "", shift: OnCallShift | None = None, request=None
+) -> OnCallShift:
+    """Plan or change an on-call shift: for one client, or agency-wide (client None, admins only)."""
+    if not _may_plan(actor, client) or (shift is not None and not _may_plan(actor, shift.client)):
+        raise PermissionDenied
+    errors = {}
+    if starts_at is None or ends_at is None or ends_at <= starts_at:
+        errors["ends_at"] = [_("A shift must end after it starts.")]
+    elif ends_at - starts_at > timedelta(days=14):
+        errors["ends_at"] = [_("Plan shifts of at most two weeks.")]
+    allowed = (
+        user is not None
+        and user.is_active
+        and (is_agency_staff(user) if client is None else user_has_client_perm(user, client, ClientPerm.WORK_MENTIONS))
+    )
+    if not allowed:
+        errors["user"] = [_("Only people who work this client's mentions can be on call for it.")]
+    if errors:
+        raise ValidationError(errors)
+    before = changed_fields(shift, SHIFT_FIELDS) if shift else None
+    shift = shift or OnCallShift(created_by=actor)
+    shift.client, shift.user, shift.starts_at, shift.ends_at = client, user, starts_at, ends_at
+    shift.handover_note = handover_note
+    shift.save()
+    shift_saved_event(
+        actor=actor, shift=shift, before=before, after=changed_fields(shift, SHIFT_FIELDS), request=request
+    )
+    return shift
+
+
+@transaction.atomic
+def shift_delete(*, actor, shift: OnCallShift, request=None) -> None:
+    if not _may_plan(actor, shift.client):
+        raise PermissionDenied
+    shift_deleted_event(actor=actor, shift=shift, request=request)
+    shift.delete()
+
+
+@transaction.atomic
+def shift_hand_over(*, actor, shift: OnCallShift, note: str, request=None) -> OnCallShift | None:
+    """The person on call leaves a note for the next shift; the next person is told. Returns that shift."""
+    if actor.pk != shift.user_id and not _may_plan(actor, shift.client):
+        raise PermissionDenied
+    if not note.strip():
+        raise ValidationError({"note": [_("Write what the next person needs to know.")]})
+    following = (
+        OnCallShift.objects.unscoped()
+        .filter(client=shift.client, starts_at__gte=shift.starts_at, starts_at__lte=shift.ends_at + timedelta(hours=1))
+        .exclude(pk=shift.pk)
+        .order_by("starts_at")
+        .first()
+    )
+    if following is None:
+        raise ValidationError({"note": [_("No shift follows this one yet.")]})
+    before = changed_fields(following, SHIFT_FIELDS)
+    following.handover_note = note.strip()
+    following.save(update_fields=["handover_note", "updated_at"])
+    shift_saved_event(
+        actor=actor, shift=following, before=before, after=changed_fields(following, SHIFT_FIELDS), request=request
+    )
+    if following.client is not None:
+        from apps.notifications.services import notify
+
+        notify(
+            event="oncall.handover",
+            client=following.client,
+            recipients=[following.user],
+            title=_("Handover for your on-call shift"),
+            body=note.strip()[:1000],
+            url=f"/c/{following.client.slug}/on-call/",
+        )
+    return following
+
+
+def availability_set(*, actor, status: str, request=None) -> None:
+    if status not in Availability.values:
+        raise ValidationError({"availability": [_("Choose available, busy or away.")]})
+    before = actor.availability
+    if before == status:
+        return
+    actor.availability = status
+    actor.save(update_fields=["availability"])
+    availability_changed_event(actor=actor, user=actor, before=before, after=status, request=request)
