@@ -8,6 +8,7 @@ forever. Views marked `background_poll` leave the session as it was, unless they
 from functools import wraps
 
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.utils.cache import patch_vary_headers
 
 
 def background_poll(view):
@@ -22,5 +23,8 @@ def background_poll(view):
 class SessionMiddleware(DjangoSessionMiddleware):
     def process_response(self, request, response):
         if getattr(request, "is_background_poll", False) and not request.session.modified:
+            # Not saved, but the answer still depends on the session: shared caches must know.
+            if request.session.accessed:
+                patch_vary_headers(response, ("Cookie",))
             return response
         return super().process_response(request, response)

@@ -152,10 +152,9 @@ class SourceViewSet(
         """Fetch once without storing anything: does the configuration work?"""
         try:
             result = services.source_test_connection(actor=request.user, source=self.get_object())
-        except FetchError as exc:
-            return Response({"ok": False, "count": 0, "error": str(exc)})
-        except ValidationError as exc:
-            return Response({"ok": False, "count": 0, "error": " ".join(exc.messages)})
+        except (FetchError, ValidationError) as exc:
+            error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            return Response({"ok": False, "count": 0, "error": error})
         return Response({"ok": True, "count": len(result.mentions), "error": ""})
 
 
@@ -197,7 +196,7 @@ class MentionSerializer(serializers.ModelSerializer):
 class MentionFilter(django_filters.FilterSet):
     since = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="lt")
-    topic = django_filters.CharFilter(field_name="topics", lookup_expr="contains", method="filter_topic")
+    topic = django_filters.CharFilter(method="filter_topic")
 
     class Meta:
         model = Mention

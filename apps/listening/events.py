@@ -58,10 +58,10 @@ def brand_query_updated_event(*, actor, query, before, after, request=None):
     )
 
 
-def topic_saved_event(*, actor, topic, created: bool, request=None):
+def topic_created_event(*, actor, topic, request=None):
     return record_audit_event(
         actor=actor,
-        action="topic.created" if created else "topic.updated",
+        action="topic.created",
         client=topic.client,
         target=topic,
         after={"name": topic.name, "keywords": topic.keywords, "sensitive": topic.sensitive},

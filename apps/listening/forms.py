@@ -5,7 +5,7 @@ from apps.core.forms import LinesField
 from apps.tenants.models import BRAND_LANGUAGES, Brand
 from apps.tenants.selectors import brands_of
 
-from .mapping import FIELDS
+from .mapping import FIELDS, REQUIRED
 from .models import Source, SourceKind
 
 # Which settings and credentials each kind of source asks for.
@@ -101,7 +101,7 @@ class SourceForm(forms.Form):
                 "kind": source.kind,
                 "poll_interval": source.poll_interval,
                 "enabled": source.enabled,
-                "require_match": source.config.get("require_match", True),
+                "require_match": source.require_match,
                 **source.config,
             }
         super().__init__(*args, **kwargs)
@@ -170,7 +170,7 @@ class ImportForm(forms.Form):
         self.fields["brand"].queryset = brands_of(user, client)
         for field, meaning in FIELDS.items():
             self.fields[f"col_{field}"] = forms.CharField(
-                label=field, required=field in ("id", "text"), initial=field, max_length=120, help_text=meaning
+                label=field, required=field in REQUIRED, initial=field, max_length=120, help_text=meaning
             )
 
     def mapping(self) -> dict:

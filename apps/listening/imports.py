@@ -29,6 +29,7 @@ from . import events
 from .mapping import FIELDS, REQUIRED, BadRecord, flatten, record_to_mention
 from .models import ImportJob, Source, SourceKind
 from .pipeline import BrandContext, IngestResult, ingest
+from .services import check_brand
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,7 @@ def import_start(
     *, actor, client: Client, brand: Brand, uploaded, mapping: dict, platform: str = "import", request=None
 ) -> ImportJob:
     require_client_perm(actor, client, ClientPerm.MANAGE)
-    if brand.client_id != client.pk:
-        raise ValidationError({"brand": _("Choose a brand of this client.")})
+    check_brand(client, brand)
     file_format = FORMATS.get(Path(uploaded.name).suffix.lower())
     if file_format is None:
         raise ValidationError({"file": _("Upload a .csv, .tsv, .jsonl, .ndjson or .json file.")})
@@ -61,12 +61,14 @@ def import_start(
         raise ValidationError({"file": _("The file is larger than the limit.")})
     if file_format == "json" and uploaded.size > JSON_ARRAY_MAX_BYTES:
         raise ValidationError({"file": _("A JSON array this large cannot be streamed; use JSON Lines.")})
-    source, _created = Source.objects.unscoped().get_or_create(
+    source, created = Source.objects.unscoped().get_or_create(
         client=client,
         brand=brand,
         kind=SourceKind.FILE_IMPORT,
         defaults={"name": _("File imports"), "config": {"platform": platform}},
     )
+    if created:
+        events.source_created_event(actor=actor, source=source, request=request)
     job = ImportJob.objects.create(
         client=client,
         source=source,
@@ -159,10 +161,16 @@ def _records(job: ImportJob, raw) -> Iterator[tuple[int, dict | None, str]]:
 
 
 def run_import(job_id: int) -> ImportJob:
+    # The claim: of redelivered or duplicated tasks, only the one that moves the job out of
+    # QUEUED runs it; imports are not repeated.
+    claimed = (
+        ImportJob.objects.unscoped()
+        .filter(pk=job_id, status=ImportJob.Status.QUEUED)
+        .update(status=ImportJob.Status.RUNNING)
+    )
     job = ImportJob.objects.unscoped().select_related("source__brand").get(pk=job_id)
-    if job.status != ImportJob.Status.QUEUED:
-        return job  # already run (a redelivered task): imports are not repeated
-    ImportJob.objects.unscoped().filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    if not claimed:
+        return job
     context = BrandContext.load(job.source.brand)
     platform = job.mapping.get("_platform", "import")
     errors: list[dict] = []
@@ -226,7 +234,7 @@ def _ingest(mentions, job: ImportJob, context: BrandContext) -> IngestResult:
         brand=job.source.brand,
         source_id=job.source_id,
         context=context,
-        require_match=job.source.config.get("require_match", False),
+        require_match=job.source.require_match,
     )
 
 

@@ -83,6 +83,12 @@ class Source(TimeStampedModel):
     def is_polled(self) -> bool:
         return self.kind in POLLED_KINDS
 
+    @property
+    def require_match(self) -> bool:
+        """Keep only mentions matching the brand's query? Pushed and uploaded data were chosen
+        for the brand by whoever sent them, so only polled kinds match unless told otherwise."""
+        return self.config.get("require_match", self.is_polled)
+
 
 class BrandQuery(TimeStampedModel):
     """What counts as a mention of a brand, beyond its name, aliases and handles."""

@@ -10,16 +10,17 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.audit import changed_fields
 from apps.core.backoff import backoff_seconds as exponential_backoff
 from apps.core.redis_client import redis_client
-from apps.tenants.models import Brand, Client, Membership
-from apps.tenants.roles import ClientPerm, Role
+from apps.tenants.models import Brand, Client
+from apps.tenants.roles import ClientPerm
 from apps.tenants.services import require_client_perm
 
 from . import events
@@ -35,11 +36,9 @@ log = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(minutes=10)
 # A host slot lives this long at most, so a killed worker cannot hold a host forever.
 HOST_SLOT_TTL = 15 * 60
-# Pushed and uploaded data were chosen for the brand by whoever sent them.
-MATCH_BY_DEFAULT = {kind: kind in POLLED_KINDS for kind in SourceKind.values}
 
 
-def _check_brand(client: Client, brand: Brand) -> None:
+def check_brand(client: Client, brand: Brand) -> None:
     if brand.client_id != client.pk:
         raise ValidationError({"brand": _("Choose a brand of this client.")})
 
@@ -72,7 +71,7 @@ def source_create(
 ) -> tuple[Source, str | None]:
     """Create a source. For a webhook, also returns its signing secret, shown once."""
     require_client_perm(actor, client, ClientPerm.MANAGE)
-    _check_brand(client, brand)
+    check_brand(client, brand)
     credentials = dict(credentials or {})
     source = Source(
         client=client,
@@ -112,15 +111,19 @@ def source_update(
     """Change a source. Credentials left empty keep the stored ones (they are never shown back)."""
     require_client_perm(actor, source.client, ClientPerm.MANAGE)
     source = Source.objects.unscoped().select_for_update().get(pk=source.pk)
-    before = {f: getattr(source, f) for f in events.SOURCE_FIELDS}
+    before = changed_fields(source, events.SOURCE_FIELDS)
     if brand is not None:
-        _check_brand(source.client, brand)
+        check_brand(source.client, brand)
         source.brand = brand
     if name is not None:
         source.name = name.strip()
-    merged_credentials = source.credentials
+    stored_credentials = source.credentials
+    merged_credentials = dict(stored_credentials)
+    # A webhook's only credential is its signing secret, made by source_create.
     if credentials and source.kind != SourceKind.WEBHOOK:
         merged_credentials.update({k: v for k, v in credentials.items() if v})
+    credentials_changed = merged_credentials != stored_credentials
+    if credentials_changed:
         source.set_credentials(merged_credentials)
     if config is not None:
         source.config = _validated_config(source.kind, config, merged_credentials, source.brand)
@@ -134,15 +137,15 @@ def source_update(
             source.next_poll_at = timezone.now() if source.is_polled else None
     source.full_clean()
     source.save()
-    after = {f: getattr(source, f) for f in events.SOURCE_FIELDS}
+    after = changed_fields(source, events.SOURCE_FIELDS)
     changed = {f for f in after if after[f] != before[f]}
-    if changed or credentials:
+    if changed or credentials_changed:
         events.source_updated_event(
             actor=actor,
             source=source,
             request=request,
             before={f: before[f] for f in changed},
-            after={**{f: after[f] for f in changed}, **({"credentials": "changed"} if credentials else {})},
+            after={**{f: after[f] for f in changed}, **({"credentials": "changed"} if credentials_changed else {})},
         )
     return source
 
@@ -155,7 +158,10 @@ def source_poll_now(*, actor, source: Source, request=None) -> Source:
         raise ValidationError(_("This source is not polled: its mentions are pushed or uploaded."))
     if not source.enabled:
         raise ValidationError(_("Enable the source first."))
-    Source.objects.unscoped().filter(pk=source.pk).update(next_poll_at=timezone.now(), claimed_until=None)
+    source.next_poll_at, source.claimed_until = timezone.now(), None
+    Source.objects.unscoped().filter(pk=source.pk).update(
+        next_poll_at=source.next_poll_at, claimed_until=source.claimed_until
+    )
     events.source_poll_requested_event(actor=actor, source=source, request=request)
     from .tasks import poll_source_task
 
@@ -215,9 +221,10 @@ def poll_source(source_id: int, *, http: SafeHttpClient | None = None) -> Ingest
     if source is None or not source.enabled or not source.is_polled:
         Source.objects.unscoped().filter(pk=source_id).update(claimed_until=None)
         return None
-    with host_slot(source_host(source)) as free:
+    host = source_host(source)
+    with host_slot(host) as free:
         if not free:
-            raise HostBusy(source_host(source))
+            raise HostBusy(host)
         return _poll(source, http)
 
 
@@ -232,7 +239,7 @@ def _poll(source: Source, http: SafeHttpClient | None) -> IngestResult | None:
             fetched.mentions,
             brand=source.brand,
             source_id=source.pk,
-            require_match=source.config.get("require_match", MATCH_BY_DEFAULT[source.kind]),
+            require_match=source.require_match,
         )
     except FetchError as exc:
         record_poll_failure(source, str(exc), retry_after=exc.retry_after, at=started)
@@ -291,24 +298,26 @@ def record_poll_failure(source: Source, message: str, *, retry_after: float | No
 
 
 def _notify_source_disabled(source: Source) -> None:
-    leads = Membership.objects.unscoped().filter(client_id=source.client_id, role=Role.ACCOUNT_LEAD)
-    recipients = [m.user.email for m in leads.select_related("user") if m.user.is_active]
-    if recipients:
-        send_mail(
-            _("Listening stopped: %(source)s") % {"source": source.name},
-            _(
-                "The source %(source)s of %(brand)s failed %(n)d times in a row and was switched off.\n"
-                "Last error: %(error)s\n\nFix its settings and enable it again on the Sources page."
-            )
-            % {
-                "source": source.name,
-                "brand": source.brand.name,
-                "n": source.consecutive_failures,
-                "error": source.last_error,
-            },
-            None,
-            recipients,
+    from apps.notifications.services import notify
+    from apps.routing.selectors import account_leads_of
+
+    notify(
+        event="source.disabled",
+        client=source.client,
+        recipients=account_leads_of(source.client),
+        title=_("Listening stopped: %(source)s") % {"source": source.name},
+        body=_(
+            "The source %(source)s of %(brand)s failed %(n)d times in a row and was switched off.\n"
+            "Last error: %(error)s\n\nFix its settings and enable it again on the Sources page."
         )
+        % {
+            "source": source.name,
+            "brand": source.brand.name,
+            "n": source.consecutive_failures,
+            "error": source.last_error,
+        },
+        url=reverse("source_detail", args=[source.client.slug, source.pk]),
+    )
 
 
 def source_test_connection(*, actor, source: Source, http: SafeHttpClient | None = None) -> FetchResult:
@@ -338,12 +347,12 @@ def brand_query_save(
         BrandQuery.objects.unscoped().select_for_update().get_or_create(brand=brand, defaults={"client": brand.client})
     )
     fields = ["keywords", "hashtags", "excluded_words", "expression"]
-    before = {f: getattr(query, f) for f in fields}
+    before = changed_fields(query, fields)
     query.keywords, query.hashtags, query.excluded_words = list(keywords), list(hashtags), list(excluded_words)
     query.expression = expression.strip()
-    query.save()
-    after = {f: getattr(query, f) for f in fields}
+    after = changed_fields(query, fields)
     if before != after:
+        query.save()
         events.brand_query_updated_event(actor=actor, query=query, before=before, after=after, request=request)
     return query
 
@@ -357,21 +366,18 @@ def topic_save(
     keywords,
     sensitive: bool,
     brand: Brand | None = None,
-    topic: Topic | None = None,
     request=None,
 ) -> Topic:
+    """Add a topic to a brand, or to every brand of the client when `brand` is None."""
     require_client_perm(actor, client, ClientPerm.MANAGE)
     if brand is not None:
-        _check_brand(client, brand)
+        check_brand(client, brand)
     if not [k for k in keywords if k.strip()]:
         raise ValidationError({"keywords": _("Give at least one keyword.")})
-    created = topic is None
-    topic = topic or Topic(client=client)
-    topic.brand, topic.name, topic.keywords, topic.sensitive = brand, name.strip(), list(keywords), sensitive
-    clash = Topic.objects.unscoped().filter(client=client, brand=brand, name__iexact=topic.name)
-    if clash.exclude(pk=topic.pk).exists():
+    topic = Topic(client=client, brand=brand, name=name.strip(), keywords=list(keywords), sensitive=sensitive)
+    if Topic.objects.unscoped().filter(client=client, brand=brand, name__iexact=topic.name).exists():
         raise ValidationError({"name": _("This brand already has a topic with this name.")})
     topic.full_clean()
     topic.save()
-    events.topic_saved_event(actor=actor, topic=topic, created=created, request=request)
+    events.topic_created_event(actor=actor, topic=topic, request=request)
     return topic

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,11 +12,11 @@ from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
 
-from . import services
+from . import selectors, services
 from .fetching import FetchError
 from .forms import BrandQueryForm, ImportForm, SourceForm, TopicForm
 from .imports import import_start
-from .models import BrandQuery, ImportJob, Source, SourceKind, Topic
+from .models import ImportJob, Source, SourceKind
 
 
 class SourceListView(ClientScopedMixin, TemplateView):
@@ -28,9 +27,7 @@ class SourceListView(ClientScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["sources"] = (
-            Source.objects.visible_to(self.request.user).filter(client=self.client).select_related("brand")
-        )
+        context["sources"] = selectors.sources_of(self.request.user, self.client)
         return context
 
 
@@ -114,7 +111,7 @@ class SourceDetailView(SourceFormView):
         if once and once.get("source") == self.source.pk:
             context["webhook_secret"] = once["secret"]
         context["can_manage"] = self.can(ClientPerm.MANAGE)
-        context["recent_imports"] = ImportJob.objects.visible_to(self.request.user).filter(source=self.source)[:10]
+        context["recent_imports"] = selectors.imports_of(self.request.user, self.client).filter(source=self.source)[:10]
         return context
 
 
@@ -169,7 +166,7 @@ class BrandListeningView(ClientScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         brand = self.get_brand()
-        query = BrandQuery.objects.visible_to(self.request.user).filter(brand=brand).first()
+        query = selectors.brand_query_of(self.request.user, brand)
         context["brand"] = brand
         context.setdefault(
             "query_form",
@@ -185,11 +182,7 @@ class BrandListeningView(ClientScopedMixin, TemplateView):
             ),
         )
         context.setdefault("topic_form", TopicForm())
-        context["topics"] = (
-            Topic.objects.visible_to(self.request.user)
-            .filter(Q(brand=brand) | Q(brand__isnull=True), client=self.client)
-            .select_related("brand")
-        )
+        context["topics"] = selectors.topics_of(self.request.user, brand)
         return context
 
     def post(self, request, *args, **kwargs):
@@ -231,7 +224,7 @@ class ImportListView(ClientScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ImportForm(user=self.request.user, client=self.client))
-        context["jobs"] = ImportJob.objects.visible_to(self.request.user).filter(client=self.client)[:50]
+        context["jobs"] = selectors.imports_of(self.request.user, self.client)[:50]
         return context
 
     def post(self, request, *args, **kwargs):

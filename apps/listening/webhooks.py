@@ -110,9 +110,7 @@ def ingest_pushed(source_id: int, records: list[dict]) -> None:
             mentions.append(record_to_mention(record, default_platform=source.config.get("platform", "webhook")))
         except BadRecord:
             continue  # checked at the door already; a changed payload is skipped, not fatal
-    result = ingest(
-        mentions, brand=source.brand, source_id=source.pk, require_match=source.config.get("require_match", False)
-    )
+    result = ingest(mentions, brand=source.brand, source_id=source.pk, require_match=source.require_match)
     now = timezone.now()
     Source.objects.unscoped().filter(pk=source.pk).update(
         last_success_at=now, last_polled_at=now, last_fetched_count=len(records), last_created_count=result.created

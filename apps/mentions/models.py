@@ -120,3 +120,8 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.external_id}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("mention_detail", args=[self.client.slug, self.pk])

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from apps.accounts.models import User
 from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import users_with_client_perm
 
 from .models import Mention
 
@@ -25,9 +26,4 @@ def ratings_of(mention: Mention):
 
 def workers_of(client) -> QuerySet[User]:
     """People who may be given this client's mentions: those who work them there, and admins."""
-    from apps.tenants.models import ClientUserObjectPermission
-
-    holders = ClientUserObjectPermission.objects.filter(
-        content_object=client, permission__codename=ClientPerm.WORK_MENTIONS
-    ).values("user_id")
-    return User.objects.filter(is_active=True, pk__in=holders).order_by("email")
+    return users_with_client_perm(client, ClientPerm.WORK_MENTIONS).order_by("email")

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
+from apps.core.forms import apply_service_errors
 from apps.core.views import run_and_report
 from apps.risk.scoring import explain
 from apps.risk.services import mention_override_risk
@@ -57,8 +58,7 @@ class MentionRiskView(MentionScopedMixin, View):
                 mention_override_risk(actor=request.user, mention=mention, request=request, **form.cleaned_data)
                 return redirect("mention_detail", client_slug=client_slug, mention_pk=mention.pk)
             except ValidationError as error:
-                for field, messages in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, messages)
+                apply_service_errors(form, error)
         return self.render_detail(mention, override_form=form, status=400)
 
 

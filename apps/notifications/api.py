@@ -126,7 +126,9 @@ class NotificationSettingsView(APIView):
             quiet_hours_start=data["quiet_hours_start"],
             quiet_hours_end=data["quiet_hours_end"],
             time_zone=data["time_zone"],
-            digest_minutes=data.get("digest_minutes", notification_settings_of(request.user).digest_minutes),
+            digest_minutes=data["digest_minutes"]
+            if "digest_minutes" in data
+            else notification_settings_of(request.user).digest_minutes,
             request=request,
         )
         return Response(NotificationSettingsSerializer(preferences).data)
@@ -157,6 +159,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Events to send; empty: every event.",
     )
+    failing = serializers.BooleanField(read_only=True, help_text="A delivery gave up after its last attempt.")
 
     class Meta:
         model = WebhookEndpoint

@@ -127,8 +127,15 @@ def record_delivery_success(delivery: WebhookDelivery, *, status_code: int) -> W
             last_error="",
         )
         WebhookEndpoint.objects.unscoped().filter(pk=delivery.endpoint_id).update(
-            consecutive_failures=0, failing=False, failing_since=None, last_success_at=now, last_error=""
+            consecutive_failures=0, last_success_at=now, last_error=""
         )
+        # The conditional UPDATE decides who records the recovery when deliveries succeed at once.
+        if delivery.endpoint.failing and (
+            WebhookEndpoint.objects.unscoped()
+            .filter(pk=delivery.endpoint_id, failing_since__isnull=False)
+            .update(failing_since=None)
+        ):
+            audit_events.webhook_endpoint_recovered_event(endpoint=delivery.endpoint)
     delivery.refresh_from_db()
     return delivery
 
@@ -170,8 +177,8 @@ def record_delivery_failure(
         if final and not is_test:
             became_failing = (
                 WebhookEndpoint.objects.unscoped()
-                .filter(pk=delivery.endpoint_id, failing=False)
-                .update(failing=True, failing_since=now)
+                .filter(pk=delivery.endpoint_id, failing_since__isnull=True)
+                .update(failing_since=now)
             )
             if became_failing:
                 audit_events.webhook_endpoint_failing_event(

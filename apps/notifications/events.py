@@ -1,16 +1,19 @@
 """Audit events of notifications: webhook endpoints and a person's notification settings."""
 
-from apps.core.audit import record_audit_event
+from apps.core.audit import changed_fields, record_audit_event
+
+ENDPOINT_FIELDS = ["name", "events", "enabled"]
+SETTINGS_FIELDS = ["channels", "quiet_hours_start", "quiet_hours_end", "time_zone", "digest_minutes"]
 
 
 def endpoint_snapshot(endpoint) -> dict:
     """Never the secret, and the address without its path: chat webhook addresses carry a credential there."""
-    return {
-        "name": endpoint.name,
-        "url": endpoint.masked_url,
-        "events": list(endpoint.events),
-        "enabled": endpoint.enabled,
-    }
+    return {**changed_fields(endpoint, ENDPOINT_FIELDS), "url": endpoint.masked_url}
+
+
+def _only_changed(before: dict, after: dict) -> tuple[dict, dict]:
+    changed = [field for field in after if after[field] != before.get(field)]
+    return {field: before.get(field) for field in changed}, {field: after[field] for field in changed}
 
 
 def webhook_endpoint_created_event(*, actor, endpoint, request=None):
@@ -25,17 +28,20 @@ def webhook_endpoint_created_event(*, actor, endpoint, request=None):
 
 
 def webhook_endpoint_updated_event(*, actor, endpoint, before: dict, url_changed: bool, request=None):
+    """Records what changed; nothing when nothing did."""
     after = endpoint_snapshot(endpoint)
     if url_changed and after["url"] == before["url"]:
         after["url"] += " (new path)"  # same host: the masked forms alone would hide the change
-    changed = [field for field in after if after[field] != before.get(field)]
+    before, after = _only_changed(before, after)
+    if not after:
+        return None
     return record_audit_event(
         actor=actor,
         action="webhook_endpoint.updated",
         client=endpoint.client,
         target=endpoint,
-        before={field: before[field] for field in changed},
-        after={field: after[field] for field in changed},
+        before=before,
+        after=after,
         request=request,
     )
 
@@ -62,7 +68,22 @@ def webhook_endpoint_failing_event(*, endpoint, attempts: int, error: str):
     )
 
 
-def notification_settings_updated_event(*, actor, before: dict, after: dict, request=None):
+def webhook_endpoint_recovered_event(*, endpoint):
+    return record_audit_event(
+        actor=None,
+        action="webhook_endpoint.recovered",
+        client=endpoint.client,
+        target=endpoint,
+        before={"failing": True},
+        after={"failing": False},
+    )
+
+
+def notification_settings_updated_event(*, actor, preferences, before: dict, request=None):
+    """Records what changed; nothing when nothing did."""
+    before, after = _only_changed(before, changed_fields(preferences, SETTINGS_FIELDS))
+    if not after:
+        return None
     # A person's own preferences belong to no client: agency admins see them at /audit/.
     return record_audit_event(
         actor=actor,

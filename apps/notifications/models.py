@@ -25,6 +25,7 @@ class NotificationEvent(models.TextChoices):
     SLA_WARNING = "sla.warning", _("Answer time running out")
     SLA_BREACHED = "sla.breached", _("Answer time exceeded")
     ONCALL_HANDOVER = "oncall.handover", _("On-call handover")
+    SOURCE_DISABLED = "source.disabled", _("Listening source switched off")
 
 
 # Sent to one endpoint from its page; never a person's notification and never subscribed to.
@@ -44,6 +45,7 @@ DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
     NotificationEvent.SLA_WARNING: (Channel.IN_APP, Channel.EMAIL),
     NotificationEvent.SLA_BREACHED: (Channel.IN_APP, Channel.EMAIL),
     NotificationEvent.ONCALL_HANDOVER: (Channel.IN_APP,),
+    NotificationEvent.SOURCE_DISABLED: (Channel.IN_APP, Channel.EMAIL),
 }
 
 
@@ -190,7 +192,7 @@ class WebhookEndpoint(TimeStampedModel):
     # Deleting keeps the row (and its delivery log) but hides it and stops deliveries.
     deleted_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(_("failed attempts in a row"), default=0)
-    failing = models.BooleanField(_("failing"), default=False)
+    # Set when a delivery gave up after its last attempt; cleared by one success or by switching it on.
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
@@ -231,6 +233,10 @@ class WebhookEndpoint(TimeStampedModel):
         except ValueError:
             port = ""
         return f"{parts.scheme}://{parts.hostname}{port}/…" if parts.hostname else "…"
+
+    @property
+    def failing(self) -> bool:
+        return self.failing_since is not None
 
     def wants(self, event: str) -> bool:
         return not self.events or event in self.events

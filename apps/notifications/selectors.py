@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from apps.accounts.mfa_policy import mfa_missing
 from apps.tenants.models import Client
+from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import users_with_client_perm
 
 from .models import Notification, NotificationSettings, WebhookDelivery, WebhookEndpoint
 
 # The bell shows "99+" beyond this: counting further would cost more and say nothing new.
 UNREAD_COUNT_CAP = 100
+
+
+def recipients_who_see(client: Client, recipients: Iterable) -> list:
+    """Active people among `recipients` (users or ids) who may see the client, each once, by id.
+
+    One query, also for the settings (`person.notification_settings`, when saved): notify() runs for
+    every mention of a batch. The rights are read fresh, never from rights cached on a user object.
+    """
+    ids = {getattr(person, "pk", person) for person in recipients if person is not None}
+    return list(
+        users_with_client_perm(client, ClientPerm.VIEW)
+        .filter(pk__in=ids)
+        .select_related("notification_settings")
+        .order_by("pk")
+    )
 
 
 def notifications_for(user) -> QuerySet[Notification]:

@@ -13,15 +13,14 @@ from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.audit import changed_fields
 from apps.tenants.models import Client
 from apps.tenants.roles import ClientPerm
-from apps.tenants.scoping import user_has_client_perm
 from apps.tenants.services import require_client_perm
 
 from . import events as audit_events
@@ -37,7 +36,7 @@ from .models import (
     WebhookEndpoint,
     is_relative_link,
 )
-from .selectors import notifications_for
+from .selectors import notifications_for, recipients_who_see
 
 # Long enough for any real message; a runaway caller must not bloat the table or an e-mail.
 BODY_MAX_CHARS = 4000
@@ -49,16 +48,6 @@ URL_MAX_CHARS = 500
 @cache
 def time_zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
-
-
-def _reachable_recipients(client: Client, recipients: Iterable) -> list:
-    """Active people who may see the client, each once.
-
-    Users are read again from the database: an object handed in may carry rights cached before a change.
-    """
-    ids = {getattr(person, "pk", person) for person in recipients if person is not None}
-    people = get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk")
-    return [person for person in people if user_has_client_perm(person, client, ClientPerm.VIEW)]
 
 
 def absolute_link(url: str) -> str:
@@ -159,12 +148,13 @@ def notify(
         raise ValueError("The mention belongs to another client.")
     title = " ".join(title.split())[:255]
     body = body[:BODY_MAX_CHARS]
-    people = _reachable_recipients(client, recipients)
-    chosen = {s.user_id: s for s in NotificationSettings.objects.filter(user__in=people)}
     now = timezone.now()
     notifications, digest_user_ids = [], []
-    for person in people:
-        preferences = chosen.get(person.pk) or NotificationSettings(user=person)
+    for person in recipients_who_see(client, recipients):
+        try:
+            preferences = person.notification_settings
+        except NotificationSettings.DoesNotExist:
+            preferences = NotificationSettings(user=person)
         channels = preferences.channels_for(event, critical=critical)
         if not channels:
             continue
@@ -188,7 +178,9 @@ def notify(
                 email_state=email_state,
             )
         )
-    with transaction.atomic():
+    # No savepoint of its own: callers notify per mention inside their transaction, and a failure here
+    # fails theirs anyway. Outside one, this still stores the rows and the deliveries together.
+    with transaction.atomic(savepoint=False):
         Notification.objects.bulk_create(notifications)
         deliveries = _queue_webhook_deliveries(
             client=client,
@@ -216,7 +208,7 @@ def notification_mark_read(*, actor, notification: Notification) -> Notification
         raise PermissionDenied(_("This is someone else's notification."))
     if notification.read_at is None:
         now = timezone.now()
-        Notification.objects.unscoped().filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notifications_for(actor).filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
         notification.read_at = now
     return notification
 
@@ -240,16 +232,6 @@ def _clean_channels(channels: dict) -> dict[str, list[str]]:
             raise ValidationError({"channels": _("Channels are in_app and email.")})
         cleaned[event] = [channel for channel in Channel.values if channel in chosen]
     return cleaned
-
-
-def _settings_snapshot(preferences: NotificationSettings) -> dict:
-    return {
-        "channels": preferences.channels,
-        "quiet_hours_start": preferences.quiet_hours_start.isoformat() if preferences.quiet_hours_start else None,
-        "quiet_hours_end": preferences.quiet_hours_end.isoformat() if preferences.quiet_hours_end else None,
-        "time_zone": preferences.time_zone,
-        "digest_minutes": preferences.digest_minutes,
-    }
 
 
 def locked_notification_settings(user_id: int) -> NotificationSettings:
@@ -285,22 +267,16 @@ def notification_settings_update(
         raise ValidationError(errors)
     cleaned_channels = _clean_channels(channels)
     preferences = locked_notification_settings(actor.pk)
-    before = _settings_snapshot(preferences)
+    before = changed_fields(preferences, audit_events.SETTINGS_FIELDS)
     preferences.channels = {**preferences.channels, **cleaned_channels}
     preferences.quiet_hours_start = quiet_hours_start
     preferences.quiet_hours_end = quiet_hours_end
     preferences.time_zone = time_zone
     preferences.digest_minutes = digest_minutes
     preferences.save()
-    after = _settings_snapshot(preferences)
-    changed = [field for field in after if after[field] != before[field]]
-    if changed:
-        audit_events.notification_settings_updated_event(
-            actor=actor,
-            before={field: before[field] for field in changed},
-            after={field: after[field] for field in changed},
-            request=request,
-        )
+    audit_events.notification_settings_updated_event(
+        actor=actor, preferences=preferences, before=before, request=request
+    )
     return preferences
 
 
@@ -380,18 +356,15 @@ def webhook_endpoint_update(
         endpoint.enabled = enabled
         if enabled:
             endpoint.consecutive_failures = 0
-            endpoint.failing = False
             endpoint.failing_since = None
         else:
             _fail_open_deliveries(endpoint, _("The endpoint was switched off."))
     endpoint.full_clean()
     _check_endpoint_url(endpoint.url)
     endpoint.save()
-    after = audit_events.endpoint_snapshot(endpoint)
-    if after != before or endpoint.url != old_url:
-        audit_events.webhook_endpoint_updated_event(
-            actor=actor, endpoint=endpoint, before=before, url_changed=endpoint.url != old_url, request=request
-        )
+    audit_events.webhook_endpoint_updated_event(
+        actor=actor, endpoint=endpoint, before=before, url_changed=endpoint.url != old_url, request=request
+    )
     return endpoint
 
 

@@ -128,6 +128,14 @@ class WebhookListView(ClientScopedMixin, TemplateView):
         return context
 
 
+class WebhookEndpointMixin(ClientScopedMixin):
+    def get_endpoint(self) -> WebhookEndpoint:
+        """The endpoint named in the URL, of this client and not deleted, or 404."""
+        return self.get_scoped_object(
+            WebhookEndpoint.objects.filter(deleted_at__isnull=True), pk=self.kwargs["endpoint_pk"]
+        )
+
+
 class WebhookCreateView(ClientScopedMixin, TemplateView):
     template_name = "notifications/webhook_form.html"
     read_permission = ClientPerm.MANAGE
@@ -155,17 +163,12 @@ class WebhookCreateView(ClientScopedMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class WebhookDetailView(ClientScopedMixin, TemplateView):
+class WebhookDetailView(WebhookEndpointMixin, TemplateView):
     """One endpoint: health, settings (leads) and the delivery log, which refreshes while sends are under way."""
 
     template_name = "notifications/webhook_detail.html"
     read_permission = ClientPerm.WORK_MENTIONS
     write_permission = ClientPerm.MANAGE
-
-    def get_endpoint(self) -> WebhookEndpoint:
-        return self.get_scoped_object(
-            WebhookEndpoint.objects.filter(deleted_at__isnull=True), pk=self.kwargs["endpoint_pk"]
-        )
 
     def get_template_names(self):
         return ["notifications/_delivery_log.html"] if self.request.htmx else [self.template_name]
@@ -202,12 +205,12 @@ class WebhookDetailView(ClientScopedMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form, endpoint=endpoint), status=400)
 
 
-class WebhookTestView(ClientScopedMixin, View):
+class WebhookTestView(WebhookEndpointMixin, View):
     read_permission = ClientPerm.MANAGE
     write_permission = ClientPerm.MANAGE
 
     def post(self, request, client_slug, endpoint_pk):
-        endpoint = self.get_scoped_object(WebhookEndpoint.objects.filter(deleted_at__isnull=True), pk=endpoint_pk)
+        endpoint = self.get_endpoint()
         run_and_report(
             request,
             lambda: services.webhook_endpoint_send_test(actor=request.user, endpoint=endpoint, request=request),
@@ -216,12 +219,12 @@ class WebhookTestView(ClientScopedMixin, View):
         return redirect("webhook_detail", client_slug=client_slug, endpoint_pk=endpoint.pk)
 
 
-class WebhookDeleteView(ClientScopedMixin, View):
+class WebhookDeleteView(WebhookEndpointMixin, View):
     read_permission = ClientPerm.MANAGE
     write_permission = ClientPerm.MANAGE
 
     def post(self, request, client_slug, endpoint_pk):
-        endpoint = self.get_scoped_object(WebhookEndpoint.objects.filter(deleted_at__isnull=True), pk=endpoint_pk)
+        endpoint = self.get_endpoint()
         services.webhook_endpoint_delete(actor=request.user, endpoint=endpoint, request=request)
         messages.success(request, _("Webhook %(name)s deleted.") % {"name": endpoint.name})
         return redirect("webhook_list", client_slug=client_slug)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from itertools import pairwise
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import changed_fields
 from apps.mentions.models import Mention
 from apps.tenants.roles import ClientPerm
-from apps.tenants.scoping import user_has_client_perm
+from apps.tenants.services import require_client_perm
 
 from .events import (
     business_hours_saved_event,
@@ -24,7 +25,6 @@ from .events import (
 )
 from .levels import LEVEL_ORDER, RiskLevel
 from .models import BusinessHoursBlock, Holiday, ReminderKind, RiskPolicy, RiskRating, SlaReminder
-from .policy import deadlines, rules_for, schedule_for
 from .scoring import FACTORS
 
 POLICY_FIELDS = [
@@ -39,11 +39,6 @@ POLICY_FIELDS = [
     "business_hours_levels",
     "warn_percent",
 ]
-
-
-def _require(actor, client, perm: str) -> None:
-    if not user_has_client_perm(actor, client, perm):
-        raise PermissionDenied
 
 
 def validate_policy(data: dict) -> None:
@@ -77,7 +72,7 @@ def validate_policy(data: dict) -> None:
 @transaction.atomic
 def risk_policy_save(*, actor, client, brand=None, data: dict, request=None) -> RiskPolicy:
     """Create or change the policy of a client (brand None) or of one of its brands."""
-    _require(actor, client, ClientPerm.MANAGE)
+    require_client_perm(actor, client, ClientPerm.MANAGE)
     if brand is not None and brand.client_id != client.pk:
         raise PermissionDenied
     validate_policy(data)
@@ -127,7 +122,7 @@ def business_hours_save(
     *, actor, client, timezone_name: str, blocks: list[tuple[int, time, time]], holidays, request=None
 ) -> None:
     """Replace a client's opening hours and holidays ([(date, name)]) at once."""
-    _require(actor, client, ClientPerm.MANAGE)
+    require_client_perm(actor, client, ClientPerm.MANAGE)
     validate_business_hours(timezone_name, blocks)
     before = _hours_snapshot(client)
     client.timezone = timezone_name
@@ -159,43 +154,56 @@ def _hours_snapshot(client) -> dict:
 RATING_FIELDS = ["risk_score", "risk_level", "risk_overridden", "response_due_at"]
 
 
-def _apply_rating(mention: Mention, *, score: int, level: str, factors: list, now: datetime) -> None:
-    """Set the current rating; a changed level moves the SLA clock (counted from arrival)."""
+def _rate(
+    mention: Mention, setup, *, score: int, level: str, factors: list, actor=None, reason: str = "", request=None
+):
+    """Make this the mention's current rating: a changed level moves the SLA clock (counted from
+    arrival); the rating joins the history and the change the audit trail."""
+    from .pipeline import BrandRiskSetup
+
+    now = timezone.now()
+    before = changed_fields(mention, RATING_FIELDS)
     if level != mention.risk_level and mention.first_response_at is None:
-        rules, schedule = rules_for(mention.brand), schedule_for(mention.client)
-        mention.response_due_at, mention.response_warn_at = deadlines(rules, schedule, level, mention.ingested_at)
+        setup = setup or BrandRiskSetup(mention.brand)
+        mention.response_due_at, mention.response_warn_at = setup.deadlines(level, mention.ingested_at)
     mention.risk_score, mention.risk_level, mention.risk_factors, mention.rated_at = score, level, factors, now
+    mention.risk_overridden = mention.risk_overridden or bool(reason)
+    mention.save(update_fields=[*RATING_FIELDS, "risk_factors", "rated_at", "response_warn_at"])
+    rating = RiskRating.objects.create(
+        client=mention.client,
+        mention=mention,
+        score=score,
+        level=level,
+        factors=factors,
+        actor=actor,
+        is_override=bool(reason),
+        reason=reason,
+        rated_at=now,
+    )
+    after = changed_fields(mention, RATING_FIELDS)
+    mention_rerated_event(actor=actor, mention=mention, before=before, after=after, request=request)
+    return rating
 
 
 @transaction.atomic
 def mention_override_risk(*, actor, mention: Mention, level: str, reason: str, request=None) -> RiskRating:
     """A person sets the level, with a reason; the system will not change it back on its own."""
-    _require(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
     if level not in RiskLevel.values:
         raise ValidationError({"level": [_("Choose one of the risk levels.")]})
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why you change the rating.")]})
     mention = Mention.objects.unscoped().select_for_update().select_related("client", "brand").get(pk=mention.pk)
-    before = changed_fields(mention, RATING_FIELDS)
-    now = timezone.now()
-    _apply_rating(mention, score=mention.risk_score or 0, level=level, factors=mention.risk_factors, now=now)
-    mention.risk_overridden = True
-    mention.save(update_fields=[*RATING_FIELDS, "risk_factors", "rated_at", "response_warn_at"])
-    rating = RiskRating.objects.create(
-        client=mention.client,
-        mention=mention,
+    return _rate(
+        mention,
+        None,
         score=mention.risk_score or 0,
         level=level,
         factors=mention.risk_factors,
         actor=actor,
-        is_override=True,
         reason=reason.strip(),
-        rated_at=now,
+        request=request,
     )
-    mention_rerated_event(
-        actor=actor, mention=mention, before=before, after=changed_fields(mention, RATING_FIELDS), request=request
-    )
-    return rating
 
 
 def rerate_grown_mentions(cursor, grown: dict[int, dict]) -> None:
@@ -203,35 +211,23 @@ def rerate_grown_mentions(cursor, grown: dict[int, dict]) -> None:
 
     A person's override stands; a climb to critical is announced like a new critical mention.
     """
-    from apps.risk.pipeline import BrandRiskSetup, signals_of
-    from apps.risk.scoring import score
+    from .pipeline import BrandRiskSetup, signals_of
+    from .scoring import score
 
-    now = datetime.now(UTC)
+    now = timezone.now()
     setups: dict[int, BrandRiskSetup] = {}
     climbed = []
     mentions = Mention.objects.unscoped().select_related("client", "brand").filter(pk__in=list(grown))
     for mention in mentions.filter(risk_overridden=False, first_response_at=None):
-        setup = setups.get(mention.brand_id) or setups.setdefault(mention.brand_id, BrandRiskSetup(mention.brand))
+        if mention.brand_id not in setups:
+            setups[mention.brand_id] = BrandRiskSetup(mention.brand)
+        setup = setups[mention.brand_id]
         rating = score(signals_of(mention, setup.sensitive, setup.own_channels), setup.rules, now)
         if rating.level == mention.risk_level and rating.score == mention.risk_score:
             continue
-        before = changed_fields(mention, RATING_FIELDS)
-        _apply_rating(mention, score=rating.score, level=rating.level, factors=rating.factors, now=now)
-        mention.save(update_fields=[*RATING_FIELDS, "risk_factors", "rated_at", "response_warn_at"])
-        RiskRating.objects.create(
-            client=mention.client,
-            mention=mention,
-            score=rating.score,
-            level=rating.level,
-            factors=rating.factors,
-            rated_at=now,
-        )
-        if before["risk_level"] != rating.level:
-            mention_rerated_event(
-                actor=None, mention=mention, before=before, after=changed_fields(mention, RATING_FIELDS)
-            )
-            if rating.level == RiskLevel.CRITICAL:
-                climbed.append(mention.pk)
+        if rating.level == RiskLevel.CRITICAL and mention.risk_level != RiskLevel.CRITICAL:
+            climbed.append(mention.pk)
+        _rate(mention, setup, score=rating.score, level=rating.level, factors=rating.factors)
     if climbed:
         from apps.routing.tasks import announce_mentions_task
 
@@ -262,54 +258,58 @@ def _claim_reminder(mention: Mention, kind: str, due_at: datetime) -> bool:
     return True
 
 
+def _not_reminded(kind: str):
+    """No reminder of this kind yet for the mention's current deadline (a moved one gets its own)."""
+    return ~Exists(SlaReminder.objects.filter(mention=OuterRef("pk"), kind=kind, due_at=OuterRef("response_due_at")))
+
+
 def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
     """Warn assignees whose deadline nears and escalate missed ones; each reminder once.
 
-    Safe to run twice at once (two beats, two workers): the unique reminder row decides.
+    Safe to run twice at once (two beats, two workers): the unique reminder row decides,
+    in the same transaction as the notification it stands for.
     """
     from apps.notifications.services import notify
-    from apps.routing.selectors import account_leads_of, on_call_now
+    from apps.routing.selectors import account_leads_of, escalation_contacts, per_client
 
     now = now or timezone.now()
-    sent = {"warnings": 0, "breaches": 0}
+    contacts_of, leads_of = escalation_contacts(now), per_client(account_leads_of)
     waiting = Mention.objects.unscoped().filter(first_response_at=None).select_related("client", "brand", "assignee")
-    warn_due = waiting.filter(response_warn_at__lte=now, response_due_at__gt=now).exclude(
-        sla_reminders__kind=ReminderKind.WARNING
+
+    def warning(mention):
+        return dict(
+            event="sla.warning",
+            recipients=[mention.assignee] if mention.assignee else leads_of(mention.client),
+            title=_("Answer due at %(time)s") % {"time": f"{timezone.localtime(mention.response_due_at):%H:%M}"},
+            critical=mention.risk_level == RiskLevel.CRITICAL,
+        )
+
+    def breach(mention):
+        mention_sla_breached_event(mention=mention)
+        return dict(
+            event="sla.breached",
+            recipients=[*contacts_of(mention.client), *([mention.assignee] if mention.assignee else [])],
+            title=_("No answer in time: %(level)s mention") % {"level": mention.get_risk_level_display()},
+            critical=LEVEL_ORDER.get(mention.risk_level, 0) >= LEVEL_ORDER[RiskLevel.HIGH],
+        )
+
+    rounds = (
+        ("warnings", ReminderKind.WARNING, waiting.filter(response_warn_at__lte=now, response_due_at__gt=now), warning),
+        ("breaches", ReminderKind.BREACH, waiting.filter(response_due_at__lte=now), breach),
     )
-    for mention in warn_due.order_by("response_warn_at")[:500]:
-        with transaction.atomic():
-            if not _claim_reminder(mention, ReminderKind.WARNING, mention.response_due_at):
-                continue
-            recipients = [mention.assignee] if mention.assignee else account_leads_of(mention.client)
-            notify(
-                event="sla.warning",
-                client=mention.client,
-                recipients=recipients,
-                title=_("Answer due at %(time)s") % {"time": f"{timezone.localtime(mention.response_due_at):%H:%M}"},
-                body=mention.text[:280],
-                url=f"/c/{mention.client.slug}/mentions/{mention.pk}/",
-                mention=mention,
-                critical=mention.risk_level == RiskLevel.CRITICAL,
-            )
-            sent["warnings"] += 1
-    breached = waiting.filter(response_due_at__lte=now).exclude(sla_reminders__kind=ReminderKind.BREACH)
-    for mention in breached.order_by("response_due_at")[:500]:
-        with transaction.atomic():
-            if not _claim_reminder(mention, ReminderKind.BREACH, mention.response_due_at):
-                continue
-            mention_sla_breached_event(mention=mention)
-            recipients = [*account_leads_of(mention.client), *on_call_now(mention.client, now)]
-            if mention.assignee:
-                recipients.append(mention.assignee)
-            notify(
-                event="sla.breached",
-                client=mention.client,
-                recipients=recipients,
-                title=_("No answer in time: %(level)s mention") % {"level": mention.get_risk_level_display()},
-                body=mention.text[:280],
-                url=f"/c/{mention.client.slug}/mentions/{mention.pk}/",
-                mention=mention,
-                critical=LEVEL_ORDER.get(mention.risk_level, 0) >= LEVEL_ORDER[RiskLevel.HIGH],
-            )
-            sent["breaches"] += 1
+    sent = {}
+    for name, kind, due, reminder in rounds:
+        sent[name] = 0
+        for mention in due.filter(_not_reminded(kind)).order_by("response_due_at")[:500]:
+            with transaction.atomic():
+                if not _claim_reminder(mention, kind, mention.response_due_at):
+                    continue
+                notify(
+                    client=mention.client,
+                    body=mention.text[:280],
+                    url=mention.get_absolute_url(),
+                    mention=mention,
+                    **reminder(mention),
+                )
+                sent[name] += 1
     return sent

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from .models import RoutingMode
 from .selectors import Responder
 
@@ -15,14 +17,14 @@ class Roster:
         self.mode = mode
         self.last_id = last_id
 
-    def _rotation(self) -> list[Responder]:
-        """Responders in turn, starting after the last one given work."""
-        after = [r for r in self.responders if self.last_id is not None and r.user_id > self.last_id]
-        return after + [r for r in self.responders if r not in after]
+    def _in_turn(self) -> list[Responder]:
+        """Responders (ordered by id) in turn, starting after the last one given work."""
+        start = 0 if self.last_id is None else bisect_right([r.user_id for r in self.responders], self.last_id)
+        return self.responders[start:] + self.responders[:start]
 
     def choose(self, exclude: int | None = None) -> int | None:
         """The next responder with room, or None; counts the new work against them."""
-        candidates = [r for r in self._rotation() if r.user_id != exclude and self.open[r.user_id] < r.capacity]
+        candidates = [r for r in self._in_turn() if r.user_id != exclude and self.open[r.user_id] < r.capacity]
         if not candidates:
             return None
         if self.mode == RoutingMode.LEAST_OPEN:

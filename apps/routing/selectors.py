@@ -67,3 +67,20 @@ def account_leads_of(client) -> list[User]:
             Q(memberships__client=client, memberships__role=Role.ACCOUNT_LEAD), is_active=True
         ).distinct()
     )
+
+
+def per_client(read):
+    """`read(client)` remembered per client: for loops over many mentions of few clients."""
+    seen: dict = {}
+
+    def cached(client):
+        if client.pk not in seen:
+            seen[client.pk] = read(client)
+        return seen[client.pk]
+
+    return cached
+
+
+def escalation_contacts(at: datetime):
+    """A reader of each client's account leads plus whoever is on call at `at`, read once per client."""
+    return per_client(lambda client: [*account_leads_of(client), *on_call_now(client, at)])

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from apps.mentions.models import Mention
 from apps.risk.levels import RiskLevel
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import is_agency_staff, user_has_client_perm
+from apps.tenants.services import require_client_perm
 
 from .assignment import Roster
 from .events import (
@@ -25,13 +27,9 @@ from .events import (
     shift_saved_event,
 )
 from .models import OnCallShift, RoutingMode, RoutingPolicy
-from .selectors import account_leads_of, on_call_now, on_duty_responders, open_work, routing_policy_of
+from .selectors import escalation_contacts, on_duty_responders, open_work, routing_policy_of
 
 POLICY_FIELDS = ["mode", "default_capacity", "reassign_after_minutes"]
-
-
-def mention_link(mention: Mention) -> str:
-    return f"/c/{mention.client.slug}/mentions/{mention.pk}/"
 
 
 def _notify_assignee(mention: Mention, *, reassigned: bool = False) -> None:
@@ -44,7 +42,7 @@ def _notify_assignee(mention: Mention, *, reassigned: bool = False) -> None:
         title=_("%(level)s mention for you: %(brand)s")
         % {"level": mention.get_risk_level_display() or _("New"), "brand": mention.brand.name},
         body=mention.text[:280],
-        url=mention_link(mention),
+        url=mention.get_absolute_url(),
         mention=mention,
         critical=mention.risk_level == RiskLevel.CRITICAL,
     )
@@ -54,7 +52,7 @@ def announce_mentions(mention_ids: list[int]) -> None:
     """Tell assignees of their new mentions; a critical one also alerts the leads and whoever is on call."""
     from apps.notifications.services import notify
 
-    now = timezone.now()
+    contacts_of = escalation_contacts(timezone.now())
     mentions = Mention.objects.unscoped().filter(pk__in=mention_ids).select_related("client", "brand", "assignee")
     for mention in mentions:
         if mention.assignee:
@@ -63,10 +61,10 @@ def announce_mentions(mention_ids: list[int]) -> None:
             notify(
                 event="mention.critical",
                 client=mention.client,
-                recipients=[*account_leads_of(mention.client), *on_call_now(mention.client, now)],
+                recipients=contacts_of(mention.client),
                 title=_("Critical mention of %(brand)s") % {"brand": mention.brand.name},
                 body=mention.text[:280],
-                url=mention_link(mention),
+                url=mention.get_absolute_url(),
                 mention=mention,
                 critical=True,
             )
@@ -75,8 +73,7 @@ def announce_mentions(mention_ids: list[int]) -> None:
 @transaction.atomic
 def mention_assign(*, actor, mention: Mention, assignee, request=None) -> Mention:
     """Give a mention to someone who works this client's mentions (None: nobody)."""
-    if not user_has_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS):
-        raise PermissionDenied
+    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
     if assignee is not None and not (
         assignee.is_active and user_has_client_perm(assignee, mention.client, ClientPerm.WORK_MENTIONS)
     ):
@@ -137,8 +134,7 @@ def reassign_unanswered(now: datetime | None = None) -> int:
 
 @transaction.atomic
 def routing_policy_save(*, actor, client, mode: str, default_capacity: int, reassign_after_minutes, request=None):
-    if not user_has_client_perm(actor, client, ClientPerm.MANAGE):
-        raise PermissionDenied
+    require_client_perm(actor, client, ClientPerm.MANAGE)
     errors = {}
     if mode not in RoutingMode.values:
         errors["mode"] = [_("Choose a way of assigning.")]
@@ -238,7 +234,7 @@ def shift_hand_over(*, actor, shift: OnCallShift, note: str, request=None) -> On
             recipients=[following.user],
             title=_("Handover for your on-call shift"),
             body=note.strip()[:1000],
-            url=f"/c/{following.client.slug}/on-call/",
+            url=reverse("client_detail", args=[following.client.slug]),
         )
     return following
 

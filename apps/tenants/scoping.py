@@ -60,6 +60,21 @@ def is_agency_staff(user) -> bool:
     return user.is_agency_admin or bool(client_ids_with_perm(user, "work_mentions"))
 
 
+def users_with_client_perm(client, codename: str):
+    """Active people who hold `codename` at the client: `user_has_client_perm` as one query.
+
+    Agency admins hold every right; others through a grant at an active client.
+    """
+    from django.contrib.auth import get_user_model
+
+    from .models import ClientUserObjectPermission
+
+    granted = ClientUserObjectPermission.objects.filter(
+        content_object=client, content_object__is_active=True, permission__codename=codename
+    ).values("user_id")
+    return get_user_model().objects.filter(models.Q(is_agency_admin=True) | models.Q(pk__in=granted), is_active=True)
+
+
 def get_client_or_404(user, **lookup):
     """The client named in the URL, if the user may see it; 404 otherwise."""
     from .models import Client

@@ -2,7 +2,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from apps.listening.models import ImportJob
+from apps.core.models import AuditEvent
+from apps.listening.imports import run_import
+from apps.listening.models import ImportJob, Source
 from apps.mentions.models import Mention
 
 CSV = """Message ID;Content;Author;Date;Reach
@@ -101,3 +103,14 @@ def test_upload_form_refuses_bad_input_with_400(web, client_a, brand_a, account_
     response = upload(web, account_lead, client_a, brand_a, "x.exe", "MZ")
     assert response.status_code == 400 and "file" in response.context["form"].errors
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_import_source_is_audited_once_and_a_job_runs_once(web, client_a, brand_a, account_lead):
+    upload(web, account_lead, client_a, brand_a, "export.csv", CSV)
+    upload(web, account_lead, client_a, brand_a, "again.csv", CSV)
+    source = Source.objects.get(kind="import")
+    assert AuditEvent.objects.filter(action="source.created", target_id=str(source.pk), actor=account_lead).count() == 1
+    first = ImportJob.objects.order_by("pk").first()
+    ImportJob.objects.filter(pk=first.pk).update(status=ImportJob.Status.RUNNING, rows_done=0)
+    assert run_import(first.pk).rows_done == 0  # a redelivered task finds the job claimed and leaves it

@@ -1,7 +1,13 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from apps.core.models import AuditEvent
+from apps.listening import services
+from apps.listening.forms import SourceForm
 from apps.listening.models import Source
 from apps.mentions.models import Mention
 from tests.factories import MentionFactory, SourceFactory
@@ -126,9 +132,11 @@ def test_api_sources_and_mentions(api, client_a, brand_a, account_lead, responde
         format="json",
     )
     assert created.status_code == 201 and created.json()["webhook_secret"]
-    listed = api(responder).get(reverse("api:source-list", args=[client_a.pk])).json()
-    assert "webhook_secret" not in str(listed["results"][0].get("webhook_secret") or "")
-    assert "credentials" not in listed["results"][0]
+    secret = created.json()["webhook_secret"]
+    listed = api(responder).get(reverse("api:source-list", args=[client_a.pk]))
+    assert listed.json()["results"][0]["id"] == created.json()["id"]
+    assert secret not in listed.content.decode()  # shown in the create answer only
+    assert "credentials" not in listed.json()["results"][0]
     bad = api(account_lead).post(
         reverse("api:source-list", args=[client_a.pk]),
         {"brand": brand_a.pk, "name": "x", "kind": "rss", "config": {"url": "nope"}},
@@ -143,3 +151,42 @@ def test_api_sources_and_mentions(api, client_a, brand_a, account_lead, responde
         .json()
     )
     assert mentions["count"] == 1 and mentions["results"][0]["topics"] == ["delivery"]
+
+
+@pytest.mark.django_db
+def test_the_edit_form_shows_a_pushed_sources_own_matching_default(client_a, brand_a, account_lead):
+    """A webhook made through the API keeps everything it is sent; saving its page must not change that."""
+    source, _secret = services.source_create(
+        actor=account_lead, client=client_a, brand=brand_a, kind="webhook", name="Push", config={}
+    )
+    assert not source.require_match
+    assert SourceForm(user=account_lead, client=client_a, source=source).initial["require_match"] is False
+    assert SourceFactory(brand=brand_a).require_match
+
+
+@pytest.mark.django_db
+def test_only_a_real_credential_change_is_audited_as_one(client_a, brand_a, account_lead):
+    webhook, secret = services.source_create(
+        actor=account_lead, client=client_a, brand=brand_a, kind="webhook", name="Push", config={}
+    )
+    services.source_update(actor=account_lead, source=webhook, credentials={"secret": "mine"})
+    webhook.refresh_from_db()
+    assert webhook.credentials == {"secret": secret}
+    feed = SourceFactory(brand=brand_a)
+    feed.set_credentials({"api_key": "k1"})
+    feed.save()
+    services.source_update(actor=account_lead, source=feed, credentials={"api_key": "k1"})
+    assert not AuditEvent.objects.filter(action="source.updated").exists()
+    services.source_update(actor=account_lead, source=feed, credentials={"api_key": "k2"})
+    event = AuditEvent.objects.get(action="source.updated")
+    assert event.after == {"credentials": "changed"} and "k2" not in str(event.after)
+
+
+@pytest.mark.django_db
+def test_api_poll_now_answers_with_the_new_schedule(api, client_a, brand_a, responder):
+    source = SourceFactory(brand=brand_a, next_poll_at=timezone.now() + timedelta(hours=1))
+    response = api(responder).post(reverse("api:source-poll", args=[client_a.pk, source.pk]))
+    assert response.status_code == 202
+    source.refresh_from_db()
+    assert source.next_poll_at <= timezone.now()
+    assert parse_datetime(response.json()["next_poll_at"]) == source.next_poll_at

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.notifications import emails
@@ -67,6 +68,40 @@ def test_only_active_people_who_can_see_the_client_are_notified(
     assert sorted(n.user_id for n in created) == sorted([responder.pk, client_viewer.pk, agency_admin.pk])
     assert not Notification.objects.filter(user__in=[outsider_lead, gone, stranger]).exists()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([responder.email, client_viewer.email, agency_admin.email])
+
+
+@pytest.mark.django_db
+def test_who_is_told_follows_the_scoping_rule_also_at_an_inactive_client(
+    on_commit, client_a, responder, client_viewer, agency_admin
+):
+    people = [responder, client_viewer, agency_admin]
+    client_a.is_active = False
+    client_a.save()
+    for person in people:
+        person.refresh_from_db()  # no rights cached from before
+    expected = sorted(p.pk for p in people if user_has_client_perm(p, client_a, "view_client"))
+    assert expected == [agency_admin.pk]
+    assert [n.user_id for n in tell(on_commit, client=client_a, recipients=people)] == expected
+
+
+@pytest.mark.django_db
+def test_notify_costs_the_same_few_queries_for_one_person_or_many(
+    client_a, brand_a, responder, analyst, account_lead, client_viewer, agency_admin, outsider_lead
+):
+    """It runs for every mention of an ingested batch: no query per recipient."""
+    WebhookEndpointFactory(client=client_a)
+    NotificationSettings.objects.create(user=analyst, channels={"mention.assigned": ["email"]})
+    mention = MentionFactory(brand=brand_a)
+    many = [responder, analyst, account_lead, client_viewer, agency_admin, outsider_lead]
+    counts = []
+    for recipients in ([responder], many):
+        with CaptureQueriesContext(connection) as queries:
+            notify(
+                event="mention.assigned", client=client_a, recipients=recipients, title="x", url="/", mention=mention
+            )
+        counts.append(len(queries))
+    # The people with their settings, the notifications, the endpoints, the deliveries.
+    assert counts == [4, 4]
 
 
 @pytest.mark.django_db

@@ -146,6 +146,12 @@ def test_settings_are_saved(web, responder):
     assert saved.channels["oncall.handover"] == ["email"]
     assert saved.channels["sla.warning"] == []
     assert AuditEvent.objects.filter(action="notification_settings.updated", actor=responder).exists()
+    # Only what changed is recorded, and saving the same again records nothing.
+    http.post(reverse("notification_settings"), settings_form(digest_minutes="15"))
+    changed = AuditEvent.objects.filter(action="notification_settings.updated").order_by("id").last()
+    assert (changed.before, changed.after) == ({"digest_minutes": 10}, {"digest_minutes": 15})
+    http.post(reverse("notification_settings"), settings_form(digest_minutes="15"))
+    assert AuditEvent.objects.filter(action="notification_settings.updated").count() == 2
 
 
 @pytest.mark.django_db

@@ -178,6 +178,12 @@ def test_after_the_last_attempt_the_endpoint_is_failing_and_others_still_deliver
     deliver_webhook(fresh.pk)
     broken.refresh_from_db()
     assert not broken.failing and broken.consecutive_failures == 0
+    recovered = AuditEvent.objects.get(action="webhook_endpoint.recovered", target_id=str(broken.pk))
+    assert recovered.actor is None and recovered.client == client_a
+    # Further successes record nothing more.
+    later = WebhookDeliveryFactory(endpoint=broken, client=client_a)
+    deliver_webhook(later.pk)
+    assert AuditEvent.objects.filter(action="webhook_endpoint.recovered").count() == 1
 
 
 @pytest.mark.django_db

@@ -72,11 +72,13 @@ def test_answered_mentions_get_no_reminders(brand_a, responder):
 def test_a_moved_deadline_gets_its_own_reminders(brand_a, responder):
     mention = waiting_mention(brand_a, responder)
     sla_send_due_reminders()
-    mention.response_due_at += timedelta(hours=2)  # level changed: the clock moved
+    assert sla_send_due_reminders()["warnings"] == 0
+    # The level changed and the clock moved: the new deadline is warned about in its turn.
+    mention.response_due_at += timedelta(hours=2)
     mention.save()
-    # The warning for the new deadline is due only at its own time; exclude() keeps the old
-    # reminder from hiding it then.
-    assert SlaReminder.objects.count() == 1
+    assert sla_send_due_reminders()["warnings"] == 1
+    assert SlaReminder.objects.count() == 2
+    assert Notification.objects.filter(event="sla.warning", user=responder).count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
