@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("apps.listening.urls")),
     path("", include("apps.notifications.urls")),
     path("", include("apps.mentions.urls")),
+    path("", include("apps.risk.urls")),
+    path("", include("apps.routing.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

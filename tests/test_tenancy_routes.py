@@ -16,6 +16,8 @@ from apps.core.models import AuditEvent
 from apps.listening.models import Source
 from apps.mentions.models import Mention
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
+from apps.risk.models import BusinessHoursBlock, RiskPolicy
+from apps.routing.models import OnCallShift, RoutingPolicy
 from apps.tenants.models import Brand, Membership
 from apps.tenants.roles import Role
 from tests.factories import (
@@ -25,6 +27,7 @@ from tests.factories import (
     InvitationFactory,
     MembershipFactory,
     MentionFactory,
+    OnCallShiftFactory,
     SourceFactory,
     UserFactory,
     WebhookDeliveryFactory,
@@ -120,6 +123,8 @@ OBJECT_BUILDERS = {
     "job_pk": lambda client: ImportJobFactory(source__brand=BrandFactory(client=client)).pk,
     "endpoint_pk": lambda client: WebhookEndpointFactory(client=client).pk,
     "mention_pk": lambda client: MentionFactory(brand=BrandFactory(client=client)).pk,
+    "shift_pk": lambda client: OnCallShiftFactory(client=client).pk,
+    "action": lambda client: "handover",
 }
 API_DETAIL_BUILDERS = {
     "api:client-detail": lambda client: client.pk,
@@ -189,7 +194,11 @@ def _snapshot(client):
         sorted(Brand.objects.filter(client=client).values_list("pk", "name", "slug")),
         sorted(Membership.objects.filter(client=client).values_list("pk", "role")),
         sorted(Source.objects.filter(client=client).values_list("pk", "name", "enabled", "next_poll_at")),
-        Mention.objects.filter(client=client).count(),
+        sorted(Mention.objects.filter(client=client).values_list("pk", "risk_level", "assignee_id")),
+        sorted(RiskPolicy.objects.filter(client=client).values_list("pk", "updated_at")),
+        sorted(BusinessHoursBlock.objects.filter(client=client).values_list("pk", "weekday", "opens", "closes")),
+        sorted(RoutingPolicy.objects.filter(client=client).values_list("pk", "mode", "default_capacity")),
+        sorted(OnCallShift.objects.filter(client=client).values_list("pk", "user_id", "handover_note")),
         sorted(WebhookEndpoint.objects.filter(client=client).values_list("pk", "name", "url", "enabled", "deleted_at")),
         WebhookDelivery.objects.filter(client=client).count(),
     )

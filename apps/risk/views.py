@@ -1,0 +1,81 @@
+"""A client's response rules on one page: risk policy, opening hours, routing."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from apps.core.forms import apply_service_errors
+from apps.routing.selectors import routing_policy_of
+from apps.routing.services import routing_policy_save
+from apps.tenants.mixins import ClientScopedMixin
+from apps.tenants.roles import ClientPerm
+
+from .forms import BusinessHoursForm, RiskPolicyForm, RoutingPolicyForm
+from .models import BusinessHoursBlock, Holiday, RiskPolicy
+from .services import business_hours_save, risk_policy_save
+
+
+class ResponseRulesView(ClientScopedMixin, TemplateView):
+    """Each form posts with its own `section`; a refused one comes back with its errors, the others as stored."""
+
+    template_name = "risk/response_rules.html"
+    read_permission = ClientPerm.WORK_MENTIONS
+    write_permission = ClientPerm.MANAGE
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        policy = RiskPolicy.objects.visible_to(user).filter(client=self.client, brand=None).first()
+        context.setdefault("policy_form", RiskPolicyForm(initial=RiskPolicyForm.initial_from(policy)))
+        blocks = BusinessHoursBlock.objects.visible_to(user).filter(client=self.client)
+        holidays = Holiday.objects.visible_to(user).filter(client=self.client)
+        context.setdefault(
+            "hours_form", BusinessHoursForm(initial=BusinessHoursForm.initial_from(self.client, blocks, holidays))
+        )
+        routing = routing_policy_of(self.client)
+        context.setdefault(
+            "routing_form",
+            RoutingPolicyForm(
+                initial={
+                    "mode": routing.mode,
+                    "default_capacity": routing.default_capacity,
+                    "reassign_after_minutes": routing.reassign_after_minutes,
+                }
+            ),
+        )
+        context["uses_defaults"] = policy is None
+        context["can_manage"] = self.can(ClientPerm.MANAGE)
+        return context
+
+    def post(self, request, client_slug):
+        section = request.POST.get("section")
+        forms = {"policy": RiskPolicyForm, "hours": BusinessHoursForm, "routing": RoutingPolicyForm}
+        if section not in forms:
+            return redirect("response_rules", client_slug=client_slug)
+        form = forms[section](request.POST)
+        if form.is_valid():
+            try:
+                self.save(section, form)
+                messages.success(request, _("Saved."))
+                return redirect("response_rules", client_slug=client_slug)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+        return self.render_to_response(self.get_context_data(**{f"{section}_form": form}), status=400)
+
+    def save(self, section: str, form) -> None:
+        actor, data = self.request.user, form.cleaned_data
+        if section == "policy":
+            risk_policy_save(actor=actor, client=self.client, data=form.policy_data(), request=self.request)
+        elif section == "hours":
+            business_hours_save(
+                actor=actor,
+                client=self.client,
+                timezone_name=data["timezone"],
+                blocks=data["blocks"],
+                holidays=data["holidays"],
+                request=self.request,
+            )
+        else:
+            routing_policy_save(actor=actor, client=self.client, request=self.request, **data)

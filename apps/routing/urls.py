@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("c/<slug:client_slug>/on-call/", views.RotaView.as_view(), name="on_call"),
+    path(
+        "c/<slug:client_slug>/on-call/<int:shift_pk>/<str:action>/",
+        views.ShiftActionView.as_view(),
+        name="on_call_shift_action",
+    ),
+    path("c/<slug:client_slug>/availability/", views.AvailabilityView.as_view(), name="availability"),
+]
