@@ -12,6 +12,8 @@ from apps.notifications.api import (
     WebhookDeliveryViewSet,
     WebhookEndpointViewSet,
 )
+from apps.risk.api import BusinessHoursViewSet, MentionRatingViewSet, RiskPolicyViewSet
+from apps.routing.api import MentionAssignmentViewSet, OnCallShiftViewSet, RoutingPolicyViewSet
 from apps.tenants.api import BrandViewSet, ClientViewSet, InvitationViewSet, MembershipViewSet
 
 router = SimpleRouter()
@@ -29,8 +31,29 @@ router.register(
 router.register("tokens", ApiTokenViewSet, basename="api-token")
 router.register("notifications", NotificationViewSet, basename="notification")
 
+router.register(r"clients/(?P<client_pk>[0-9]+)/on-call-shifts", OnCallShiftViewSet, basename="on-call-shift")
+router.register(
+    r"clients/(?P<client_pk>[0-9]+)/mentions/(?P<mention_pk>[0-9]+)/ratings", MentionRatingViewSet, basename="rating"
+)
+
+# One object per client (or per mention): GET to read, PUT to replace.
+SINGLETONS = [
+    ("risk-policy/", RiskPolicyViewSet, "risk-policy"),
+    ("business-hours/", BusinessHoursViewSet, "business-hours"),
+    ("routing-policy/", RoutingPolicyViewSet, "routing-policy"),
+]
+
 urlpatterns = [
     path("me/", me, name="api-me"),
     path("notifications/settings/", NotificationSettingsView.as_view(), name="notification-settings"),
     *router.urls,
+    *(
+        path(f"clients/<int:client_pk>/{route}", viewset.as_view({"get": "retrieve", "put": "update"}), name=name)
+        for route, viewset, name in SINGLETONS
+    ),
+    path(
+        "clients/<int:client_pk>/mentions/<int:mention_pk>/assignment/",
+        MentionAssignmentViewSet.as_view({"put": "update"}),
+        name="mention-assignment",
+    ),
 ]

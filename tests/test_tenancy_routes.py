@@ -138,6 +138,8 @@ API_DETAIL_BUILDERS = {
     "api:mention-detail": lambda client: MentionFactory(brand=BrandFactory(client=client)).pk,
     "api:webhook-endpoint-detail": OBJECT_BUILDERS["endpoint_pk"],
     "api:webhook-endpoint-test": OBJECT_BUILDERS["endpoint_pk"],
+    "api:on-call-shift-detail": OBJECT_BUILDERS["shift_pk"],
+    "api:on-call-shift-hand-over": OBJECT_BUILDERS["shift_pk"],
     "api:webhook-delivery-detail": lambda client: WebhookDeliveryFactory(endpoint__client=client).pk,
 }
 

@@ -189,8 +189,25 @@ class MentionSerializer(serializers.ModelSerializer):
             "replies",
             "duplicate_of",
             "status",
+            "risk_score",
+            "risk_level",
+            "risk_explanation",
+            "risk_factors",
+            "risk_overridden",
+            "rated_at",
+            "response_due_at",
+            "first_response_at",
+            "assignee",
+            "assigned_at",
         ]
         read_only_fields = fields
+
+    risk_explanation = serializers.SerializerMethodField(help_text='The rating in words: "critical (82) because ...".')
+
+    def get_risk_explanation(self, mention) -> str:
+        from apps.risk.scoring import explain
+
+        return explain(mention.risk_level, mention.risk_score, mention.risk_factors) if mention.risk_level else ""
 
 
 class MentionFilter(django_filters.FilterSet):

@@ -169,10 +169,12 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Varde API",
-    "DESCRIPTION": "The agency workspace: clients, brands, people and the audit trail.",
+    "DESCRIPTION": "The agency workspace: clients, brands, people, listening, risk, routing and notifications.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Risk levels appear in ratings, overrides and mentions: one schema name for all.
+    "ENUM_NAME_OVERRIDES": {"RiskLevelEnum": "apps.risk.levels.RiskLevel"},
 }
 
 
