@@ -69,7 +69,7 @@ class Rules:
         return RiskLevel.LOW
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Signals:
     """What is known about a mention that bears on its risk."""
 
@@ -83,7 +83,7 @@ class Signals:
     own_channel: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Rating:
     score: int
     level: str
@@ -91,38 +91,44 @@ class Rating:
 
 
 def score(signals: Signals, rules: Rules, now: datetime) -> Rating:
-    factors = []
-    for code, strength, detail in _strengths(signals, now):
-        points = round(rules.weights.get(code, 0) * strength, 1)
-        if points:
-            factors.append({"factor": code, "points": points, "detail": detail})
-    factors.sort(key=lambda factor: -abs(factor["points"]))
+    """Runs for every new mention: plain appends, no generator or per-factor objects."""
+    weights, factors = rules.weights, []
+    if signals.sentiment == "negative":
+        _add(factors, weights, NEGATIVE_TONE, min(1.0, max(0.5, abs(signals.sentiment_score or 0.5))), {})
+    if signals.followers:
+        strength = min(1.0, math.log10(signals.followers + 1) / _LOG_REACH_FULL)
+        _add(factors, weights, REACH, strength, {"followers": signals.followers})
+    if signals.engagement and signals.posted_at is not None:
+        age = max(now - signals.posted_at, VELOCITY_MIN_AGE)
+        per_hour = signals.engagement / (age.total_seconds() / 3600)
+        strength = min(1.0, math.log10(per_hour + 1) / _LOG_VELOCITY_FULL)
+        _add(factors, weights, VELOCITY, strength, {"per_hour": round(per_hour)})
+    if signals.sensitive_topics:
+        _add(factors, weights, SENSITIVE_TOPIC, 1.0, {"topics": list(signals.sensitive_topics)})
+    if signals.kind in KIND_STRENGTH:
+        _add(factors, weights, KIND, KIND_STRENGTH[signals.kind], {"kind": signals.kind})
+    if signals.own_channel:
+        _add(factors, weights, OWN_CHANNEL, 1.0, {})
+    if signals.kind == "question":
+        _add(factors, weights, AWAITING_ANSWER, 1.0, {})
+    if len(factors) > 1:
+        factors.sort(key=_largest_first)
     total = min(max(round(sum(factor["points"] for factor in factors)), 0), 100)
     return Rating(total, rules.level_for(total), factors)
 
 
-def _strengths(signals: Signals, now: datetime):
-    if signals.sentiment == "negative":
-        yield NEGATIVE_TONE, min(1.0, max(0.5, abs(signals.sentiment_score or 0.5))), {}
-    if signals.followers:
-        yield (
-            REACH,
-            min(1.0, math.log10(signals.followers + 1) / math.log10(REACH_FULL)),
-            {"followers": signals.followers},
-        )
-    if signals.engagement and signals.posted_at is not None:
-        age = max(now - signals.posted_at, VELOCITY_MIN_AGE)
-        per_hour = signals.engagement / (age.total_seconds() / 3600)
-        strength = min(1.0, math.log10(per_hour + 1) / math.log10(VELOCITY_FULL))
-        yield VELOCITY, strength, {"per_hour": round(per_hour)}
-    if signals.sensitive_topics:
-        yield SENSITIVE_TOPIC, 1.0, {"topics": list(signals.sensitive_topics)}
-    if signals.kind in KIND_STRENGTH:
-        yield KIND, KIND_STRENGTH[signals.kind], {"kind": signals.kind}
-    if signals.own_channel:
-        yield OWN_CHANNEL, 1.0, {}
-    if signals.kind == "question":
-        yield AWAITING_ANSWER, 1.0, {}
+_LOG_REACH_FULL = math.log10(REACH_FULL)
+_LOG_VELOCITY_FULL = math.log10(VELOCITY_FULL)
+
+
+def _add(factors: list, weights: dict, code: str, strength: float, detail: dict) -> None:
+    points = round(weights.get(code, 0) * strength, 1)
+    if points:
+        factors.append({"factor": code, "points": points, "detail": detail})
+
+
+def _largest_first(factor: dict) -> float:
+    return -abs(factor["points"])
 
 
 def describe_factor(factor: dict) -> str:

@@ -13,13 +13,14 @@ class Roster:
 
     def __init__(self, responders: list[Responder], open_counts: dict[int, int], mode: str, last_id: int | None):
         self.responders = responders
+        self._ids = [r.user_id for r in responders]
         self.open = {r.user_id: open_counts.get(r.user_id, 0) for r in responders}
         self.mode = mode
         self.last_id = last_id
 
     def _in_turn(self) -> list[Responder]:
         """Responders (ordered by id) in turn, starting after the last one given work."""
-        start = 0 if self.last_id is None else bisect_right([r.user_id for r in self.responders], self.last_id)
+        start = 0 if self.last_id is None else bisect_right(self._ids, self.last_id)
         return self.responders[start:] + self.responders[:start]
 
     def choose(self, exclude: int | None = None) -> int | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
@@ -23,49 +24,78 @@ def _schedule(context):
     return schedule_for(context.brand.client)
 
 
-def assign_new_mentions(rows: list[dict], context) -> None:
-    """Auto-assignment, a batch at a time: on-duty responders, round robin or least open work.
+# How long one ingestion trusts what it read about who is on duty and their open work.
+ROSTER_MAX_AGE = timedelta(seconds=30)
 
-    Two workers ingesting for one client at once may both count the same open work, so
-    capacity can be passed by a batch's worth at most; the next batch sees the truth.
+
+@dataclass
+class _Routing:
+    policy: RoutingPolicy
+    roster: Roster | None
+    read_at: datetime
+
+
+def _routing(context, now: datetime) -> _Routing:
+    """The client's policy and on-duty roster, read once per ingestion and at most ROSTER_MAX_AGE old."""
+    routing = context.extras.get("routing")
+    if routing is None or now - routing.read_at > ROSTER_MAX_AGE:
+        client = context.brand.client
+        policy = routing_policy_of(client)
+        roster = None
+        if policy.mode != RoutingMode.OFF:
+            responders = on_duty_responders(client, now, open_now=_schedule(context).is_open(now), policy=policy)
+            if responders:
+                counts = open_work(client, [r.user_id for r in responders])
+                roster = Roster(responders, counts, policy.mode, policy.last_assignee_id)
+        routing = context.extras["routing"] = _Routing(policy, roster, now)
+    return routing
+
+
+def assign_new_mentions(rows: list[dict], context) -> None:
+    """Auto-assignment: on-duty responders, round robin or least open work, within capacity.
+
+    The roster counts what it hands out, so later batches of the same ingestion see it
+    without asking the database again. Two workers ingesting for one client at once may
+    both count the same open work, so a capacity can be passed until the rosters are read
+    again (ROSTER_MAX_AGE).
     """
     if not rows:
         return
-    client = context.brand.client
-    policy = routing_policy_of(client)
-    if policy.mode == RoutingMode.OFF:
-        return
     now = datetime.now(UTC)
-    responders = on_duty_responders(client, now, open_now=_schedule(context).is_open(now), policy=policy)
-    if not responders:
+    routing = _routing(context, now)
+    if routing.roster is None:
         return
-    roster = Roster(
-        responders, open_work(client, [r.user_id for r in responders]), policy.mode, policy.last_assignee_id
-    )
+    before = routing.roster.last_id
     for row in rows:
-        assignee = roster.choose()
+        assignee = routing.roster.choose()
         if assignee is None:
             break
         row["assignee_id"], row["assigned_at"] = assignee, now
-    if policy.pk and roster.last_id != policy.last_assignee_id:
-        RoutingPolicy.objects.unscoped().filter(pk=policy.pk).update(last_assignee_id=roster.last_id)
+    if routing.policy.pk and routing.roster.last_id != before:
+        RoutingPolicy.objects.unscoped().filter(pk=routing.policy.pk).update(last_assignee_id=routing.roster.last_id)
 
 
 def announce_new_mentions(cursor, created_ids: list[int]) -> None:
-    """Audit the automatic assignments and, after commit, tell assignees, leads and whoever is on call."""
+    """Audit the automatic assignments and, after commit, tell assignees, leads and whoever is on call.
+
+    The new rows are fetched by primary key first (MATERIALIZED): with fresh rows the
+    planner's statistics are stale, and given `assignee_id IS NOT NULL` it chose to scan
+    every assigned mention of the table for each batch.
+    """
     table = Mention._meta.db_table
     cursor.execute(
         f"""
-        INSERT INTO {AuditEvent._meta.db_table}
-            (occurred_at, actor_id, actor_label, client_id, action, target_type, target_id, target_repr, after)
-        SELECT now(), NULL, 'system', client_id, 'mention.assigned', 'mentions.mention', id::text,
-               left(platform || ':' || external_id, 255), jsonb_build_object('assignee_id', assignee_id)
-        FROM {table} WHERE id = ANY(%s) AND assignee_id IS NOT NULL
+        WITH new AS MATERIALIZED (
+            SELECT id, client_id, platform, external_id, assignee_id, risk_level FROM {table} WHERE id = ANY(%s)
+        ), audited AS (
+            INSERT INTO {AuditEvent._meta.db_table}
+                (occurred_at, actor_id, actor_label, client_id, action, target_type, target_id, target_repr, after)
+            SELECT now(), NULL, 'system', client_id, 'mention.assigned', 'mentions.mention', id::text,
+                   left(platform || ':' || external_id, 255), jsonb_build_object('assignee_id', assignee_id)
+            FROM new WHERE assignee_id IS NOT NULL
+        )
+        SELECT id FROM new WHERE assignee_id IS NOT NULL OR risk_level = 'critical'
         """,
-        [created_ids],
-    )
-    cursor.execute(
-        f"SELECT id FROM {table} WHERE id = ANY(%s) AND (assignee_id IS NOT NULL OR risk_level = 'critical')",
         [created_ids],
     )
     to_announce = [pk for (pk,) in cursor.fetchall()]

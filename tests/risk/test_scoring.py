@@ -1,5 +1,6 @@
 """The scorer's factors, levels and explanations."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from apps.risk.policy import default_rules
@@ -26,7 +27,7 @@ def test_each_signal_adds_its_weighted_points():
         "negative_tone": rules.weights["negative_tone"] * 0.9,
         "kind": rules.weights["kind"] * 1.0,
     }
-    louder = score(Signals(**{**angry.__dict__, "followers": 250_000}), rules, NOW)
+    louder = score(replace(angry, followers=250_000), rules, NOW)
     assert louder.score > rating.score
 
 
