@@ -279,3 +279,33 @@ def test_validate_config_refuses_bad_settings(config, credentials, field):
         connector.validate_config(config, credentials)
 
     assert field in caught.value.message_dict
+
+
+def test_a_known_post_with_more_engagement_is_handed_on_again_once(httpserver, http, search_page):
+    posts = search_page["posts"]
+    grown = copy.deepcopy(posts[3])
+    grown["likeCount"] += 500
+    httpserver.expect_ordered_request(APPVIEW_SEARCH).respond_with_json({"posts": posts[:5]})
+    httpserver.expect_ordered_request(APPVIEW_SEARCH).respond_with_json({"posts": [*posts[:3], grown, posts[4]]})
+    httpserver.expect_ordered_request(APPVIEW_SEARCH).respond_with_json({"posts": [*posts[:3], grown, posts[4]]})
+
+    first = connector.fetch(config=config_for(httpserver), credentials={}, cursor={}, http=http)
+    second = connector.fetch(config=config_for(httpserver), credentials={}, cursor=first.cursor, http=http)
+    third = connector.fetch(config=config_for(httpserver), credentials={}, cursor=second.cursor, http=http)
+
+    assert [(m.external_id, m.likes) for m in second.mentions] == [(grown["uri"], grown["likeCount"])]
+    assert third.mentions == []  # the same counts again are nothing new
+
+
+def test_a_cursor_without_counts_does_not_resend_known_posts(httpserver, http, search_page):
+    posts = search_page["posts"][:5]
+    httpserver.expect_request(APPVIEW_SEARCH).respond_with_json({"posts": posts})
+    first = connector.fetch(config=config_for(httpserver), credentials={}, cursor={}, http=http)
+
+    # A cursor written before engagement was remembered: counts are learnt, not taken as growth.
+    second = connector.fetch(
+        config=config_for(httpserver), credentials={}, cursor={"seen": first.cursor["seen"]}, http=http
+    )
+
+    assert second.mentions == []
+    assert second.cursor == first.cursor

@@ -60,7 +60,7 @@ def test_hashtag_timeline_maps_statuses_to_mentions(httpserver, http):
     assert (mention.likes, mention.reposts, mention.replies) == (0, 0, 0)
     assert mention.parent_external_id == ""
     assert mention.raw == statuses[0]
-    assert result.cursor == {"since_id": "117020593741189701"}
+    assert result.cursor["since_id"] == "117020593741189701"
     httpserver.check_assertions()
 
 
@@ -100,7 +100,7 @@ def test_pages_back_with_the_link_header_until_a_short_page(httpserver, http):
     result = connector.fetch(config=hashtag_config(httpserver, limit=4), credentials={}, cursor={}, http=http)
 
     assert [m.raw["id"] for m in result.mentions] == [s["id"] for s in statuses[:7]]
-    assert result.cursor == {"since_id": statuses[0]["id"]}
+    assert result.cursor["since_id"] == statuses[0]["id"]
     httpserver.check_assertions()
     assert not httpserver.ordered_handlers
 
@@ -148,10 +148,12 @@ def test_paging_is_bounded(httpserver, http):
 def test_a_second_poll_with_the_cursor_finds_nothing_new(httpserver, http):
     statuses = public_timeline()
     httpserver.expect_ordered_request(TAG_PATH, query_string={"limit": "40"}).respond_with_json(statuses)
-    # This server ignores since_id, as a stale cache might: the connector still skips what it saw.
-    httpserver.expect_ordered_request(
-        TAG_PATH, query_string={"limit": "40", "since_id": statuses[0]["id"]}
-    ).respond_with_json(statuses)
+    # The second poll reads back to the oldest status still watched, for their counts. This server
+    # ignores since_id, as a stale cache might: the connector still skips what it saw.
+    oldest = min((status["id"] for status in statuses), key=lambda status_id: (len(status_id), status_id))
+    httpserver.expect_ordered_request(TAG_PATH, query_string={"limit": "40", "since_id": oldest}).respond_with_json(
+        statuses
+    )
 
     first = connector.fetch(config=hashtag_config(httpserver), credentials={}, cursor={}, http=http)
     second = connector.fetch(config=hashtag_config(httpserver), credentials={}, cursor=first.cursor, http=http)
@@ -173,7 +175,7 @@ def test_reaching_the_cursor_stops_paging(httpserver, http):
     result = connector.fetch(config=hashtag_config(httpserver, limit=2), credentials={}, cursor=cursor, http=http)
 
     assert [m.external_id for m in result.mentions] == ["https://example.social/statuses/new"]
-    assert result.cursor == {"since_id": "117020600000000000"}
+    assert result.cursor["since_id"] == "117020600000000000"
     httpserver.check_assertions()
     assert not httpserver.ordered_handlers
 
@@ -195,7 +197,7 @@ def test_search_sends_the_token_and_pages_from_min_id(httpserver, http):
     )
 
     assert len(result.mentions) == 6
-    assert result.cursor == {"since_id": statuses[0]["id"]}
+    assert result.cursor["since_id"] == statuses[0]["id"]
     httpserver.check_assertions()
 
 
@@ -226,7 +228,7 @@ def test_a_boost_stands_for_the_boosted_status(httpserver, http):
     assert mention.external_id == original["uri"]
     assert mention.text == original["content"]
     assert mention.author_handle == "@admin@localhost"
-    assert result.cursor == {"since_id": "117020599999999999"}  # timeline position of the boost
+    assert result.cursor["since_id"] == "117020599999999999"  # timeline position of the boost
 
 
 def test_rate_limit_gives_retry_after(httpserver, http):
@@ -324,3 +326,24 @@ def test_validate_config_refuses_bad_settings(config, credentials, field):
         connector.validate_config(config, credentials)
 
     assert field in caught.value.message_dict
+
+
+def test_watched_statuses_are_read_again_and_handed_on_when_they_grow(httpserver, http):
+    statuses = public_timeline()
+    grown = copy.deepcopy(statuses)
+    grown[5]["favourites_count"] += 30
+    grown[5]["replies_count"] += 4
+    httpserver.expect_ordered_request(TAG_PATH, query_string={"limit": "40"}).respond_with_json(statuses)
+    oldest = min((status["id"] for status in statuses), key=lambda status_id: (len(status_id), status_id))
+    httpserver.expect_ordered_request(TAG_PATH, query_string={"limit": "40", "since_id": oldest}).respond_with_json(
+        grown
+    )
+
+    first = connector.fetch(config=hashtag_config(httpserver), credentials={}, cursor={}, http=http)
+    second = connector.fetch(config=hashtag_config(httpserver), credentials={}, cursor=first.cursor, http=http)
+
+    assert [(m.likes, m.replies) for m in second.mentions] == [
+        (grown[5]["favourites_count"], grown[5]["replies_count"])
+    ]
+    assert second.cursor["since_id"] == first.cursor["since_id"]
+    httpserver.check_assertions()

@@ -313,3 +313,17 @@ def test_validate_config_refuses_bad_settings(config, credentials, field):
         connector.validate_config(config, credentials)
 
     assert field in caught.value.message_dict
+
+
+def test_a_known_submission_with_more_comments_is_handed_on_again(httpserver, http, token_endpoint, search_listing):
+    ordered = sorted(search_listing["data"]["children"], key=lambda child: -child["data"]["created_utc"])
+    grown = copy.deepcopy(ordered)
+    grown[0]["data"]["num_comments"] += 120  # the newest: older ones lie months back, beyond the watch
+    httpserver.expect_oneshot_request("/search").respond_with_json(listing(ordered))
+    httpserver.expect_oneshot_request("/search").respond_with_json(listing(grown))
+
+    first = connector.fetch(config=config_for(httpserver), credentials=CREDENTIALS, cursor={}, http=http)
+    second = connector.fetch(config=config_for(httpserver), credentials=CREDENTIALS, cursor=first.cursor, http=http)
+
+    assert [m.replies for m in second.mentions] == [grown[0]["data"]["num_comments"]]
+    assert second.mentions[0].external_id == first.mentions[0].external_id

@@ -254,3 +254,17 @@ def test_validate_config_refuses_bad_settings(config, credentials, field):
         connector.validate_config(config, credentials)
 
     assert field in caught.value.message_dict
+
+
+def test_a_known_comment_with_more_likes_is_handed_on_again(httpserver, http, video_page):
+    page = last_page(video_page)
+    httpserver.expect_oneshot_request(THREADS).respond_with_json(page)
+    grown = copy.deepcopy(page)
+    top = grown["items"][1]["snippet"]["topLevelComment"]
+    top["snippet"]["likeCount"] += 40
+    httpserver.expect_oneshot_request(THREADS).respond_with_json(grown)
+
+    first = connector.fetch(config=config_for(httpserver), credentials=CREDENTIALS, cursor={}, http=http)
+    second = connector.fetch(config=config_for(httpserver), credentials=CREDENTIALS, cursor=first.cursor, http=http)
+
+    assert [(m.external_id, m.likes) for m in second.mentions] == [(top["id"], top["snippet"]["likeCount"])]

@@ -90,6 +90,44 @@ def test_growing_post_climbs_a_level_and_moves_its_deadline(brand, account_lead)
     )
 
 
+def test_a_later_poll_with_more_engagement_re_rates_the_post(brand, httpserver):
+    from apps.listening.services import poll_source
+
+    posted = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    post = {
+        "uri": "at://did:plc:kunde/app.bsky.feed.post/3kgrowing",
+        "author": {"did": "did:plc:kunde", "handle": "kunde.bsky.social", "displayName": "Kunde"},
+        "record": {"text": angry().text, "createdAt": posted, "langs": ["en"]},
+        "indexedAt": posted,
+        "likeCount": 0,
+        "repostCount": 0,
+        "replyCount": 0,
+    }
+    search = "/appview/xrpc/app.bsky.feed.searchPosts"
+    httpserver.expect_oneshot_request(search).respond_with_json({"posts": [post]})
+    httpserver.expect_oneshot_request(search).respond_with_json(
+        {"posts": [{**post, "likeCount": 40_000, "repostCount": 9_000, "replyCount": 3_000}]}
+    )
+    source = SourceFactory(
+        brand=brand,
+        kind="bluesky",
+        config={"base_url": httpserver.url_for("/appview"), "pds_url": "https://pds.invalid", "query": "Havbris"},
+    )
+
+    poll_source(source.pk)
+    first = Mention.objects.get()
+    poll_source(source.pk)
+    grown = Mention.objects.get()
+
+    assert (grown.likes, grown.reposts, grown.replies) == (40_000, 9_000, 3_000)
+    assert grown.risk_score > first.risk_score
+    assert list(RiskRating.objects.filter(mention=grown).order_by("pk").values_list("score", flat=True)) == [
+        first.risk_score,
+        grown.risk_score,
+    ]
+    httpserver.check_assertions()
+
+
 def test_override_needs_a_reason_and_is_not_overwritten_by_the_system(brand, responder):
     ingest([angry()], brand=brand)
     mention = Mention.objects.get()

@@ -8,7 +8,9 @@ Bluesky sources need an app password.
 
 The search index lags behind the network a little, so a post can turn up after
 newer ones were seen. The cursor therefore remembers the posts of the last
-OVERLAP_SECONDS before the newest one and every poll looks that far back.
+OVERLAP_SECONDS before the newest one and every poll looks that far back. It also
+remembers the engagement of recent posts: one that turns up again with more likes,
+reposts or replies is handed on again, so its risk can be rated anew.
 """
 
 from __future__ import annotations
@@ -91,11 +93,8 @@ class BlueskyConnector:
         if config.get("lang"):
             params["lang"] = str(config["lang"])
 
-        seen = WINDOW.load(cursor)
-        floor = WINDOW.floor(seen)
         now = time.time()
-        mentions: list[RawMention] = []
-        fresh: dict[str, float | None] = {}
+        recall = WINDOW.open(cursor, now)
         page_cursor = ""
         for _page in range(MAX_PAGES):
             page_params = {**params, "cursor": page_cursor} if page_cursor else params
@@ -107,22 +106,15 @@ class BlueskyConnector:
             reached_known = False
             for post in posts:
                 uri = as_text(post.get("uri")) if isinstance(post, dict) else ""
-                if not uri.startswith("at://"):
-                    continue
-                stamp = _post_stamp(post, now)
-                if uri in seen or (floor is not None and stamp is not None and stamp < floor):
-                    reached_known = True
-                    continue
-                if uri not in fresh:  # a post shown twice in one fetch counts once
-                    fresh[uri] = stamp
-                    mentions.append(_to_mention(post, uri))
+                if uri.startswith("at://"):
+                    reached_known |= recall.offer(_to_mention(post, uri), _post_stamp(post, now))
 
             next_cursor = as_text(document.get("cursor"))
             if reached_known or not posts or not next_cursor or next_cursor == page_cursor:
                 break
             page_cursor = next_cursor
 
-        return FetchResult(mentions=mentions, cursor={"seen": WINDOW.remember(seen, fresh, now)})
+        return FetchResult(mentions=recall.mentions, cursor=recall.cursor())
 
 
 class _Session:

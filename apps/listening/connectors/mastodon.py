@@ -1,13 +1,16 @@
 """Mastodon and API-compatible servers: statuses under a hashtag, or from full-text search.
 
 Timelines come newest first. Each poll reads back page by page (max_id) until it
-reaches the cursor's since_id, at most MAX_PAGES pages, so a poll stays cheap; a
-burst bigger than that between two polls loses its oldest statuses.
+reaches the oldest status still watched, at most MAX_PAGES pages, so a poll stays
+cheap; a burst bigger than that between two polls loses its oldest statuses.
+Statuses of the last WATCH_SECONDS are read again and handed on again when their
+favourites, boosts or replies grew, so their risk can be rated anew.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import parse_qs, quote, urlsplit
 
 from django.core.exceptions import ValidationError
@@ -19,6 +22,7 @@ from .base import (
     FetchResult,
     RawMention,
     SafeHttpClient,
+    SeenWindow,
     as_int,
     as_mapping,
     as_text,
@@ -29,6 +33,9 @@ from .base import (
 PLATFORM = "mastodon"
 PAGE_SIZE = 40  # the API's maximum for timelines and search
 MAX_PAGES = 5
+WATCH_SECONDS = 2 * 3600
+# At most two pages of statuses are read again, leaving the rest of a poll for new ones.
+WINDOW = SeenWindow(overlap_seconds=0, watch_seconds=WATCH_SECONDS, max_remembered=2 * PAGE_SIZE)
 MODES = ("hashtag", "search")
 # Mastodon allows letters, digits, underscores and a few joiners in tags; the API accepts any \w.
 HASHTAG = re.compile(r"^\w{1,100}$")
@@ -76,21 +83,25 @@ class MastodonConnector:
         if not base_url:
             raise FetchError("the source has no Mastodon instance address")
         limit = _page_size(config.get("limit"))
-        since_id = _status_id(cursor.get("since_id")) if isinstance(cursor, dict) else ""
+        cursor = cursor if isinstance(cursor, dict) else {}
+        since_id = _status_id(cursor.get("since_id"))
+        recall = WINDOW.open(cursor, time.time())
+        # Read back to the oldest status still watched: known statuses come again with their counts.
+        lower_bound = min([since_id, *recall.seen] if since_id else recall.seen, key=_id_order, default="")
 
         mode = config.get("mode")
         if mode == "hashtag" and config.get("hashtag"):
             url = f"{base_url}/api/v1/timelines/tag/{quote(str(config['hashtag']), safe='')}"
             params: dict = {"limit": limit}
             # Timelines take since_id (newest first, above it); min_id would page oldest first.
-            if since_id:
-                params["since_id"] = since_id
+            if lower_bound:
+                params["since_id"] = lower_bound
         elif mode == "search" and config.get("query"):
             url = f"{base_url}/api/v2/search"
             params = {"q": str(config["query"]), "type": "statuses", "limit": limit}
             # Search has no since_id; min_id is its lower bound.
-            if since_id:
-                params["min_id"] = since_id
+            if lower_bound:
+                params["min_id"] = lower_bound
         else:
             raise FetchError("the source settings need a mode with its hashtag or query")
 
@@ -100,8 +111,6 @@ class MastodonConnector:
             headers["Authorization"] = f"Bearer {token.strip()}"
 
         instance_host = urlsplit(base_url).hostname or ""
-        mentions: list[RawMention] = []
-        emitted: set[str] = set()
         newest = since_id
         max_id = ""
         for _page in range(MAX_PAGES):
@@ -114,15 +123,18 @@ class MastodonConnector:
                 if not status_id:
                     continue
                 page_ids.append(status_id)
-                if since_id and _id_order(status_id) <= _id_order(since_id):
+                if lower_bound and _id_order(status_id) <= _id_order(lower_bound):
                     reached_cursor = True
                     continue
-                if not newest or _id_order(status_id) > _id_order(newest):
-                    newest = status_id
                 mention = _to_mention(status, instance_host)
-                if mention is not None and mention.external_id not in emitted:
-                    emitted.add(mention.external_id)
-                    mentions.append(mention)
+                if mention is None:
+                    continue
+                if since_id and _id_order(status_id) <= _id_order(since_id):
+                    recall.take_known(mention, status_id)
+                else:
+                    if not newest or _id_order(status_id) > _id_order(newest):
+                        newest = status_id
+                    recall.take_new(mention, status_id, _status_stamp(status))
 
             if reached_cursor or not page_ids:
                 break
@@ -136,7 +148,7 @@ class MastodonConnector:
                 break
             max_id = next_max_id
 
-        return FetchResult(mentions=mentions, cursor={"since_id": newest} if newest else {})
+        return FetchResult(mentions=recall.mentions, cursor={"since_id": newest, **recall.cursor()} if newest else {})
 
 
 def _to_mention(status: dict, instance_host: str) -> RawMention | None:
@@ -171,6 +183,11 @@ def _to_mention(status: dict, instance_host: str) -> RawMention | None:
         language_hint=as_text(original.get("language")),
         raw=original,
     )
+
+
+def _status_stamp(status: dict) -> float | None:
+    moment = parse_time(status.get("created_at"))
+    return min(moment.timestamp(), time.time()) if moment else None
 
 
 def _statuses(document: object, mode: str) -> list:

@@ -24,6 +24,7 @@ from .base import (
     FetchError,
     FetchResult,
     RawMention,
+    Recall,
     SafeHttpClient,
     SeenWindow,
     as_int,
@@ -110,9 +111,9 @@ class RedditConnector:
         mentions: list[RawMention] = []
         new_cursor: dict = {}
         for stream, (url, params) in streams.items():
-            found, seen = _read_listing(http, token, url, params, WINDOW.load(cursor.get(stream)))
-            mentions.extend(found)
-            new_cursor[stream] = {"seen": seen}
+            recall = _read_listing(http, token, url, params, WINDOW.open(cursor.get(stream), time.time()))
+            mentions.extend(recall.mentions)
+            new_cursor[stream] = recall.cursor()
         return FetchResult(mentions=mentions, cursor=new_cursor)
 
 
@@ -169,14 +170,8 @@ def _get(http: SafeHttpClient, token: _AppToken, url: str, params: dict) -> Fetc
         return http.get(url, params=params, headers=token.headers())
 
 
-def _read_listing(
-    http: SafeHttpClient, token: _AppToken, url: str, params: dict, seen: dict[str, float]
-) -> tuple[list[RawMention], dict[str, float]]:
-    """New things of one listing, newest first, and what to remember of it."""
-    floor = WINDOW.floor(seen)
-    now = time.time()
-    mentions: list[RawMention] = []
-    fresh: dict[str, float | None] = {}
+def _read_listing(http: SafeHttpClient, token: _AppToken, url: str, params: dict, recall: Recall) -> Recall:
+    """Reads one listing, newest first, into `recall`: new things and known ones that grew."""
     after = ""
     # raw_json=1: text as written, not HTML-escaped (&amp; and friends) as the legacy default is.
     base_params = {**params, "limit": PAGE_SIZE, "raw_json": 1}
@@ -194,21 +189,14 @@ def _read_listing(
             if kind not in ("t1", "t3") or not isinstance(item, dict):
                 continue  # "more" stubs and other kinds
             mention = _to_mention(kind, item)
-            if mention is None:
-                continue
-            stamp = _created_stamp(item, now)
-            if mention.external_id in seen or (floor is not None and stamp is not None and stamp < floor):
-                reached_known = True
-                continue
-            if mention.external_id not in fresh:
-                fresh[mention.external_id] = stamp
-                mentions.append(mention)
+            if mention is not None:
+                reached_known |= recall.offer(mention, _created_stamp(item, recall.now))
 
         next_after = as_text(data.get("after"))
         if reached_known or not children or not next_after or next_after == after:
             break
         after = next_after
-    return mentions, WINDOW.remember(seen, fresh, now)
+    return recall
 
 
 def _to_mention(kind: str, item: dict) -> RawMention | None:

@@ -93,11 +93,8 @@ class YouTubeConnector:
             raise FetchError("the source has no YouTube API key")
         headers = {"Accept": "application/json", "X-Goog-Api-Key": api_key.strip()}
 
-        seen = WINDOW.load(cursor)
-        floor = WINDOW.floor(seen)
         now = time.time()
-        mentions: list[RawMention] = []
-        fresh: dict[str, float | None] = {}
+        recall = WINDOW.open(cursor, now)
         page_token = ""
         used_tokens: set[str] = set()
         for _page in range(MAX_PAGES):
@@ -110,22 +107,16 @@ class YouTubeConnector:
             reached_known = False
             for thread in threads:
                 for mention, is_top_level in _thread_mentions(thread):
-                    stamp = _stamp(mention, now)
-                    if mention.external_id in seen or (floor is not None and stamp is not None and stamp < floor):
-                        # Threads are in time order; a reply's age says nothing about the next thread.
-                        reached_known = reached_known or is_top_level
-                        continue
-                    # Pages can repeat threads of the page before: each comment once per fetch.
-                    if mention.external_id not in fresh:
-                        fresh[mention.external_id] = stamp
-                        mentions.append(mention)
+                    known = recall.offer(mention, _stamp(mention, now))
+                    # Threads are in time order; a reply's age says nothing about the next thread.
+                    reached_known = reached_known or (known and is_top_level)
 
             used_tokens.add(page_token)
             page_token = as_text(document.get("nextPageToken"))
             if reached_known or not threads or not page_token or page_token in used_tokens:
                 break
 
-        return FetchResult(mentions=mentions, cursor={"seen": WINDOW.remember(seen, fresh, now)})
+        return FetchResult(mentions=recall.mentions, cursor=recall.cursor())
 
 
 def _thread_mentions(thread: object) -> Iterator[tuple[RawMention, bool]]:
