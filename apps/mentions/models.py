@@ -37,8 +37,9 @@ class Mention(models.Model):
     Text is untrusted: stored as plain text and always escaped when shown.
     """
 
-    client = models.ForeignKey("tenants.Client", on_delete=models.PROTECT, related_name="mentions")
-    brand = models.ForeignKey("tenants.Brand", on_delete=models.PROTECT, related_name="mentions")
+    # Composite indexes lead with client and brand; single-column ones would only slow ingestion.
+    client = models.ForeignKey("tenants.Client", on_delete=models.PROTECT, related_name="mentions", db_index=False)
+    brand = models.ForeignKey("tenants.Brand", on_delete=models.PROTECT, related_name="mentions", db_index=False)
     source = models.ForeignKey(
         "listening.Source", null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions"
     )

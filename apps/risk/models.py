@@ -93,8 +93,9 @@ class Holiday(models.Model):
 class RiskRating(models.Model):
     """One rating of a mention: by the system on arrival or new engagement, or by a person."""
 
-    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+")
-    mention = models.ForeignKey("mentions.Mention", on_delete=models.CASCADE, related_name="ratings")
+    # Ratings are read per mention (rating_mention_time); clients with mentions cannot be deleted.
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
+    mention = models.ForeignKey("mentions.Mention", on_delete=models.CASCADE, related_name="ratings", db_index=False)
     score = models.PositiveSmallIntegerField(_("score"))
     level = models.CharField(_("level"), max_length=12, choices=RiskLevel.choices)
     factors = models.JSONField(_("factors"), default=list)
