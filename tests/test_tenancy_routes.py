@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.core.models import AuditEvent
 from apps.listening.models import Source
-from apps.mentions.models import Mention
+from apps.mentions.models import Mention, MentionLink, MentionNote, SavedView
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
 from apps.risk.models import BusinessHoursBlock, RiskPolicy
 from apps.routing.models import OnCallShift, RoutingPolicy
@@ -28,6 +28,7 @@ from tests.factories import (
     MembershipFactory,
     MentionFactory,
     OnCallShiftFactory,
+    SavedViewFactory,
     SourceFactory,
     UserFactory,
     WebhookDeliveryFactory,
@@ -66,6 +67,8 @@ NOT_CLIENT_SCOPED = {
     "api:notification-read": "the caller's own notification (another's answers 404)",
     "api:notification-read-all": "marks the caller's own notifications read",
     "api:notification-settings": "the caller's own notification settings",
+    "my_work": "the caller's own assigned mentions, only at clients where they work mentions",
+    "my_work_poll": "the caller's own assigned mentions, only at clients where they work mentions",
 }
 NOT_CLIENT_SCOPED_PREFIXES = {
     "admin:": "Django admin: agency admins only (staff)",
@@ -124,6 +127,7 @@ OBJECT_BUILDERS = {
     "endpoint_pk": lambda client: WebhookEndpointFactory(client=client).pk,
     "mention_pk": lambda client: MentionFactory(brand=BrandFactory(client=client)).pk,
     "shift_pk": lambda client: OnCallShiftFactory(client=client).pk,
+    "view_pk": lambda client: SavedViewFactory(client=client, shared=True).pk,
     "action": lambda client: "handover",
 }
 API_DETAIL_BUILDERS = {
@@ -196,7 +200,14 @@ def _snapshot(client):
         sorted(Brand.objects.filter(client=client).values_list("pk", "name", "slug")),
         sorted(Membership.objects.filter(client=client).values_list("pk", "role")),
         sorted(Source.objects.filter(client=client).values_list("pk", "name", "enabled", "next_poll_at")),
-        sorted(Mention.objects.filter(client=client).values_list("pk", "risk_level", "assignee_id")),
+        sorted(
+            Mention.objects.filter(client=client).values_list(
+                "pk", "risk_level", "assignee_id", "status", "archived_at", "topics"
+            )
+        ),
+        MentionNote.objects.filter(client=client).count(),
+        MentionLink.objects.filter(client=client).count(),
+        sorted(SavedView.objects.filter(client=client).values_list("pk", "name", "filters", "shared")),
         sorted(RiskPolicy.objects.filter(client=client).values_list("pk", "updated_at")),
         sorted(BusinessHoursBlock.objects.filter(client=client).values_list("pk", "weekday", "opens", "closes")),
         sorted(RoutingPolicy.objects.filter(client=client).values_list("pk", "mode", "default_capacity")),

@@ -1,7 +1,10 @@
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from apps.risk.levels import RiskLevel
@@ -28,7 +31,40 @@ class Sentiment(models.TextChoices):
 
 
 class MentionStatus(models.TextChoices):
+    """Where a mention is in its life; the allowed moves are in lifecycle.py."""
+
     NEW = "new", _("New")
+    TRIAGED = "triaged", _("Triaged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    ANSWERED = "answered", _("Answered")
+    RESOLVED = "resolved", _("Resolved")
+    NO_RESPONSE_NEEDED = "no_response_needed", _("No response needed")
+    TAKEN_PRIVATE = "taken_private", _("Taken private")
+
+
+class PrivateChannel(models.TextChoices):
+    DM = "dm", _("Direct message")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+
+
+OPEN_STATUSES = (
+    MentionStatus.NEW,
+    MentionStatus.TRIAGED,
+    MentionStatus.IN_PROGRESS,
+    MentionStatus.AWAITING_APPROVAL,
+)
+# Waiting for a first answer: its SLA clock runs and it counts as a responder's open work.
+# Archived mentions and those that need no answer wait for nothing.
+AWAITING_ANSWER = Q(first_response_at=None, archived_at=None) & ~Q(status=MentionStatus.NO_RESPONSE_NEEDED)
+# What the inbox lists: every index it sorts with leaves archived mentions out.
+IN_INBOX = Q(archived_at=None)
+# Sort keys of the inbox, shared by its indexes and its queries (the planner matches them
+# expression for expression). Unrated mentions sort as the least risky and the latest due.
+RISK_KEY = Coalesce(F("risk_score"), Value(-1), output_field=models.IntegerField())
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+DUE_KEY = Coalesce(F("response_due_at"), Value(FAR_FUTURE), output_field=models.DateTimeField())
 
 
 class Mention(models.Model):
@@ -73,6 +109,15 @@ class Mention(models.Model):
     content_hash = models.CharField(max_length=32, blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
     status = models.CharField(_("status"), max_length=24, choices=MentionStatus.choices, default=MentionStatus.NEW)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    # Why no response is needed, or any note a person gave with the last status change.
+    # Database defaults too: the ingestion COPY names only the columns it fills.
+    status_reason = models.CharField(_("reason"), max_length=1000, blank=True, default="", db_default="")
+    private_channel = models.CharField(
+        _("private channel"), max_length=8, choices=PrivateChannel.choices, blank=True, default="", db_default=""
+    )
+    # Staff archive, never delete; only an agency admin can purge, for legal reasons.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     raw = models.JSONField(_("original payload"), default=dict, blank=True)
 
     # The current risk rating (its history is risk.RiskRating) and the SLA clock it set.
@@ -102,7 +147,10 @@ class Mention(models.Model):
             models.UniqueConstraint(fields=["client", "platform", "external_id"], name="mention_unique_per_client"),
         ]
         indexes = [
-            models.Index(fields=["client", "-posted_at"], name="mention_client_posted"),
+            # The inbox's three sort orders, each with the id as tie-breaker for keyset paging.
+            models.Index(fields=["client", "-posted_at", "-id"], name="inbox_newest", condition=IN_INBOX),
+            models.Index(F("client"), RISK_KEY.desc(), F("id").desc(), name="inbox_risk", condition=IN_INBOX),
+            models.Index(F("client"), DUE_KEY, F("id"), name="inbox_sla", condition=IN_INBOX),
             # Cross-post linking asks for the first mention with a hash: (client, hash) in id order.
             models.Index(
                 fields=["client", "content_hash", "id"],
@@ -111,10 +159,10 @@ class Mention(models.Model):
             ),
             models.Index(fields=["brand", "-posted_at"], name="mention_brand_posted"),
             # The SLA beat looks only at mentions still waiting for a first answer.
-            models.Index(fields=["response_warn_at"], name="mention_sla_warn", condition=Q(first_response_at=None)),
-            models.Index(fields=["response_due_at"], name="mention_sla_due", condition=Q(first_response_at=None)),
+            models.Index(fields=["response_warn_at"], name="mention_sla_warn", condition=AWAITING_ANSWER),
+            models.Index(fields=["response_due_at"], name="mention_sla_due", condition=AWAITING_ANSWER),
             # Open work per responder, for least-loaded routing and capacity.
-            models.Index(fields=["client", "assignee"], name="mention_open_work", condition=Q(first_response_at=None)),
+            models.Index(fields=["client", "assignee"], name="mention_open_work", condition=AWAITING_ANSWER),
         ]
         verbose_name = _("mention")
         verbose_name_plural = _("mentions")
@@ -126,3 +174,67 @@ class Mention(models.Model):
         from django.urls import reverse
 
         return reverse("mention_detail", args=[self.client.slug, self.pk])
+
+
+class MentionNote(models.Model):
+    """An internal note on a mention: never shown to the author, the platform or the client."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.mention_id}"
+
+
+class MentionLink(models.Model):
+    """Two mentions a person said belong together (one story, one incident). Stored once, low id first."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
+    first = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="mention_link_once"),
+            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="mention_link_ordered"),
+        ]
+        indexes = [models.Index(fields=["client", "first"], name="mention_link_client")]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id}"
+
+
+class SavedView(models.Model):
+    """A named inbox filter, personal or shared with everyone who works the client."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="saved_views", db_index=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(_("name"), max_length=80)
+    filters = models.JSONField(_("filters"), default=dict)
+    shared = models.BooleanField(_("shared with the client team"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["client", "owner", "name"], name="saved_view_name_once")]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+
+    def __str__(self) -> str:
+        return self.name

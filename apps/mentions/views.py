@@ -1,21 +1,277 @@
-"""One mention: what was said, its risk and why, its rating history, who answers it by when."""
+"""The inbox (one client's, and "my work" across clients) and the mention page with its actions."""
 
-from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import redirect, render
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
 from apps.core.forms import apply_service_errors
 from apps.core.views import run_and_report
+from apps.listening.models import Topic
+from apps.risk.levels import RiskLevel
 from apps.risk.scoring import explain
 from apps.risk.services import mention_override_risk
 from apps.routing.services import mention_assign
 from apps.tenants.mixins import ClientScopedMixin
+from apps.tenants.models import Client
 from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import client_ids_with_perm
 
-from .forms import AssignForm, RiskOverrideForm
-from .selectors import mention_of, ratings_of, workers_of
+from . import presence, selectors, services
+from .forms import AssignForm, InboxFilterForm, NoteForm, RiskOverrideForm, SavedViewForm, TransitionForm
+from .lifecycle import allowed_from
+from .models import PrivateChannel
+
+# --- The inbox -------------------------------------------------------------------------------
+
+
+def _filter_form(data) -> InboxFilterForm:
+    form = InboxFilterForm(data)
+    form.is_valid()
+    return form
+
+
+def _page_or_error(request, form, clients):
+    """(page, None) or (None, 400 response text) for the form's filters."""
+    if not form.is_valid():
+        return None
+    try:
+        return selectors.inbox_page(
+            request.user,
+            form.cleaned_data,
+            clients=clients,
+            after=form.cleaned_data.get("after") or "",
+            size=form.cleaned_data.get("size") or selectors.PAGE_SIZE,
+        )
+    except selectors.BadCursor:
+        form.add_error("after", _("This page link does not fit the list any more; start from the first page."))
+        return None
+
+
+def _query_without(request, *names) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+class InboxMixin:
+    """What the client inbox and "my work" share: filters, the page, the live poll."""
+
+    template_name = "mentions/inbox.html"
+
+    def inbox_clients(self) -> list[Client]:
+        raise NotImplementedError
+
+    def fixed_filters(self) -> dict:
+        return {}
+
+    def render_inbox(self, request, extra: dict):
+        data = request.GET.copy()
+        for key, value in self.fixed_filters().items():
+            data[key] = value
+        form = _filter_form(data)
+        clients = self.inbox_clients()
+        page = _page_or_error(request, form, clients)
+        status = 200 if page is not None else 400
+        context = {
+            "form": form,
+            "page": page,
+            "mentions": page.mentions if page else [],
+            "next_query": _query_without(request, "after") if page and page.next_cursor else "",
+            "filter_query": _query_without(request, "after"),
+            "newest_id": max((m.pk for m in page.mentions), default=0) if page else 0,
+            "now": timezone.now(),
+            "levels": RiskLevel.choices,
+            "private_channels": PrivateChannel.choices,
+            **extra,
+        }
+        if request.htmx and request.GET.get("after"):
+            return render(request, "mentions/_inbox_rows.html", context, status=status)
+        return render(request, self.template_name, context, status=status)
+
+
+class InboxView(ClientScopedMixin, InboxMixin, View):
+    read_permission = ClientPerm.WORK_MENTIONS
+
+    def inbox_clients(self):
+        return [self.client]
+
+    def get(self, request, client_slug):
+        views = list(selectors.saved_views_of(request.user, self.client))
+        context = {
+            **self.client_context(),
+            "brands": list(self.client.brands.order_by("name")),
+            "workers": list(selectors.workers_of(self.client)),
+            "topics": sorted(set(Topic.objects.unscoped().filter(client=self.client).values_list("name", flat=True))),
+            "saved_views": views,
+            "view_form": SavedViewForm(),
+            "poll_url": request.path + "poll/",
+        }
+        return self.render_inbox(request, context)
+
+
+class MyWorkView(LoginRequiredMixin, InboxMixin, View):
+    """Everything assigned to me, across every client I work for."""
+
+    def inbox_clients(self):
+        user = self.request.user
+        clients = Client.objects.visible_to(user).filter(is_active=True)
+        if not user.is_agency_admin:
+            clients = clients.filter(pk__in=client_ids_with_perm(user, ClientPerm.WORK_MENTIONS))
+        return list(clients)
+
+    def fixed_filters(self):
+        return {"assignee": "me"}
+
+    def get(self, request):
+        if not self.inbox_clients():
+            raise PermissionDenied
+        return self.render_inbox(request, {"my_work": True, "poll_url": request.path + "poll/"})
+
+
+class InboxPollMixin:
+    """The live part: how many new mentions wait above the list, and fresh copies of changed rows.
+
+    New mentions never move the list: they are counted in a marker the person clicks. Rows
+    on screen that someone changed are swapped in place (out of band), so the row under the
+    cursor stays where it is.
+    """
+
+    def poll(self, request, clients):
+        form = _filter_form(request.GET)
+        if not form.is_valid():
+            return HttpResponseBadRequest(_("The filters are not valid."))
+        try:
+            newest_id = int(request.GET.get("newest") or 0)
+            since = datetime.fromisoformat(request.GET.get("since") or "")
+            shown = [int(pk) for pk in request.GET.getlist("shown")[:200]]
+        except ValueError:
+            return HttpResponseBadRequest(_("The poll needs newest, since and shown."))
+        if since.tzinfo is None:
+            return HttpResponseBadRequest(_("The poll needs newest, since and shown."))
+        filters = {**form.cleaned_data, **self.fixed_filters()}
+        new_count = selectors.new_since(request.user, filters, clients=clients, newest_id=newest_id)
+        changed_ids = selectors.changed_since(request.user, clients=clients, mention_ids=shown, since=since)
+        rows = selectors.inbox_rows(request.user, clients, changed_ids)
+        return render(
+            request,
+            "mentions/_inbox_poll.html",
+            {"new_count": new_count, "changed": rows, "now": timezone.now(), "levels": RiskLevel.choices},
+        )
+
+
+class InboxPollView(ClientScopedMixin, InboxPollMixin, View):
+    read_permission = ClientPerm.WORK_MENTIONS
+
+    def fixed_filters(self):
+        return {}
+
+    def get(self, request, client_slug):
+        return self.poll(request, [self.client])
+
+
+class MyWorkPollView(MyWorkView, InboxPollMixin):
+    def get(self, request):
+        clients = self.inbox_clients()
+        if not clients:
+            raise PermissionDenied
+        return self.poll(request, clients)
+
+
+class SavedViewCountsView(ClientScopedMixin, View):
+    read_permission = ClientPerm.WORK_MENTIONS
+
+    def get(self, request, client_slug):
+        views = list(selectors.saved_views_of(request.user, self.client))
+        counts = selectors.saved_view_counts(request.user, self.client, views)
+        return render(request, "mentions/_saved_view_counts.html", {"counts": counts, "views": views})
+
+
+class SavedViewCreateView(ClientScopedMixin, View):
+    write_permission = ClientPerm.WORK_MENTIONS
+
+    def post(self, request, client_slug):
+        form = SavedViewForm(request.POST)
+        filters_form = _filter_form(QueryDict(request.POST.get("query", "")))
+        if form.is_valid() and filters_form.is_valid():
+            run_and_report(
+                request,
+                lambda: services.saved_view_save(
+                    actor=request.user,
+                    client=self.client,
+                    filters=filters_form.filters(),
+                    request=request,
+                    **form.cleaned_data,
+                ),
+                _("View saved."),
+            )
+        else:
+            run_and_report(request, lambda: _raise(_("Name the view; the filters must be valid.")), "")
+        return redirect("inbox", client_slug=client_slug)
+
+
+class SavedViewDeleteView(ClientScopedMixin, View):
+    write_permission = ClientPerm.WORK_MENTIONS
+
+    def post(self, request, client_slug, view_pk):
+        view = get_object_or_404(selectors.saved_views_of(request.user, self.client), pk=view_pk)
+        services.saved_view_delete(actor=request.user, view=view, request=request)
+        return redirect("inbox", client_slug=client_slug)
+
+
+def _raise(message):
+    raise ValidationError(message)
+
+
+class BulkView(ClientScopedMixin, View):
+    """One action on the selected rows; refusals for single mentions are listed, the rest goes ahead."""
+
+    write_permission = ClientPerm.WORK_MENTIONS
+
+    def post(self, request, client_slug):
+        ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+        mentions = selectors.mentions_of(request.user, self.client, ids)
+        action = request.POST.get("action", "")
+        params = {key: request.POST.get(key, "") for key in ("status", "reason", "private_channel", "topic", "level")}
+        if action == "assign":
+            assignee_id = request.POST.get("assignee", "")
+            params["assignee"] = (
+                get_object_or_404(selectors.workers_of(self.client), pk=assignee_id) if assignee_id else None
+            )
+        try:
+            outcome = services.mentions_bulk(
+                actor=request.user, client=self.client, mentions=mentions, action=action, params=params, request=request
+            )
+        except ValidationError as error:
+            return _answer(request, " ".join(error.messages), status=400)
+        message = _("%(done)d done.") % {"done": len(outcome.done)}
+        if outcome.failed:
+            message += " " + _("Not done: %(why)s") % {
+                "why": "; ".join(f"#{pk}: {why}" for pk, why in outcome.failed.items())
+            }
+        return _answer(request, message, status=200 if outcome.done or not outcome.failed else 400)
+
+
+def _answer(request, message: str, *, status: int):
+    """For scripts a short text; for plain forms a message and back to where they came from."""
+    if request.htmx or request.headers.get("Accept", "").startswith("text/plain"):
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    from django.contrib import messages
+
+    (messages.success if status < 400 else messages.error)(request, message)
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/") and not back.startswith("//") else "home")
+
+
+# --- One mention -----------------------------------------------------------------------------
 
 
 class MentionScopedMixin(ClientScopedMixin):
@@ -23,30 +279,43 @@ class MentionScopedMixin(ClientScopedMixin):
     write_permission = ClientPerm.WORK_MENTIONS
 
     def load_mention(self, mention_pk):
-        mention = mention_of(self.request.user, self.client, mention_pk)
+        mention = selectors.mention_of(self.request.user, self.client, mention_pk)
         if mention is None:
             raise Http404
         return mention
 
-    def render_detail(self, mention, *, override_form=None, assign_form=None, status=200):
-        ratings = list(ratings_of(mention))
+    def render_detail(self, mention, *, status=200, **forms):
+        ratings = list(selectors.ratings_of(mention))
+        parent, replies = selectors.conversation_of(mention)
         context = {
-            "client": self.client,
+            **self.client_context(),
             "mention": mention,
             "explanation": explain(mention.risk_level, mention.risk_score, mention.risk_factors)
             if mention.risk_level
             else "",
             "ratings": [(rating, explain(rating.level, rating.score, rating.factors)) for rating in ratings],
-            "override_form": override_form or RiskOverrideForm(initial={"level": mention.risk_level}),
-            "assign_form": assign_form
-            or AssignForm(workers=workers_of(self.client), initial={"assignee": mention.assignee_id}),
+            "override_form": forms.get("override_form") or RiskOverrideForm(initial={"level": mention.risk_level}),
+            "assign_form": forms.get("assign_form")
+            or AssignForm(workers=selectors.workers_of(self.client), initial={"assignee": mention.assignee_id}),
+            "transition_form": forms.get("transition_form") or TransitionForm(),
+            "note_form": forms.get("note_form") or NoteForm(),
+            "allowed": allowed_from(mention.status),
+            "private_channels": PrivateChannel.choices,
+            "parent": parent,
+            "replies": replies,
+            "related": selectors.related_of(mention),
+            "notes": list(selectors.notes_of(mention)),
+            "timeline": list(selectors.timeline_of(mention)),
+            "present": presence.present_on(mention.pk, exclude_user_id=self.request.user.pk),
         }
         return render(self.request, "mentions/mention_detail.html", context, status=status)
 
 
 class MentionDetailView(MentionScopedMixin, View):
     def get(self, request, client_slug, mention_pk):
-        return self.render_detail(self.load_mention(mention_pk))
+        mention = self.load_mention(mention_pk)
+        presence.presence_touch(mention_id=mention.pk, user=request.user, state="viewing")
+        return self.render_detail(mention)
 
 
 class MentionRiskView(MentionScopedMixin, View):
@@ -65,7 +334,7 @@ class MentionRiskView(MentionScopedMixin, View):
 class MentionAssignView(MentionScopedMixin, View):
     def post(self, request, client_slug, mention_pk):
         mention = self.load_mention(mention_pk)
-        form = AssignForm(request.POST, workers=workers_of(self.client))
+        form = AssignForm(request.POST, workers=selectors.workers_of(self.client))
         if not form.is_valid():
             return self.render_detail(mention, assign_form=form, status=400)
         assignee = form.cleaned_data["assignee"]
@@ -75,3 +344,80 @@ class MentionAssignView(MentionScopedMixin, View):
             _("Assigned to %(name)s.") % {"name": assignee} if assignee else _("Nobody is assigned now."),
         )
         return redirect("mention_detail", client_slug=client_slug, mention_pk=mention.pk)
+
+
+class MentionTransitionView(MentionScopedMixin, View):
+    """Move a mention along its lifecycle. From the inbox (htmx) the answer is the fresh row."""
+
+    def post(self, request, client_slug, mention_pk):
+        mention = self.load_mention(mention_pk)
+        form = TransitionForm(request.POST)
+        if form.is_valid():
+            try:
+                mention = services.mention_transition(
+                    actor=request.user, mention=mention, request=request, **form.cleaned_data
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+        if form.errors:
+            if request.htmx:
+                messages = [message for errors in form.errors.values() for message in errors]
+                return HttpResponse(" ".join(messages), status=400, content_type="text/plain; charset=utf-8")
+            return self.render_detail(mention, transition_form=form, status=400)
+        if request.htmx:
+            row = selectors.inbox_rows(request.user, [self.client], [mention.pk])
+            return render(
+                request, "mentions/_inbox_row.html", {"mention": row[0], "now": timezone.now(), "with_client": False}
+            )
+        return redirect("mention_detail", client_slug=client_slug, mention_pk=mention.pk)
+
+
+class MentionArchiveView(MentionScopedMixin, View):
+    def post(self, request, client_slug, mention_pk):
+        mention = self.load_mention(mention_pk)
+        archived = request.POST.get("archived", "1") == "1"
+        services.mention_archive(actor=request.user, mention=mention, archived=archived, request=request)
+        return redirect("mention_detail", client_slug=client_slug, mention_pk=mention.pk)
+
+
+class MentionPurgeView(MentionScopedMixin, View):
+    def post(self, request, client_slug, mention_pk):
+        mention = self.load_mention(mention_pk)
+        ok = run_and_report(
+            request,
+            lambda: services.mention_purge(
+                actor=request.user, mention=mention, reason=request.POST.get("reason", ""), request=request
+            ),
+            _("The mention was purged."),
+        )
+        if ok:
+            return redirect("inbox", client_slug=client_slug)
+        return redirect("mention_detail", client_slug=client_slug, mention_pk=mention.pk)
+
+
+class MentionNoteView(MentionScopedMixin, View):
+    def post(self, request, client_slug, mention_pk):
+        mention = self.load_mention(mention_pk)
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            try:
+                services.note_add(actor=request.user, mention=mention, text=form.cleaned_data["text"], request=request)
+                return redirect(mention.get_absolute_url() + "#notes")
+            except ValidationError as error:
+                apply_service_errors(form, error)
+        return self.render_detail(mention, note_form=form, status=400)
+
+
+class MentionPresenceView(MentionScopedMixin, View):
+    """Renewed by the page every few seconds: I am here (viewing or drafting); who else is?"""
+
+    write_permission = ClientPerm.WORK_MENTIONS
+
+    def post(self, request, client_slug, mention_pk):
+        mention = self.load_mention(mention_pk)
+        if request.POST.get("state") == "gone":
+            presence.presence_leave(mention_id=mention.pk, user=request.user)
+        else:
+            presence.presence_touch(mention_id=mention.pk, user=request.user, state=request.POST.get("state", ""))
+        others = presence.present_on(mention.pk, exclude_user_id=request.user.pk)
+        return render(request, "mentions/_presence.html", {"present": others})

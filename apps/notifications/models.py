@@ -26,6 +26,7 @@ class NotificationEvent(models.TextChoices):
     SLA_BREACHED = "sla.breached", _("Answer time exceeded")
     ONCALL_HANDOVER = "oncall.handover", _("On-call handover")
     SOURCE_DISABLED = "source.disabled", _("Listening source switched off")
+    NOTE_MENTIONED = "note.mentioned", _("You were mentioned in a note")
 
 
 # Sent to one endpoint from its page; never a person's notification and never subscribed to.
@@ -46,6 +47,7 @@ DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
     NotificationEvent.SLA_BREACHED: (Channel.IN_APP, Channel.EMAIL),
     NotificationEvent.ONCALL_HANDOVER: (Channel.IN_APP,),
     NotificationEvent.SOURCE_DISABLED: (Channel.IN_APP, Channel.EMAIL),
+    NotificationEvent.NOTE_MENTIONED: (Channel.IN_APP, Channel.EMAIL),
 }
 
 

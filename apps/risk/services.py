@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import changed_fields
-from apps.mentions.models import Mention
+from apps.mentions.models import AWAITING_ANSWER, Mention
 from apps.tenants.roles import ClientPerm
 from apps.tenants.services import require_client_perm
 
@@ -218,7 +218,7 @@ def rerate_grown_mentions(cursor, grown: dict[int, dict]) -> None:
     setups: dict[int, BrandRiskSetup] = {}
     climbed = []
     mentions = Mention.objects.unscoped().select_related("client", "brand").filter(pk__in=list(grown))
-    for mention in mentions.filter(risk_overridden=False, first_response_at=None):
+    for mention in mentions.filter(AWAITING_ANSWER, risk_overridden=False):
         if mention.brand_id not in setups:
             setups[mention.brand_id] = BrandRiskSetup(mention.brand)
         setup = setups[mention.brand_id]
@@ -274,7 +274,7 @@ def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     contacts_of, leads_of = escalation_contacts(now), per_client(account_leads_of)
-    waiting = Mention.objects.unscoped().filter(first_response_at=None).select_related("client", "brand", "assignee")
+    waiting = Mention.objects.unscoped().filter(AWAITING_ANSWER).select_related("client", "brand", "assignee")
 
     def warning(mention):
         return dict(

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Count, Q
 
 from apps.accounts.models import Availability, User
-from apps.mentions.models import Mention
+from apps.mentions.models import AWAITING_ANSWER, Mention
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
 
@@ -54,7 +54,7 @@ def open_work(client, user_ids) -> dict[int, int]:
     """{user id: mentions assigned to them that still wait for a first answer}."""
     rows = (
         Mention.objects.unscoped()
-        .filter(client=client, assignee_id__in=user_ids, first_response_at=None)
+        .filter(AWAITING_ANSWER, client=client, assignee_id__in=user_ids)
         .values("assignee_id")
         .annotate(open=Count("id"))
     )

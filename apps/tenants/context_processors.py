@@ -1,10 +1,15 @@
 from django.conf import settings
 
+from .scoping import is_agency_staff
 from .selectors import clients_for
 
 
 def workspace(request):
-    """The client switcher's list and the agency name, for every page."""
+    """The client switcher's list, the agency name and whether "My work" applies, for every page."""
     user = getattr(request, "user", None)
-    clients = list(clients_for(user)) if user is not None and user.is_authenticated else []
-    return {"agency_name": settings.AGENCY_NAME, "switcher_clients": clients}
+    signed_in = user is not None and user.is_authenticated
+    return {
+        "agency_name": settings.AGENCY_NAME,
+        "switcher_clients": list(clients_for(user)) if signed_in else [],
+        "works_mentions": signed_in and is_agency_staff(user),
+    }

@@ -46,18 +46,14 @@ class ClientScopedMixin:
         """An object of this client visible to the user, or 404."""
         return get_object_or_404(queryset.visible_to(self.request.user).filter(client=self.client), **lookup)
 
+    def client_context(self) -> dict:
+        """The client and what the user may do there (the client menu shows only that)."""
+        codenames = (ClientPerm.MANAGE, ClientPerm.MANAGE_MEMBERS, ClientPerm.VIEW_AUDIT, ClientPerm.WORK_MENTIONS)
+        return {"client": self.client, "perms_here": {codename: self.can(codename) for codename in codenames}}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["client"] = self.client
-        context["perms_here"] = {
-            codename: self.can(codename)
-            for codename in (
-                ClientPerm.MANAGE,
-                ClientPerm.MANAGE_MEMBERS,
-                ClientPerm.VIEW_AUDIT,
-                ClientPerm.WORK_MENTIONS,
-            )
-        }
+        context.update(self.client_context())
         return context
 
 

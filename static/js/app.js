@@ -22,3 +22,7 @@ document.querySelectorAll("form[data-kind-form]").forEach((form) => {
     if (event.target.name === "kind") showKindFields(form);
   });
 });
+// Mention page: typing a note or reply counts as drafting for the presence line.
+document.addEventListener("input", (event) => {
+  if (event.target.closest("[data-drafting]")) window.vardeDrafting = true;
+});

@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.accounts.models import ApiToken, Invitation, User, hash_secret
 from apps.core.models import AuditEvent
 from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind, Topic
-from apps.mentions.models import Mention
+from apps.mentions.models import Mention, MentionNote, SavedView
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
 from apps.risk.models import BusinessHoursBlock, Holiday, RiskPolicy, RiskRating
 from apps.routing.models import OnCallShift, RoutingPolicy
@@ -161,6 +161,27 @@ class MentionFactory(factory.django.DjangoModelFactory):
     external_id = factory.Sequence(lambda n: f"status-{n}")
     text = factory.Faker("sentence")
     posted_at = factory.LazyFunction(timezone.now)
+
+
+class MentionNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MentionNote
+
+    mention = factory.SubFactory(MentionFactory)
+    client = factory.SelfAttribute("mention.client")
+    author = factory.SubFactory(UserFactory)
+    text = factory.Faker("sentence")
+
+
+class SavedViewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SavedView
+
+    client = factory.SubFactory(ClientFactory)
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"View {n}")
+    filters = factory.LazyFunction(lambda: {"risk": ["critical"]})
+    shared = False
 
 
 class RiskPolicyFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,89 @@
+"""Audit events of the mention lifecycle, notes, links and topics."""
+
+from apps.core.audit import record_audit_event
+
+
+def mention_status_changed_event(*, actor, mention, before: dict, after: dict, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="mention.status_changed",
+        client=mention.client,
+        target=mention,
+        before=before,
+        after=after,
+        request=request,
+    )
+
+
+def mention_archived_event(*, actor, mention, archived: bool, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="mention.archived" if archived else "mention.unarchived",
+        client=mention.client,
+        target=mention,
+        request=request,
+    )
+
+
+def mention_purged_event(*, actor, mention, reason: str, request=None):
+    # The text and the author go with the purge; the event keeps only what identifies the post.
+    return record_audit_event(
+        actor=actor,
+        action="mention.purged",
+        client=mention.client,
+        target=mention,
+        target_repr=f"{mention.platform}:{mention.external_id}",
+        after={"platform": mention.platform, "external_id": mention.external_id, "reason": reason},
+        request=request,
+    )
+
+
+def mention_note_added_event(*, actor, note, mentioned: list[int], request=None):
+    return record_audit_event(
+        actor=actor,
+        action="mention.note_added",
+        client=note.mention.client,
+        target=note.mention,
+        after={"note_id": note.pk, "mentioned_user_ids": mentioned},
+        request=request,
+    )
+
+
+def mention_topics_changed_event(*, actor, mention, before: list, after: list, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="mention.topics_changed",
+        client=mention.client,
+        target=mention,
+        before={"topics": before},
+        after={"topics": after},
+        request=request,
+    )
+
+
+def mentions_linked_event(*, actor, mention, linked_ids: list[int], request=None):
+    return record_audit_event(
+        actor=actor,
+        action="mention.linked",
+        client=mention.client,
+        target=mention,
+        after={"linked_to": linked_ids},
+        request=request,
+    )
+
+
+def saved_view_saved_event(*, actor, view, created: bool, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="saved_view.created" if created else "saved_view.changed",
+        client=view.client,
+        target=view,
+        after={"name": view.name, "shared": view.shared, "filters": view.filters},
+        request=request,
+    )
+
+
+def saved_view_deleted_event(*, actor, view, request=None):
+    return record_audit_event(
+        actor=actor, action="saved_view.deleted", client=view.client, target=view, request=request
+    )

@@ -1,0 +1,285 @@
+"""Writes on mentions: lifecycle moves, archive and purge, notes, topics, links, saved views, bulk actions.
+
+Every one checks the actor's right at the mention's client, locks the row it changes
+and writes its audit event; the lifecycle rules live in lifecycle.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.listening.models import Topic
+from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import user_has_client_perm
+from apps.tenants.services import require_client_perm
+
+from . import events
+from .lifecycle import NEEDS_PRIVATE_CHANNEL, NEEDS_REASON, STOPS_THE_CLOCK, allowed_from
+from .models import Mention, MentionLink, MentionNote, MentionStatus, PrivateChannel, SavedView
+from .selectors import workers_of
+
+MAX_NOTE_CHARS = 5000
+MAX_BULK = 500
+MAX_LINKED_AT_ONCE = 50
+
+
+def _locked(mention: Mention) -> Mention:
+    return Mention.objects.unscoped().select_for_update().select_related("client", "brand").get(pk=mention.pk)
+
+
+@transaction.atomic
+def mention_transition(
+    *, actor, mention: Mention, status: str, reason: str = "", private_channel: str = "", request=None
+) -> Mention:
+    """Move a mention to `status`, if the lifecycle allows it from where it is now."""
+    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    mention = _locked(mention)
+    reason = (reason or "").strip()
+    allowed = allowed_from(mention.status)
+    if status not in allowed:
+        names = ", ".join(str(MentionStatus(value).label).lower() for value in allowed) or _("nothing")
+        raise ValidationError(
+            {
+                "status": [
+                    _("A mention that is %(current)s can move to: %(allowed)s.")
+                    % {"current": mention.get_status_display().lower(), "allowed": names}
+                ]
+            },
+            params={"allowed": allowed},
+        )
+    if status in NEEDS_REASON and not reason:
+        raise ValidationError({"reason": [_("Say why this mention needs no response.")]})
+    if status in NEEDS_PRIVATE_CHANNEL and private_channel not in PrivateChannel.values:
+        raise ValidationError({"private_channel": [_("Choose where the conversation went: DM, e-mail or phone.")]})
+
+    before = {"status": mention.status, "reason": mention.status_reason, "private_channel": mention.private_channel}
+    now = timezone.now()
+    mention.status, mention.status_changed_at, mention.status_reason = status, now, reason[:1000]
+    if status in NEEDS_PRIVATE_CHANNEL:
+        mention.private_channel = private_channel
+    mention.save(update_fields=["status", "status_changed_at", "status_reason", "private_channel"])
+    events.mention_status_changed_event(
+        actor=actor,
+        mention=mention,
+        before=before,
+        after={"status": status, "reason": mention.status_reason, "private_channel": mention.private_channel},
+        request=request,
+    )
+    if status in STOPS_THE_CLOCK:
+        from apps.risk.services import sla_stop
+
+        sla_stop(actor=actor, mention=mention, at=now, request=request)
+    return mention
+
+
+@transaction.atomic
+def mention_archive(*, actor, mention: Mention, archived: bool = True, request=None) -> Mention:
+    """Take a mention out of the inbox (or bring it back). Staff archive; nobody deletes."""
+    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    mention = _locked(mention)
+    if (mention.archived_at is not None) == archived:
+        return mention
+    mention.archived_at = timezone.now() if archived else None
+    mention.save(update_fields=["archived_at"])
+    events.mention_archived_event(actor=actor, mention=mention, archived=archived, request=request)
+    return mention
+
+
+@transaction.atomic
+def mention_purge(*, actor, mention: Mention, reason: str, request=None) -> None:
+    """Delete a mention for a legal reason (a court order, a GDPR erasure). Agency admins only."""
+    if not getattr(actor, "is_agency_admin", False):
+        raise PermissionDenied(_("Only agency admins purge mentions."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Give the legal reason for the purge.")]})
+    mention = _locked(mention)
+    events.mention_purged_event(actor=actor, mention=mention, reason=reason.strip()[:1000], request=request)
+    mention.delete()
+
+
+# "@anna@agency.dk" or "@anna" (the part of an address before the @, when only one person has it).
+_AT_NAME = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
+
+
+def mentioned_people(text: str, client) -> list:
+    """The people a note @mentions, among those who work this client's mentions."""
+    names = {name.lower().rstrip(".") for name in _AT_NAME.findall(text)}
+    if not names:
+        return []
+    people, by_local = [], {}
+    workers = list(workers_of(client))
+    for person in workers:
+        by_local.setdefault(person.email.split("@")[0].lower(), []).append(person)
+    for person in workers:
+        email = person.email.lower()
+        local = email.split("@")[0]
+        if email in names or (local in names and len(by_local[local]) == 1):
+            people.append(person)
+    return people
+
+
+@transaction.atomic
+def note_add(*, actor, mention: Mention, text: str, request=None) -> MentionNote:
+    """An internal note; the people it @mentions are told."""
+    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [_("Write the note first.")]})
+    if len(text) > MAX_NOTE_CHARS:
+        raise ValidationError({"text": [_("Keep a note under %(max)d characters.") % {"max": MAX_NOTE_CHARS}]})
+    note = MentionNote.objects.create(client=mention.client, mention=mention, author=actor, text=text)
+    mentioned = [person for person in mentioned_people(text, mention.client) if person != actor]
+    events.mention_note_added_event(actor=actor, note=note, mentioned=[p.pk for p in mentioned], request=request)
+    if mentioned:
+        from apps.notifications.models import NotificationEvent
+        from apps.notifications.services import notify
+
+        notify(
+            event=NotificationEvent.NOTE_MENTIONED,
+            client=mention.client,
+            recipients=mentioned,
+            title=_("%(name)s mentioned you in a note") % {"name": actor.display_name},
+            body=text[:500],
+            url=mention.get_absolute_url(),
+            mention=mention,
+        )
+    return note
+
+
+@transaction.atomic
+def mention_add_topic(*, actor, mention: Mention, topic: str, request=None) -> Mention:
+    """Tag a mention with one of its brand's (or the client's) topics."""
+    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    mention = _locked(mention)
+    known = Topic.objects.unscoped().filter(client=mention.client, name=topic)
+    if not known.filter(brand=None).exists() and not known.filter(brand=mention.brand_id).exists():
+        raise ValidationError({"topic": [_("Choose one of this client's topics.")]})
+    if topic in mention.topics:
+        return mention
+    before = list(mention.topics)
+    mention.topics = [*before, topic]
+    mention.save(update_fields=["topics"])
+    events.mention_topics_changed_event(actor=actor, mention=mention, before=before, after=mention.topics)
+    return mention
+
+
+@transaction.atomic
+def mentions_link(*, actor, client, mentions: list[Mention], request=None) -> int:
+    """Link the given mentions to each other (one story); returns the number of new links."""
+    require_client_perm(actor, client, ClientPerm.WORK_MENTIONS)
+    ids = sorted({mention.pk for mention in mentions if mention.client_id == client.pk})
+    if len(ids) < 2:
+        raise ValidationError({"mentions": [_("Choose at least two mentions to link.")]})
+    if len(ids) > MAX_LINKED_AT_ONCE:
+        raise ValidationError({"mentions": [_("Link at most %(max)d at once.") % {"max": MAX_LINKED_AT_ONCE}]})
+    created = MentionLink.objects.bulk_create(
+        [MentionLink(client=client, first_id=a, second_id=b, created_by=actor) for a, b in combinations(ids, 2)],
+        ignore_conflicts=True,
+    )
+    for mention in mentions:
+        others = [pk for pk in ids if pk != mention.pk]
+        events.mentions_linked_event(actor=actor, mention=mention, linked_ids=others, request=request)
+    return len(created)
+
+
+def _check_view_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Name the view.")]})
+    return name[:80]
+
+
+@transaction.atomic
+def saved_view_save(
+    *, actor, client, name: str, filters: dict, shared: bool, view: SavedView | None = None, request=None
+) -> SavedView:
+    """Save the inbox's filters under a name; a shared view is seen by the whole client team."""
+    require_client_perm(actor, client, ClientPerm.WORK_MENTIONS)
+    if view is not None and view.owner_id != actor.pk:
+        raise PermissionDenied(_("Only the person who made a view changes it."))
+    name = _check_view_name(name)
+    clash = SavedView.objects.unscoped().filter(client=client, owner=actor, name=name)
+    if view is not None:
+        clash = clash.exclude(pk=view.pk)
+    if clash.exists():
+        raise ValidationError({"name": [_("You have a view with this name already.")]})
+    created = view is None
+    view = view or SavedView(client=client, owner=actor)
+    view.name, view.filters, view.shared = name, filters, bool(shared)
+    view.save()
+    events.saved_view_saved_event(actor=actor, view=view, created=created, request=request)
+    return view
+
+
+@transaction.atomic
+def saved_view_delete(*, actor, view: SavedView, request=None) -> None:
+    require_client_perm(actor, view.client, ClientPerm.WORK_MENTIONS)
+    if view.owner_id != actor.pk and not user_has_client_perm(actor, view.client, ClientPerm.MANAGE_MEMBERS):
+        raise PermissionDenied(_("Only the person who made a view, or the account lead, removes it."))
+    events.saved_view_deleted_event(actor=actor, view=view, request=request)
+    view.delete()
+
+
+@dataclass
+class BulkOutcome:
+    done: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)  # mention id -> why
+
+
+BULK_ACTIONS = ("assign", "status", "add_topic", "link", "risk", "archive")
+
+
+def mentions_bulk(*, actor, client, mentions: list[Mention], action: str, params: dict, request=None) -> BulkOutcome:
+    """One action on many mentions. Each mention is its own transaction: one refusal stops no other."""
+    from apps.risk.services import mention_override_risk
+    from apps.routing.services import mention_assign
+
+    require_client_perm(actor, client, ClientPerm.WORK_MENTIONS)
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": [_("Choose one of: %(actions)s.") % {"actions": ", ".join(BULK_ACTIONS)}]})
+    mentions = [mention for mention in mentions if mention.client_id == client.pk]
+    if not mentions:
+        raise ValidationError({"mentions": [_("Choose the mentions first.")]})
+    if len(mentions) > MAX_BULK:
+        raise ValidationError({"mentions": [_("Choose at most %(max)d mentions at once.") % {"max": MAX_BULK}]})
+    outcome = BulkOutcome()
+    if action == "link":
+        mentions_link(actor=actor, client=client, mentions=mentions, request=request)
+        outcome.done = [mention.pk for mention in mentions]
+        return outcome
+    for mention in mentions:
+        try:
+            if action == "assign":
+                mention_assign(actor=actor, mention=mention, assignee=params.get("assignee"), request=request)
+            elif action == "status":
+                mention_transition(
+                    actor=actor,
+                    mention=mention,
+                    status=params.get("status", ""),
+                    reason=params.get("reason", ""),
+                    private_channel=params.get("private_channel", ""),
+                    request=request,
+                )
+            elif action == "add_topic":
+                mention_add_topic(actor=actor, mention=mention, topic=params.get("topic", ""), request=request)
+            elif action == "risk":
+                mention_override_risk(
+                    actor=actor,
+                    mention=mention,
+                    level=params.get("level", ""),
+                    reason=params.get("reason", ""),
+                    request=request,
+                )
+            elif action == "archive":
+                mention_archive(actor=actor, mention=mention, request=request)
+            outcome.done.append(mention.pk)
+        except ValidationError as error:
+            outcome.failed[mention.pk] = " ".join(error.messages)
+    return outcome
