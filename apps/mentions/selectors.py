@@ -14,17 +14,28 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.listening.models import Topic
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import users_with_client_perm
 
 from .models import DUE_KEY, FAR_FUTURE, IN_INBOX, OPEN_STATUSES, RISK_KEY, Mention, MentionLink, MentionNote, SavedView
 
 PAGE_SIZE = 50
-# Each language is stemmed with its own configuration in the search column (migration 0004);
-# a query is read in all of them at once, so "leveringen" finds Danish "levering".
-SEARCH_CONFIGS = ("danish", "norwegian", "german", "english", "simple")
+# Each language is stemmed with its own configuration in the search column (migration 0004),
+# and a mention must match the query as read in its own language: "leveringen" finds Danish
+# "levering", and "-promised" excludes an English "promise". The query read in every language
+# at once (OR) is a superset the GIN index can answer; the per-language test then decides.
+SEARCH_CONFIGS = {"da": "danish", "nb": "norwegian", "de": "german", "en": "english"}  # others: simple
 _TABLE = Mention._meta.db_table
-_QUERY_SQL = " || ".join(f"websearch_to_tsquery('{config}', %s)" for config in SEARCH_CONFIGS)
+_ANY_LANGUAGE_SQL = " || ".join(
+    f"websearch_to_tsquery('{config}', %s)" for config in (*SEARCH_CONFIGS.values(), "simple")
+)
+_OWN_LANGUAGE_SQL = (
+    f'CASE "{_TABLE}"."language" '
+    + " ".join(f"WHEN '{code}' THEN websearch_to_tsquery('{config}', %s)" for code, config in SEARCH_CONFIGS.items())
+    + " ELSE websearch_to_tsquery('simple', %s) END"
+)
+_QUERY_PARTS = len(SEARCH_CONFIGS) + 1
 SNIPPET_CHARS = 280
 
 
@@ -98,8 +109,8 @@ def _decode_cursor(sort: str, token: str):
     raise BadCursor
 
 
-def _search_query(q: str) -> tuple[str, list[str]]:
-    return _QUERY_SQL, [q] * len(SEARCH_CONFIGS)
+def _own_language_query(q: str) -> tuple[str, list[str]]:
+    return _OWN_LANGUAGE_SQL, [q] * _QUERY_PARTS
 
 
 def _day_start(day: date) -> datetime:
@@ -142,10 +153,9 @@ def filtered_mentions(user, filters: dict, *, clients=None) -> QuerySet[Mention]
     if until := filters.get("until"):
         mentions = mentions.filter(posted_at__lt=_day_start(_as_date(until) + timedelta(days=1)))
     if q := (filters.get("q") or "").strip():
-        sql, params = _search_query(q)
-        mentions = mentions.filter(
-            RawSQL(f'"{_TABLE}"."search_vector" @@ ({sql})', params, output_field=BooleanField())  # noqa: S611
-        )
+        vector = f'"{_TABLE}"."search_vector"'
+        match = f"{vector} @@ ({_ANY_LANGUAGE_SQL}) AND {vector} @@ ({_OWN_LANGUAGE_SQL})"
+        mentions = mentions.filter(RawSQL(match, [q] * 2 * _QUERY_PARTS, output_field=BooleanField()))  # noqa: S611
     return mentions
 
 
@@ -172,7 +182,7 @@ def inbox_page(user, filters: dict, *, clients=None, after: str = "", size: int 
         "newest": f'"{_TABLE}"."posted_at"',
     }
     if sort == "relevance":
-        sql, params = _search_query(filters["q"].strip())
+        sql, params = _own_language_query(filters["q"].strip())
         rank_sql = f'ts_rank("{_TABLE}"."search_vector", ({sql}))'
         mentions = mentions.annotate(rank=RawSQL(rank_sql, params))  # noqa: S611
         order = [F("rank").desc(), F("id").desc()]
@@ -233,6 +243,22 @@ def inbox_rows(user, clients, ids) -> list[Mention]:
         .defer("raw", "risk_factors", "text")
         .annotate(snippet=Substr("text", 1, SNIPPET_CHARS))
     )
+
+
+def inbox_choices(client) -> dict:
+    """What the filter and bulk menus offer: brands, people, topics. Cached a minute: every page shows them."""
+    from django.core.cache import cache
+
+    key = f"inbox:choices:{client.pk}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = {
+            "brands": list(client.brands.order_by("name").values_list("pk", "name")),
+            "workers": [(person.pk, person.display_name) for person in workers_of(client)],
+            "topics": sorted(set(Topic.objects.unscoped().filter(client=client).values_list("name", flat=True))),
+        }
+        cache.set(key, choices, 60)
+    return choices
 
 
 # --- Saved views -----------------------------------------------------------------------------

@@ -45,14 +45,16 @@ def mention_transition(
     allowed = allowed_from(mention.status)
     if status not in allowed:
         names = ", ".join(str(MentionStatus(value).label).lower() for value in allowed) or _("nothing")
+        # The allowed statuses ride on the field's error (error_dict["status"][0].params["allowed"]):
+        # Django keeps no params of a ValidationError made from a dict.
         raise ValidationError(
             {
-                "status": [
-                    _("A mention that is %(current)s can move to: %(allowed)s.")
-                    % {"current": mention.get_status_display().lower(), "allowed": names}
-                ]
-            },
-            params={"allowed": allowed},
+                "status": ValidationError(
+                    _("A mention that is %(current)s can move to: %(names)s."),
+                    code="transition_not_allowed",
+                    params={"current": mention.get_status_display().lower(), "names": names, "allowed": allowed},
+                )
+            }
         )
     if status in NEEDS_REASON and not reason:
         raise ValidationError({"reason": [_("Say why this mention needs no response.")]})
@@ -179,14 +181,16 @@ def mentions_link(*, actor, client, mentions: list[Mention], request=None) -> in
         raise ValidationError({"mentions": [_("Choose at least two mentions to link.")]})
     if len(ids) > MAX_LINKED_AT_ONCE:
         raise ValidationError({"mentions": [_("Link at most %(max)d at once.") % {"max": MAX_LINKED_AT_ONCE}]})
-    created = MentionLink.objects.bulk_create(
+    pairs = MentionLink.objects.unscoped().filter(client=client, first_id__in=ids, second_id__in=ids)
+    before = pairs.count()
+    MentionLink.objects.bulk_create(
         [MentionLink(client=client, first_id=a, second_id=b, created_by=actor) for a, b in combinations(ids, 2)],
         ignore_conflicts=True,
     )
     for mention in mentions:
         others = [pk for pk in ids if pk != mention.pk]
         events.mentions_linked_event(actor=actor, mention=mention, linked_ids=others, request=request)
-    return len(created)
+    return pairs.count() - before
 
 
 def _check_view_name(name: str) -> str:

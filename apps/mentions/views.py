@@ -9,12 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
 from apps.core.forms import apply_service_errors
+from apps.core.sessions import background_poll
 from apps.core.views import run_and_report
-from apps.listening.models import Topic
 from apps.risk.levels import RiskLevel
 from apps.risk.scoring import explain
 from apps.risk.services import mention_override_risk
@@ -108,9 +109,7 @@ class InboxView(ClientScopedMixin, InboxMixin, View):
         views = list(selectors.saved_views_of(request.user, self.client))
         context = {
             **self.client_context(),
-            "brands": list(self.client.brands.order_by("name")),
-            "workers": list(selectors.workers_of(self.client)),
-            "topics": sorted(set(Topic.objects.unscoped().filter(client=self.client).values_list("name", flat=True))),
+            **selectors.inbox_choices(self.client),
             "saved_views": views,
             "view_form": SavedViewForm(),
             "poll_url": request.path + "poll/",
@@ -151,23 +150,25 @@ class InboxPollMixin:
             return HttpResponseBadRequest(_("The filters are not valid."))
         try:
             newest_id = int(request.GET.get("newest") or 0)
-            since = datetime.fromisoformat(request.GET.get("since") or "")
+            since = datetime.fromisoformat(request.GET.get("seen_at") or "")
             shown = [int(pk) for pk in request.GET.getlist("shown")[:200]]
         except ValueError:
-            return HttpResponseBadRequest(_("The poll needs newest, since and shown."))
+            return HttpResponseBadRequest(_("The poll needs newest, seen_at and shown."))
         if since.tzinfo is None:
-            return HttpResponseBadRequest(_("The poll needs newest, since and shown."))
+            return HttpResponseBadRequest(_("The poll needs newest, seen_at and shown."))
         filters = {**form.cleaned_data, **self.fixed_filters()}
+        checked_at = timezone.now()  # before reading: a change made meanwhile comes with the next poll
         new_count = selectors.new_since(request.user, filters, clients=clients, newest_id=newest_id)
         changed_ids = selectors.changed_since(request.user, clients=clients, mention_ids=shown, since=since)
         rows = selectors.inbox_rows(request.user, clients, changed_ids)
         return render(
             request,
             "mentions/_inbox_poll.html",
-            {"new_count": new_count, "changed": rows, "now": timezone.now(), "levels": RiskLevel.choices},
+            {"new_count": new_count, "changed": rows, "now": checked_at, "levels": RiskLevel.choices},
         )
 
 
+@method_decorator(background_poll, name="dispatch")
 class InboxPollView(ClientScopedMixin, InboxPollMixin, View):
     read_permission = ClientPerm.WORK_MENTIONS
 
@@ -178,6 +179,7 @@ class InboxPollView(ClientScopedMixin, InboxPollMixin, View):
         return self.poll(request, [self.client])
 
 
+@method_decorator(background_poll, name="dispatch")
 class MyWorkPollView(MyWorkView, InboxPollMixin):
     def get(self, request):
         clients = self.inbox_clients()
@@ -186,6 +188,7 @@ class MyWorkPollView(MyWorkView, InboxPollMixin):
         return self.poll(request, clients)
 
 
+@method_decorator(background_poll, name="dispatch")
 class SavedViewCountsView(ClientScopedMixin, View):
     read_permission = ClientPerm.WORK_MENTIONS
 
@@ -408,6 +411,7 @@ class MentionNoteView(MentionScopedMixin, View):
         return self.render_detail(mention, note_form=form, status=400)
 
 
+@method_decorator(background_poll, name="dispatch")
 class MentionPresenceView(MentionScopedMixin, View):
     """Renewed by the page every few seconds: I am here (viewing or drafting); who else is?"""
 

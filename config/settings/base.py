@@ -174,7 +174,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Risk levels appear in ratings, overrides and mentions: one schema name for all.
-    "ENUM_NAME_OVERRIDES": {"RiskLevelEnum": "apps.risk.levels.RiskLevel"},
+    "ENUM_NAME_OVERRIDES": {
+        "RiskLevelEnum": "apps.risk.levels.RiskLevel",
+        "MentionStatusEnum": "apps.mentions.models.MentionStatus",
+    },
 }
 
 

@@ -131,9 +131,8 @@
   async function poll() {
     const params = new URLSearchParams(table.dataset.query || "");
     params.set("newest", table.dataset.newest || "0");
-    params.set("since", since);
+    params.set("seen_at", since);
     rows().slice(0, 200).forEach((r) => params.append("shown", r.dataset.mention));
-    const asked = new Date().toISOString();
     try {
       const response = await fetch(`${table.dataset.pollUrl}?${params}`, {
         headers: { "HX-Request": "true" },
@@ -141,9 +140,11 @@
       });
       if (response.ok) {
         const html = await response.text();
-        since = asked;
         const holder = document.createElement("template");
         holder.innerHTML = html;
+        // The server's clock, not the browser's, says from when the next poll asks for changes.
+        const stamp = holder.content.querySelector("[data-seen-at]");
+        if (stamp) { since = stamp.dataset.seenAt; stamp.remove(); }
         holder.content.querySelectorAll("tr[data-mention]").forEach((fresh) => {
           const old = rowsBody.querySelector(`tr[data-mention="${fresh.dataset.mention}"]`);
           if (!old) return;

@@ -1,0 +1,164 @@
+"""The mention lifecycle, archive and purge, notes and links: rules in the services, each step audited."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from apps.core.models import AuditEvent
+from apps.mentions.lifecycle import allowed_from
+from apps.mentions.models import Mention, MentionLink, MentionNote
+from apps.mentions.services import (
+    mention_add_topic,
+    mention_archive,
+    mention_purge,
+    mention_transition,
+    mentions_bulk,
+    mentions_link,
+    note_add,
+)
+from apps.notifications.models import Notification
+from apps.risk.models import RiskRating
+from apps.routing.selectors import open_work
+from tests.factories import MentionFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mention(brand_a):
+    return MentionFactory(brand=brand_a)
+
+
+def test_the_whole_way_from_new_to_resolved_is_audited(mention, responder):
+    for status in ("triaged", "in_progress", "awaiting_approval", "answered", "resolved"):
+        mention = mention_transition(actor=responder, mention=mention, status=status)
+    mention.refresh_from_db()
+    assert mention.status == "resolved"
+    moves = AuditEvent.objects.filter(action="mention.status_changed", target_id=str(mention.pk)).order_by("id")
+    assert [(event.before["status"], event.after["status"]) for event in moves] == [
+        ("new", "triaged"),
+        ("triaged", "in_progress"),
+        ("in_progress", "awaiting_approval"),
+        ("awaiting_approval", "answered"),
+        ("answered", "resolved"),
+    ]
+    assert {event.actor for event in moves} == {responder}
+
+
+def test_an_invalid_move_names_the_allowed_ones_and_changes_nothing(mention, responder):
+    with pytest.raises(ValidationError) as refused:
+        mention_transition(actor=responder, mention=mention, status="resolved")
+    message = refused.value.message_dict["status"][0]
+    assert "triaged" in message and "no response needed" in message and "taken private" in message
+    assert "resolved" not in message.split(":", 1)[1]
+    mention.refresh_from_db()
+    assert mention.status == "new"
+    assert not AuditEvent.objects.filter(action="mention.status_changed").exists()
+    assert set(allowed_from("new")) == {"triaged", "in_progress", "answered", "no_response_needed", "taken_private"}
+
+
+def test_no_response_needed_wants_a_reason_and_leaves_open_work(mention, responder):
+    mention.assignee = responder
+    mention.save()
+    assert open_work(mention.client, [responder.pk]) == {responder.pk: 1}
+    with pytest.raises(ValidationError) as refused:
+        mention_transition(actor=responder, mention=mention, status="no_response_needed", reason="  ")
+    assert "reason" in refused.value.message_dict
+    mention_transition(actor=responder, mention=mention, status="no_response_needed", reason="Spam from a bot")
+    mention.refresh_from_db()
+    assert (mention.status, mention.status_reason, mention.first_response_at) == (
+        "no_response_needed",
+        "Spam from a bot",
+        None,
+    )
+    assert open_work(mention.client, [responder.pk]).get(responder.pk, 0) == 0
+
+
+def test_taken_private_records_the_channel_and_stops_the_clock(mention, responder):
+    with pytest.raises(ValidationError) as refused:
+        mention_transition(actor=responder, mention=mention, status="taken_private")
+    assert "private_channel" in refused.value.message_dict
+    mention_transition(actor=responder, mention=mention, status="taken_private", private_channel="phone")
+    mention.refresh_from_db()
+    assert (mention.status, mention.private_channel) == ("taken_private", "phone")
+    assert mention.first_response_at is not None
+    assert AuditEvent.objects.filter(action="mention.first_response", target_id=str(mention.pk)).count() == 1
+
+
+def test_people_without_the_right_cannot_move_mentions(mention, analyst, client_viewer):
+    for person in (analyst, client_viewer):
+        with pytest.raises(PermissionDenied):
+            mention_transition(actor=person, mention=mention, status="triaged")
+
+
+def test_archive_hides_but_keeps_and_only_admins_purge(mention, responder, agency_admin):
+    mention_archive(actor=responder, mention=mention)
+    mention.refresh_from_db()
+    assert mention.archived_at is not None
+    assert Mention.objects.filter(pk=mention.pk).exists()
+    with pytest.raises(PermissionDenied):
+        mention_purge(actor=responder, mention=mention, reason="court order")
+    with pytest.raises(ValidationError):
+        mention_purge(actor=agency_admin, mention=mention, reason="")
+    RiskRating.objects.create(
+        client=mention.client, mention=mention, score=1, level="low", factors=[], rated_at=mention.posted_at
+    )
+    key = f"{mention.platform}:{mention.external_id}"
+    mention_purge(actor=agency_admin, mention=mention, reason="GDPR erasure request 2026-11")
+    assert not Mention.objects.filter(pk=mention.pk).exists()
+    event = AuditEvent.objects.get(action="mention.purged")
+    assert (event.actor, event.target_repr, event.after["reason"]) == (
+        agency_admin,
+        key,
+        "GDPR erasure request 2026-11",
+    )
+    assert mention.text not in str(event.after)
+
+
+def test_a_note_tells_the_people_it_mentions(mention, responder, account_lead, analyst):
+    note = note_add(actor=responder, mention=mention, text="@lead@example.test can you check? Also @responder")
+    assert MentionNote.objects.get() == note
+    told = Notification.objects.filter(event="note.mentioned")
+    assert [n.user for n in told] == [account_lead]  # not the writer, not people outside the client team
+    assert told[0].url == mention.get_absolute_url()
+    event = AuditEvent.objects.get(action="mention.note_added")
+    assert event.after["mentioned_user_ids"] == [account_lead.pk]
+    with pytest.raises(ValidationError):
+        note_add(actor=responder, mention=mention, text="   ")
+
+
+def test_topics_come_from_the_client_and_links_are_stored_once(mention, brand_a, responder):
+    TopicFactory(client=brand_a.client, brand=brand_a, name="recall")
+    with pytest.raises(ValidationError):
+        mention_add_topic(actor=responder, mention=mention, topic="made-up")
+    mention_add_topic(actor=responder, mention=mention, topic="recall")
+    mention_add_topic(actor=responder, mention=mention, topic="recall")
+    mention.refresh_from_db()
+    assert mention.topics == ["recall"]
+
+    others = [MentionFactory(brand=brand_a) for _ in range(2)]
+    assert mentions_link(actor=responder, client=brand_a.client, mentions=[mention, *others]) == 3
+    assert mentions_link(actor=responder, client=brand_a.client, mentions=[mention, others[0]]) == 0
+    assert MentionLink.objects.count() == 3
+
+
+def test_bulk_goes_ahead_where_it_can_and_lists_the_refusals(brand_a, responder):
+    fresh = MentionFactory(brand=brand_a)
+    answered = MentionFactory(brand=brand_a, status="answered")
+    outcome = mentions_bulk(
+        actor=responder,
+        client=brand_a.client,
+        mentions=[fresh, answered],
+        action="status",
+        params={"status": "triaged"},
+    )
+    assert outcome.done == [fresh.pk]
+    assert list(outcome.failed) == [answered.pk]
+    assert "resolved" in outcome.failed[answered.pk]
+
+
+def test_bulk_ignores_other_clients_mentions(brand_a, brand_b, responder):
+    foreign = MentionFactory(brand=brand_b)
+    with pytest.raises(ValidationError):
+        mentions_bulk(actor=responder, client=brand_a.client, mentions=[foreign], action="archive", params={})
+    foreign.refresh_from_db()
+    assert foreign.archived_at is None
