@@ -144,6 +144,8 @@ class InboxPollMixin:
     cursor stays where it is.
     """
 
+    shows_client = False  # rows name their client where the list spans several
+
     def poll(self, request, clients):
         form = _filter_form(request.GET)
         if not form.is_valid():
@@ -164,7 +166,7 @@ class InboxPollMixin:
         return render(
             request,
             "mentions/_inbox_poll.html",
-            {"new_count": new_count, "changed": rows, "now": checked_at, "levels": RiskLevel.choices},
+            {"new_count": new_count, "changed": rows, "now": checked_at, "with_client": self.shows_client},
         )
 
 
@@ -181,6 +183,8 @@ class InboxPollView(ClientScopedMixin, InboxPollMixin, View):
 
 @method_decorator(background_poll, name="dispatch")
 class MyWorkPollView(MyWorkView, InboxPollMixin):
+    shows_client = True
+
     def get(self, request):
         clients = self.inbox_clients()
         if not clients:

@@ -145,7 +145,7 @@
         // The server's clock, not the browser's, says from when the next poll asks for changes.
         const stamp = holder.content.querySelector("[data-seen-at]");
         if (stamp) { since = stamp.dataset.seenAt; stamp.remove(); }
-        holder.content.querySelectorAll("tr[data-mention]").forEach((fresh) => {
+        holder.content.querySelectorAll("tbody[data-changed] tr[data-mention]").forEach((fresh) => {
           const old = rowsBody.querySelector(`tr[data-mention="${fresh.dataset.mention}"]`);
           if (!old) return;
           const checked = old.querySelector('input[name="ids"]').checked;
@@ -153,8 +153,8 @@
           fresh.querySelector('input[name="ids"]').checked = checked;
           if (fresh.dataset.mention === currentId) fresh.classList.add("current");
         });
-        holder.content.querySelectorAll("tr").forEach((tr) => tr.remove());
-        document.getElementById("live").innerHTML = holder.innerHTML.trim();
+        const marker = holder.content.querySelector("[data-live]");
+        document.getElementById("live").innerHTML = marker ? marker.innerHTML.trim() : "";
       }
     } finally {
       window.setTimeout(poll, POLL_MS);
