@@ -5,7 +5,8 @@ from rest_framework.routers import SimpleRouter
 
 from apps.accounts.api import ApiTokenViewSet, me
 from apps.core.api_views import AuditEventViewSet
-from apps.listening.api import MentionViewSet, SourceViewSet
+from apps.listening.api import SourceViewSet
+from apps.mentions.api import MentionViewSet, SavedViewViewSet
 from apps.notifications.api import (
     NotificationSettingsView,
     NotificationViewSet,
@@ -24,6 +25,7 @@ router.register(r"clients/(?P<client_pk>[0-9]+)/invitations", InvitationViewSet,
 router.register(r"clients/(?P<client_pk>[0-9]+)/audit-events", AuditEventViewSet, basename="audit-event")
 router.register(r"clients/(?P<client_pk>[0-9]+)/sources", SourceViewSet, basename="source")
 router.register(r"clients/(?P<client_pk>[0-9]+)/mentions", MentionViewSet, basename="mention")
+router.register(r"clients/(?P<client_pk>[0-9]+)/saved-views", SavedViewViewSet, basename="saved-view")
 router.register(r"clients/(?P<client_pk>[0-9]+)/webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register(
     r"clients/(?P<client_pk>[0-9]+)/webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery"

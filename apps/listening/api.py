@@ -1,13 +1,11 @@
-"""API for sources (with poll now and test) and the mentions they bring in."""
+"""API for sources, with poll now and test. The mentions they bring in: apps.mentions.api."""
 
-import django_filters
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.mentions.models import Mention
 from apps.tenants.mixins import ClientScopedViewSet
 from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
@@ -156,79 +154,3 @@ class SourceViewSet(
             error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             return Response({"ok": False, "count": 0, "error": error})
         return Response({"ok": True, "count": len(result.mentions), "error": ""})
-
-
-class MentionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Mention
-        fields = [
-            "id",
-            "client",
-            "brand",
-            "source",
-            "platform",
-            "external_id",
-            "url",
-            "parent_external_id",
-            "author_name",
-            "author_handle",
-            "author_url",
-            "author_followers",
-            "title",
-            "text",
-            "posted_at",
-            "ingested_at",
-            "language",
-            "language_confidence",
-            "sentiment",
-            "sentiment_score",
-            "kind",
-            "topics",
-            "likes",
-            "reposts",
-            "replies",
-            "duplicate_of",
-            "status",
-            "risk_score",
-            "risk_level",
-            "risk_explanation",
-            "risk_factors",
-            "risk_overridden",
-            "rated_at",
-            "response_due_at",
-            "first_response_at",
-            "assignee",
-            "assigned_at",
-        ]
-        read_only_fields = fields
-
-    risk_explanation = serializers.SerializerMethodField(help_text='The rating in words: "critical (82) because ...".')
-
-    def get_risk_explanation(self, mention) -> str:
-        from apps.risk.scoring import explain
-
-        return explain(mention.risk_level, mention.risk_score, mention.risk_factors) if mention.risk_level else ""
-
-
-class MentionFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="lt")
-    topic = django_filters.CharFilter(method="filter_topic")
-
-    class Meta:
-        model = Mention
-        fields = ["brand", "source", "platform", "language", "sentiment", "kind", "status", "since", "until"]
-
-    def filter_topic(self, queryset, name, value):
-        return queryset.filter(topics__contains=[value])
-
-
-class MentionViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
-    """Mentions of the client's brands, newest first. Read-only here; the inbox works on them."""
-
-    model = Mention
-    serializer_class = MentionSerializer
-    filterset_class = MentionFilter
-
-    def get_queryset(self):
-        return super().get_queryset().order_by("-posted_at", "-id")

@@ -150,7 +150,8 @@ def filtered_mentions(user, filters: dict, *, clients=None) -> QuerySet[Mention]
         mentions = mentions.filter(brand_id=filters["brand"])
     if since := filters.get("since"):
         mentions = mentions.filter(posted_at__gte=_day_start(_as_date(since)))
-    if until := filters.get("until"):
+    # The last day a date can name has no day after it: nothing is posted later.
+    if (until := filters.get("until")) and _as_date(until) < date.max:
         mentions = mentions.filter(posted_at__lt=_day_start(_as_date(until) + timedelta(days=1)))
     if q := (filters.get("q") or "").strip():
         vector = f'"{_TABLE}"."search_vector"'
@@ -183,7 +184,9 @@ def inbox_page(user, filters: dict, *, clients=None, after: str = "", size: int 
     }
     if sort == "relevance":
         sql, params = _own_language_query(filters["q"].strip())
-        rank_sql = f'ts_rank("{_TABLE}"."search_vector", ({sql}))'
+        # ts_rank is a real; as a double its value survives the page link exactly, so the
+        # keyset comparison meets the rows of equal rank again instead of skipping them.
+        rank_sql = f'ts_rank("{_TABLE}"."search_vector", ({sql}))::double precision'
         mentions = mentions.annotate(rank=RawSQL(rank_sql, params))  # noqa: S611
         order = [F("rank").desc(), F("id").desc()]
     elif sort == "risk":
