@@ -5,9 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 PORT ?= 8000
+CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install services migrate demo run totp test bench lint format stop
+.PHONY: help install browser services migrate demo run totp test bench lint format stop
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -20,6 +21,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $@
 
 install: $(STAMP) ## Create .venv and install the pinned requirements
+
+browser: $(CHROMIUM) ## Install Debian's chromium for the browser tests (apt-get, once)
+
+# Playwright drives Debian's chromium, never a downloaded browser. Lists are refreshed only when
+# apt knows no chromium or the install fails on stale ones; sudo only when not root.
+$(CHROMIUM):
+	@sudo=$$(test "$$(id -u)" = 0 || echo sudo); \
+	export DEBIAN_FRONTEND=noninteractive; \
+	install="$$sudo apt-get install --yes --quiet --no-install-recommends chromium"; \
+	if apt-cache show chromium >/dev/null 2>&1 && $$install; then exit 0; fi; \
+	$$sudo apt-get update --quiet && $$install
 
 services: install ## Start embedded PostgreSQL/Redis where DATABASE_URL/REDIS_URL are unset
 	@$(PY) -c "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.dev'); import django; django.setup()"
@@ -44,7 +56,7 @@ run: demo ## Start web, Celery worker and beat with demo data (http://localhost:
 totp: services ## Print the current two-factor code of the demo admin and lead
 	@$(PY) manage.py demo_totp
 
-test: install ## Run the whole test suite (and ruff's checks)
+test: install browser ## Run the whole test suite, browser tests included (and ruff's checks)
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/pytest
 
