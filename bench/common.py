@@ -28,6 +28,23 @@ def setup_bench_database() -> None:
     call_command("flush", interactive=False, verbosity=0)
 
 
+def setup_inbox_database() -> None:
+    """Create (or reuse) the `*_inbox_bench` database and migrate it, keeping its data.
+
+    The inbox benchmark's million mentions take minutes to load, so unlike the `*_bench`
+    database this one is never flushed here: bench/inbox_data.py builds its dataset once.
+    """
+    import django
+    from django.conf import settings
+
+    django.setup()
+    from django.db import connection
+
+    settings.DATABASES["default"]["TEST"].update(NAME=f"{settings.DATABASES['default']['NAME']}_inbox_bench")
+    # serialize=False: the test runner's snapshot of every row would read the whole dataset.
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True, serialize=False)
+
+
 def use_bench_database() -> None:
     """In a helper process: the bench database set up by the parent, as it is."""
     import django

@@ -86,7 +86,7 @@ class InboxMixin:
             "form": form,
             "page": page,
             "mentions": page.mentions if page else [],
-            "next_query": _query_without(request, "after") if page and page.next_cursor else "",
+            "next_query": _query_without(request, "after"),
             "filter_query": _query_without(request, "after"),
             "newest_id": max((m.pk for m in page.mentions), default=0) if page else 0,
             "now": timezone.now(),

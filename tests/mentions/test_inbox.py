@@ -279,3 +279,9 @@ def test_the_next_link_keeps_the_filters(web, responder, brand_a, inbox):
     href = body[body.rfind('href="', 0, start) + 6 : body.index('"', body.rfind('href="', 0, start) + 6)]
     query = parse_qs(urlsplit(href.replace("&amp;", "&")).query)
     assert query["risk"] == ["high"] and query["after"]
+
+
+def test_the_first_page_without_filters_links_to_the_next(web, responder, brand_a, inbox):
+    MentionFactory.create_batch(51, brand=brand_a)
+    body = web(responder).get(inbox).content.decode()
+    assert 'href="?after=' in body and 'rel="next"' in body
