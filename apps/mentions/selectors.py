@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.listening.models import Topic
 from apps.tenants.roles import ClientPerm
-from apps.tenants.scoping import users_with_client_perm
+from apps.tenants.scoping import client_ids_with_perm, users_with_client_perm
 
 from .models import DUE_KEY, FAR_FUTURE, IN_INBOX, OPEN_STATUSES, RISK_KEY, Mention, MentionLink, MentionNote, SavedView
 
@@ -70,12 +70,12 @@ class BadCursor(ValueError):
 
 @dataclass
 class InboxPage:
-    mentions: list[Mention]
+    mentions: list
     sort: str
     next_cursor: str = ""
 
 
-def encode_cursor(sort: str, mention: Mention) -> str:
+def encode_cursor(sort: str, mention) -> str:
     """The page link value that continues after `mention` in `sort` order."""
     if sort == "risk":
         key = mention.risk_score if mention.risk_score is not None else -1
@@ -119,10 +119,14 @@ def _day_start(day: date) -> datetime:
 
 def filtered_mentions(user, filters: dict, *, clients=None) -> QuerySet[Mention]:
     """Mentions of `clients` (all the user may see when None) that pass the inbox filters."""
-    mentions = Mention.objects.visible_to(user)
-    if clients is not None:
-        ids = [client.pk for client in clients]
-        mentions = mentions.filter(client_id=ids[0]) if len(ids) == 1 else mentions.filter(client_id__in=ids)
+    q = (filters.get("q") or "").strip()
+    if q:
+        mentions = _searchable(user, clients)
+    else:
+        mentions = Mention.objects.visible_to(user)
+        if clients is not None:
+            ids = [client.pk for client in clients]
+            mentions = mentions.filter(client_id=ids[0]) if len(ids) == 1 else mentions.filter(client_id__in=ids)
     if not filters.get("archived"):
         mentions = mentions.filter(IN_INBOX)
     statuses = set(filters.get("status") or ["open"])
@@ -153,11 +157,27 @@ def filtered_mentions(user, filters: dict, *, clients=None) -> QuerySet[Mention]
     # The last day a date can name has no day after it: nothing is posted later.
     if (until := filters.get("until")) and _as_date(until) < date.max:
         mentions = mentions.filter(posted_at__lt=_day_start(_as_date(until) + timedelta(days=1)))
-    if q := (filters.get("q") or "").strip():
+    if q:
         vector = f'"{_TABLE}"."search_vector"'
         match = f"{vector} @@ ({_ANY_LANGUAGE_SQL}) AND {vector} @@ ({_OWN_LANGUAGE_SQL})"
         mentions = mentions.filter(RawSQL(match, [q] * 2 * _QUERY_PARTS, output_field=BooleanField()))  # noqa: S611
     return mentions
+
+
+def _searchable(user, clients) -> QuerySet[Mention]:
+    """Mentions a search may return: scoped by hand, with the rule of `visible_to`.
+
+    Given an indexable client condition, the planner ANDs the text index with a bitmap of the
+    client's whole share (170,000 entries for a big client: 30 ms); compared as an expression
+    (client_id + 0), the client is checked on the text index's few candidates instead (5 ms).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Mention.objects.none()
+    visible = None if user.is_agency_admin else set(client_ids_with_perm(user, ClientPerm.VIEW))
+    wanted = None if clients is None else {client.pk for client in clients}
+    allowed = wanted if visible is None else visible if wanted is None else wanted & visible
+    mentions = Mention.objects.unscoped().alias(client_key=F("client_id") + 0)
+    return mentions if allowed is None else mentions.filter(client_key__in=sorted(allowed))
 
 
 def _as_date(value) -> date:
@@ -205,16 +225,68 @@ def inbox_page(user, filters: dict, *, clients=None, after: str = "", size: int 
             comparison, params = f'({key_sql[sort]}, "{_TABLE}"."id") < (%s, %s)', [key, pk]
         # Constant SQL around parameters; row comparison walks the sort's index (keyset paging).
         mentions = mentions.filter(RawSQL(comparison, params, output_field=BooleanField()))  # noqa: S611
-    rows = list(
-        mentions.select_related("brand", "assignee", "client")
-        .defer("raw", "risk_factors", "text")
-        .annotate(snippet=Substr("text", 1, SNIPPET_CHARS))
-        .order_by(*order)[: size + 1]
-    )
+    rows = _as_rows(mentions.order_by(*order)[: size + 1], ranked=sort == "relevance")
     page = InboxPage(mentions=rows[:size], sort=sort)
     if len(rows) > size:
         page.next_cursor = encode_cursor(sort, rows[size - 1])
     return page
+
+
+@dataclass(slots=True)
+class InboxRow:
+    """What a row of the inbox shows, and no more: model instances would be most of a page's cost."""
+
+    pk: int
+    client_id: int
+    client_slug: str
+    client_name: str
+    brand_name: str
+    assignee_id: int | None
+    assignee_full_name: str | None
+    assignee_email: str | None
+    platform: str
+    title: str
+    snippet: str
+    author_name: str
+    author_handle: str
+    author_followers: int | None
+    language: str
+    sentiment: str
+    kind: str
+    topics: list
+    status: str
+    posted_at: datetime
+    risk_score: int | None
+    risk_level: str
+    response_due_at: datetime | None
+    response_warn_at: datetime | None
+    first_response_at: datetime | None
+    rank: float | None = None
+    # Filled by the view for display.
+    url: str = ""
+    status_label: str = ""
+    sentiment_label: str = ""
+    kind_label: str = ""
+    risk_label: str = ""
+
+    @property
+    def assignee_name(self) -> str:
+        return self.assignee_full_name or self.assignee_email or ""
+
+
+_ROW_COLUMNS = (
+    *("id", "client_id", "client__slug", "client__name", "brand__name"),
+    *("assignee_id", "assignee__full_name", "assignee__email"),
+    *("platform", "title", "snippet", "author_name", "author_handle", "author_followers", "language"),
+    *("sentiment", "kind", "topics", "status", "posted_at", "risk_score", "risk_level"),
+    *("response_due_at", "response_warn_at", "first_response_at"),
+)
+
+
+def _as_rows(mentions: QuerySet[Mention], *, ranked: bool = False) -> list[InboxRow]:
+    columns = (*_ROW_COLUMNS, "rank") if ranked else _ROW_COLUMNS
+    rows = mentions.annotate(snippet=Substr("text", 1, SNIPPET_CHARS)).values_list(*columns)
+    return [InboxRow(*values) for values in rows]
 
 
 def new_since(user, filters: dict, *, clients=None, newest_id: int) -> int:
@@ -239,13 +311,10 @@ def changed_since(user, *, clients, mention_ids, since: datetime) -> list[int]:
 
 def inbox_rows(user, clients, ids) -> list[Mention]:
     """Fresh rows for the given mentions, as the inbox shows them."""
-    return list(
-        Mention.objects.visible_to(user)
-        .filter(client_id__in=[client.pk for client in clients], pk__in=list(ids))
-        .select_related("brand", "assignee", "client")
-        .defer("raw", "risk_factors", "text")
-        .annotate(snippet=Substr("text", 1, SNIPPET_CHARS))
+    mentions = Mention.objects.visible_to(user).filter(
+        client_id__in=[client.pk for client in clients], pk__in=list(ids)
     )
+    return _as_rows(mentions)
 
 
 def inbox_choices(client) -> dict:

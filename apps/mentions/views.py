@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from apps.tenants.scoping import client_ids_with_perm
 from . import presence, selectors, services
 from .forms import AssignForm, InboxFilterForm, NoteForm, RiskOverrideForm, SavedViewForm, TransitionForm
 from .lifecycle import allowed_from
-from .models import PrivateChannel
+from .models import Mention, PrivateChannel
 
 # --- The inbox -------------------------------------------------------------------------------
 
@@ -63,6 +64,38 @@ def _query_without(request, *names) -> str:
     return query.urlencode()
 
 
+MULTI_FILTERS = ("status", "risk", "channel", "language", "sentiment", "kind")
+SINGLE_FILTERS = ("q", "topic", "assignee", "brand", "since", "until", "archived")
+# The menus' options, read once: asking the bound form for each option's state costs a page dearly.
+FILTER_CHOICES = {name: InboxFilterForm.base_fields[name].choices for name in MULTI_FILTERS}
+
+
+def _for_display(mentions: list) -> list:
+    """Labels and links for inbox rows, worked out once per page rather than once per row and field."""
+    labels = {
+        name: {value: str(label) for value, label in Mention._meta.get_field(name).flatchoices}
+        for name in ("status", "sentiment", "kind", "risk_level")
+    }
+    prefixes: dict[int, str] = {}
+    for mention in mentions:
+        if mention.client_id not in prefixes:
+            prefixes[mention.client_id] = reverse("mention_detail", args=[mention.client_slug, 0])[: -len("0/")]
+        mention.url = f"{prefixes[mention.client_id]}{mention.pk}/"
+        mention.status_label = labels["status"].get(mention.status, mention.status)
+        mention.sentiment_label = labels["sentiment"].get(mention.sentiment, "")
+        mention.kind_label = labels["kind"].get(mention.kind, "")
+        mention.risk_label = labels["risk_level"].get(mention.risk_level, "")
+    return mentions
+
+
+def _chosen(data) -> dict:
+    """What the filter menus show as chosen, straight from the query."""
+    return {
+        **{name: data.getlist(name) for name in MULTI_FILTERS},
+        **{name: data.get(name, "") for name in SINGLE_FILTERS},
+    }
+
+
 class InboxMixin:
     """What the client inbox and "my work" share: filters, the page, the live poll."""
 
@@ -85,13 +118,15 @@ class InboxMixin:
         context = {
             "form": form,
             "page": page,
-            "mentions": page.mentions if page else [],
+            "mentions": _for_display(page.mentions) if page else [],
             "next_query": _query_without(request, "after"),
             "filter_query": _query_without(request, "after"),
             "newest_id": max((m.pk for m in page.mentions), default=0) if page else 0,
             "now": timezone.now(),
             "levels": RiskLevel.choices,
             "private_channels": PrivateChannel.choices,
+            "chosen": _chosen(data),
+            "choices": FILTER_CHOICES,
             **extra,
         }
         if request.htmx and request.GET.get("after"):
@@ -162,7 +197,7 @@ class InboxPollMixin:
         checked_at = timezone.now()  # before reading: a change made meanwhile comes with the next poll
         new_count = selectors.new_since(request.user, filters, clients=clients, newest_id=newest_id)
         changed_ids = selectors.changed_since(request.user, clients=clients, mention_ids=shown, since=since)
-        rows = selectors.inbox_rows(request.user, clients, changed_ids)
+        rows = _for_display(selectors.inbox_rows(request.user, clients, changed_ids))
         return render(
             request,
             "mentions/_inbox_poll.html",
@@ -372,7 +407,7 @@ class MentionTransitionView(MentionScopedMixin, View):
                 return HttpResponse(" ".join(messages), status=400, content_type="text/plain; charset=utf-8")
             return self.render_detail(mention, transition_form=form, status=400)
         if request.htmx:
-            row = selectors.inbox_rows(request.user, [self.client], [mention.pk])
+            row = _for_display(selectors.inbox_rows(request.user, [self.client], [mention.pk]))
             return render(
                 request, "mentions/_inbox_row.html", {"mention": row[0], "now": timezone.now(), "with_client": False}
             )

@@ -285,3 +285,18 @@ def test_the_first_page_without_filters_links_to_the_next(web, responder, brand_
     MentionFactory.create_batch(51, brand=brand_a)
     body = web(responder).get(inbox).content.decode()
     assert 'href="?after=' in body and 'rel="next"' in body
+
+
+def test_search_keeps_to_the_clients_the_person_may_see(responder, agency_admin, brand_a, brand_b):
+    from django.contrib.auth.models import AnonymousUser
+
+    from apps.mentions.selectors import filtered_mentions
+
+    ours = MentionFactory(brand=brand_a, language="en", text="The kettle leaks")
+    theirs = MentionFactory(brand=brand_b, language="en", text="The kettle leaks")
+    search = {"q": "kettle"}
+    assert list(filtered_mentions(responder, search, clients=[brand_b.client])) == []
+    assert list(filtered_mentions(responder, search, clients=None)) == [ours]
+    assert list(filtered_mentions(responder, search, clients=[brand_a.client, brand_b.client])) == [ours]
+    assert set(filtered_mentions(agency_admin, search, clients=None)) == {ours, theirs}
+    assert list(filtered_mentions(AnonymousUser(), search, clients=None)) == []
