@@ -34,6 +34,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
+# Imported once Django is set up (bench_inbox.py does that first).
+from apps.listening.pipeline import COLUMNS
+
 DATASET_VERSION = 2
 MARKER_SLUG = "bench-inbox-{:02d}"
 SEED = 20_261_121
@@ -359,49 +362,15 @@ REVIEW_TITLES = {
     },
     "neutral": {"da": "Blandet", "nb": "Helt ok", "pl": "Tak sobie", "de": "Geht so", "en": "Mixed feelings"},
 }
+# The pipeline's columns, plus what only a mention's later life fills in.
 COPY_COLUMNS = (
     "id",
-    "client_id",
-    "brand_id",
-    "source_id",
-    "platform",
-    "external_id",
-    "url",
-    "parent_external_id",
-    "author_name",
-    "author_handle",
-    "author_url",
-    "author_followers",
-    "title",
-    "text",
-    "posted_at",
-    "ingested_at",
-    "language",
-    "language_confidence",
-    "sentiment",
-    "sentiment_score",
-    "kind",
-    "topics",
-    "likes",
-    "reposts",
-    "replies",
-    "content_hash",
-    "status",
+    *COLUMNS,
     "status_changed_at",
     "status_reason",
     "private_channel",
     "archived_at",
-    "raw",
-    "risk_score",
-    "risk_level",
-    "risk_factors",
-    "risk_overridden",
-    "rated_at",
-    "response_due_at",
-    "response_warn_at",
     "first_response_at",
-    "assignee_id",
-    "assigned_at",
 )
 
 
@@ -772,8 +741,9 @@ def _restore_secondary(cursor, table: str, indexes: list, constraints: list) -> 
         cursor.execute(definition)
     for name, definition in constraints:
         cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-    if _secondary(cursor, table) != (indexes, constraints):
-        raise RuntimeError("indexes or constraints differ from the migrations' after the load")
+    if (after := _secondary(cursor, table)) != (indexes, constraints):
+        changed = sorted(set(after[0] + after[1]) ^ set(indexes + constraints))
+        raise RuntimeError(f"indexes or constraints differ from the migrations' after the load: {changed}")
 
 
 def _copy_rows(cursor, pool, table: str, total: int) -> None:
@@ -889,54 +859,53 @@ def _chunk(bounds: tuple[int, int]) -> bytes:
             rated = min(ingested + timedelta(minutes=rng.uniform(5, 90)), anchor)
         due, warn = deadlines(brand.risk.rules, brand.risk.schedule, level, ingested)
         life = _life(rng, anchor, ingested, due, kind, level, brand)
-        lines.append(
-            "\t".join(
-                (
-                    str(i + 1),
-                    str(brand.client_id),
-                    str(brand.pk),
-                    str(source_id),
-                    platform,
-                    _text(item.external_id),
-                    _text(item.url),
-                    f"post-{brand.seed}-page-{state.n_of[i] // 40}" if role == "own" and rng.random() < 0.6 else "",
-                    _text(item.author_name),
-                    _text(item.author_handle),
-                    _text(f"https://example.invalid/{platform}/{item.author_handle.lstrip('@')}"),
-                    str(item.author_followers),
-                    _text(title),
-                    _text(text),
-                    posted.isoformat(),
-                    ingested.isoformat(),
-                    language,
-                    f"{rng.uniform(0.72, 0.995):.3f}",
-                    sentiment.label,
-                    str(row["sentiment_score"]),
-                    kind,
-                    _text_array(row["topics"]),
-                    str(item.likes),
-                    str(item.reposts),
-                    str(item.replies),
-                    content_hash(full),
-                    life["status"],
-                    _moment(life["status_changed_at"]),
-                    _text(life["status_reason"]),
-                    life["private_channel"],
-                    _moment(life["archived_at"]),
-                    _json(item.raw),
-                    str(rating.score),
-                    level,
-                    _json(rating.factors),
-                    "t" if overridden else "f",
-                    rated.isoformat(),
-                    due.isoformat(),
-                    warn.isoformat(),
-                    _moment(life["first_response_at"]),
-                    "\\N" if life["assignee"] is None else str(life["assignee"]),
-                    _moment(life["assigned_at"]),
-                )
-            )
-        )
+        values = {
+            "id": str(i + 1),
+            "client_id": str(brand.client_id),
+            "brand_id": str(brand.pk),
+            "source_id": str(source_id),
+            "platform": platform,
+            "external_id": _text(item.external_id),
+            "url": _text(item.url),
+            "parent_external_id": (
+                f"post-{brand.seed}-page-{state.n_of[i] // 40}" if role == "own" and rng.random() < 0.6 else ""
+            ),
+            "author_name": _text(item.author_name),
+            "author_handle": _text(item.author_handle),
+            "author_url": _text(f"https://example.invalid/{platform}/{item.author_handle.lstrip('@')}"),
+            "author_followers": str(item.author_followers),
+            "title": _text(title),
+            "text": _text(text),
+            "posted_at": posted.isoformat(),
+            "ingested_at": ingested.isoformat(),
+            "language": language,
+            "language_confidence": f"{rng.uniform(0.72, 0.995):.3f}",
+            "sentiment": sentiment.label,
+            "sentiment_score": str(row["sentiment_score"]),
+            "kind": kind,
+            "topics": _text_array(row["topics"]),
+            "likes": str(item.likes),
+            "reposts": str(item.reposts),
+            "replies": str(item.replies),
+            "content_hash": content_hash(full),
+            "status": life["status"],
+            "status_changed_at": _moment(life["status_changed_at"]),
+            "status_reason": _text(life["status_reason"]),
+            "private_channel": life["private_channel"],
+            "archived_at": _moment(life["archived_at"]),
+            "raw": _json(item.raw),
+            "risk_score": str(rating.score),
+            "risk_level": level,
+            "risk_factors": _json(rating.factors),
+            "risk_overridden": "t" if overridden else "f",
+            "rated_at": rated.isoformat(),
+            "response_due_at": due.isoformat(),
+            "response_warn_at": warn.isoformat(),
+            "first_response_at": _moment(life["first_response_at"]),
+            "assignee_id": "\\N" if life["assignee"] is None else str(life["assignee"]),
+            "assigned_at": _moment(life["assigned_at"]),
+        }
+        lines.append("\t".join(values[column] for column in COPY_COLUMNS))
         lines.append("\n")
     return "".join(lines).encode()
 

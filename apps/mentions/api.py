@@ -255,8 +255,7 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
                 size=filters.get("size") or selectors.PAGE_SIZE,
             )
         except selectors.BadCursor as error:
-            message = _("This page link does not fit the list any more; start from the first page.")
-            raise exceptions.ValidationError({"after": [message]}) from error
+            raise exceptions.ValidationError({"after": [str(error.message)]}) from error
         # The page's rows leave the text out; the API answers whole mentions, in one more query.
         whole = {m.pk: m for m in selectors.mentions_of(request.user, self.client, [m.pk for m in page.mentions])}
         mentions = [whole[m.pk] for m in page.mentions if m.pk in whole]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -12,6 +13,7 @@ from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.listening.models import Topic
@@ -66,6 +68,8 @@ def workers_of(client) -> QuerySet[User]:
 
 class BadCursor(ValueError):
     """A page link that does not fit the sort it is used with (edited, or from another sort)."""
+
+    message = _("This page link does not fit the list any more; start from the first page.")
 
 
 @dataclass
@@ -300,7 +304,9 @@ def changed_since(user, *, clients, mention_ids, since: datetime) -> list[int]:
 
     if not mention_ids:
         return []
-    events = AuditEvent.objects.filter(
+    # Unscoped on purpose: the audit page's own right is not needed to see that a mention one
+    # works on changed. The callers checked the right to work each of `clients`.
+    events = AuditEvent.objects.unscoped().filter(
         client_id__in=[client.pk for client in clients],
         occurred_at__gt=since,
         target_type=Mention._meta.label_lower,
@@ -347,7 +353,9 @@ def saved_view_counts(user, client, views) -> dict[int, int]:
 
     counts = {}
     for view in views:
-        key = f"inbox:count:{client.pk}:{user.pk}:{view.pk}:{hash(json.dumps(view.filters, sort_keys=True))}"
+        # A digest, not hash(): that differs between processes, and every web worker shares the cache.
+        digest = hashlib.sha256(json.dumps(view.filters, sort_keys=True).encode()).hexdigest()[:16]
+        key = f"inbox:count:{client.pk}:{user.pk}:{view.pk}:{digest}"
         count = cache.get(key)
         if count is None:
             count = filtered_mentions(user, view.filters, clients=[client]).count()
@@ -359,9 +367,9 @@ def saved_view_counts(user, client, views) -> dict[int, int]:
 # --- Around one mention ----------------------------------------------------------------------
 
 
-def conversation_of(mention: Mention) -> tuple[Mention | None, list[Mention]]:
+def conversation_of(user, mention: Mention) -> tuple[Mention | None, list[Mention]]:
     """The post it answers and the answers to it, where the platform told us."""
-    same_place = Mention.objects.unscoped().filter(client_id=mention.client_id, platform=mention.platform)
+    same_place = Mention.objects.visible_to(user).filter(client_id=mention.client_id, platform=mention.platform)
     parent = None
     if mention.parent_external_id:
         parent = same_place.filter(external_id=mention.parent_external_id).defer("raw").first()
@@ -371,9 +379,14 @@ def conversation_of(mention: Mention) -> tuple[Mention | None, list[Mention]]:
     return parent, replies
 
 
-def related_of(mention: Mention, limit: int = 10) -> dict[str, list[Mention]]:
+def related_of(user, mention: Mention, limit: int = 10) -> dict[str, list[Mention]]:
     """Mentions by the same author, on the same topics lately, and those a person linked to it."""
-    base = Mention.objects.unscoped().filter(IN_INBOX, client_id=mention.client_id).exclude(pk=mention.pk).defer("raw")
+    base = (
+        Mention.objects.visible_to(user)
+        .filter(IN_INBOX, client_id=mention.client_id)
+        .exclude(pk=mention.pk)
+        .defer("raw")
+    )
     related = {"author": [], "topic": [], "linked": []}
     if mention.author_handle:
         related["author"] = list(base.filter(author_handle=mention.author_handle).order_by("-posted_at")[:limit])
@@ -382,7 +395,9 @@ def related_of(mention: Mention, limit: int = 10) -> dict[str, list[Mention]]:
         related["topic"] = list(
             base.filter(topics__overlap=mention.topics, posted_at__gte=recent).order_by("-posted_at", "-id")[:limit]
         )
-    links = MentionLink.objects.unscoped().filter(Q(first=mention) | Q(second=mention), client_id=mention.client_id)
+    links = MentionLink.objects.visible_to(user).filter(
+        Q(first=mention) | Q(second=mention), client_id=mention.client_id
+    )
     linked_ids = {pk for pair in links.values_list("first_id", "second_id") for pk in pair} - {mention.pk}
     if linked_ids:
         related["linked"] = list(base.filter(pk__in=linked_ids).order_by("posted_at", "id"))
@@ -394,9 +409,15 @@ def notes_of(mention: Mention) -> QuerySet[MentionNote]:
 
 
 def timeline_of(mention: Mention, limit: int = 100):
-    """What happened to the mention, newest first, from the audit trail."""
+    """What happened to the mention, newest first, from the audit trail.
+
+    Unscoped on purpose, like `changed_since`: whoever may open the mention sees its own history,
+    without the right to read the client's whole audit trail.
+    """
     from apps.core.models import AuditEvent
 
-    return AuditEvent.objects.filter(
-        client_id=mention.client_id, target_type=Mention._meta.label_lower, target_id=str(mention.pk)
-    ).order_by("-occurred_at", "-id")[:limit]
+    return (
+        AuditEvent.objects.unscoped()
+        .filter(client_id=mention.client_id, target_type=Mention._meta.label_lower, target_id=str(mention.pk))
+        .order_by("-occurred_at", "-id")[:limit]
+    )

@@ -7,11 +7,13 @@ and writes its audit event; the lifecycle rules live in lifecycle.py.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,16 +117,14 @@ def mentioned_people(text: str, client) -> list:
     names = {name.lower().rstrip(".") for name in _AT_NAME.findall(text)}
     if not names:
         return []
-    people, by_local = [], {}
     workers = list(workers_of(client))
-    for person in workers:
-        by_local.setdefault(person.email.split("@")[0].lower(), []).append(person)
-    for person in workers:
-        email = person.email.lower()
-        local = email.split("@")[0]
-        if email in names or (local in names and len(by_local[local]) == 1):
-            people.append(person)
-    return people
+    local_part = {person.pk: person.email.split("@")[0].lower() for person in workers}
+    holders = Counter(local_part.values())
+    return [
+        person
+        for person in workers
+        if person.email.lower() in names or (local_part[person.pk] in names and holders[local_part[person.pk]] == 1)
+    ]
 
 
 @transaction.atomic
@@ -160,15 +160,19 @@ def mention_add_topic(*, actor, mention: Mention, topic: str, request=None) -> M
     """Tag a mention with one of its brand's (or the client's) topics."""
     require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
     mention = _locked(mention)
-    known = Topic.objects.unscoped().filter(client=mention.client, name=topic)
-    if not known.filter(brand=None).exists() and not known.filter(brand=mention.brand_id).exists():
+    known = Topic.objects.unscoped().filter(
+        Q(brand=None) | Q(brand=mention.brand_id), client=mention.client, name=topic
+    )
+    if not known.exists():
         raise ValidationError({"topic": [_("Choose one of this client's topics.")]})
     if topic in mention.topics:
         return mention
     before = list(mention.topics)
     mention.topics = [*before, topic]
     mention.save(update_fields=["topics"])
-    events.mention_topics_changed_event(actor=actor, mention=mention, before=before, after=mention.topics)
+    events.mention_topics_changed_event(
+        actor=actor, mention=mention, before=before, after=mention.topics, request=request
+    )
     return mention
 
 
@@ -258,31 +262,28 @@ def mentions_bulk(*, actor, client, mentions: list[Mention], action: str, params
         mentions_link(actor=actor, client=client, mentions=mentions, request=request)
         outcome.done = [mention.pk for mention in mentions]
         return outcome
+    # Each action is the service for one mention, with the parameters it takes.
+    one = {
+        "assign": lambda m: mention_assign(actor=actor, mention=m, assignee=params.get("assignee"), request=request),
+        "status": lambda m: mention_transition(
+            actor=actor,
+            mention=m,
+            status=params.get("status", ""),
+            reason=params.get("reason", ""),
+            private_channel=params.get("private_channel", ""),
+            request=request,
+        ),
+        "add_topic": lambda m: mention_add_topic(
+            actor=actor, mention=m, topic=params.get("topic", ""), request=request
+        ),
+        "risk": lambda m: mention_override_risk(
+            actor=actor, mention=m, level=params.get("level", ""), reason=params.get("reason", ""), request=request
+        ),
+        "archive": lambda m: mention_archive(actor=actor, mention=m, request=request),
+    }[action]
     for mention in mentions:
         try:
-            if action == "assign":
-                mention_assign(actor=actor, mention=mention, assignee=params.get("assignee"), request=request)
-            elif action == "status":
-                mention_transition(
-                    actor=actor,
-                    mention=mention,
-                    status=params.get("status", ""),
-                    reason=params.get("reason", ""),
-                    private_channel=params.get("private_channel", ""),
-                    request=request,
-                )
-            elif action == "add_topic":
-                mention_add_topic(actor=actor, mention=mention, topic=params.get("topic", ""), request=request)
-            elif action == "risk":
-                mention_override_risk(
-                    actor=actor,
-                    mention=mention,
-                    level=params.get("level", ""),
-                    reason=params.get("reason", ""),
-                    request=request,
-                )
-            elif action == "archive":
-                mention_archive(actor=actor, mention=mention, request=request)
+            one(mention)
             outcome.done.append(mention.pk)
         except ValidationError as error:
             outcome.failed[mention.pk] = " ".join(error.messages)

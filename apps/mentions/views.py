@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
@@ -52,8 +54,8 @@ def _page_or_error(request, form, clients):
             after=form.cleaned_data.get("after") or "",
             size=form.cleaned_data.get("size") or selectors.PAGE_SIZE,
         )
-    except selectors.BadCursor:
-        form.add_error("after", _("This page link does not fit the list any more; start from the first page."))
+    except selectors.BadCursor as error:
+        form.add_error("after", str(error.message))
         return None
 
 
@@ -100,26 +102,19 @@ class InboxMixin:
     """What the client inbox and "my work" share: filters, the page, the live poll."""
 
     template_name = "mentions/inbox.html"
+    fixed_filters: dict = {}  # what the person cannot change here
 
-    def inbox_clients(self) -> list[Client]:
-        raise NotImplementedError
-
-    def fixed_filters(self) -> dict:
-        return {}
-
-    def render_inbox(self, request, extra: dict):
+    def render_inbox(self, request, clients: list[Client], extra: dict):
         data = request.GET.copy()
-        for key, value in self.fixed_filters().items():
-            data[key] = value
+        for key, value in self.fixed_filters.items():
+            data[key] = value  # replaces; QueryDict.update would add a second value
         form = _filter_form(data)
-        clients = self.inbox_clients()
         page = _page_or_error(request, form, clients)
         status = 200 if page is not None else 400
         context = {
             "form": form,
             "page": page,
             "mentions": _for_display(page.mentions) if page else [],
-            "next_query": _query_without(request, "after"),
             "filter_query": _query_without(request, "after"),
             "newest_id": max((m.pk for m in page.mentions), default=0) if page else 0,
             "now": timezone.now(),
@@ -137,9 +132,6 @@ class InboxMixin:
 class InboxView(ClientScopedMixin, InboxMixin, View):
     read_permission = ClientPerm.WORK_MENTIONS
 
-    def inbox_clients(self):
-        return [self.client]
-
     def get(self, request, client_slug):
         views = list(selectors.saved_views_of(request.user, self.client))
         context = {
@@ -149,7 +141,7 @@ class InboxView(ClientScopedMixin, InboxMixin, View):
             "view_form": SavedViewForm(),
             "poll_url": request.path + "poll/",
         }
-        return self.render_inbox(request, context)
+        return self.render_inbox(request, [self.client], context)
 
 
 class MyWorkView(LoginRequiredMixin, InboxMixin, View):
@@ -162,13 +154,13 @@ class MyWorkView(LoginRequiredMixin, InboxMixin, View):
             clients = clients.filter(pk__in=client_ids_with_perm(user, ClientPerm.WORK_MENTIONS))
         return list(clients)
 
-    def fixed_filters(self):
-        return {"assignee": "me"}
+    fixed_filters = {"assignee": "me"}
 
     def get(self, request):
-        if not self.inbox_clients():
+        clients = self.inbox_clients()
+        if not clients:
             raise PermissionDenied
-        return self.render_inbox(request, {"my_work": True, "poll_url": request.path + "poll/"})
+        return self.render_inbox(request, clients, {"my_work": True, "poll_url": request.path + "poll/"})
 
 
 class InboxPollMixin:
@@ -180,6 +172,7 @@ class InboxPollMixin:
     """
 
     shows_client = False  # rows name their client where the list spans several
+    fixed_filters: dict = {}
 
     def poll(self, request, clients):
         form = _filter_form(request.GET)
@@ -193,7 +186,7 @@ class InboxPollMixin:
             return HttpResponseBadRequest(_("The poll needs newest, seen_at and shown."))
         if since.tzinfo is None:
             return HttpResponseBadRequest(_("The poll needs newest, seen_at and shown."))
-        filters = {**form.cleaned_data, **self.fixed_filters()}
+        filters = {**form.cleaned_data, **self.fixed_filters}
         checked_at = timezone.now()  # before reading: a change made meanwhile comes with the next poll
         new_count = selectors.new_since(request.user, filters, clients=clients, newest_id=newest_id)
         changed_ids = selectors.changed_since(request.user, clients=clients, mention_ids=shown, since=since)
@@ -208,9 +201,6 @@ class InboxPollMixin:
 @method_decorator(background_poll, name="dispatch")
 class InboxPollView(ClientScopedMixin, InboxPollMixin, View):
     read_permission = ClientPerm.WORK_MENTIONS
-
-    def fixed_filters(self):
-        return {}
 
     def get(self, request, client_slug):
         return self.poll(request, [self.client])
@@ -256,7 +246,7 @@ class SavedViewCreateView(ClientScopedMixin, View):
                 _("View saved."),
             )
         else:
-            run_and_report(request, lambda: _raise(_("Name the view; the filters must be valid.")), "")
+            messages.error(request, _("Name the view; the filters must be valid."))
         return redirect("inbox", client_slug=client_slug)
 
 
@@ -267,10 +257,6 @@ class SavedViewDeleteView(ClientScopedMixin, View):
         view = get_object_or_404(selectors.saved_views_of(request.user, self.client), pk=view_pk)
         services.saved_view_delete(actor=request.user, view=view, request=request)
         return redirect("inbox", client_slug=client_slug)
-
-
-def _raise(message):
-    raise ValidationError(message)
 
 
 class BulkView(ClientScopedMixin, View):
@@ -285,6 +271,8 @@ class BulkView(ClientScopedMixin, View):
         params = {key: request.POST.get(key, "") for key in ("status", "reason", "private_channel", "topic", "level")}
         if action == "assign":
             assignee_id = request.POST.get("assignee", "")
+            if assignee_id and not assignee_id.isdigit():
+                return _answer(request, _("Choose a person to assign."), status=400)
             params["assignee"] = (
                 get_object_or_404(selectors.workers_of(self.client), pk=assignee_id) if assignee_id else None
             )
@@ -306,11 +294,10 @@ def _answer(request, message: str, *, status: int):
     """For scripts a short text; for plain forms a message and back to where they came from."""
     if request.htmx or request.headers.get("Accept", "").startswith("text/plain"):
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
-    from django.contrib import messages
-
     (messages.success if status < 400 else messages.error)(request, message)
     back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else "home")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return redirect(back if safe else "home")
 
 
 # --- One mention -----------------------------------------------------------------------------
@@ -328,7 +315,7 @@ class MentionScopedMixin(ClientScopedMixin):
 
     def render_detail(self, mention, *, status=200, **forms):
         ratings = list(selectors.ratings_of(mention))
-        parent, replies = selectors.conversation_of(mention)
+        parent, replies = selectors.conversation_of(self.request.user, mention)
         context = {
             **self.client_context(),
             "mention": mention,
@@ -345,7 +332,7 @@ class MentionScopedMixin(ClientScopedMixin):
             "private_channels": PrivateChannel.choices,
             "parent": parent,
             "replies": replies,
-            "related": selectors.related_of(mention),
+            "related": selectors.related_of(self.request.user, mention),
             "notes": list(selectors.notes_of(mention)),
             "timeline": list(selectors.timeline_of(mention)),
             "present": presence.present_on(mention.pk, exclude_user_id=self.request.user.pk),
@@ -403,8 +390,8 @@ class MentionTransitionView(MentionScopedMixin, View):
                 apply_service_errors(form, error)
         if form.errors:
             if request.htmx:
-                messages = [message for errors in form.errors.values() for message in errors]
-                return HttpResponse(" ".join(messages), status=400, content_type="text/plain; charset=utf-8")
+                refusals = [message for errors in form.errors.values() for message in errors]
+                return HttpResponse(" ".join(refusals), status=400, content_type="text/plain; charset=utf-8")
             return self.render_detail(mention, transition_form=form, status=400)
         if request.htmx:
             row = _for_display(selectors.inbox_rows(request.user, [self.client], [mention.pk]))
@@ -453,8 +440,6 @@ class MentionNoteView(MentionScopedMixin, View):
 @method_decorator(background_poll, name="dispatch")
 class MentionPresenceView(MentionScopedMixin, View):
     """Renewed by the page every few seconds: I am here (viewing or drafting); who else is?"""
-
-    write_permission = ClientPerm.WORK_MENTIONS
 
     def post(self, request, client_slug, mention_pk):
         mention = self.load_mention(mention_pk)

@@ -42,7 +42,9 @@
 
   function countSelection() {
     const label = document.querySelector("[data-selected-count]");
-    if (label) label.textContent = selected().length ? `${selected().length} ✓` : label.textContent;
+    if (!label) return;
+    label.dataset.prompt = label.dataset.prompt || label.textContent;
+    label.textContent = selected().length ? `${selected().length} ✓` : label.dataset.prompt;
   }
 
   async function resolveCurrent() {

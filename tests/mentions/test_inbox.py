@@ -300,3 +300,24 @@ def test_search_keeps_to_the_clients_the_person_may_see(responder, agency_admin,
     assert list(filtered_mentions(responder, search, clients=[brand_a.client, brand_b.client])) == [ours]
     assert set(filtered_mentions(agency_admin, search, clients=None)) == {ours, theirs}
     assert list(filtered_mentions(AnonymousUser(), search, clients=None)) == []
+
+
+@pytest.mark.parametrize("back", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_bulk_goes_back_only_within_the_site(web, responder, brand_a, back):
+    mention = MentionFactory(brand=brand_a)
+    response = web(responder).post(
+        reverse("inbox_bulk", args=[brand_a.client.slug]), {"ids": [mention.pk], "action": "archive", "next": back}
+    )
+    assert response.status_code == 302 and response.url == reverse("home")
+
+
+def test_bulk_refuses_a_malformed_assignee_with_400(web, responder, brand_a):
+    mention = MentionFactory(brand=brand_a)
+    response = web(responder).post(
+        reverse("inbox_bulk", args=[brand_a.client.slug]),
+        {"ids": [mention.pk], "action": "assign", "assignee": "abc"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400
+    mention.refresh_from_db()
+    assert mention.assignee_id is None
