@@ -47,6 +47,7 @@ class SourceSerializer(serializers.ModelSerializer):
             "credentials",
             "poll_interval",
             "enabled",
+            "own_channel",
             "webhook_token",
             "webhook_secret",
             "next_poll_at",
@@ -105,6 +106,7 @@ class SourceViewSet(
             credentials=data.get("credentials"),
             poll_interval=data.get("poll_interval", 300),
             enabled=data.get("enabled", True),
+            own_channel=data.get("own_channel", False),
             request=request,
         )
         body = self.get_serializer(source).data
@@ -124,6 +126,7 @@ class SourceViewSet(
             credentials=data.get("credentials"),
             poll_interval=data.get("poll_interval"),
             enabled=data.get("enabled"),
+            own_channel=data.get("own_channel"),
         )
 
     @extend_schema(request=None, responses={202: SourceSerializer})

@@ -2,7 +2,7 @@
 
 from apps.core.audit import record_audit_event
 
-SOURCE_FIELDS = ["name", "kind", "brand_id", "config", "poll_interval", "enabled"]
+SOURCE_FIELDS = ["name", "kind", "brand_id", "config", "poll_interval", "enabled", "own_channel"]
 
 
 def source_created_event(*, actor, source, request=None):

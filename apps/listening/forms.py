@@ -44,6 +44,11 @@ class SourceForm(forms.Form):
         initial=True,
         help_text=_("Switch off for a channel that is entirely about the brand, e.g. its own page."),
     )
+    own_channel = forms.BooleanField(
+        label=_("The brand's own channel"),
+        required=False,
+        help_text=_("Its page, account or comments: a mention there weighs more in the risk rating."),
+    )
     # Settings of the different kinds; each kind uses some (KIND_FIELDS).
     url = forms.URLField(label=_("Feed address"), required=False, assume_scheme="https")
     base_url = forms.URLField(
@@ -102,6 +107,7 @@ class SourceForm(forms.Form):
                 "poll_interval": source.poll_interval,
                 "enabled": source.enabled,
                 "require_match": source.require_match,
+                "own_channel": source.own_channel,
                 **source.config,
             }
         super().__init__(*args, **kwargs)

@@ -251,16 +251,16 @@ def ingest(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-language") as detector:
         prepared = _prepared(batches, context, source_id, require_match, detector)
         if connection.in_atomic_block:
-            for partial, rows in prepared:
-                result.add(_finish(partial, rows, _insert_rows(rows)), keep_ids)
+            for partial, rows, grown in prepared:
+                result.add(_finish(partial, rows, _insert_rows(rows, grown)), keep_ids)
             return result
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
             in_flight = None
             try:
-                for partial, rows in prepared:
+                for partial, rows, grown in prepared:
                     if in_flight is not None:
                         result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()), keep_ids)
-                    in_flight = (partial, rows, writer.submit(_insert_rows, rows))
+                    in_flight = (partial, rows, writer.submit(_insert_rows, rows, grown))
                 if in_flight is not None:
                     result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()), keep_ids)
             finally:
@@ -269,7 +269,7 @@ def ingest(
 
 
 def _prepared(batches, context: BrandContext, source_id, require_match, detector) -> Iterator[tuple]:
-    """(partial result, rows ready to insert) per batch.
+    """(partial result, new rows ready to insert, {id: row} of stored mentions that grew) per batch.
 
     The language of batch k+1 is detected on the detector thread while batch k gets the
     rest of its enrichment: the detector is native code that leaves the GIL, so the two
@@ -277,20 +277,20 @@ def _prepared(batches, context: BrandContext, source_id, require_match, detector
     """
     waiting = None
     for batch in batches:
-        partial, rows = _gather(batch, context, source_id, require_match)
+        partial, rows, grown = _gather(batch, context, source_id, require_match)
         languages = detector.submit(detect, rows, context)
         if waiting is not None:
             yield _enriched(*waiting, context)
-        waiting = (partial, rows, languages)
+        waiting = (partial, rows, grown, languages)
     if waiting is not None:
         yield _enriched(*waiting, context)
 
 
-def _enriched(partial: IngestResult, rows: list[dict], languages, context: BrandContext) -> tuple:
+def _enriched(partial: IngestResult, rows: list[dict], grown: dict, languages, context: BrandContext) -> tuple:
     enrich(rows, context, languages.result())
     for step in _hooks("INGEST_STEPS"):
         step(rows, context)
-    return partial, rows
+    return partial, rows, grown
 
 
 def _close_own_connection() -> None:
@@ -298,8 +298,8 @@ def _close_own_connection() -> None:
     connection.close()
 
 
-def _insert_rows(rows: list[dict]) -> list[int]:
-    return _insert(rows) if rows else []
+def _insert_rows(rows: list[dict], grown: dict[int, dict]) -> list[int]:
+    return _insert(rows, grown) if rows or grown else []
 
 
 def _finish(partial: IngestResult, rows: list[dict], created: list[int]) -> IngestResult:
@@ -310,8 +310,13 @@ def _finish(partial: IngestResult, rows: list[dict], created: list[int]) -> Inge
 
 def _gather(
     batch: list[RawMention], context: BrandContext, source_id, require_match
-) -> tuple[IngestResult, list[dict]]:
-    """Normalise, match the brand and drop repeats within the batch."""
+) -> tuple[IngestResult, list[dict], dict[int, dict]]:
+    """Normalise, match the brand and drop repeats, within the batch and of what is stored.
+
+    Only new rows go on to be enriched, rated and assigned: a re-sent post must not take a
+    responder's turn or capacity. Stored ones that came back with more engagement go to the
+    growth step with their new counts.
+    """
     result = IngestResult(received=len(batch))
     now = datetime.now(UTC)
     rows: dict[tuple[str, str], dict] = {}
@@ -329,7 +334,9 @@ def _gather(
             result.duplicates += 1
             continue
         rows[key] = row
-    return result, list(rows.values())
+    fresh, grown = _split_known(context.brand.client_id, list(rows.values()))
+    result.duplicates += len(rows) - len(fresh)
+    return result, fresh, grown
 
 
 def _without_nul(value):
@@ -362,21 +369,20 @@ def _copy_values(row: dict) -> list:
     return values
 
 
-def _insert(rows: list[dict]) -> list[int]:
+def _insert(fresh: list[dict], grown: dict[int, dict]) -> list[int]:
     """Store a batch in one transaction; returns the ids of the mentions created.
 
-    Fast path: drop keys already stored, take ids from the sequence, link copies to
-    the first mention with their hash, and COPY straight into the table. If another
-    writer stores one of the same keys meanwhile, the unique constraint stops the COPY
-    and the batch goes the careful way instead (staging table, ON CONFLICT DO NOTHING).
+    Fast path: take ids from the sequence, link copies to the first mention with their
+    hash, and COPY straight into the table. If another writer stored one of the same keys
+    since `_gather` looked, the unique constraint stops the COPY and the batch goes the
+    careful way instead (staging table, ON CONFLICT DO NOTHING).
     """
-    client_id = rows[0]["client_id"]
     with transaction.atomic(), connection.cursor() as cursor:
-        fresh, grown = _drop_known(cursor, client_id, rows)
         if grown:
             _store_growth(cursor, grown)
         if not fresh:
             return []
+        client_id = fresh[0]["client_id"]
         try:
             with transaction.atomic():
                 created = _copy_new(cursor, client_id, fresh)
@@ -388,14 +394,18 @@ def _insert(rows: list[dict]) -> list[int]:
         return created
 
 
-def _drop_known(cursor, client_id: int, rows: list[dict]) -> tuple[list[dict], dict[int, dict]]:
+def _split_known(client_id: int, rows: list[dict]) -> tuple[list[dict], dict[int, dict]]:
     """(rows not stored yet, {id: row} of stored mentions that arrived again with more engagement})."""
-    cursor.execute(
-        f"SELECT platform, external_id, id, likes + reposts + replies FROM {Mention._meta.db_table} "
-        f"WHERE client_id = %s AND (platform, external_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
-        [client_id, [row["platform"] for row in rows], [row["external_id"] for row in rows]],
-    )
-    known = {(platform, external_id): (pk, engagement) for platform, external_id, pk, engagement in cursor.fetchall()}
+    if not rows:
+        return [], {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT platform, external_id, id, likes + reposts + replies FROM {Mention._meta.db_table} "
+            f"WHERE client_id = %s AND (platform, external_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+            [client_id, [row["platform"] for row in rows], [row["external_id"] for row in rows]],
+        )
+        stored_rows = cursor.fetchall()
+    known = {(platform, external_id): (pk, engagement) for platform, external_id, pk, engagement in stored_rows}
     fresh, grown = [], {}
     for row in rows:
         stored = known.get((row["platform"], row["external_id"]))

@@ -67,6 +67,7 @@ def source_create(
     credentials: dict | None = None,
     poll_interval: int = 300,
     enabled: bool = True,
+    own_channel: bool = False,
     request=None,
 ) -> tuple[Source, str | None]:
     """Create a source. For a webhook, also returns its signing secret, shown once."""
@@ -80,6 +81,7 @@ def source_create(
         name=(name or "").strip(),
         poll_interval=poll_interval,
         enabled=enabled,
+        own_channel=own_channel,
         config=_validated_config(kind, config, credentials, brand),
     )
     secret = None
@@ -107,6 +109,7 @@ def source_update(
     credentials=None,
     poll_interval=None,
     enabled=None,
+    own_channel=None,
 ) -> Source:
     """Change a source. Credentials left empty keep the stored ones (they are never shown back)."""
     require_client_perm(actor, source.client, ClientPerm.MANAGE)
@@ -129,6 +132,8 @@ def source_update(
         source.config = _validated_config(source.kind, config, merged_credentials, source.brand)
     if poll_interval is not None:
         source.poll_interval = poll_interval
+    if own_channel is not None:
+        source.own_channel = own_channel
     if enabled is not None and enabled != source.enabled:
         source.enabled = enabled
         if enabled:
@@ -298,11 +303,12 @@ def record_poll_failure(source: Source, message: str, *, retry_after: float | No
 
 
 def _notify_source_disabled(source: Source) -> None:
+    from apps.notifications.models import NotificationEvent
     from apps.notifications.services import notify
     from apps.routing.selectors import account_leads_of
 
     notify(
-        event="source.disabled",
+        event=NotificationEvent.SOURCE_DISABLED,
         client=source.client,
         recipients=account_leads_of(source.client),
         title=_("Listening stopped: %(source)s") % {"source": source.name},

@@ -76,6 +76,7 @@ class SourceFormView(ClientScopedMixin, TemplateView):
                         credentials=form.credentials(),
                         poll_interval=data["poll_interval"],
                         enabled=data["enabled"],
+                        own_channel=data["own_channel"],
                         request=request,
                     )
                     if secret:
@@ -92,6 +93,7 @@ class SourceFormView(ClientScopedMixin, TemplateView):
                         credentials=form.credentials(),
                         poll_interval=data["poll_interval"],
                         enabled=data["enabled"],
+                        own_channel=data["own_channel"],
                         request=request,
                     )
                     messages.success(request, _("Source saved."))

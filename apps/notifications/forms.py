@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.timezones import time_zone_names
+
 from .models import Channel, NotificationEvent, NotificationSettings, WebhookEndpoint
-from .services import DIGEST_MINUTES_RANGE, time_zone_names
+from .services import DIGEST_MINUTES_RANGE
 
 
 def _channel_field_name(event: str, channel: str) -> str:

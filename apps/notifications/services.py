@@ -8,9 +8,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import time
-from functools import cache
 from urllib.parse import urlsplit
-from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import changed_fields
+from apps.core.timezones import time_zone_names
 from apps.tenants.models import Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.services import require_client_perm
@@ -43,11 +42,6 @@ BODY_MAX_CHARS = 4000
 MENTION_TEXT_MAX_CHARS = 2000
 DIGEST_MINUTES_RANGE = (1, 240)
 URL_MAX_CHARS = 500
-
-
-@cache
-def time_zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 def absolute_link(url: str) -> str:

@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from apps.mentions.models import Mention
+from apps.mentions.selectors import mention_of
 from apps.tenants.mixins import ClientScopedViewSet
 from apps.tenants.roles import ClientPerm
 
@@ -43,11 +44,7 @@ class MentionRatingViewSet(ClientScopedViewSet, mixins.ListModelMixin):
     write_permission = ClientPerm.WORK_MENTIONS
 
     def mention(self) -> Mention:
-        mention = (
-            Mention.objects.visible_to(self.request.user)
-            .filter(client=self.client, pk=self.kwargs["mention_pk"])
-            .first()
-        )
+        mention = mention_of(self.request.user, self.client, self.kwargs["mention_pk"])
         if mention is None:
             raise Http404
         return mention

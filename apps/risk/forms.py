@@ -126,3 +126,22 @@ class RoutingPolicyForm(forms.Form):
     mode = forms.ChoiceField(label=_("Assignment"), choices=RoutingMode.choices)
     default_capacity = forms.IntegerField(label=_("Open mentions per responder"))
     reassign_after_minutes = forms.IntegerField(label=_("Reassign unanswered after (minutes)"), required=False)
+
+
+class CapacityForm(forms.Form):
+    """Each responder's own limit of open mentions; empty follows the routing default."""
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.memberships = list(memberships)
+        for membership in self.memberships:
+            self.fields[f"capacity_{membership.pk}"] = forms.IntegerField(
+                label=f"{membership.user.display_name} ({membership.get_role_display()})",
+                required=False,
+                min_value=1,
+                max_value=32767,
+                initial=membership.capacity,
+            )
+
+    def capacities(self) -> list[tuple]:
+        return [(m, self.cleaned_data.get(f"capacity_{m.pk}")) for m in self.memberships]

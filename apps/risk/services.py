@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import changed_fields
+from apps.core.timezones import time_zone_names
 from apps.mentions.models import AWAITING_ANSWER, Mention
 from apps.tenants.roles import ClientPerm
 from apps.tenants.services import require_client_perm
@@ -25,6 +26,7 @@ from .events import (
 )
 from .levels import LEVEL_ORDER, RiskLevel
 from .models import BusinessHoursBlock, Holiday, ReminderKind, RiskPolicy, RiskRating, SlaReminder
+from .policy import deadlines, rules_for, schedule_for
 from .scoring import FACTORS
 
 POLICY_FIELDS = [
@@ -94,10 +96,8 @@ def _minutes(value: time) -> int:
 
 
 def validate_business_hours(timezone_name: str, blocks: list[tuple[int, time, time]]) -> None:
-    from zoneinfo import available_timezones
-
     errors: dict[str, list[str]] = {}
-    if timezone_name not in available_timezones():
+    if timezone_name not in time_zone_names():
         errors["timezone"] = [_("Unknown time zone.")]
     by_day: dict[int, list[tuple[int, int]]] = {}
     for weekday, opens, closes in blocks:
@@ -159,13 +159,14 @@ def _rate(
 ):
     """Make this the mention's current rating: a changed level moves the SLA clock (counted from
     arrival); the rating joins the history and the change the audit trail."""
-    from .pipeline import BrandRiskSetup
-
     now = timezone.now()
     before = changed_fields(mention, RATING_FIELDS)
     if level != mention.risk_level and mention.first_response_at is None:
-        setup = setup or BrandRiskSetup(mention.brand)
-        mention.response_due_at, mention.response_warn_at = setup.deadlines(level, mention.ingested_at)
+        if setup is not None:
+            moved = setup.deadlines(level, mention.ingested_at)
+        else:  # one person's override: the rules and hours, not the brand's whole scoring setup
+            moved = deadlines(rules_for(mention.brand), schedule_for(mention.client), level, mention.ingested_at)
+        mention.response_due_at, mention.response_warn_at = moved
     mention.risk_score, mention.risk_level, mention.risk_factors, mention.rated_at = score, level, factors, now
     mention.risk_overridden = mention.risk_overridden or bool(reason)
     mention.save(update_fields=[*RATING_FIELDS, "risk_factors", "rated_at", "response_warn_at"])
@@ -269,6 +270,7 @@ def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
     Safe to run twice at once (two beats, two workers): the unique reminder row decides,
     in the same transaction as the notification it stands for.
     """
+    from apps.notifications.models import NotificationEvent
     from apps.notifications.services import notify
     from apps.routing.selectors import account_leads_of, escalation_contacts, per_client
 
@@ -278,7 +280,7 @@ def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
 
     def warning(mention):
         return dict(
-            event="sla.warning",
+            event=NotificationEvent.SLA_WARNING,
             recipients=[mention.assignee] if mention.assignee else leads_of(mention.client),
             title=_("Answer due at %(time)s") % {"time": f"{timezone.localtime(mention.response_due_at):%H:%M}"},
             critical=mention.risk_level == RiskLevel.CRITICAL,
@@ -287,7 +289,7 @@ def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
     def breach(mention):
         mention_sla_breached_event(mention=mention)
         return dict(
-            event="sla.breached",
+            event=NotificationEvent.SLA_BREACHED,
             recipients=[*contacts_of(mention.client), *([mention.assignee] if mention.assignee else [])],
             title=_("No answer in time: %(level)s mention") % {"level": mention.get_risk_level_display()},
             critical=LEVEL_ORDER.get(mention.risk_level, 0) >= LEVEL_ORDER[RiskLevel.HIGH],

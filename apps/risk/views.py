@@ -8,11 +8,12 @@ from django.views.generic import TemplateView
 
 from apps.core.forms import apply_service_errors
 from apps.routing.selectors import routing_policy_of
-from apps.routing.services import routing_policy_save
+from apps.routing.services import responder_capacity_set, routing_policy_save
 from apps.tenants.mixins import ClientScopedMixin
-from apps.tenants.roles import ClientPerm
+from apps.tenants.models import Membership
+from apps.tenants.roles import ROLE_PERMISSIONS, ClientPerm
 
-from .forms import BusinessHoursForm, RiskPolicyForm, RoutingPolicyForm
+from .forms import BusinessHoursForm, CapacityForm, RiskPolicyForm, RoutingPolicyForm
 from .models import BusinessHoursBlock, Holiday, RiskPolicy
 from .services import business_hours_save, risk_policy_save
 
@@ -45,6 +46,7 @@ class ResponseRulesView(ClientScopedMixin, TemplateView):
                 }
             ),
         )
+        context.setdefault("capacity_form", CapacityForm(memberships=self.workers()))
         context["uses_defaults"] = policy is None
         context["can_manage"] = self.can(ClientPerm.MANAGE)
         return context
@@ -52,9 +54,12 @@ class ResponseRulesView(ClientScopedMixin, TemplateView):
     def post(self, request, client_slug):
         section = request.POST.get("section")
         forms = {"policy": RiskPolicyForm, "hours": BusinessHoursForm, "routing": RoutingPolicyForm}
-        if section not in forms:
+        if section == "capacity":
+            form = CapacityForm(request.POST, memberships=self.workers())
+        elif section in forms:
+            form = forms[section](request.POST)
+        else:
             return redirect("response_rules", client_slug=client_slug)
-        form = forms[section](request.POST)
         if form.is_valid():
             try:
                 self.save(section, form)
@@ -77,5 +82,18 @@ class ResponseRulesView(ClientScopedMixin, TemplateView):
                 holidays=data["holidays"],
                 request=self.request,
             )
+        elif section == "capacity":
+            for membership, capacity in form.capacities():
+                responder_capacity_set(actor=actor, membership=membership, capacity=capacity, request=self.request)
         else:
             routing_policy_save(actor=actor, client=self.client, request=self.request, **data)
+
+    def workers(self):
+        """Memberships at this client that routing gives mentions to."""
+        roles = [role for role, perms in ROLE_PERMISSIONS.items() if ClientPerm.WORK_MENTIONS in perms]
+        return (
+            Membership.objects.visible_to(self.request.user)
+            .filter(client=self.client, role__in=roles, user__is_active=True)
+            .select_related("user")
+            .order_by("user__email")
+        )

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.mentions.models import Mention
+from apps.mentions.selectors import mention_of, workers_of
 from apps.tenants.mixins import ClientScopedViewSet
 from apps.tenants.roles import ClientPerm
 
@@ -19,7 +20,12 @@ from .selectors import on_call_now, routing_policy_of
 
 
 class AssignmentSerializer(serializers.Serializer):
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), allow_null=True)
+
+    def __init__(self, *args, client=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if client is not None:  # only this client's workers: anyone else answers like an unknown id
+            self.fields["assignee"].queryset = workers_of(client)
 
 
 class MentionAssignmentViewSet(ClientScopedViewSet):
@@ -30,10 +36,10 @@ class MentionAssignmentViewSet(ClientScopedViewSet):
     write_permission = ClientPerm.WORK_MENTIONS
 
     def update(self, request, *args, **kwargs):
-        mention = self.get_queryset().filter(pk=self.kwargs["mention_pk"]).first()
+        mention = mention_of(request.user, self.client, self.kwargs["mention_pk"])
         if mention is None:
             raise Http404
-        data = AssignmentSerializer(data=request.data)
+        data = AssignmentSerializer(data=request.data, client=self.client)
         data.is_valid(raise_exception=True)
         mention = services.mention_assign(
             actor=request.user, mention=mention, assignee=data.validated_data["assignee"], request=request

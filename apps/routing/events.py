@@ -62,3 +62,15 @@ def availability_changed_event(*, actor, user, before, after, request=None):
         after={"availability": after},
         request=request,
     )
+
+
+def responder_capacity_changed_event(*, actor, membership, before, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="membership.capacity_changed",
+        client=membership.client,
+        target=membership,
+        before={"capacity": before},
+        after={"capacity": membership.capacity},
+        request=request,
+    )

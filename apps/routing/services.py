@@ -22,6 +22,7 @@ from .assignment import Roster
 from .events import (
     availability_changed_event,
     mention_assigned_event,
+    responder_capacity_changed_event,
     routing_policy_saved_event,
     shift_deleted_event,
     shift_saved_event,
@@ -33,10 +34,11 @@ POLICY_FIELDS = ["mode", "default_capacity", "reassign_after_minutes"]
 
 
 def _notify_assignee(mention: Mention, *, reassigned: bool = False) -> None:
+    from apps.notifications.models import NotificationEvent
     from apps.notifications.services import notify
 
     notify(
-        event="mention.reassigned" if reassigned else "mention.assigned",
+        event=NotificationEvent.MENTION_REASSIGNED if reassigned else NotificationEvent.MENTION_ASSIGNED,
         client=mention.client,
         recipients=[mention.assignee],
         title=_("%(level)s mention for you: %(brand)s")
@@ -50,6 +52,7 @@ def _notify_assignee(mention: Mention, *, reassigned: bool = False) -> None:
 
 def announce_mentions(mention_ids: list[int]) -> None:
     """Tell assignees of their new mentions; a critical one also alerts the leads and whoever is on call."""
+    from apps.notifications.models import NotificationEvent
     from apps.notifications.services import notify
 
     contacts_of = escalation_contacts(timezone.now())
@@ -59,7 +62,7 @@ def announce_mentions(mention_ids: list[int]) -> None:
             _notify_assignee(mention)
         if mention.risk_level == RiskLevel.CRITICAL:
             notify(
-                event="mention.critical",
+                event=NotificationEvent.MENTION_CRITICAL,
                 client=mention.client,
                 recipients=contacts_of(mention.client),
                 title=_("Critical mention of %(brand)s") % {"brand": mention.brand.name},
@@ -226,10 +229,11 @@ def shift_hand_over(*, actor, shift: OnCallShift, note: str, request=None) -> On
         actor=actor, shift=following, before=before, after=changed_fields(following, SHIFT_FIELDS), request=request
     )
     if following.client is not None:
+        from apps.notifications.models import NotificationEvent
         from apps.notifications.services import notify
 
         notify(
-            event="oncall.handover",
+            event=NotificationEvent.ONCALL_HANDOVER,
             client=following.client,
             recipients=[following.user],
             title=_("Handover for your on-call shift"),
@@ -248,3 +252,23 @@ def availability_set(*, actor, status: str, request=None) -> None:
     actor.availability = status
     actor.save(update_fields=["availability"])
     availability_changed_event(actor=actor, user=actor, before=before, after=status, request=request)
+
+
+CAPACITY_MAX = 32767
+
+
+@transaction.atomic
+def responder_capacity_set(*, actor, membership, capacity: int | None, request=None):
+    """How many open mentions routing may give this person at this client (None: the routing default)."""
+    require_client_perm(actor, membership.client, ClientPerm.MANAGE)
+    if capacity is not None and not (isinstance(capacity, int) and 1 <= capacity <= CAPACITY_MAX):
+        raise ValidationError(
+            {"capacity": [_("Give a number from 1 to %(max)d, or leave it empty.") % {"max": CAPACITY_MAX}]}
+        )
+    before = membership.capacity
+    if before == capacity:
+        return membership
+    membership.capacity = capacity
+    membership.save(update_fields=["capacity"])
+    responder_capacity_changed_event(actor=actor, membership=membership, before=before, request=request)
+    return membership

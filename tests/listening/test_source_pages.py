@@ -190,3 +190,16 @@ def test_api_poll_now_answers_with_the_new_schedule(api, client_a, brand_a, resp
     source.refresh_from_db()
     assert source.next_poll_at <= timezone.now()
     assert parse_datetime(response.json()["next_poll_at"]) == source.next_poll_at
+
+
+def test_the_brands_own_channel_is_set_on_the_source_page_and_audited(web, client_a, brand_a, account_lead):
+    source = SourceFactory(brand=brand_a)
+    url = reverse("source_detail", args=[client_a.slug, source.pk])
+    response = web(account_lead).post(
+        url, form_data(brand_a, own_channel="on", url="https://feeds.example.test/feed.xml")
+    )
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert source.own_channel is True
+    event = AuditEvent.objects.get(action="source.updated")
+    assert (event.before["own_channel"], event.after["own_channel"]) == (False, True)

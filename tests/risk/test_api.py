@@ -56,6 +56,23 @@ def test_assignment(api, account_lead, responder, analyst, client_a, mention):
     assert Mention.objects.get().assignee == responder
 
 
+def test_assigning_someone_of_another_client_reads_like_an_unknown_id(api, account_lead, client_a, client_b, mention):
+    from apps.tenants.roles import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    elsewhere = UserFactory()
+    MembershipFactory(user=elsewhere, client=client_b, role=Role.RESPONDER)
+    url = f"{base(client_a)}/mentions/{mention.pk}/assignment/"
+    foreign = api(account_lead).put(url, {"assignee": elsewhere.pk}, format="json")
+    missing = api(account_lead).put(url, {"assignee": 987654321}, format="json")
+    assert foreign.status_code == missing.status_code == 400
+    assert foreign.json()["errors"] == {
+        "assignee": [
+            message.replace("987654321", str(elsewhere.pk)) for message in missing.json()["errors"]["assignee"]
+        ]
+    }
+
+
 def test_risk_policy_follows_defaults_until_put(api, account_lead, client_a):
     session = api(account_lead)
     assert session.get(f"{base(client_a)}/risk-policy/").status_code == 404

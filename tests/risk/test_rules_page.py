@@ -72,3 +72,36 @@ def test_routing_settings_from_the_page(web, account_lead, responder, client_a):
     assert web(responder).post(page(client_a), data).status_code == 403
     assert web(account_lead).post(page(client_a), data).status_code == 302
     assert RoutingPolicy.objects.get(client=client_a).mode == "round_robin"
+
+
+def test_capacity_per_responder_is_set_audited_and_used_by_routing(web, account_lead, responder, client_a):
+    from apps.core.models import AuditEvent
+    from apps.routing.selectors import on_duty_responders, routing_policy_of
+    from apps.tenants.models import Membership
+
+    membership = Membership.objects.get(user=responder, client=client_a)
+    session = web(account_lead)
+    refused = session.post(page(client_a), {"section": "capacity", f"capacity_{membership.pk}": "0"})
+    assert refused.status_code == 400
+    assert session.post(page(client_a), {"section": "capacity", f"capacity_{membership.pk}": "4"}).status_code == 302
+    membership.refresh_from_db()
+    assert membership.capacity == 4
+    event = AuditEvent.objects.get(action="membership.capacity_changed")
+    assert (event.actor, event.before, event.after) == (account_lead, {"capacity": None}, {"capacity": 4})
+    from django.utils import timezone
+
+    policy = routing_policy_of(client_a)
+    capacities = {
+        r.user_id: r.capacity for r in on_duty_responders(client_a, timezone.now(), open_now=True, policy=policy)
+    }
+    assert capacities[responder.pk] == 4
+
+
+def test_only_managers_set_capacities(web, responder, client_a):
+    from apps.tenants.models import Membership
+
+    membership = Membership.objects.get(user=responder, client=client_a)
+    answer = web(responder).post(page(client_a), {"section": "capacity", f"capacity_{membership.pk}": "2"})
+    assert answer.status_code == 403
+    membership.refresh_from_db()
+    assert membership.capacity is None

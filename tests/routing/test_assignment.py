@@ -59,6 +59,15 @@ def test_round_robin_is_fair_across_batches(brand, client_a):
     assert AuditEvent.objects.filter(action="mention.assigned", actor=None).count() == 9
 
 
+def test_a_re_sent_post_takes_nobody_s_turn(brand, client_a):
+    RoutingPolicyFactory(client=client_a, mode=RoutingMode.ROUND_ROBIN)
+    first, second = responders(client_a, 2)
+    arrive(brand, 1)  # mention 0 goes to the first responder
+    arrive(brand, 2)  # mention 0 again (nothing new), then mention 1: the second responder's turn
+    assert dict(Mention.objects.values_list("external_id", "assignee_id")) == {"0": first.pk, "1": second.pk}
+    assert AuditEvent.objects.filter(action="mention.assigned").count() == 2
+
+
 def test_capacity_is_respected_and_the_rest_waits(brand, client_a):
     RoutingPolicyFactory(client=client_a, mode=RoutingMode.ROUND_ROBIN, default_capacity=2)
     first, second = responders(client_a, 2)

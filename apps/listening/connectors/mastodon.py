@@ -134,7 +134,7 @@ class MastodonConnector:
                 else:
                     if not newest or _id_order(status_id) > _id_order(newest):
                         newest = status_id
-                    recall.take_new(mention, status_id, _status_stamp(status))
+                    recall.take_new(mention, status_id, _status_stamp(status, recall.now))
 
             if reached_cursor or not page_ids:
                 break
@@ -185,9 +185,9 @@ def _to_mention(status: dict, instance_host: str) -> RawMention | None:
     )
 
 
-def _status_stamp(status: dict) -> float | None:
+def _status_stamp(status: dict, now: float) -> float | None:
     moment = parse_time(status.get("created_at"))
-    return min(moment.timestamp(), time.time()) if moment else None
+    return min(moment.timestamp(), now) if moment else None
 
 
 def _statuses(document: object, mode: str) -> list:
