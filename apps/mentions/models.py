@@ -55,9 +55,12 @@ OPEN_STATUSES = (
     MentionStatus.IN_PROGRESS,
     MentionStatus.AWAITING_APPROVAL,
 )
-# Waiting for a first answer: its SLA clock runs and it counts as a responder's open work.
-# Archived mentions and those that need no answer wait for nothing.
+# Waiting for a first answer: its SLA clock runs. Archived mentions and those that need no
+# answer wait for nothing.
 AWAITING_ANSWER = Q(first_response_at=None, archived_at=None) & ~Q(status=MentionStatus.NO_RESPONSE_NEEDED)
+# A responder's open work: still open, answered or not (a follow-up is work too). Routing
+# counts it and "my work" lists it, both through the index with this condition.
+OPEN_WORK = Q(archived_at=None, status__in=OPEN_STATUSES)
 # What the inbox lists: every index it sorts with leaves archived mentions out.
 IN_INBOX = Q(archived_at=None)
 # Sort keys of the inbox, shared by its indexes and its queries (the planner matches them
@@ -161,8 +164,20 @@ class Mention(models.Model):
             # The SLA beat looks only at mentions still waiting for a first answer.
             models.Index(fields=["response_warn_at"], name="mention_sla_warn", condition=AWAITING_ANSWER),
             models.Index(fields=["response_due_at"], name="mention_sla_due", condition=AWAITING_ANSWER),
-            # Open work per responder, for least-loaded routing and capacity.
-            models.Index(fields=["client", "assignee"], name="mention_open_work", condition=AWAITING_ANSWER),
+            # Open work per responder: least-loaded routing, capacity, "my work". The person first:
+            # led by the client, the planner took it for a client's filtered inbox and read 20,000 rows.
+            models.Index(fields=["assignee", "client"], name="mention_open_work", condition=OPEN_WORK),
+            # The mention page: the author's other mentions, and the replies to a post.
+            models.Index(
+                fields=["client", "author_handle", "-posted_at"],
+                name="mention_author",
+                condition=IN_INBOX & ~models.Q(author_handle=""),
+            ),
+            models.Index(
+                fields=["client", "platform", "parent_external_id"],
+                name="mention_replies",
+                condition=~models.Q(parent_external_id=""),
+            ),
         ]
         verbose_name = _("mention")
         verbose_name_plural = _("mentions")

@@ -379,6 +379,9 @@ def conversation_of(user, mention: Mention) -> tuple[Mention | None, list[Mentio
     return parent, replies
 
 
+RELATED_TOPIC_WINDOW = timedelta(days=14)
+
+
 def related_of(user, mention: Mention, limit: int = 10) -> dict[str, list[Mention]]:
     """Mentions by the same author, on the same topics lately, and those a person linked to it."""
     base = (
@@ -391,9 +394,11 @@ def related_of(user, mention: Mention, limit: int = 10) -> dict[str, list[Mentio
     if mention.author_handle:
         related["author"] = list(base.filter(author_handle=mention.author_handle).order_by("-posted_at")[:limit])
     if mention.topics:
-        recent = mention.posted_at - timedelta(days=14)
+        # Two weeks either side: bounded, so the newest-first index is read from the window's end,
+        # not from today down to an old mention.
+        window = (mention.posted_at - RELATED_TOPIC_WINDOW, mention.posted_at + RELATED_TOPIC_WINDOW)
         related["topic"] = list(
-            base.filter(topics__overlap=mention.topics, posted_at__gte=recent).order_by("-posted_at", "-id")[:limit]
+            base.filter(topics__overlap=mention.topics, posted_at__range=window).order_by("-posted_at", "-id")[:limit]
         )
     links = MentionLink.objects.visible_to(user).filter(
         Q(first=mention) | Q(second=mention), client_id=mention.client_id

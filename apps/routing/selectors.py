@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Count, Q
 
 from apps.accounts.models import Availability, User
-from apps.mentions.models import AWAITING_ANSWER, Mention
+from apps.mentions.models import OPEN_WORK, Mention
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
 
@@ -51,10 +51,10 @@ def on_duty_responders(client, at: datetime, *, open_now: bool, policy: RoutingP
 
 
 def open_work(client, user_ids) -> dict[int, int]:
-    """{user id: mentions assigned to them that still wait for a first answer}."""
+    """{user id: open mentions assigned to them}."""
     rows = (
         Mention.objects.unscoped()
-        .filter(AWAITING_ANSWER, client=client, assignee_id__in=user_ids)
+        .filter(OPEN_WORK, client=client, assignee_id__in=user_ids)
         .values("assignee_id")
         .annotate(open=Count("id"))
     )

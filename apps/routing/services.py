@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Availability
 from apps.core.audit import changed_fields
-from apps.mentions.models import AWAITING_ANSWER, Mention
+from apps.mentions.models import AWAITING_ANSWER, OPEN_WORK, Mention
 from apps.risk.levels import RiskLevel
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import is_agency_staff, user_has_client_perm
@@ -107,6 +107,7 @@ def reassign_unanswered(now: datetime | None = None) -> int:
         client = policy.client
         stale = Mention.objects.unscoped().filter(
             AWAITING_ANSWER,
+            OPEN_WORK,  # implied for an unanswered one, and it lets the open-work index serve
             client=client,
             assignee__isnull=False,
             assigned_at__lte=now - timedelta(minutes=policy.reassign_after_minutes),

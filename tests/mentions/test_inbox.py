@@ -249,6 +249,19 @@ def test_the_mention_page_shows_notes_timeline_conversation_and_related(web, res
     assert context["related"]["author"] == [parent]
 
 
+def test_related_by_topic_are_those_two_weeks_either_side(responder, brand_a):
+    from apps.mentions.selectors import related_of
+
+    posted = timezone.now() - timedelta(days=60)
+    mention = MentionFactory(brand=brand_a, topics=["recall"], posted_at=posted)
+    before = MentionFactory(brand=brand_a, topics=["recall", "price"], posted_at=posted - timedelta(days=13))
+    after = MentionFactory(brand=brand_a, topics=["recall"], posted_at=posted + timedelta(days=13))
+    MentionFactory(brand=brand_a, topics=["recall"], posted_at=posted + timedelta(days=15))
+    MentionFactory(brand=brand_a, topics=["recall"], posted_at=posted - timedelta(days=15))
+    MentionFactory(brand=brand_a, topics=["price"], posted_at=posted)
+    assert related_of(responder, mention)["topic"] == [after, before]
+
+
 def test_an_invalid_transition_from_the_inbox_answers_400_naming_the_allowed(web, responder, brand_a):
     mention = MentionFactory(brand=brand_a)
     url = reverse("mention_transition", args=[brand_a.client.slug, mention.pk])

@@ -81,11 +81,15 @@ def test_least_open_work_goes_to_the_least_busy(brand, client_a):
     RoutingPolicyFactory(client=client_a, mode=RoutingMode.LEAST_OPEN)
     busy, free = responders(client_a, 2)
     MentionFactory.create_batch(3, brand=brand, assignee=busy)
-    MentionFactory(brand=brand, assignee=busy, first_response_at=timezone.now())  # answered: not open
+    # Reopened for a follow-up after their first answer: still work.
+    MentionFactory.create_batch(3, brand=brand, assignee=busy, status="in_progress", first_response_at=timezone.now())
+    MentionFactory(brand=brand, assignee=busy, status="answered", first_response_at=timezone.now())
+    MentionFactory(brand=brand, assignee=busy, status="resolved", first_response_at=timezone.now())
+    MentionFactory(brand=brand, assignee=busy, archived_at=timezone.now())
     arrive(brand, 5)
     new = Mention.objects.filter(external_id__in=[str(n) for n in range(5)])
     counts = Counter(new.values_list("assignee_id", flat=True))
-    assert counts == {free.pk: 4, busy.pk: 1}
+    assert counts == {free.pk: 5}  # busy has six open mentions
 
 
 def test_only_available_people_get_work(brand, client_a):
