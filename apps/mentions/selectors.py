@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models import BooleanField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -279,17 +279,33 @@ class InboxRow:
 
 
 _ROW_COLUMNS = (
-    *("id", "client_id", "client__slug", "client__name", "brand__name"),
-    *("assignee_id", "assignee__full_name", "assignee__email"),
+    *("id", "client_id", "client_slug", "client_name", "brand_name"),
+    *("assignee_id", "assignee_full_name", "assignee_email"),
     *("platform", "title", "snippet", "author_name", "author_handle", "author_followers", "language"),
     *("sentiment", "kind", "topics", "status", "posted_at", "risk_score", "risk_level"),
     *("response_due_at", "response_warn_at", "first_response_at"),
 )
 
 
+def _name_of(model, field: str, key: str) -> Subquery:
+    return Subquery(model.objects.filter(pk=OuterRef(key)).order_by().values(field)[:1])
+
+
 def _as_rows(mentions: QuerySet[Mention], *, ranked: bool = False) -> list[InboxRow]:
+    from apps.tenants.models import Brand, Client
+
     columns = (*_ROW_COLUMNS, "rank") if ranked else _ROW_COLUMNS
-    rows = mentions.annotate(snippet=Substr("text", 1, SNIPPET_CHARS)).values_list(*columns)
+    # Names as subqueries, not joins: PostgreSQL works them out for the page's rows only, after
+    # the sort. A text match is estimated at one row, and the joins ran as nested loops over
+    # every candidate (5 ms for 600).
+    rows = mentions.annotate(
+        snippet=Substr("text", 1, SNIPPET_CHARS),
+        client_slug=_name_of(Client, "slug", "client_id"),
+        client_name=_name_of(Client, "name", "client_id"),
+        brand_name=_name_of(Brand, "name", "brand_id"),
+        assignee_full_name=_name_of(User, "full_name", "assignee_id"),
+        assignee_email=_name_of(User, "email", "assignee_id"),
+    ).values_list(*columns)
     return [InboxRow(*values) for values in rows]
 
 

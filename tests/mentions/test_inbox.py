@@ -221,6 +221,25 @@ def test_presence_shows_who_else_views_or_drafts(web, responder, account_lead, b
     assert presence.present_on(mention.pk, exclude_user_id=account_lead.pk) == []
 
 
+def test_a_row_escapes_every_value_and_clips_long_ones(web, responder, brand_a, inbox):
+    MentionFactory(
+        brand=brand_a,
+        title="",
+        text="<script>alert(1)</script>" + "x" * 300,
+        author_name='<img src=x onerror="alert(2)">',
+        topics=["<b>recall</b>"],
+        risk_level="high",
+        risk_score=71,
+    )
+    body = web(responder).get(inbox).content.decode()
+    row = body[body.index('<tr id="m-') : body.index("</tr>", body.index('<tr id="m-'))]
+    assert "<script>" not in row and "&lt;script&gt;alert(1)&lt;/script&gt;" in row
+    assert "<img" not in row and "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in row
+    assert "&lt;b&gt;recall&lt;/b&gt;" in row
+    assert "x" * 300 not in row and "…" in row
+    assert '<span class="badge risk-high">' in row and " 71</span>" in row
+
+
 def test_hostile_text_is_escaped_and_links_are_safe(web, responder, brand_a):
     mention = MentionFactory(
         brand=brand_a,

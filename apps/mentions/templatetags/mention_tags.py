@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from django import template
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -105,3 +107,70 @@ def as_query(filters: dict) -> str:
         else:
             query[key] = str(value)
     return query.urlencode()
+
+
+# One inbox row. Written here rather than as a template: the template language resolved 36
+# variables a row, 12 of a page's 30 ms; this renders the same markup, every value escaped.
+_ROW = (
+    '<tr id="m-{pk}" data-mention="{pk}" data-url="{url}" data-status-url="{url}status/" class="row status-{status}">\n'
+    '  <td class="pick"><input type="checkbox" name="ids" value="{pk}" form="bulk" aria-label="{select}"></td>\n'
+    "  <td>{risk}</td>\n"
+    '  <td class="sla sla-{sla}">{sla_text}</td>\n'
+    '  <td class="text"><a href="{url}" class="open"><bdi>{text}</bdi></a>\n'
+    '    <div class="meta">{client}{brand} · {platform} · <bdi>{author}</bdi> ({reach})</div></td>\n'
+    "  <td>{language}</td>\n"
+    "  <td>{sentiment}</td>\n"
+    "  <td>{kind}{topics}</td>\n"
+    '  <td class="status">{status_label}</td>\n'
+    "  <td>{assignee}</td>\n"
+    '  <td class="age" title="{posted}">{age}</td>\n'
+    "</tr>\n"
+)
+
+
+@register.simple_tag
+def inbox_row(mention, now, with_client=False) -> str:
+    """A row of the inbox (an `InboxRow`): risk, SLA, text, author, labels, assignee, age."""
+    sla = sla_state(mention, now)
+    return format_html(
+        _ROW,
+        pk=mention.pk,
+        url=mention.url,
+        status=mention.status,
+        select=_("Select"),
+        risk=format_html(
+            '<span class="badge risk-{}">{} {}</span>',
+            mention.risk_level,
+            mention.risk_label,
+            _or_blank(mention.risk_score),
+        )
+        if mention.risk_level
+        else "",
+        sla=sla or "none",
+        sla_text=_("answered") if sla == "stopped" else sla_left(mention, now),
+        text=_clip(mention.title or mention.snippet, 160),
+        client=f"{mention.client_name} · " if with_client else "",
+        brand=mention.brand_name,
+        platform=mention.platform,
+        author=_clip(mention.author_name or mention.author_handle, 40),
+        reach=compact(mention.author_followers),
+        language=mention.language or "?",
+        sentiment=mention.sentiment_label,
+        kind=mention.kind_label,
+        topics=format_html('<div class="meta">{}</div>', _clip(", ".join(mention.topics), 60))
+        if mention.topics
+        else "",
+        status_label=mention.status_label,
+        assignee=mention.assignee_name or "—",
+        posted=timezone.localtime(mention.posted_at).strftime("%Y-%m-%d %H:%M"),
+        age=age(mention.posted_at, now),
+    )
+
+
+def _clip(text: str, limit: int) -> str:
+    """Truncator's cut, which reads every character even of the many texts that fit."""
+    return text if len(text) <= limit else Truncator(text).chars(limit)
+
+
+def _or_blank(value) -> object:
+    return "" if value is None else value
