@@ -28,3 +28,27 @@ NEEDS_PRIVATE_CHANNEL = frozenset({S.TAKEN_PRIVATE})
 def allowed_from(status: str) -> list[str]:
     """The statuses a mention may move to, in lifecycle order."""
     return [value for value in S.values if value in ALLOWED.get(status, frozenset())]
+
+
+def path_to(current: str, target: str) -> list[str]:
+    """The statuses to pass through, in order, to get from `current` to `target` by allowed moves
+    (fewest first; empty when already there or when no moves lead there). No step needs a reason."""
+    if current == target:
+        return []
+    came_from: dict[str, str] = {current: ""}
+    frontier = [current]
+    while frontier:
+        following = []
+        for status in frontier:
+            for step in allowed_from(status):
+                if step in came_from or step in NEEDS_REASON or step in NEEDS_PRIVATE_CHANNEL:
+                    continue
+                came_from[step] = status
+                if step == target:
+                    path = [step]
+                    while came_from[path[-1]] != current:
+                        path.append(came_from[path[-1]])
+                    return path[::-1]
+                following.append(step)
+        frontier = following
+    return []

@@ -23,7 +23,7 @@ from apps.tenants.scoping import user_has_client_perm
 from apps.tenants.services import require_client_perm
 
 from . import events
-from .lifecycle import NEEDS_PRIVATE_CHANNEL, NEEDS_REASON, STOPS_THE_CLOCK, allowed_from
+from .lifecycle import NEEDS_PRIVATE_CHANNEL, NEEDS_REASON, STOPS_THE_CLOCK, allowed_from, path_to
 from .models import Mention, MentionLink, MentionNote, MentionStatus, PrivateChannel, SavedView
 from .selectors import workers_of
 
@@ -42,7 +42,31 @@ def mention_transition(
 ) -> Mention:
     """Move a mention to `status`, if the lifecycle allows it from where it is now."""
     require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    return _transition(
+        actor=actor,
+        mention=_locked(mention),
+        status=status,
+        reason=reason,
+        private_channel=private_channel,
+        request=request,
+    )
+
+
+@transaction.atomic
+def mention_move(*, actor, mention: Mention, status: str, request=None) -> Mention:
+    """Move a mention to `status` along the lifecycle's shortest path, each step audited.
+
+    For the answer workflow, which checked its own right: a client approver who sends an answer
+    back for changes moves the mention back to "in progress" without the right to work mentions.
+    A mention already there, or with no way there, stays as it is.
+    """
     mention = _locked(mention)
+    for step in path_to(mention.status, status):
+        mention = _transition(actor=actor, mention=mention, status=step, request=request)
+    return mention
+
+
+def _transition(*, actor, mention: Mention, status: str, reason: str = "", private_channel: str = "", request=None):
     reason = (reason or "").strip()
     allowed = allowed_from(mention.status)
     if status not in allowed:

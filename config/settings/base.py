@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "apps.risk",
     "apps.routing",
     "apps.notifications",
+    "apps.responses",
 ]
 
 MIDDLEWARE = [

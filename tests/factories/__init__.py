@@ -11,6 +11,7 @@ from apps.core.models import AuditEvent
 from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind, Topic
 from apps.mentions.models import Mention, MentionNote, SavedView
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
+from apps.responses.models import ApprovalPolicy, ApprovalRule, ApprovalStep, SavedReply
 from apps.risk.models import BusinessHoursBlock, Holiday, RiskPolicy, RiskRating
 from apps.routing.models import OnCallShift, RoutingPolicy
 from apps.tenants.models import Brand, Client, Membership
@@ -294,3 +295,39 @@ class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
     event = "mention.critical"
     payload = factory.LazyFunction(lambda: {"text": "Critical mention", "event": "mention.critical"})
     next_attempt_at = factory.LazyFunction(timezone.now)
+
+
+class ApprovalPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApprovalPolicy
+        django_get_or_create = ("client",)
+
+    client = factory.SubFactory(ClientFactory)
+
+
+class ApprovalRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApprovalRule
+
+    policy = factory.SubFactory(ApprovalPolicyFactory)
+    client = factory.SelfAttribute("policy.client")
+    name = factory.Sequence(lambda n: f"rule {n}")
+
+
+class ApprovalStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApprovalStep
+
+    rule = factory.SubFactory(ApprovalRuleFactory)
+    client = factory.SelfAttribute("rule.client")
+    approver_role = "account_lead"
+    mode = "any"
+
+
+class SavedReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SavedReply
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Sequence(lambda n: f"reply {n}")
+    text = "Hi {author}, thank you for writing to {brand}."

@@ -1,0 +1,28 @@
+"""Audit events of answers. Each names the mention as its target, so the mention's activity
+timeline and the inbox's live poll see the answer's progress; `after` names the draft."""
+
+from apps.core.audit import record_audit_event
+
+
+def draft_event(*, actor, draft, action: str, before: dict | None = None, after: dict | None = None, request=None):
+    return record_audit_event(
+        actor=actor,
+        action=f"draft.{action}",
+        client=draft.client,
+        target=draft.mention,
+        before=before,
+        after={"draft": draft.pk, **(after or {})},
+        request=request,
+    )
+
+
+def approval_policy_event(*, actor, policy, before: dict | None, after: dict, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="approval_policy.changed",
+        client=policy.client,
+        target=policy,
+        before=before,
+        after=after,
+        request=request,
+    )

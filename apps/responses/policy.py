@@ -1,0 +1,97 @@
+"""Which approval steps an answer needs: the first matching rule of its client's policy.
+
+Without a policy, or when no rule matches, one account lead must approve: nothing goes out
+unapproved unless a rule says so. Approvers are fixed when the draft is submitted, so that
+"all of them" means the people who held the role then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from apps.tenants.roles import ClientPerm, Role
+from apps.tenants.scoping import users_with_client_perm
+
+from .models import ApprovalPolicy, ApprovalRule, ApproverRole, StepMode
+
+DEFAULT_RULE_NAME = "default: one account lead"
+
+
+@dataclass(frozen=True)
+class Step:
+    role: str
+    mode: str
+    approvers: tuple[int, ...]
+
+    def as_json(self) -> dict:
+        return {"role": self.role, "mode": self.mode, "approvers": list(self.approvers)}
+
+
+@dataclass(frozen=True)
+class ChosenSteps:
+    rule_name: str
+    steps: tuple[Step, ...]  # empty: no approval needed
+
+
+class NoApprover(Exception):
+    """A step of the chosen rule has nobody who may approve."""
+
+    def __init__(self, position: int, role: str):
+        self.position, self.role = position, role
+        super().__init__(
+            _("Step %(n)d of the approval policy has nobody who may approve (%(role)s).")
+            % {"n": position + 1, "role": ApproverRole(role).label}
+        )
+
+
+def policy_of(client) -> ApprovalPolicy | None:
+    return ApprovalPolicy.objects.unscoped().filter(client=client).first()
+
+
+def matches(rule: ApprovalRule, *, risk_level: str, kind: str, channel: str, reply_type: str) -> bool:
+    wanted = (
+        (rule.risk_levels, risk_level),
+        (rule.kinds, kind),
+        (rule.channels, channel),
+        (rule.reply_types, reply_type),
+    )
+    return all(not values or value in values for values, value in wanted)
+
+
+def choose_steps(mention, reply_type: str) -> ChosenSteps:
+    """The steps an answer of `reply_type` to `mention` needs, with each step's approvers now."""
+    client = mention.client
+    rules = ApprovalRule.objects.unscoped().filter(client=client).prefetch_related("steps__people")
+    for rule in rules:
+        if matches(
+            rule, risk_level=mention.risk_level, kind=mention.kind, channel=mention.platform, reply_type=reply_type
+        ):
+            if not rule.needs_approval:
+                return ChosenSteps(rule.name, ())
+            steps = [
+                (step.approver_role, step.mode, [person.pk for person in step.people.all()])
+                for step in rule.steps.all()
+            ]
+            return ChosenSteps(rule.name, tuple(_staffed(client, steps)))
+    return ChosenSteps(DEFAULT_RULE_NAME, tuple(_staffed(client, [(ApproverRole.ACCOUNT_LEAD, StepMode.ANY, [])])))
+
+
+def _staffed(client, steps: list[tuple[str, str, list[int]]]) -> list[Step]:
+    """Each step with the people who may approve it; a rule with no steps falls back to an account lead."""
+    if not steps:
+        steps = [(ApproverRole.ACCOUNT_LEAD, StepMode.ANY, [])]
+    allowed = users_with_client_perm(client, ClientPerm.APPROVE_RESPONSES)
+    staffed = []
+    for position, (role, mode, people) in enumerate(steps):
+        if role == ApproverRole.PEOPLE:
+            holders = allowed.filter(pk__in=people)
+        else:
+            member_role = Role.ACCOUNT_LEAD if role == ApproverRole.ACCOUNT_LEAD else Role.CLIENT_APPROVER
+            holders = allowed.filter(memberships__client=client, memberships__role=member_role)
+        approvers = tuple(sorted(set(holders.values_list("pk", flat=True))))
+        if not approvers:
+            raise NoApprover(position, role)
+        staffed.append(Step(role, mode, approvers))
+    return staffed

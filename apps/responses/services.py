@@ -1,0 +1,267 @@
+"""Writes of the answer workflow: drafting, versions, submission and approval decisions.
+
+The rule "nothing goes out without the approvals its policy requires" is kept here: a draft
+is approved only when every chosen step is satisfied for its current version, and any edit
+makes a new version that needs approval again.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.mentions.models import Mention, MentionStatus
+from apps.mentions.services import mention_move
+from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import user_has_client_perm
+from apps.tenants.services import require_client_perm
+
+from . import events
+from .models import ApprovalDecision, Decision, Draft, DraftState, DraftVersion, ReplyType, StepMode
+from .policy import NoApprover, choose_steps, policy_of
+
+MAX_TEXT = 10_000
+
+
+def _locked(draft: Draft) -> Draft:
+    return (
+        Draft.objects.unscoped()
+        .select_for_update(of=("self",))
+        .select_related("client", "mention", "current_version")
+        .get(pk=draft.pk)
+    )
+
+
+def _state(draft: Draft) -> str:
+    return str(draft.get_state_display()).lower()
+
+
+def _clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [_("Write the answer first.")]})
+    if len(text) > MAX_TEXT:
+        raise ValidationError({"text": [_("Keep the answer under %(max)d characters.") % {"max": MAX_TEXT}]})
+    return text
+
+
+def _new_version(draft: Draft, *, actor, text: str, language: str, comment: str = "") -> DraftVersion:
+    number = (draft.current_version.number + 1) if draft.current_version else 1
+    version = DraftVersion.objects.create(
+        client=draft.client, draft=draft, number=number, text=text, language=language, author=actor, comment=comment
+    )
+    draft.current_version = version
+    return version
+
+
+@transaction.atomic
+def draft_start(
+    *, actor, mention: Mention, text: str, reply_type: str = ReplyType.PUBLIC, language: str = "", request=None
+) -> Draft:
+    """A new answer to `mention`, with its first version."""
+    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    if reply_type not in ReplyType.values:
+        raise ValidationError({"reply_type": [_("Choose a public reply or a private message.")]})
+    text = _clean_text(text)
+    draft = Draft.objects.create(client=mention.client, mention=mention, author=actor, reply_type=reply_type)
+    version = _new_version(draft, actor=actor, text=text, language=language or mention.language)
+    draft.save(update_fields=["current_version"])
+    events.draft_event(actor=actor, draft=draft, action="created", after={"version": version.number}, request=request)
+    return draft
+
+
+@transaction.atomic
+def draft_save(
+    *, actor, draft: Draft, text: str, language: str | None = None, base_version: int, request=None
+) -> Draft:
+    """Save a new version. `base_version` is the version the editor started from: a newer one
+    saved meanwhile is refused rather than overwritten. Any approval given is void: the new
+    version needs approval again."""
+    require_client_perm(actor, draft.client, ClientPerm.WORK_MENTIONS)
+    draft = _locked(draft)
+    if not draft.is_editable:
+        raise ValidationError(_("A %(state)s answer cannot be edited.") % {"state": _state(draft)})
+    current = draft.current_version
+    if base_version != current.number:
+        raise ValidationError(
+            {"base_version": [_("Version %(n)d was saved meanwhile: reload to see it.") % {"n": current.number}]}
+        )
+    text = _clean_text(text)
+    language = current.language if language is None else language
+    if text == current.text and language == current.language:
+        return draft
+    before = {"state": draft.state, "version": current.number}
+    version = _new_version(draft, actor=actor, text=text, language=language)
+    draft.state, draft.approved_version = DraftState.DRAFT, None
+    _clear_step(draft)
+    draft.save()
+    events.draft_event(
+        actor=actor,
+        draft=draft,
+        action="edited",
+        before=before,
+        after={"state": draft.state, "version": version.number},
+        request=request,
+    )
+    if before["state"] in (DraftState.PENDING, DraftState.APPROVED):
+        mention_move(actor=actor, mention=draft.mention, status=MentionStatus.IN_PROGRESS, request=request)
+    return draft
+
+
+def _clear_step(draft: Draft) -> None:
+    draft.steps, draft.step, draft.rule_name = [], 0, ""
+    draft.step_started_at = draft.reminded_at = draft.escalated_at = draft.expires_at = None
+
+
+@transaction.atomic
+def draft_submit(*, actor, draft: Draft, comment: str = "", request=None) -> Draft:
+    """Ask for the approvals the client's policy requires of this answer, or approve it at once
+    where the policy needs none."""
+    require_client_perm(actor, draft.client, ClientPerm.WORK_MENTIONS)
+    draft = _locked(draft)
+    if draft.state not in (DraftState.DRAFT, DraftState.CHANGES_REQUESTED, DraftState.EXPIRED):
+        raise ValidationError(
+            _("Only a draft can be submitted; this one is %(state)s.") % {"state": draft.get_state_display().lower()}
+        )
+    try:
+        chosen = choose_steps(draft.mention, draft.reply_type)
+    except NoApprover as error:
+        raise ValidationError(str(error)) from error
+    version = draft.current_version
+    if comment.strip():
+        version.comment = comment.strip()[:2000]
+        version.save(update_fields=["comment"])
+    before = {"state": draft.state}
+    now = timezone.now()
+    draft.rule_name, draft.steps, draft.step = chosen.rule_name, [step.as_json() for step in chosen.steps], 0
+    if not chosen.steps:
+        draft.state, draft.approved_version = DraftState.APPROVED, version
+        draft.save()
+        events.draft_event(
+            actor=actor,
+            draft=draft,
+            action="approved",
+            before=before,
+            after={"state": draft.state, "version": version.number, "rule": chosen.rule_name, "by_policy": True},
+            request=request,
+        )
+        return draft
+    draft.state = DraftState.PENDING
+    _start_step(draft, now)
+    draft.save()
+    events.draft_event(
+        actor=actor,
+        draft=draft,
+        action="submitted",
+        before=before,
+        after={"state": draft.state, "version": version.number, "rule": chosen.rule_name, "steps": draft.steps},
+        request=request,
+    )
+    mention_move(actor=actor, mention=draft.mention, status=MentionStatus.AWAITING_APPROVAL, request=request)
+    return draft
+
+
+def _start_step(draft: Draft, now) -> None:
+    policy = policy_of(draft.client)
+    hours = policy.expire_after_hours if policy else 0
+    draft.step_started_at, draft.reminded_at, draft.escalated_at = now, None, None
+    draft.expires_at = now + timezone.timedelta(hours=hours) if hours else None
+
+
+def current_approvers(draft: Draft) -> list[int]:
+    if draft.state != DraftState.PENDING or draft.step >= len(draft.steps):
+        return []
+    return list(draft.steps[draft.step]["approvers"])
+
+
+@transaction.atomic
+def draft_decide(
+    *, actor, draft: Draft, version: int, decision: str, comment: str = "", request=None
+) -> ApprovalDecision:
+    """An approver's decision on the version they saw. The draft row is locked, so two approvers
+    acting at once are taken one after the other: the second sees the first one's outcome."""
+    draft = _locked(draft)
+    if not user_has_client_perm(actor, draft.client, ClientPerm.APPROVE_RESPONSES):
+        raise PermissionDenied(_("You may not approve answers for %(client)s.") % {"client": draft.client.name})
+    if decision not in Decision.values:
+        raise ValidationError({"decision": [_("Approve, request changes or reject.")]})
+    if draft.state != DraftState.PENDING:
+        raise ValidationError(
+            _("This answer is not waiting for approval; it is %(state)s.")
+            % {"state": draft.get_state_display().lower()}
+        )
+    current = draft.current_version
+    if version != current.number:
+        raise ValidationError(
+            {
+                "version": [
+                    _("You decided on version %(old)d; the answer is at version %(new)d now.")
+                    % {"old": version, "new": current.number}
+                ]
+            }
+        )
+    if actor.pk not in current_approvers(draft):
+        raise PermissionDenied(_("You are not an approver of this step."))
+    policy = policy_of(draft.client)
+    if current.author_id == actor.pk and decision == Decision.APPROVE and not (policy and policy.allow_self_approval):
+        raise ValidationError(_("The policy does not let you approve your own answer."))
+    comment = (comment or "").strip()
+    if decision in (Decision.REQUEST_CHANGES, Decision.REJECT) and not comment:
+        raise ValidationError({"comment": [_("Say what should change, or why it is rejected.")]})
+    if ApprovalDecision.objects.unscoped().filter(version=current, step=draft.step, approver=actor).exists():
+        raise ValidationError(_("You have decided on this version already."))
+    made = ApprovalDecision.objects.create(
+        client=draft.client,
+        draft=draft,
+        version=current,
+        step=draft.step,
+        approver=actor,
+        decision=decision,
+        comment=comment[:2000],
+    )
+    before = {"state": draft.state, "step": draft.step}
+    if decision == Decision.APPROVE:
+        _after_approval(draft, current)
+    else:
+        draft.state = DraftState.CHANGES_REQUESTED if decision == Decision.REQUEST_CHANGES else DraftState.REJECTED
+        _clear_step(draft)
+    draft.save()
+    events.draft_event(
+        actor=actor,
+        draft=draft,
+        action="decided",
+        before=before,
+        after={"decision": decision, "version": current.number, "state": draft.state, "step": draft.step},
+        request=request,
+    )
+    if draft.state in (DraftState.CHANGES_REQUESTED, DraftState.REJECTED):
+        mention_move(actor=actor, mention=draft.mention, status=MentionStatus.IN_PROGRESS, request=request)
+    return made
+
+
+def _after_approval(draft: Draft, version: DraftVersion) -> None:
+    step = draft.steps[draft.step]
+    if step["mode"] == StepMode.ALL:
+        approved = set(
+            ApprovalDecision.objects.unscoped()
+            .filter(version=version, step=draft.step, decision=Decision.APPROVE)
+            .values_list("approver_id", flat=True)
+        )
+        if not set(step["approvers"]) <= approved:
+            return
+    if draft.step + 1 < len(draft.steps):
+        draft.step += 1
+        _start_step(draft, timezone.now())
+    else:
+        draft.state, draft.approved_version = DraftState.APPROVED, version
+        draft.step_started_at = draft.reminded_at = draft.escalated_at = draft.expires_at = None
+
+
+def is_cleared_to_publish(draft: Draft) -> bool:
+    """The one check before anything goes out: approved, and for the text it has now."""
+    return (
+        draft.state in (DraftState.APPROVED, DraftState.FAILED)
+        and draft.approved_version_id == draft.current_version_id
+    )

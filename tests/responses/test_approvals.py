@@ -1,0 +1,193 @@
+"""Drafts, versions and approval decisions: the rule that nothing goes out unapproved."""
+
+import threading
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import close_old_connections
+
+from apps.core.models import AuditEvent
+from apps.mentions.lifecycle import path_to
+from apps.mentions.models import Mention
+from apps.responses.models import ApprovalDecision, Draft, DraftState
+from apps.responses.services import draft_decide, draft_save, draft_start, draft_submit, is_cleared_to_publish
+from apps.tenants.roles import Role
+from tests.conftest import _member
+from tests.factories import ApprovalPolicyFactory, ApprovalRuleFactory, ApprovalStepFactory, MentionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mention(brand_a):
+    return MentionFactory(brand=brand_a, risk_level="high", kind="service_failure", language="da")
+
+
+def two_step_rule(client, **conditions):
+    """Step 1: any account lead; step 2: every client approver."""
+    rule = ApprovalRuleFactory(policy__client=client, **conditions)
+    ApprovalStepFactory(rule=rule, position=0, approver_role="account_lead", mode="any")
+    ApprovalStepFactory(rule=rule, position=1, approver_role="client_approver", mode="all")
+    return rule
+
+
+def test_without_a_policy_one_account_lead_must_approve(responder, account_lead, mention):
+    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
+    assert draft.state == DraftState.PENDING
+    assert draft.steps == [{"role": "account_lead", "mode": "any", "approvers": [account_lead.pk]}]
+    assert Mention.objects.get(pk=mention.pk).status == "awaiting_approval"
+    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+    draft.refresh_from_db()
+    assert draft.state == DraftState.APPROVED and is_cleared_to_publish(draft)
+
+
+def test_the_first_matching_rule_chooses_the_steps(responder, account_lead, client_approver, client_a, mention):
+    ApprovalRuleFactory(policy__client=client_a, position=0, risk_levels=["low"], needs_approval=False)
+    two_step_rule(client_a, position=1, risk_levels=["high", "critical"])
+    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
+    assert [step["role"] for step in draft.steps] == ["account_lead", "client_approver"]
+    assert draft.steps[1]["approvers"] == [client_approver.pk]
+
+
+def test_low_risk_answers_may_need_no_approval(responder, client_a, brand_a):
+    ApprovalRuleFactory(policy__client=client_a, risk_levels=["low"], needs_approval=False)
+    low = MentionFactory(brand=brand_a, risk_level="low")
+    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=low, text="Thanks!"))
+    assert draft.state == DraftState.APPROVED and is_cleared_to_publish(draft)
+    assert AuditEvent.objects.filter(action="draft.approved", after__by_policy=True).exists()
+
+
+def test_any_step_needs_one_and_all_step_needs_every_approver(
+    responder, account_lead, client_approver, client_a, mention
+):
+    second_approver = _member(client_a, Role.CLIENT_APPROVER, "approver2@alpha.test")
+    two_step_rule(client_a)
+    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
+    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+    draft.refresh_from_db()
+    assert (draft.state, draft.step) == (DraftState.PENDING, 1)
+    draft_decide(actor=client_approver, draft=draft, version=1, decision="approve")
+    draft.refresh_from_db()
+    assert (draft.state, draft.step) == (DraftState.PENDING, 1)  # the other client approver has not decided
+    draft_decide(actor=second_approver, draft=draft, version=1, decision="approve")
+    draft.refresh_from_db()
+    assert draft.state == DraftState.APPROVED
+
+
+def test_an_edit_after_approval_needs_approval_again(responder, account_lead, mention):
+    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
+    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+    draft = draft_save(actor=responder, draft=draft, text="Sorry, we are on it!", base_version=1)
+    assert (draft.state, draft.current_version.number) == (DraftState.DRAFT, 2)
+    assert not is_cleared_to_publish(draft)
+    assert Mention.objects.get(pk=mention.pk).status == "in_progress"
+    draft_submit(actor=responder, draft=draft)
+    with pytest.raises(ValidationError) as stale:
+        draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")  # what they saw before
+    assert "version" in stale.value.message_dict
+    draft_decide(actor=account_lead, draft=draft, version=2, decision="approve")
+    draft.refresh_from_db()
+    assert draft.state == DraftState.APPROVED and draft.approved_version.number == 2
+
+
+def test_a_save_over_a_newer_version_is_refused(responder, mention):
+    draft = draft_start(actor=responder, mention=mention, text="One")
+    draft_save(actor=responder, draft=draft, text="Two", base_version=1)
+    with pytest.raises(ValidationError) as refused:
+        draft_save(actor=responder, draft=draft, text="Three", base_version=1)
+    assert "base_version" in refused.value.message_dict
+    assert list(draft.versions.values_list("text", flat=True)) == ["One", "Two"]
+
+
+def test_changes_and_rejection_need_a_comment_and_send_the_answer_back(responder, account_lead, mention):
+    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
+    with pytest.raises(ValidationError):
+        draft_decide(actor=account_lead, draft=draft, version=1, decision="request_changes")
+    draft_decide(actor=account_lead, draft=draft, version=1, decision="request_changes", comment="Name the refund")
+    draft.refresh_from_db()
+    assert draft.state == DraftState.CHANGES_REQUESTED
+    assert draft.current_version.decisions.get().comment == "Name the refund"
+    assert Mention.objects.get(pk=mention.pk).status == "in_progress"
+
+
+def test_own_answer_cannot_be_approved_unless_the_policy_allows(account_lead, client_a, mention):
+    draft = draft_submit(actor=account_lead, draft=draft_start(actor=account_lead, mention=mention, text="Sorry!"))
+    with pytest.raises(ValidationError):
+        draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+    ApprovalPolicyFactory(client=client_a, allow_self_approval=True)
+    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+    draft.refresh_from_db()
+    assert draft.state == DraftState.APPROVED
+
+
+def test_only_the_steps_approvers_decide(
+    responder, account_lead, client_approver, analyst, outsider_lead, client_a, mention
+):
+    two_step_rule(client_a)
+    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
+    for person in (client_approver, responder, analyst, outsider_lead):  # step 1 is the lead's
+        with pytest.raises(PermissionDenied):
+            draft_decide(actor=person, draft=draft, version=1, decision="approve")
+    assert not ApprovalDecision.objects.exists()
+
+
+def test_a_step_nobody_can_approve_is_refused_at_submission(responder, client_a, mention):
+    two_step_rule(client_a)  # client_a has neither a lead nor a client approver here
+    draft = draft_start(actor=responder, mention=mention, text="Sorry!")
+    with pytest.raises(ValidationError):
+        draft_submit(actor=responder, draft=draft)
+    assert Draft.objects.get(pk=draft.pk).state == DraftState.DRAFT
+
+
+def test_every_state_change_is_audited_on_the_mention(responder, account_lead, mention):
+    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
+    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+    actions = list(
+        AuditEvent.objects.filter(target_id=str(mention.pk), action__startswith="draft.")
+        .order_by("id")
+        .values_list("action", "actor")
+    )
+    assert actions == [
+        ("draft.created", responder.pk),
+        ("draft.submitted", responder.pk),
+        ("draft.decided", account_lead.pk),
+    ]
+
+
+def test_the_lifecycle_finds_its_way_to_a_status():
+    assert path_to("new", "awaiting_approval") == ["in_progress", "awaiting_approval"]
+    assert path_to("awaiting_approval", "in_progress") == ["in_progress"]
+    assert path_to("resolved", "awaiting_approval") == ["in_progress", "awaiting_approval"]
+    assert path_to("in_progress", "in_progress") == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvers_at_the_same_moment_are_taken_one_after_the_other(client_a, brand_a):
+    author = _member(client_a, Role.RESPONDER, "author@example.test")
+    leads = [_member(client_a, Role.ACCOUNT_LEAD, f"lead{n}@example.test") for n in range(2)]
+    mention = MentionFactory(brand=brand_a)
+    draft = draft_submit(actor=author, draft=draft_start(actor=author, mention=mention, text="Sorry!"))
+    barrier, outcomes = threading.Barrier(2), []
+
+    def decide(person, decision):
+        try:
+            barrier.wait()
+            draft_decide(actor=person, draft=draft, version=1, decision=decision, comment="No")
+            outcomes.append("ok")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            close_old_connections()
+
+    threads = [
+        threading.Thread(target=decide, args=(leads[0], "approve")),
+        threading.Thread(target=decide, args=(leads[1], "reject")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # One decision decided the "any" step; the other found the answer no longer waiting.
+    assert sorted(outcomes) == ["ok", "refused"]
+    assert ApprovalDecision.objects.count() == 1
+    assert Draft.objects.get(pk=draft.pk).state in (DraftState.APPROVED, DraftState.REJECTED)
