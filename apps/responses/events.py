@@ -26,3 +26,17 @@ def approval_policy_event(*, actor, policy, before: dict | None, after: dict, re
         after=after,
         request=request,
     )
+
+
+def saved_reply_event(
+    *, actor, reply, action: str, before: dict | None = None, after: dict | None = None, request=None
+):
+    return record_audit_event(
+        actor=actor,
+        action=f"saved_reply.{action}",
+        client=reply.client,
+        target=reply,
+        before=before,
+        after=after,
+        request=request,
+    )

@@ -12,14 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.mentions.models import Mention, MentionStatus
+from apps.mentions.models import Mention, MentionKind, MentionStatus
 from apps.mentions.services import mention_move
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 from apps.tenants.services import require_client_perm
 
 from . import events
-from .models import ApprovalDecision, Decision, Draft, DraftState, DraftVersion, ReplyType, StepMode
+from .models import ApprovalDecision, Decision, Draft, DraftState, DraftVersion, ReplyType, SavedReply, StepMode
 from .policy import NoApprover, choose_steps, policy_of
 
 MAX_TEXT = 10_000
@@ -265,3 +265,54 @@ def is_cleared_to_publish(draft: Draft) -> bool:
         draft.state in (DraftState.APPROVED, DraftState.FAILED)
         and draft.approved_version_id == draft.current_version_id
     )
+
+
+@transaction.atomic
+def saved_reply_save(
+    *,
+    actor,
+    client,
+    name: str,
+    text: str,
+    language: str = "",
+    kind: str = "",
+    reply: SavedReply | None = None,
+    request=None,
+) -> SavedReply:
+    """Create or change a saved reply of the client's team."""
+    require_client_perm(actor, client, ClientPerm.WORK_MENTIONS)
+    if reply is not None and reply.client_id != client.pk:
+        raise PermissionDenied
+    errors = {}
+    name, text, language = (name or "").strip(), (text or "").strip(), (language or "").strip()
+    if not name:
+        errors["name"] = [_("Give the reply a name.")]
+    if not text:
+        errors["text"] = [_("Write the reply.")]
+    elif len(text) > 5000:
+        errors["text"] = [_("Keep the reply under 5,000 characters.")]
+    if kind and kind not in MentionKind.values:
+        errors["kind"] = [_("Choose a kind of mention, or none.")]
+    clash = SavedReply.objects.unscoped().filter(client=client, name__iexact=name, language=language)
+    if name and clash.exclude(pk=reply.pk if reply else None).exists():
+        errors["name"] = [_("A reply with this name and language exists already.")]
+    if errors:
+        raise ValidationError(errors)
+    fields = {"name": name[:80], "text": text, "language": language[:8], "kind": kind}
+    if reply is None:
+        reply = SavedReply.objects.create(client=client, created_by=actor, **fields)
+        events.saved_reply_event(actor=actor, reply=reply, action="created", after=fields, request=request)
+        return reply
+    before = {field: getattr(reply, field) for field in fields}
+    for field, value in fields.items():
+        setattr(reply, field, value)
+    reply.save()
+    events.saved_reply_event(actor=actor, reply=reply, action="changed", before=before, after=fields, request=request)
+    return reply
+
+
+@transaction.atomic
+def saved_reply_delete(*, actor, reply: SavedReply, request=None) -> None:
+    require_client_perm(actor, reply.client, ClientPerm.WORK_MENTIONS)
+    events.saved_reply_event(actor=actor, reply=reply, action="deleted", before={"name": reply.name}, request=request)
+    reply.delete()
