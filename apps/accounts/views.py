@@ -4,13 +4,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from apps.core.forms import apply_service_errors
-from apps.core.views import render_audit_page, run_and_report
+from apps.core.views import redirect_back, render_audit_page, run_and_report
 from apps.tenants.models import Membership
 
 from . import services
@@ -98,12 +97,7 @@ class ApiTokenRevokeView(LoginRequiredMixin, View):
         token = get_object_or_404(tokens, pk=token_pk)
         services.api_token_revoke(actor=request.user, token=token, request=request)
         messages.success(request, _("Token revoked."))
-        next_url = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return redirect(next_url)
-        return redirect("api_tokens")
+        return redirect_back(request, "api_tokens")
 
 
 class AgencyAdminRequiredMixin(LoginRequiredMixin):

@@ -51,3 +51,9 @@ def changed_fields(instance: models.Model, fields: list[str]) -> dict[str, Any]:
         value = getattr(instance, name)
         snapshot[name] = value if isinstance(value, (str, int, float, bool, list, dict, type(None))) else str(value)
     return snapshot
+
+
+def only_changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields of two snapshots whose values differ: (before, after) of those alone."""
+    changed = [field for field in after if after[field] != before.get(field)]
+    return {field: before.get(field) for field in changed}, {field: after[field] for field in changed}

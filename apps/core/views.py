@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -12,6 +14,13 @@ from .health import health_report
 from .selectors import audit_events_for
 
 AUDIT_PAGE_SIZE = 50
+
+
+def redirect_back(request, fallback: str):
+    """To the form's `next` when it stays on this site, else to `fallback` (no open redirect)."""
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return redirect(back if safe else fallback)
 
 
 def run_and_report(request, action: Callable[[], object], success: str) -> bool:

@@ -23,6 +23,7 @@ WRITABLE_SOURCE_FIELDS = (
     "credentials",
     "poll_interval",
     "enabled",
+    "own_channel",
     "webhook_secret",
 )
 

@@ -69,6 +69,17 @@ def topic_created_event(*, actor, topic, request=None):
     )
 
 
+def import_finished_event(*, job):
+    """By the worker, for the system: how the import ended."""
+    return record_audit_event(
+        actor=None,
+        action="import.finished",
+        client=job.client,
+        target=job,
+        after={"status": job.status, "rows": job.rows_done, "created": job.rows_created, "bad": job.rows_bad},
+    )
+
+
 def import_started_event(*, actor, job, request=None):
     return record_audit_event(
         actor=actor,

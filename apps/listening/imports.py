@@ -209,6 +209,7 @@ def run_import(job_id: int) -> ImportJob:
             status=ImportJob.Status.FAILED, errors=errors[:MAX_STORED_ERRORS], finished_at=timezone.now()
         )
     job.refresh_from_db()
+    events.import_finished_event(job=job)
     return job
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.audit import changed_fields
+from apps.core.audit import changed_fields, only_changed
 from apps.core.backoff import backoff_seconds as exponential_backoff
 from apps.core.redis_client import redis_client
 from apps.tenants.models import Brand, Client
@@ -142,15 +142,14 @@ def source_update(
             source.next_poll_at = timezone.now() if source.is_polled else None
     source.full_clean()
     source.save()
-    after = changed_fields(source, events.SOURCE_FIELDS)
-    changed = {f for f in after if after[f] != before[f]}
-    if changed or credentials_changed:
+    before, after = only_changed(before, changed_fields(source, events.SOURCE_FIELDS))
+    if after or credentials_changed:
         events.source_updated_event(
             actor=actor,
             source=source,
             request=request,
-            before={f: before[f] for f in changed},
-            after={**{f: after[f] for f in changed}, **({"credentials": "changed"} if credentials_changed else {})},
+            before=before,
+            after={**after, **({"credentials": "changed"} if credentials_changed else {})},
         )
     return source
 

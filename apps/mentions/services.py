@@ -32,7 +32,8 @@ MAX_BULK = 500
 MAX_LINKED_AT_ONCE = 50
 
 
-def _locked(mention: Mention) -> Mention:
+def mention_locked(mention: Mention) -> Mention:
+    """The mention's row again, locked for this transaction: what a service writing a mention starts from."""
     return Mention.objects.unscoped().select_for_update().select_related("client", "brand").get(pk=mention.pk)
 
 
@@ -44,7 +45,7 @@ def mention_transition(
     require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
     return _transition(
         actor=actor,
-        mention=_locked(mention),
+        mention=mention_locked(mention),
         status=status,
         reason=reason,
         private_channel=private_channel,
@@ -60,7 +61,7 @@ def mention_move(*, actor, mention: Mention, status: str, request=None) -> Menti
     back for changes moves the mention back to "in progress" without the right to work mentions.
     A mention already there, or with no way there, stays as it is.
     """
-    mention = _locked(mention)
+    mention = mention_locked(mention)
     for step in path_to(mention.status, status):
         mention = _transition(actor=actor, mention=mention, status=step, request=request)
     return mention
@@ -111,7 +112,7 @@ def _transition(*, actor, mention: Mention, status: str, reason: str = "", priva
 def mention_archive(*, actor, mention: Mention, archived: bool = True, request=None) -> Mention:
     """Take a mention out of the inbox (or bring it back). Staff archive; nobody deletes."""
     require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
-    mention = _locked(mention)
+    mention = mention_locked(mention)
     if (mention.archived_at is not None) == archived:
         return mention
     mention.archived_at = timezone.now() if archived else None
@@ -127,7 +128,7 @@ def mention_purge(*, actor, mention: Mention, reason: str, request=None) -> None
         raise PermissionDenied(_("Only agency admins purge mentions."))
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Give the legal reason for the purge.")]})
-    mention = _locked(mention)
+    mention = mention_locked(mention)
     events.mention_purged_event(actor=actor, mention=mention, reason=reason.strip()[:1000], request=request)
     mention.delete()
 
@@ -183,7 +184,7 @@ def note_add(*, actor, mention: Mention, text: str, request=None) -> MentionNote
 def mention_add_topic(*, actor, mention: Mention, topic: str, request=None) -> Mention:
     """Tag a mention with one of its brand's (or the client's) topics."""
     require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
-    mention = _locked(mention)
+    mention = mention_locked(mention)
     known = Topic.objects.unscoped().filter(
         Q(brand=None) | Q(brand=mention.brand_id), client=mention.client, name=topic
     )

@@ -12,13 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import View
 
 from apps.core.forms import apply_service_errors
 from apps.core.sessions import background_poll
-from apps.core.views import run_and_report
+from apps.core.views import redirect_back, run_and_report
 from apps.risk.levels import RiskLevel
 from apps.risk.scoring import explain
 from apps.risk.services import mention_override_risk
@@ -295,9 +294,7 @@ def _answer(request, message: str, *, status: int):
     if request.htmx or request.headers.get("Accept", "").startswith("text/plain"):
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
     (messages.success if status < 400 else messages.error)(request, message)
-    back = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return redirect(back if safe else "home")
+    return redirect_back(request, "home")
 
 
 # --- One mention -----------------------------------------------------------------------------

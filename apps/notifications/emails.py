@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -30,8 +31,11 @@ from .services import absolute_link, locked_notification_settings
 
 log = logging.getLogger(__name__)
 
-# A critical e-mail still pending after this long lost its task; the digest beat sends it.
+# A critical e-mail still pending after this long lost its task, or its send failed; the digest
+# beat sends it. This is the only retry: one attempt per beat while the mail server is down.
 LOST_PENDING_AFTER = timedelta(minutes=2)
+# A claim older than this belongs to a worker that died (sends time out after EMAIL_TIMEOUT).
+CLAIM_LEASE = timedelta(minutes=2)
 # A digest lists this many; the rest are counted with a link to the app.
 DIGEST_MAX_LISTED = 50
 SUBJECT_MAX_CHARS = 150
@@ -80,19 +84,13 @@ def _deliver(user, make_subject: Callable[[], str], template: str, context: dict
 def send_notification_email(notification_id: int) -> bool:
     """E-mail one (critical) notification now. False when someone else sent it or it is not due."""
     now = timezone.now()
-    claimed = (
-        Notification.objects.unscoped()
-        .filter(pk=notification_id, email_state=EmailState.PENDING)
-        .update(email_state=EmailState.SENT, emailed_at=now)
-    )
-    if not claimed:
+    claim = Notification.objects.unscoped().filter(pk=notification_id, email_claimed_at=now)
+    if not _unclaimed(now).filter(pk=notification_id, email_state=EmailState.PENDING).update(email_claimed_at=now):
         return False
     notification = Notification.objects.unscoped().select_related("user", "client").get(pk=notification_id)
     user = notification.user
     if not _may_receive(user, notification):
-        Notification.objects.unscoped().filter(pk=notification_id).update(
-            email_state=EmailState.NOT_NEEDED, emailed_at=None
-        )
+        claim.update(email_state=EmailState.NOT_NEEDED, email_claimed_at=None)
         return False
     zone = notification_settings_of(user).zone
     try:
@@ -103,11 +101,15 @@ def send_notification_email(notification_id: int) -> bool:
             {"item": _item(notification, zone)},
         )
     except (smtplib.SMTPException, OSError) as exc:
-        Notification.objects.unscoped().filter(pk=notification_id, email_state=EmailState.SENT).update(
-            email_state=EmailState.PENDING, emailed_at=None
-        )
+        claim.update(email_claimed_at=None)
         raise EmailNotSent(str(exc)) from exc
+    claim.update(email_state=EmailState.SENT, emailed_at=timezone.now(), email_claimed_at=None)
     return True
+
+
+def _unclaimed(now):
+    """Notifications no worker is sending: never claimed, or claimed by one that died."""
+    return Notification.objects.unscoped().filter(Q(email_claimed_at=None) | Q(email_claimed_at__lt=now - CLAIM_LEASE))
 
 
 def send_email_digest(user_id: int, *, now=None) -> int:
@@ -121,7 +123,7 @@ def send_email_digest(user_id: int, *, now=None) -> int:
         if not preferences.digest_due(now):
             return 0
         held = list(
-            Notification.objects.unscoped()
+            _unclaimed(now)
             .select_for_update(skip_locked=True, of=("self",))
             .filter(user_id=user_id, email_state=EmailState.HELD)
             .select_related("user", "client")
@@ -139,22 +141,22 @@ def send_email_digest(user_id: int, *, now=None) -> int:
         claimed = (
             Notification.objects.unscoped()
             .filter(pk__in=[n.pk for n in sendable], email_state=EmailState.HELD)
-            .update(email_state=EmailState.SENT, emailed_at=now)
+            .update(email_claimed_at=now)
         )
         if claimed != len(sendable):  # cannot happen while the rows are locked; never send what was not claimed
             transaction.set_rollback(True)
             return 0
         preferences.last_email_at = now
         preferences.save(update_fields=["last_email_at", "updated_at"])
+    claim = Notification.objects.unscoped().filter(pk__in=[n.pk for n in sendable], email_claimed_at=now)
     try:
         _send_digest(user, sendable, preferences)
     except (smtplib.SMTPException, OSError) as exc:
         # Back in the queue; the window just started again, which spaces out the retries.
-        Notification.objects.unscoped().filter(pk__in=[n.pk for n in sendable], email_state=EmailState.SENT).update(
-            email_state=EmailState.HELD, emailed_at=None
-        )
+        claim.update(email_claimed_at=None)
         log.warning("digest e-mail to user %s failed: %s", user_id, exc)
         raise EmailNotSent(str(exc)) from exc
+    claim.update(email_state=EmailState.SENT, emailed_at=now, email_claimed_at=None)
     return len(sendable)
 
 
@@ -204,7 +206,7 @@ def lost_critical_emails(*, now=None) -> list[int]:
     """Critical e-mails claimed by no task for a while (a worker died, a message was lost)."""
     now = now or timezone.now()
     return list(
-        Notification.objects.unscoped()
+        _unclaimed(now)
         .filter(email_state=EmailState.PENDING, created_at__lt=now - LOST_PENDING_AFTER)
         .values_list("id", flat=True)[:500]
     )

@@ -1,19 +1,21 @@
 """Audit events of notifications: webhook endpoints and a person's notification settings."""
 
-from apps.core.audit import changed_fields, record_audit_event
+from apps.core.audit import changed_fields, only_changed, record_audit_event
 
 ENDPOINT_FIELDS = ["name", "events", "enabled"]
 SETTINGS_FIELDS = ["channels", "quiet_hours_start", "quiet_hours_end", "time_zone", "digest_minutes"]
 
 
 def endpoint_snapshot(endpoint) -> dict:
-    """Never the secret, and the address without its path: chat webhook addresses carry a credential there."""
-    return {**changed_fields(endpoint, ENDPOINT_FIELDS), "url": endpoint.masked_url}
+    """Never the secret, and the address without its path: chat webhook addresses carry a credential there.
 
-
-def _only_changed(before: dict, after: dict) -> tuple[dict, dict]:
-    changed = [field for field in after if after[field] != before.get(field)]
-    return {field: before.get(field) for field in changed}, {field: after[field] for field in changed}
+    `failing` is in it so that switching a failing endpoint back on, which clears it, is recorded.
+    """
+    return {
+        **changed_fields(endpoint, ENDPOINT_FIELDS),
+        "url": endpoint.masked_url,
+        "failing": endpoint.failing_since is not None,
+    }
 
 
 def webhook_endpoint_created_event(*, actor, endpoint, request=None):
@@ -32,7 +34,7 @@ def webhook_endpoint_updated_event(*, actor, endpoint, before: dict, url_changed
     after = endpoint_snapshot(endpoint)
     if url_changed and after["url"] == before["url"]:
         after["url"] += " (new path)"  # same host: the masked forms alone would hide the change
-    before, after = _only_changed(before, after)
+    before, after = only_changed(before, after)
     if not after:
         return None
     return record_audit_event(
@@ -81,7 +83,7 @@ def webhook_endpoint_recovered_event(*, endpoint):
 
 def notification_settings_updated_event(*, actor, preferences, before: dict, request=None):
     """Records what changed; nothing when nothing did."""
-    before, after = _only_changed(before, changed_fields(preferences, SETTINGS_FIELDS))
+    before, after = only_changed(before, changed_fields(preferences, SETTINGS_FIELDS))
     if not after:
         return None
     # A person's own preferences belong to no client: agency admins see them at /audit/.

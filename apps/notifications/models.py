@@ -88,6 +88,9 @@ class Notification(models.Model):
         _("e-mail"), max_length=12, choices=EmailState.choices, default=EmailState.NOT_NEEDED
     )
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    # When a worker took the e-mail to send. The state turns to "sent" only once the mail server
+    # took it: a worker that dies in between leaves a claim that lapses, and the e-mail is sent later.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ClientOwnedQuerySet.as_manager()
 

@@ -5,20 +5,19 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from apps.core.backoff import backoff_seconds
-
 from . import deliveries, emails
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
-def send_notification_email_task(self, notification_id: int) -> None:
+@shared_task(acks_late=True, ignore_result=True, time_limit=int(settings.EMAIL_TIMEOUT) + 30)
+def send_notification_email_task(notification_id: int) -> None:
+    # A refused send stays pending; the digest beat tries it again (lost_critical_emails).
     try:
         emails.send_notification_email(notification_id)
-    except emails.EmailNotSent as exc:
-        raise self.retry(countdown=backoff_seconds(self.request.retries + 1, base=15, cap=15 * 60)) from exc
+    except emails.EmailNotSent:
+        return
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, ignore_result=True, time_limit=int(settings.EMAIL_TIMEOUT) + 30)
 def send_email_digest_task(user_id: int) -> None:
     # A refused send puts the e-mails back; the digest beat tries again after the window.
     try:

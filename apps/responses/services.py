@@ -7,6 +7,8 @@ makes a new version that needs approval again.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -112,6 +114,11 @@ def draft_save(
 
 def _clear_step(draft: Draft) -> None:
     draft.steps, draft.step, draft.rule_name = [], 0, ""
+    _stop_waiting(draft)
+
+
+def _stop_waiting(draft: Draft) -> None:
+    """No step is waiting any more: nothing to remind of, escalate or expire."""
     draft.step_started_at = draft.reminded_at = draft.escalated_at = draft.expires_at = None
 
 
@@ -122,9 +129,7 @@ def draft_submit(*, actor, draft: Draft, comment: str = "", request=None) -> Dra
     require_client_perm(actor, draft.client, ClientPerm.WORK_MENTIONS)
     draft = _locked(draft)
     if draft.state not in (DraftState.DRAFT, DraftState.CHANGES_REQUESTED, DraftState.EXPIRED):
-        raise ValidationError(
-            _("Only a draft can be submitted; this one is %(state)s.") % {"state": draft.get_state_display().lower()}
-        )
+        raise ValidationError(_("Only a draft can be submitted; this one is %(state)s.") % {"state": _state(draft)})
     try:
         chosen = choose_steps(draft.mention, draft.reply_type)
     except NoApprover as error:
@@ -149,7 +154,7 @@ def draft_submit(*, actor, draft: Draft, comment: str = "", request=None) -> Dra
         )
         return draft
     draft.state = DraftState.PENDING
-    _start_step(draft, now)
+    _start_step(draft, now, policy_of(draft.client))
     draft.save()
     events.draft_event(
         actor=actor,
@@ -163,11 +168,10 @@ def draft_submit(*, actor, draft: Draft, comment: str = "", request=None) -> Dra
     return draft
 
 
-def _start_step(draft: Draft, now) -> None:
-    policy = policy_of(draft.client)
+def _start_step(draft: Draft, now, policy) -> None:
     hours = policy.expire_after_hours if policy else 0
     draft.step_started_at, draft.reminded_at, draft.escalated_at = now, None, None
-    draft.expires_at = now + timezone.timedelta(hours=hours) if hours else None
+    draft.expires_at = now + timedelta(hours=hours) if hours else None
 
 
 def current_approvers(draft: Draft) -> list[int]:
@@ -188,10 +192,7 @@ def draft_decide(
     if decision not in Decision.values:
         raise ValidationError({"decision": [_("Approve, request changes or reject.")]})
     if draft.state != DraftState.PENDING:
-        raise ValidationError(
-            _("This answer is not waiting for approval; it is %(state)s.")
-            % {"state": draft.get_state_display().lower()}
-        )
+        raise ValidationError(_("This answer is not waiting for approval; it is %(state)s.") % {"state": _state(draft)})
     current = draft.current_version
     if version != current.number:
         raise ValidationError(
@@ -223,7 +224,7 @@ def draft_decide(
     )
     before = {"state": draft.state, "step": draft.step}
     if decision == Decision.APPROVE:
-        _after_approval(draft, current)
+        _after_approval(draft, current, policy)
     else:
         draft.state = DraftState.CHANGES_REQUESTED if decision == Decision.REQUEST_CHANGES else DraftState.REJECTED
         _clear_step(draft)
@@ -241,7 +242,7 @@ def draft_decide(
     return made
 
 
-def _after_approval(draft: Draft, version: DraftVersion) -> None:
+def _after_approval(draft: Draft, version: DraftVersion, policy) -> None:
     step = draft.steps[draft.step]
     if step["mode"] == StepMode.ALL:
         approved = set(
@@ -253,10 +254,10 @@ def _after_approval(draft: Draft, version: DraftVersion) -> None:
             return
     if draft.step + 1 < len(draft.steps):
         draft.step += 1
-        _start_step(draft, timezone.now())
+        _start_step(draft, timezone.now(), policy)
     else:
         draft.state, draft.approved_version = DraftState.APPROVED, version
-        draft.step_started_at = draft.reminded_at = draft.escalated_at = draft.expires_at = None
+        _stop_waiting(draft)
 
 
 def is_cleared_to_publish(draft: Draft) -> bool:

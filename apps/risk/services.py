@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.core.audit import changed_fields
 from apps.core.timezones import time_zone_names
 from apps.mentions.models import AWAITING_ANSWER, Mention
+from apps.mentions.services import mention_locked
 from apps.tenants.roles import ClientPerm
 from apps.tenants.services import require_client_perm
 
@@ -194,7 +195,7 @@ def mention_override_risk(*, actor, mention: Mention, level: str, reason: str, r
         raise ValidationError({"level": [_("Choose one of the risk levels.")]})
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why you change the rating.")]})
-    mention = Mention.objects.unscoped().select_for_update().select_related("client", "brand").get(pk=mention.pk)
+    mention = mention_locked(mention)
     return _rate(
         mention,
         None,

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -11,7 +12,7 @@ from apps.routing.selectors import routing_policy_of
 from apps.routing.services import responder_capacity_set, routing_policy_save
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Membership
-from apps.tenants.roles import ROLE_PERMISSIONS, ClientPerm
+from apps.tenants.roles import ClientPerm, Role
 
 from .forms import BusinessHoursForm, CapacityForm, RiskPolicyForm, RoutingPolicyForm
 from .models import BusinessHoursBlock, Holiday, RiskPolicy
@@ -83,17 +84,17 @@ class ResponseRulesView(ClientScopedMixin, TemplateView):
                 request=self.request,
             )
         elif section == "capacity":
-            for membership, capacity in form.capacities():
-                responder_capacity_set(actor=actor, membership=membership, capacity=capacity, request=self.request)
+            with transaction.atomic():  # the whole table or nothing
+                for membership, capacity in form.capacities():
+                    responder_capacity_set(actor=actor, membership=membership, capacity=capacity, request=self.request)
         else:
             routing_policy_save(actor=actor, client=self.client, request=self.request, **data)
 
     def workers(self):
-        """Memberships at this client that routing gives mentions to."""
-        roles = [role for role, perms in ROLE_PERMISSIONS.items() if ClientPerm.WORK_MENTIONS in perms]
+        """Memberships at this client that routing gives mentions to (on_duty_responders: responders)."""
         return (
             Membership.objects.visible_to(self.request.user)
-            .filter(client=self.client, role__in=roles, user__is_active=True)
-            .select_related("user")
+            .filter(client=self.client, role=Role.RESPONDER, user__is_active=True)
+            .select_related("user", "client")
             .order_by("user__email")
         )

@@ -73,13 +73,18 @@ class RoutingPolicyViewSet(ClientScopedViewSet):
 
 
 class OnCallShiftSerializer(serializers.ModelSerializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.none())
     agency_wide = serializers.BooleanField(default=False, write_only=True)
 
     class Meta:
         model = OnCallShift
         fields = ["id", "client", "user", "starts_at", "ends_at", "handover_note", "agency_wide"]
         read_only_fields = ["id", "client", "handover_note"]
+
+    def __init__(self, *args, client=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if client is not None:  # as the shift form: this client's workers; anyone else is an unknown id
+            self.fields["user"].queryset = workers_of(client)
 
 
 class HandoverSerializer(serializers.Serializer):
@@ -105,7 +110,7 @@ class OnCallShiftViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Dest
         )
 
     def create(self, request, *args, **kwargs):
-        data = OnCallShiftSerializer(data=request.data)
+        data = OnCallShiftSerializer(data=request.data, client=self.client)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         shift = services.shift_save(

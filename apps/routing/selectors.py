@@ -22,7 +22,10 @@ class Responder:
 
 
 def routing_policy_of(client) -> RoutingPolicy:
-    """The client's routing policy, or an unsaved one with the defaults."""
+    """The client's routing policy, or an unsaved one with the defaults.
+
+    Takes a client the caller resolved (get_client_or_404, a task's own row): see DECISIONS.
+    """
     return RoutingPolicy.objects.unscoped().filter(client=client).first() or RoutingPolicy(client=client)
 
 

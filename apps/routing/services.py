@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Availability
 from apps.core.audit import changed_fields
 from apps.mentions.models import AWAITING_ANSWER, OPEN_WORK, Mention
+from apps.mentions.services import mention_locked
 from apps.risk.levels import RiskLevel
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import is_agency_staff, user_has_client_perm
@@ -81,7 +82,7 @@ def mention_assign(*, actor, mention: Mention, assignee, request=None) -> Mentio
         assignee.is_active and user_has_client_perm(assignee, mention.client, ClientPerm.WORK_MENTIONS)
     ):
         raise ValidationError({"assignee": [_("This person does not work this client's mentions.")]})
-    mention = Mention.objects.unscoped().select_for_update().select_related("client", "brand").get(pk=mention.pk)
+    mention = mention_locked(mention)
     before_id = mention.assignee_id
     if before_id == (assignee.pk if assignee else None):
         return mention

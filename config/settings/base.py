@@ -236,6 +236,8 @@ WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=90)
 # --- E-mail ---
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A send that hangs must end before the e-mail's claim lapses (notifications.emails.CLAIM_LEASE).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Varde <noreply@varde.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

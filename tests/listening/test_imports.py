@@ -60,6 +60,8 @@ def test_csv_import_keeps_good_rows_and_reports_bad_ones_by_line(web, client_a, 
     assert Mention.objects.get(external_id="1").author_followers == 350
     page = web(account_lead).get(reverse("import_detail", args=[client_a.slug, job.pk]))
     assert b"text: missing" in page.content
+    finished = AuditEvent.objects.get(action="import.finished")
+    assert (finished.actor, finished.after) == (None, {"status": "done", "rows": 5, "created": 2, "bad": 3})
 
 
 @pytest.mark.django_db(transaction=True)
@@ -93,6 +95,7 @@ def test_a_mapped_column_missing_from_the_file_fails_the_job_with_the_columns_na
     job = ImportJob.objects.get()
     assert job.status == "failed"
     assert "Text" in job.errors[0]["error"] and "body" in job.errors[0]["error"]
+    assert AuditEvent.objects.get(action="import.finished").after["status"] == "failed"
 
 
 @pytest.mark.django_db

@@ -203,3 +203,26 @@ def test_the_brands_own_channel_is_set_on_the_source_page_and_audited(web, clien
     assert source.own_channel is True
     event = AuditEvent.objects.get(action="source.updated")
     assert (event.before["own_channel"], event.after["own_channel"]) == (False, True)
+
+
+@pytest.mark.django_db
+def test_the_brands_own_channel_is_set_through_the_api_too(api, client_a, brand_a, account_lead):
+    listing = reverse("api:source-list", args=[client_a.pk])
+    created = api(account_lead).post(
+        listing,
+        {
+            "brand": brand_a.pk,
+            "name": "Our page",
+            "kind": "rss",
+            "config": {"url": "https://feeds.example.test/a.xml"},
+            "own_channel": True,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["own_channel"] is True
+    detail = reverse("api:source-detail", args=[client_a.pk, created.json()["id"]])
+    changed = api(account_lead).patch(detail, {"own_channel": False}, format="json")
+    assert changed.status_code == 200 and changed.json()["own_channel"] is False
+    event = AuditEvent.objects.get(action="source.updated")
+    assert (event.before["own_channel"], event.after["own_channel"]) == (True, False)

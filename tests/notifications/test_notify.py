@@ -283,6 +283,40 @@ def test_a_lost_critical_email_is_sent_by_the_beat_once(client_a, responder):
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.django_db
+def test_a_critical_email_the_mail_server_refuses_stays_pending_for_the_beat(
+    settings, client_a, responder, refused_url
+):
+    from apps.notifications.tasks import send_notification_email_task
+
+    notification = NotificationFactory(user=responder, client=client_a, critical=True, email_state=EmailState.PENDING)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", int(refused_url.split(":")[2].split("/")[0])
+    send_notification_email_task.delay(notification.pk)  # refused: no retry chain of its own
+    notification.refresh_from_db()
+    assert (notification.email_state, notification.email_claimed_at) == (EmailState.PENDING, None)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    Notification.objects.filter(pk=notification.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    send_email_digests_task.delay()
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_critical_email_claimed_by_a_worker_that_died_is_sent_once_the_claim_lapses(client_a, responder):
+    notification = NotificationFactory(user=responder, client=client_a, critical=True, email_state=EmailState.PENDING)
+    now = timezone.now()
+    Notification.objects.filter(pk=notification.pk).update(
+        created_at=now - timedelta(minutes=10), email_claimed_at=now - timedelta(minutes=1)
+    )
+    send_email_digests_task.delay()  # a worker still holds it: not sent twice
+    assert mail.outbox == []
+    Notification.objects.filter(pk=notification.pk).update(email_claimed_at=now - timedelta(minutes=5))
+    send_email_digests_task.delay()  # that worker died before the mail server took it
+    assert len(mail.outbox) == 1
+    notification.refresh_from_db()
+    assert notification.email_state == EmailState.SENT and notification.emailed_at is not None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_for_one_person_send_one_email(client_a, responder):
     """Both notify() calls commit and start a digest task; the settings row lock lets one send."""

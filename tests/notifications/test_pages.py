@@ -269,3 +269,13 @@ def test_client_people_and_outsiders_do_not_reach_webhooks(web, client_a, client
     assert web(client_viewer).get(reverse("webhook_list", args=[client_a.slug])).status_code == 403
     assert web(outsider_lead).get(reverse("webhook_list", args=[client_a.slug])).status_code == 404
     assert web(UserFactory()).get(reverse("webhook_list", args=[client_a.slug])).status_code == 404
+
+
+def test_switching_a_failing_endpoint_back_on_is_audited_as_recovered(client_a, account_lead):
+    from apps.notifications.services import webhook_endpoint_update
+
+    endpoint = WebhookEndpointFactory(client=client_a, enabled=False, failing_since=timezone.now())
+    webhook_endpoint_update(actor=account_lead, endpoint=endpoint, enabled=True)
+    event = AuditEvent.objects.get(action="webhook_endpoint.updated")
+    assert event.before == {"enabled": False, "failing": True}
+    assert event.after == {"enabled": True, "failing": False}

@@ -144,3 +144,21 @@ def test_rota_plan_list_now_hand_over_and_delete(api, account_lead, responder, c
     assert handed.status_code == 200 and handed.json()["id"] == later.pk
     assert session.delete(f"{base(client_a)}/on-call-shifts/{later.pk}/").status_code == 204
     assert not OnCallShift.objects.filter(pk=later.pk).exists()
+
+
+def test_a_shift_for_someone_of_another_client_reads_like_an_unknown_id(api, account_lead, client_a, client_b):
+    from apps.tenants.roles import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    elsewhere = UserFactory()
+    MembershipFactory(user=elsewhere, client=client_b, role=Role.RESPONDER)
+    now = timezone.now()
+    times = {"starts_at": now.isoformat(), "ends_at": (now + timedelta(hours=4)).isoformat()}
+    url = f"{base(client_a)}/on-call-shifts/"
+    foreign = api(account_lead).post(url, {"user": elsewhere.pk, **times}, format="json")
+    missing = api(account_lead).post(url, {"user": 987654321, **times}, format="json")
+    assert foreign.status_code == missing.status_code == 400
+    assert foreign.json()["errors"] == {
+        "user": [message.replace("987654321", str(elsewhere.pk)) for message in missing.json()["errors"]["user"]]
+    }
+    assert not OnCallShift.objects.exists()
