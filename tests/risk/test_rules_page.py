@@ -81,6 +81,9 @@ def test_capacity_per_responder_is_set_audited_and_used_by_routing(web, account_
 
     membership = Membership.objects.get(user=responder, client=client_a)
     session = web(account_lead)
+    # The capacity form is part of the page, not of its <title>.
+    head, body = session.get(page(client_a)).content.decode().split("</title>", 1)
+    assert "Capacity per responder" not in head and f'name="capacity_{membership.pk}"' in body
     refused = session.post(page(client_a), {"section": "capacity", f"capacity_{membership.pk}": "0"})
     assert refused.status_code == 400
     assert session.post(page(client_a), {"section": "capacity", f"capacity_{membership.pk}": "4"}).status_code == 302
