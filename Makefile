@@ -39,7 +39,7 @@ services: install ## Start embedded PostgreSQL/Redis where DATABASE_URL/REDIS_UR
 migrate: services ## Apply database migrations
 	$(PY) manage.py migrate --no-input
 
-demo: migrate ## Load the demo clients, brands and people (idempotent)
+demo: migrate ## Load the demo clients, brands, people, approval rules and saved replies (idempotent)
 	$(PY) manage.py seed_demo
 
 run: demo ## Start web, Celery worker and beat with demo data (http://localhost:8000)

@@ -13,6 +13,7 @@ from apps.notifications.api import (
     WebhookDeliveryViewSet,
     WebhookEndpointViewSet,
 )
+from apps.responses.api import ApprovalPolicyViewSet, ApprovalRuleViewSet, DraftViewSet, SavedReplyViewSet
 from apps.risk.api import BusinessHoursViewSet, MentionRatingViewSet, RiskPolicyViewSet
 from apps.routing.api import MentionAssignmentViewSet, OnCallShiftViewSet, RoutingPolicyViewSet
 from apps.tenants.api import BrandViewSet, ClientViewSet, InvitationViewSet, MembershipViewSet
@@ -37,12 +38,16 @@ router.register(r"clients/(?P<client_pk>[0-9]+)/on-call-shifts", OnCallShiftView
 router.register(
     r"clients/(?P<client_pk>[0-9]+)/mentions/(?P<mention_pk>[0-9]+)/ratings", MentionRatingViewSet, basename="rating"
 )
+router.register(r"clients/(?P<client_pk>[0-9]+)/drafts", DraftViewSet, basename="draft")
+router.register(r"clients/(?P<client_pk>[0-9]+)/saved-replies", SavedReplyViewSet, basename="saved-reply")
+router.register(r"clients/(?P<client_pk>[0-9]+)/approval-rules", ApprovalRuleViewSet, basename="approval-rule")
 
 # One object per client (or per mention): GET to read, PUT to replace.
 SINGLETONS = [
     ("risk-policy/", RiskPolicyViewSet, "risk-policy"),
     ("business-hours/", BusinessHoursViewSet, "business-hours"),
     ("routing-policy/", RoutingPolicyViewSet, "routing-policy"),
+    ("approval-policy/", ApprovalPolicyViewSet, "approval-policy"),
 ]
 
 urlpatterns = [

@@ -16,18 +16,22 @@ from apps.core.models import AuditEvent
 from apps.listening.models import Source
 from apps.mentions.models import Mention, MentionLink, MentionNote, SavedView
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
+from apps.responses.models import ApprovalDecision, ApprovalRule, Draft, SavedReply
 from apps.risk.models import BusinessHoursBlock, RiskPolicy
 from apps.routing.models import OnCallShift, RoutingPolicy
 from apps.tenants.models import Brand, Membership
 from apps.tenants.roles import Role
 from tests.factories import (
+    ApprovalRuleFactory,
     AuditEventFactory,
     BrandFactory,
+    DraftFactory,
     ImportJobFactory,
     InvitationFactory,
     MembershipFactory,
     MentionFactory,
     OnCallShiftFactory,
+    SavedReplyFactory,
     SavedViewFactory,
     SourceFactory,
     UserFactory,
@@ -36,6 +40,8 @@ from tests.factories import (
 )
 
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
+# Routes where a client approver may write: decisions on answers waiting for them.
+APPROVER_WRITES = {"approval_detail", "api:draft-decide"}
 ALL_METHODS = ("get", *UNSAFE_METHODS)
 
 # Routes that take no client from the URL, and why that is safe.
@@ -128,6 +134,9 @@ OBJECT_BUILDERS = {
     "mention_pk": lambda client: MentionFactory(brand=BrandFactory(client=client)).pk,
     "shift_pk": lambda client: OnCallShiftFactory(client=client).pk,
     "view_pk": lambda client: SavedViewFactory(client=client, shared=True).pk,
+    "draft_pk": lambda client: DraftFactory(mention__brand=BrandFactory(client=client)).pk,
+    "reply_pk": lambda client: SavedReplyFactory(client=client).pk,
+    "rule_pk": lambda client: ApprovalRuleFactory(policy__client=client).pk,
     "action": lambda client: "handover",
 }
 API_DETAIL_BUILDERS = {
@@ -149,6 +158,15 @@ API_DETAIL_BUILDERS = {
     "api:on-call-shift-detail": OBJECT_BUILDERS["shift_pk"],
     "api:on-call-shift-hand-over": OBJECT_BUILDERS["shift_pk"],
     "api:webhook-delivery-detail": lambda client: WebhookDeliveryFactory(endpoint__client=client).pk,
+    "api:draft-detail": OBJECT_BUILDERS["draft_pk"],
+    "api:draft-save": OBJECT_BUILDERS["draft_pk"],
+    "api:draft-submit": OBJECT_BUILDERS["draft_pk"],
+    "api:draft-decide": OBJECT_BUILDERS["draft_pk"],
+    "api:draft-publish": OBJECT_BUILDERS["draft_pk"],
+    "api:draft-mark-sent": OBJECT_BUILDERS["draft_pk"],
+    "api:draft-diff": OBJECT_BUILDERS["draft_pk"],
+    "api:saved-reply-detail": OBJECT_BUILDERS["reply_pk"],
+    "api:approval-rule-detail": OBJECT_BUILDERS["rule_pk"],
 }
 
 
@@ -218,6 +236,10 @@ def _snapshot(client):
         sorted(OnCallShift.objects.filter(client=client).values_list("pk", "user_id", "handover_note")),
         sorted(WebhookEndpoint.objects.filter(client=client).values_list("pk", "name", "url", "enabled", "deleted_at")),
         WebhookDelivery.objects.filter(client=client).count(),
+        sorted(Draft.objects.filter(client=client).values_list("pk", "state", "current_version_id", "step")),
+        ApprovalDecision.objects.filter(client=client).count(),
+        sorted(SavedReply.objects.filter(client=client).values_list("pk", "name", "text")),
+        sorted(ApprovalRule.objects.filter(client=client).values_list("pk", "name", "position", "needs_approval")),
     )
 
 
@@ -287,7 +309,10 @@ def test_read_only_roles_get_403_on_writes(route, web, api, client_a, client_vie
         http = api(person) if is_api else web(person)
         for method in methods:
             response = _send(http, method, url, is_api)
-            assert response.status_code == 403, f"{person.email} {method.upper()} {url} -> {response.status_code}"
+            # A client approver decides on answers: on one that does not wait for them, such a
+            # route answers as for a missing object.
+            refusals = (403, 404) if person == client_approver and route.name in APPROVER_WRITES else (403,)
+            assert response.status_code in refusals, f"{person.email} {method.upper()} {url} -> {response.status_code}"
     assert _snapshot(client_a) == before
 
 

@@ -32,7 +32,8 @@ def allowed_from(status: str) -> list[str]:
 
 def path_to(current: str, target: str) -> list[str]:
     """The statuses to pass through, in order, to get from `current` to `target` by allowed moves
-    (fewest first; empty when already there or when no moves lead there). No step needs a reason."""
+    (fewest first; empty when already there or when no moves lead there). No step needs a reason,
+    and only the target may need a private channel (the caller names it)."""
     if current == target:
         return []
     came_from: dict[str, str] = {current: ""}
@@ -41,7 +42,7 @@ def path_to(current: str, target: str) -> list[str]:
         following = []
         for status in frontier:
             for step in allowed_from(status):
-                if step in came_from or step in NEEDS_REASON or step in NEEDS_PRIVATE_CHANNEL:
+                if step in came_from or step in NEEDS_REASON or (step in NEEDS_PRIVATE_CHANNEL and step != target):
                     continue
                 came_from[step] = status
                 if step == target:

@@ -54,16 +54,18 @@ def mention_transition(
 
 
 @transaction.atomic
-def mention_move(*, actor, mention: Mention, status: str, request=None) -> Mention:
+def mention_move(*, actor, mention: Mention, status: str, private_channel: str = "", request=None) -> Mention:
     """Move a mention to `status` along the lifecycle's shortest path, each step audited.
 
     For the answer workflow, which checked its own right: a client approver who sends an answer
     back for changes moves the mention back to "in progress" without the right to work mentions.
-    A mention already there, or with no way there, stays as it is.
+    A mention already there, or with no way there, stays as it is. `private_channel` goes with
+    "taken private".
     """
     mention = mention_locked(mention)
     for step in path_to(mention.status, status):
-        mention = _transition(actor=actor, mention=mention, status=step, request=request)
+        channel = private_channel if step == status else ""
+        mention = _transition(actor=actor, mention=mention, status=step, private_channel=channel, request=request)
     return mention
 
 

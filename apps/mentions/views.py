@@ -18,6 +18,7 @@ from django.views.generic import View
 from apps.core.forms import apply_service_errors
 from apps.core.sessions import background_poll
 from apps.core.views import redirect_back, run_and_report
+from apps.responses.selectors import answer_panel
 from apps.risk.levels import RiskLevel
 from apps.risk.scoring import explain
 from apps.risk.services import mention_override_risk
@@ -333,6 +334,10 @@ class MentionScopedMixin(ClientScopedMixin):
             "notes": list(selectors.notes_of(mention)),
             "timeline": list(selectors.timeline_of(mention)),
             "present": presence.present_on(mention.pk, exclude_user_id=self.request.user.pk),
+            **answer_panel(self.request.user, mention),
+            # A refused answer form comes back with its errors and text, on its draft (None: a new one).
+            "answer_form": forms.get("answer_form"),
+            "answer_draft": forms.get("answer_draft"),
         }
         return render(self.request, "mentions/mention_detail.html", context, status=status)
 

@@ -27,6 +27,11 @@ class NotificationEvent(models.TextChoices):
     ONCALL_HANDOVER = "oncall.handover", _("On-call handover")
     SOURCE_DISABLED = "source.disabled", _("Listening source switched off")
     NOTE_MENTIONED = "note.mentioned", _("You were mentioned in a note")
+    APPROVAL_REQUESTED = "approval.requested", _("An answer waits for your approval")
+    APPROVAL_DECIDED = "approval.decided", _("Your answer was approved or sent back")
+    APPROVAL_REMINDER = "approval.reminder", _("Reminder: an answer still waits for approval")
+    APPROVAL_ESCALATED = "approval.escalated", _("An answer's approval puts its deadline at risk")
+    ANSWER_FAILED = "answer.failed", _("An answer could not be published")
 
 
 # Sent to one endpoint from its page; never a person's notification and never subscribed to.
@@ -48,6 +53,11 @@ DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
     NotificationEvent.ONCALL_HANDOVER: (Channel.IN_APP,),
     NotificationEvent.SOURCE_DISABLED: (Channel.IN_APP, Channel.EMAIL),
     NotificationEvent.NOTE_MENTIONED: (Channel.IN_APP, Channel.EMAIL),
+    NotificationEvent.APPROVAL_REQUESTED: (Channel.IN_APP, Channel.EMAIL),
+    NotificationEvent.APPROVAL_DECIDED: (Channel.IN_APP,),
+    NotificationEvent.APPROVAL_REMINDER: (Channel.IN_APP, Channel.EMAIL),
+    NotificationEvent.APPROVAL_ESCALATED: (Channel.IN_APP, Channel.EMAIL),
+    NotificationEvent.ANSWER_FAILED: (Channel.IN_APP, Channel.EMAIL),
 }
 
 

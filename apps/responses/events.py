@@ -40,3 +40,17 @@ def saved_reply_event(
         after=after,
         request=request,
     )
+
+
+def approval_rule_event(
+    *, actor, rule, action: str, before: dict | None = None, after: dict | None = None, request=None
+):
+    return record_audit_event(
+        actor=actor,
+        action=f"approval_rule.{action}",
+        client=rule.client,
+        target=rule.policy,
+        before=before,
+        after=after,
+        request=request,
+    )

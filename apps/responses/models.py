@@ -185,6 +185,9 @@ class Draft(TimeStampedModel):
     sent_by_hand = models.BooleanField(default=False)
     publish_attempts = models.PositiveSmallIntegerField(default=0)
     publish_error = models.CharField(max_length=1000, blank=True)
+    # While publishing: when the next attempt is due, and the lease of the worker on it.
+    publish_next_at = models.DateTimeField(null=True, blank=True)
+    publish_claimed_until = models.DateTimeField(null=True, blank=True)
 
     objects = ClientOwnedQuerySet.as_manager()
 
@@ -193,6 +196,7 @@ class Draft(TimeStampedModel):
             models.Index(fields=["client", "state"], name="draft_client_state"),
             # Reminders and expiry look only at drafts waiting for a decision.
             models.Index(fields=["step_started_at"], name="draft_pending", condition=models.Q(state="pending")),
+            models.Index(fields=["publish_next_at"], name="draft_publishing", condition=models.Q(state="publishing")),
         ]
         verbose_name = _("draft")
         verbose_name_plural = _("drafts")

@@ -7,21 +7,35 @@ makes a new version that needs approval again.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.mentions.models import Mention, MentionKind, MentionStatus
 from apps.mentions.services import mention_move
 from apps.tenants.roles import ClientPerm
-from apps.tenants.scoping import user_has_client_perm
+from apps.tenants.scoping import user_has_client_perm, users_with_client_perm
 from apps.tenants.services import require_client_perm
 
-from . import events
-from .models import ApprovalDecision, Decision, Draft, DraftState, DraftVersion, ReplyType, SavedReply, StepMode
+from . import events, notices
+from .models import (
+    ApprovalDecision,
+    ApprovalPolicy,
+    ApprovalRule,
+    ApprovalStep,
+    ApproverRole,
+    Decision,
+    Draft,
+    DraftState,
+    DraftVersion,
+    ReplyType,
+    SavedReply,
+    StepMode,
+)
 from .policy import NoApprover, choose_steps, policy_of
 
 MAX_TEXT = 10_000
@@ -49,6 +63,13 @@ def _clean_text(text: str) -> str:
     return text
 
 
+def _clean_language(language: str | None) -> str:
+    language = (language or "").strip().lower()
+    if len(language) > 8:
+        raise ValidationError({"language": [_("Enter a language code such as da or nb.")]})
+    return language
+
+
 def _new_version(draft: Draft, *, actor, text: str, language: str, comment: str = "") -> DraftVersion:
     number = (draft.current_version.number + 1) if draft.current_version else 1
     version = DraftVersion.objects.create(
@@ -66,7 +87,7 @@ def draft_start(
     require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
     if reply_type not in ReplyType.values:
         raise ValidationError({"reply_type": [_("Choose a public reply or a private message.")]})
-    text = _clean_text(text)
+    text, language = _clean_text(text), _clean_language(language)
     draft = Draft.objects.create(client=mention.client, mention=mention, author=actor, reply_type=reply_type)
     version = _new_version(draft, actor=actor, text=text, language=language or mention.language)
     draft.save(update_fields=["current_version"])
@@ -91,7 +112,7 @@ def draft_save(
             {"base_version": [_("Version %(n)d was saved meanwhile: reload to see it.") % {"n": current.number}]}
         )
     text = _clean_text(text)
-    language = current.language if language is None else language
+    language = current.language if language is None else _clean_language(language)
     if text == current.text and language == current.language:
         return draft
     before = {"state": draft.state, "version": current.number}
@@ -165,6 +186,7 @@ def draft_submit(*, actor, draft: Draft, comment: str = "", request=None) -> Dra
         request=request,
     )
     mention_move(actor=actor, mention=draft.mention, status=MentionStatus.AWAITING_APPROVAL, request=request)
+    notices.tell_approvers(draft, current_approvers(draft))
     return draft
 
 
@@ -225,7 +247,18 @@ def draft_decide(
     before = {"state": draft.state, "step": draft.step}
     if decision == Decision.APPROVE:
         _after_approval(draft, current, policy)
+        if draft.step != before["step"]:
+            notices.tell_approvers(draft, current_approvers(draft))
+        elif draft.state == DraftState.APPROVED:
+            notices.tell_author(draft, _("Your answer to %(who)s is approved: it can go out."))
     else:
+        notices.tell_author(
+            draft,
+            _("Changes requested on your answer to %(who)s")
+            if decision == Decision.REQUEST_CHANGES
+            else _("Your answer to %(who)s was rejected"),
+            comment,
+        )
         draft.state = DraftState.CHANGES_REQUESTED if decision == Decision.REQUEST_CHANGES else DraftState.REJECTED
         _clear_step(draft)
     draft.save()
@@ -285,7 +318,7 @@ def saved_reply_save(
     if reply is not None and reply.client_id != client.pk:
         raise PermissionDenied
     errors = {}
-    name, text, language = (name or "").strip(), (text or "").strip(), (language or "").strip()
+    name, text, language = (name or "").strip(), (text or "").strip(), (language or "").strip().lower()
     if not name:
         errors["name"] = [_("Give the reply a name.")]
     if not text:
@@ -300,14 +333,19 @@ def saved_reply_save(
     if errors:
         raise ValidationError(errors)
     fields = {"name": name[:80], "text": text, "language": language[:8], "kind": kind}
+    before = None if reply is None else {field: getattr(reply, field) for field in fields}
     if reply is None:
-        reply = SavedReply.objects.create(client=client, created_by=actor, **fields)
-        events.saved_reply_event(actor=actor, reply=reply, action="created", after=fields, request=request)
-        return reply
-    before = {field: getattr(reply, field) for field in fields}
+        reply = SavedReply(client=client, created_by=actor)
     for field, value in fields.items():
         setattr(reply, field, value)
-    reply.save()
+    try:
+        with transaction.atomic():  # the same name saved at the same moment elsewhere
+            reply.save()
+    except IntegrityError:
+        raise ValidationError({"name": [_("A reply with this name and language exists already.")]}) from None
+    if before is None:
+        events.saved_reply_event(actor=actor, reply=reply, action="created", after=fields, request=request)
+        return reply
     events.saved_reply_event(actor=actor, reply=reply, action="changed", before=before, after=fields, request=request)
     return reply
 
@@ -317,3 +355,176 @@ def saved_reply_delete(*, actor, reply: SavedReply, request=None) -> None:
     require_client_perm(actor, reply.client, ClientPerm.WORK_MENTIONS)
     events.saved_reply_event(actor=actor, reply=reply, action="deleted", before={"name": reply.name}, request=request)
     reply.delete()
+
+
+MAX_STEPS = 5
+MAX_POSITION = 1000
+CHANNEL_NAME = re.compile(r"^[a-z0-9_.-]{1,32}$")
+REMIND_MAX_MINUTES = 7 * 24 * 60
+EXPIRE_MAX_HOURS = 30 * 24
+
+
+@transaction.atomic
+def approval_policy_save(
+    *, actor, client, allow_self_approval: bool, remind_after_minutes: int, expire_after_hours: int, request=None
+) -> ApprovalPolicy:
+    """The client's approval settings: self-approval, when to remind approvers, when requests expire."""
+    require_client_perm(actor, client, ClientPerm.MANAGE)
+    errors = {}
+
+    def is_count(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    if not is_count(remind_after_minutes) or not 0 <= remind_after_minutes <= REMIND_MAX_MINUTES:
+        errors["remind_after_minutes"] = [_("Between 0 (never) and %(max)d minutes.") % {"max": REMIND_MAX_MINUTES}]
+    if not is_count(expire_after_hours) or not 0 <= expire_after_hours <= EXPIRE_MAX_HOURS:
+        errors["expire_after_hours"] = [_("Between 0 (never) and %(max)d hours.") % {"max": EXPIRE_MAX_HOURS}]
+    if errors:
+        raise ValidationError(errors)
+    policy, created = ApprovalPolicy.objects.unscoped().select_for_update().get_or_create(client=client)
+    fields = {
+        "allow_self_approval": bool(allow_self_approval),
+        "remind_after_minutes": remind_after_minutes,
+        "expire_after_hours": expire_after_hours,
+    }
+    before = None if created else {field: getattr(policy, field) for field in fields}
+    for field, value in fields.items():
+        setattr(policy, field, value)
+    policy.save()
+    events.approval_policy_event(actor=actor, policy=policy, before=before, after=fields, request=request)
+    return policy
+
+
+def _clean_choices(values, allowed, field: str, errors: dict) -> list[str]:
+    """Each value once; `allowed` None: any short word of letters, digits, "_", "-" and "."."""
+    values = list(dict.fromkeys(str(value) for value in (values or [])))
+    if allowed is None:
+        wrong = [value for value in values if not CHANNEL_NAME.fullmatch(value)]
+    else:
+        wrong = [value for value in values if value not in allowed]
+    if wrong:
+        errors[field] = [_("Choose from the list.")]
+    return values
+
+
+@transaction.atomic
+def approval_rule_save(
+    *,
+    actor,
+    client,
+    name: str,
+    steps: list[dict],
+    risk_levels=(),
+    kinds=(),
+    channels=(),
+    reply_types=(),
+    needs_approval: bool = True,
+    position: int | None = None,
+    rule: ApprovalRule | None = None,
+    request=None,
+) -> ApprovalRule:
+    """Create or change a rule with its steps. `steps`: [{"role", "mode", "people": [user ids]}], in order.
+
+    Named people must be able to approve at this client; a rule that needs approval needs a step.
+    """
+    from apps.risk.levels import RiskLevel
+
+    require_client_perm(actor, client, ClientPerm.MANAGE)
+    if rule is not None and rule.client_id != client.pk:
+        raise PermissionDenied
+    errors: dict = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("Give the rule a name.")]
+    fields = {
+        "name": name[:80],
+        "risk_levels": _clean_choices(risk_levels, RiskLevel.values, "risk_levels", errors),
+        "kinds": _clean_choices(kinds, MentionKind.values, "kinds", errors),
+        "channels": [value[:32] for value in _clean_choices(_channel_names(channels), None, "channels", errors)],
+        "reply_types": _clean_choices(reply_types, ReplyType.values, "reply_types", errors),
+        "needs_approval": bool(needs_approval),
+    }
+    cleaned_steps = _clean_steps(client, steps if needs_approval else [], errors)
+    if needs_approval and not cleaned_steps and "steps" not in errors:
+        errors["steps"] = [_("Add at least one approval step, or let matching answers out unapproved.")]
+    if errors:
+        raise ValidationError(errors)
+    policy, _created = ApprovalPolicy.objects.unscoped().get_or_create(client=client)
+    rules = ApprovalRule.objects.unscoped().filter(client=client)
+    if position is None:
+        position = rule.position if rule else rules.count()
+    before = _rule_snapshot(rule) if rule else None
+    if rule is None:
+        rule = ApprovalRule(client=client, policy=policy)
+    for field, value in fields.items():
+        setattr(rule, field, value)
+    rule.position = min(max(0, int(position)), MAX_POSITION)
+    rule.save()
+    rule.steps.all().delete()
+    for index, (role, mode, people) in enumerate(cleaned_steps):
+        step = ApprovalStep.objects.create(client=client, rule=rule, position=index, approver_role=role, mode=mode)
+        step.people.set(people)
+    events.approval_rule_event(
+        actor=actor,
+        rule=rule,
+        action="changed" if before else "created",
+        before=before,
+        after=_rule_snapshot(rule),
+        request=request,
+    )
+    return rule
+
+
+def _channel_names(channels) -> list[str]:
+    """Channels are platform names as mentions carry them (mastodon, bluesky, ...): not a fixed list."""
+    return [str(value).strip().lower() for value in channels or [] if str(value).strip()]
+
+
+def _clean_steps(client, steps, errors: dict) -> list[tuple[str, str, list[int]]]:
+    if not isinstance(steps, (list, tuple)) or len(steps) > MAX_STEPS:
+        errors["steps"] = [_("At most %(max)d steps.") % {"max": MAX_STEPS}]
+        return []
+    allowed = set(users_with_client_perm(client, ClientPerm.APPROVE_RESPONSES).values_list("pk", flat=True))
+    cleaned = []
+    for number, step in enumerate(steps, start=1):
+        step = step if isinstance(step, dict) else {}
+        role, mode = step.get("role"), step.get("mode") or StepMode.ANY
+        named = step.get("people") or []
+        try:
+            if not isinstance(named, (list, tuple)):
+                raise TypeError("a list of ids")
+            people = sorted({int(person) for person in named})
+        except (TypeError, ValueError):
+            people = [-1]  # nobody who may approve: refused below
+        if role not in ApproverRole.values or mode not in StepMode.values:
+            errors["steps"] = [_("Step %(n)d: choose who approves and whether one or all must.") % {"n": number}]
+        elif role == ApproverRole.PEOPLE and not people:
+            errors["steps"] = [_("Step %(n)d: name the people who approve.") % {"n": number}]
+        elif role == ApproverRole.PEOPLE and not set(people) <= allowed:
+            errors["steps"] = [_("Step %(n)d: everyone named must be able to approve for this client.") % {"n": number}]
+        else:
+            cleaned.append((role, mode, people if role == ApproverRole.PEOPLE else []))
+    return cleaned
+
+
+def _rule_snapshot(rule: ApprovalRule) -> dict:
+    return {
+        "name": rule.name,
+        "position": rule.position,
+        "risk_levels": list(rule.risk_levels),
+        "kinds": list(rule.kinds),
+        "channels": list(rule.channels),
+        "reply_types": list(rule.reply_types),
+        "needs_approval": rule.needs_approval,
+        "steps": [
+            {"role": step.approver_role, "mode": step.mode, "people": sorted(p.pk for p in step.people.all())}
+            for step in rule.steps.all()
+        ],
+    }
+
+
+@transaction.atomic
+def approval_rule_delete(*, actor, rule: ApprovalRule, request=None) -> None:
+    require_client_perm(actor, rule.client, ClientPerm.MANAGE)
+    events.approval_rule_event(actor=actor, rule=rule, action="deleted", before=_rule_snapshot(rule), request=request)
+    rule.delete()

@@ -48,7 +48,13 @@ class ClientScopedMixin:
 
     def client_context(self) -> dict:
         """The client and what the user may do there (the client menu shows only that)."""
-        codenames = (ClientPerm.MANAGE, ClientPerm.MANAGE_MEMBERS, ClientPerm.VIEW_AUDIT, ClientPerm.WORK_MENTIONS)
+        codenames = (
+            ClientPerm.MANAGE,
+            ClientPerm.MANAGE_MEMBERS,
+            ClientPerm.VIEW_AUDIT,
+            ClientPerm.WORK_MENTIONS,
+            ClientPerm.APPROVE_RESPONSES,
+        )
         return {"client": self.client, "perms_here": {codename: self.can(codename) for codename in codenames}}
 
     def get_context_data(self, **kwargs):

@@ -225,6 +225,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.notifications.tasks.send_email_digests_task",
         "schedule": timedelta(seconds=60),
     },
+    "requeue-answers": {
+        "task": "apps.responses.tasks.requeue_answers_task",
+        "schedule": timedelta(seconds=60),
+    },
+    "chase-approvals": {
+        "task": "apps.responses.tasks.chase_approvals_task",
+        "schedule": timedelta(seconds=60),
+    },
     "requeue-webhook-deliveries": {
         "task": "apps.notifications.tasks.requeue_webhook_deliveries_task",
         "schedule": timedelta(seconds=60),
@@ -245,6 +253,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # At most one non-critical e-mail per person per this many minutes (their own setting starts here).
 NOTIFICATION_DIGEST_MINUTES = env.int("NOTIFICATION_DIGEST_MINUTES", default=5)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# --- Publishing answers: attempts before an answer is shown as failed, and the first wait ---
+PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=5)
+PUBLISH_BACKOFF_BASE = env.int("PUBLISH_BACKOFF_BASE", default=30)
 # Waits between attempts: 30 s, 2 min, 8 min, 32 min, then the cap (with jitter).
 WEBHOOK_BACKOFF_BASE = env.int("WEBHOOK_BACKOFF_BASE", default=30)
 WEBHOOK_BACKOFF_MAX = env.int("WEBHOOK_BACKOFF_MAX", default=2 * 60 * 60)

@@ -26,3 +26,15 @@ document.querySelectorAll("form[data-kind-form]").forEach((form) => {
 document.addEventListener("input", (event) => {
   if (event.target.closest("[data-drafting]")) window.vardeDrafting = true;
 });
+
+// A saved reply goes into the editor it names; the person edits it from there.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-insert]");
+  if (!button) return;
+  const editor = document.getElementById(button.dataset.target);
+  if (!editor) return;
+  editor.closest("details")?.setAttribute("open", "");
+  editor.value = button.dataset.insert;
+  editor.focus();
+  window.vardeDrafting = true;
+});

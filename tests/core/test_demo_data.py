@@ -3,6 +3,7 @@ from django.core.management import call_command
 
 from apps.accounts.models import User
 from apps.accounts.totp import totp_code
+from apps.responses.models import ApprovalRule, SavedReply
 from apps.tenants.models import Brand, Client, Membership
 from apps.tenants.roles import Role
 from apps.tenants.scoping import client_permissions
@@ -11,9 +12,16 @@ from apps.tenants.scoping import client_permissions
 @pytest.mark.django_db
 def test_demo_data_is_complete_and_idempotent(web):
     call_command("seed_demo")
-    counts = (Client.objects.count(), Brand.objects.count(), User.objects.count(), Membership.objects.count())
+
+    def counts():
+        models = (Client, Brand, User, Membership, ApprovalRule, SavedReply)
+        return tuple(model.objects.count() for model in models)
+
+    first = counts()
     call_command("seed_demo")
-    assert (Client.objects.count(), Brand.objects.count(), User.objects.count(), Membership.objects.count()) == counts
+    assert counts() == first
+    assert first[4] >= 3 and first[5] >= 3  # approval rules and saved replies for every client
+    counts = first
     assert counts[0] == 3
     assert all(client.brands.count() == 2 for client in Client.objects.all())
     roles = set(Membership.objects.values_list("role", flat=True))

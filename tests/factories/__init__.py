@@ -11,7 +11,7 @@ from apps.core.models import AuditEvent
 from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind, Topic
 from apps.mentions.models import Mention, MentionNote, SavedView
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
-from apps.responses.models import ApprovalPolicy, ApprovalRule, ApprovalStep, SavedReply
+from apps.responses.models import ApprovalPolicy, ApprovalRule, ApprovalStep, Draft, DraftVersion, SavedReply
 from apps.risk.models import BusinessHoursBlock, Holiday, RiskPolicy, RiskRating
 from apps.routing.models import OnCallShift, RoutingPolicy
 from apps.tenants.models import Brand, Client, Membership
@@ -331,3 +331,28 @@ class SavedReplyFactory(factory.django.DjangoModelFactory):
     client = factory.SubFactory(ClientFactory)
     name = factory.Sequence(lambda n: f"reply {n}")
     text = "Hi {author}, thank you for writing to {brand}."
+
+
+class DraftFactory(factory.django.DjangoModelFactory):
+    """A draft answer with its first version."""
+
+    class Meta:
+        model = Draft
+        skip_postgeneration_save = True
+
+    mention = factory.SubFactory(MentionFactory)
+    client = factory.SelfAttribute("mention.client")
+    author = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def text(draft, create, extracted, **kwargs):
+        if not create:
+            return
+        draft.current_version = DraftVersion.objects.create(
+            client=draft.client,
+            draft=draft,
+            number=1,
+            text=extracted or "Thank you, we are on it.",
+            author=draft.author,
+        )
+        draft.save(update_fields=["current_version"])

@@ -87,7 +87,7 @@ class BlueskyConnector:
         query = config.get("query")
         if not isinstance(query, str) or not query.strip():
             raise FetchError("the source has no Bluesky search query")
-        session = _Session.for_credentials(http, config, credentials)
+        session = Session.for_credentials(http, config, credentials)
         service = session.pds_url if session else str(config.get("base_url") or DEFAULT_APPVIEW).rstrip("/")
         params: dict = {"q": query, "limit": PAGE_SIZE, "sort": "latest"}
         if config.get("lang"):
@@ -117,7 +117,7 @@ class BlueskyConnector:
         return FetchResult(mentions=recall.mentions, cursor=recall.cursor())
 
 
-class _Session:
+class Session:
     """An app-password session on the account's PDS, reused between polls through the cache."""
 
     def __init__(self, http: SafeHttpClient, pds_url: str, identifier: str, password: str):
@@ -125,11 +125,13 @@ class _Session:
         self.identifier, self.password = identifier, password
         secret = f"{pds_url}\n{identifier}\n{password}".encode()
         self.cache_key = f"listening:bluesky:session:{hashlib.sha256(secret).hexdigest()}"
-        self.token = cache.get(self.cache_key) or ""
+        remembered = cache.get(self.cache_key)
+        remembered = remembered if isinstance(remembered, dict) else {}
+        self.token, self.did = remembered.get("token", ""), remembered.get("did", "")
         self.from_cache = bool(self.token)
 
     @classmethod
-    def for_credentials(cls, http: SafeHttpClient, config: dict, credentials: dict) -> _Session | None:
+    def for_credentials(cls, http: SafeHttpClient, config: dict, credentials: dict) -> Session | None:
         identifier = credentials.get("identifier") if isinstance(credentials, dict) else None
         password = credentials.get("app_password") if isinstance(credentials, dict) else None
         if not (isinstance(identifier, str) and identifier.strip() and isinstance(password, str) and password):
@@ -147,26 +149,34 @@ class _Session:
             f"{self.pds_url}{CREATE_SESSION}", json_body={"identifier": self.identifier, "password": self.password}
         )
         document = response.json()
-        token = as_text(document.get("accessJwt")) if isinstance(document, dict) else ""
+        document = document if isinstance(document, dict) else {}
+        token, did = as_text(document.get("accessJwt")), as_text(document.get("did"))
         if not token:
             raise FetchError("Bluesky sign-in answered without an access token")
-        self.token, self.from_cache = token, False
-        cache.set(self.cache_key, token, SESSION_CACHE_SECONDS)
+        self.token, self.did, self.from_cache = token, did, False
+        cache.set(self.cache_key, {"token": token, "did": did}, SESSION_CACHE_SECONDS)
+
+    def forget(self) -> None:
+        cache.delete(self.cache_key)
+        self.token, self.did, self.from_cache = "", "", False
+
+    def call(self, method: str, url: str, **kwargs) -> FetchResponse:
+        """A request with the session's token; a remembered token that has expired (ExpiredToken
+        is a 400) or was revoked gets one more sign-in."""
+        headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
+        try:
+            return self.http.request(method, url, headers={**headers, **self.headers()}, **kwargs)
+        except FetchError as error:
+            if not self.from_cache or error.status not in (400, 401):
+                raise
+            self.forget()
+            return self.http.request(method, url, headers={**headers, **self.headers()}, **kwargs)
 
 
-def _get(http: SafeHttpClient, url: str, params: dict, session: _Session | None) -> FetchResponse:
-    headers = {"Accept": "application/json"}
+def _get(http: SafeHttpClient, url: str, params: dict, session: Session | None) -> FetchResponse:
     if session is None:
-        return http.get(url, params=params, headers=headers)
-    try:
-        return http.get(url, params=params, headers={**headers, **session.headers()})
-    except FetchError as error:
-        # A remembered token may have expired (ExpiredToken is a 400) or been revoked: sign in once more.
-        if not session.from_cache or error.status not in (400, 401):
-            raise
-        cache.delete(session.cache_key)
-        session.sign_in()
-        return http.get(url, params=params, headers={**headers, **session.headers()})
+        return http.get(url, params=params, headers={"Accept": "application/json"})
+    return session.call("GET", url, params=params)
 
 
 def _to_mention(post: dict, uri: str) -> RawMention:

@@ -17,6 +17,8 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.listening.models import Source, SourceKind, Topic
 from apps.listening.services import source_create, topic_save
+from apps.responses.models import ApprovalRule, SavedReply
+from apps.responses.services import approval_rule_save, saved_reply_save
 from apps.tenants import services
 from apps.tenants.models import Brand, Client, Membership
 from apps.tenants.roles import Role
@@ -113,6 +115,53 @@ TOPICS = {
         ("leki na receptę", ["recept*", "lek", "leki", "prescription"], True),
     ],
 }
+# client slug -> approval rules: (name, risk levels, needs approval, steps)
+APPROVAL_RULES = {
+    "havbris": [
+        ("Low risk goes out unapproved", ["low"], False, []),
+        ("High and critical: lead, then the client", ["high", "critical"], True, ["account_lead", "client_approver"]),
+    ],
+    "nordkyst": [
+        ("Critical: lead, then the client", ["critical"], True, ["account_lead", "client_approver"]),
+    ],
+    "zielna": [
+        ("Low risk goes out unapproved", ["low"], False, []),
+    ],
+}
+# client slug -> saved replies: (name, language, kind, text)
+SAVED_REPLIES = {
+    "havbris": [
+        (
+            "Tak for beskeden",
+            "da",
+            "",
+            "Hej {author}, tak fordi du skriver til {brand}. Vi ser på det og vender tilbage i dag.",
+        ),
+        (
+            "Levering forsinket",
+            "da",
+            "service_failure",
+            "Hej {author}, det er vi kede af. Send os dit ordrenummer i en privat besked, så finder vi pakken.",
+        ),
+        (
+            "Thanks",
+            "en",
+            "",
+            "Hi {author}, thank you for writing to {brand}. We are looking into it and will be back today.",
+        ),
+    ],
+    "nordkyst": [
+        (
+            "Beklager forsinkelsen",
+            "nb",
+            "service_failure",
+            "Hei {author}, vi beklager forsinkelsen. Følg med på {link} for oppdateringer.",
+        ),
+    ],
+    "zielna": [
+        ("Dziękujemy", "pl", "", "Cześć {author}, dziękujemy za wiadomość do {brand}. Sprawdzimy to jeszcze dziś."),
+    ],
+}
 # Replay sources play the generated stream; the backlog fills the demo at the first poll.
 REPLAY_RATE_PER_MINUTE = 1.5
 REPLAY_BACKLOG = timedelta(hours=3)
@@ -175,7 +224,25 @@ class Command(BaseCommand):
             for slug, role in roles.items():
                 if not Membership.objects.unscoped().filter(user=person, client=clients[slug]).exists():
                     services.membership_grant(actor=admin, client=clients[slug], user=person, role=role)
+        for slug, client in clients.items():
+            self._answer_setup(admin, client, slug)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(CLIENTS)} clients, {len(PEOPLE)} people."))
+
+    def _answer_setup(self, admin, client, slug: str) -> None:
+        if not ApprovalRule.objects.unscoped().filter(client=client).exists():
+            for name, levels, needs_approval, roles in APPROVAL_RULES[slug]:
+                steps = [{"role": role, "mode": "any", "people": []} for role in roles]
+                approval_rule_save(
+                    actor=admin,
+                    client=client,
+                    name=name,
+                    risk_levels=levels,
+                    needs_approval=needs_approval,
+                    steps=steps,
+                )
+        for name, language, kind, text in SAVED_REPLIES[slug]:
+            if not SavedReply.objects.unscoped().filter(client=client, name=name, language=language).exists():
+                saved_reply_save(actor=admin, client=client, name=name, language=language, kind=kind, text=text)
 
     def _replay_source(self, admin, client, brand) -> None:
         if Source.objects.unscoped().filter(brand=brand, kind=SourceKind.REPLAY).exists():

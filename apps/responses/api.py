@@ -1,0 +1,594 @@
+"""API for answers to mentions: drafts with their versions and approvals, saved replies, and the
+client's approval policy.
+
+Who reads drafts: the team (who work the client's mentions) reads all of the client's; a client
+approver reads only the drafts whose current step waits for them, and of their mention only the
+text, the author and the address. Saved replies and the policy are the team's; the policy's
+settings and rules are changed by those who manage the client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import django_filters
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.mentions.models import Mention, MentionKind
+from apps.risk.levels import RiskLevel
+from apps.tenants.mixins import SAFE_METHODS, ClientScopedViewSet
+from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import user_has_client_perm
+
+from . import sending, services
+from .models import (
+    ApprovalDecision,
+    ApprovalPolicy,
+    ApprovalRule,
+    ApprovalStep,
+    ApproverRole,
+    Decision,
+    Draft,
+    DraftState,
+    DraftVersion,
+    ReplyType,
+    SavedReply,
+    StepMode,
+)
+from .publishing import publish_unavailable
+from .selectors import names_of, waiting_for
+from .writing import diff_words
+
+# Bounds on numbers sent: a larger id or version is refused as input rather than overflowing a lookup.
+MAX_ID = 2**63 - 1
+MAX_VERSION = 2**31 - 1
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PlainChoiceField(serializers.ChoiceField):
+    """A choice described as a string listing its values. The schema's enum names "role", "mode"
+    and "kind" belong to other choice sets (membership roles, routing modes, source kinds): an enum
+    here would rename those."""
+
+    def __init__(self, *, choices, help_text: str = "", **kwargs):
+        values = ", ".join(str(value) for value, _label in choices)
+        super().__init__(choices=choices, help_text=f"{help_text} One of: {values}.".strip(), **kwargs)
+
+
+# --- Drafts -------------------------------------------------------------------------------------
+
+
+class MentionSummarySerializer(serializers.ModelSerializer):
+    """What a client approver may see of the mention answered: no risk, status or notes."""
+
+    class Meta:
+        model = Mention
+        fields = ["id", "url", "author_name", "author_handle", "text"]
+        read_only_fields = fields
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="email", read_only=True)
+
+    class Meta:
+        model = DraftVersion
+        fields = ["number", "text", "language", "author", "comment", "created_at"]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    version = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    approver = serializers.SlugRelatedField(slug_field="email", read_only=True)
+
+    class Meta:
+        model = ApprovalDecision
+        fields = ["id", "version", "step", "approver", "decision", "comment", "decided_at"]
+        read_only_fields = fields
+
+
+class DecisionMadeSerializer(DecisionSerializer):
+    draft_state = serializers.CharField(source="draft.state", read_only=True, help_text="The draft's state after it.")
+
+    class Meta(DecisionSerializer.Meta):
+        fields = [*DecisionSerializer.Meta.fields, "draft_state"]
+        read_only_fields = fields
+
+
+class ApproverSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DraftSerializer(serializers.ModelSerializer):
+    """A draft in lists: its current text and where it stands."""
+
+    mention = MentionSummarySerializer(read_only=True)
+    author = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    version = serializers.IntegerField(source="current_version.number", read_only=True)
+    text = serializers.CharField(source="current_version.text", read_only=True)
+    language = serializers.CharField(source="current_version.language", read_only=True)
+    approved_version = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    steps = serializers.JSONField(read_only=True, help_text='Chosen at submission: [{"role", "mode", "approvers"}].')
+    current_approvers = serializers.SerializerMethodField()
+    cleared_to_publish = serializers.SerializerMethodField()
+    cannot_publish = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Draft
+        fields = [
+            "id",
+            "client",
+            "mention",
+            "author",
+            "reply_type",
+            "state",
+            "version",
+            "text",
+            "language",
+            "approved_version",
+            "rule_name",
+            "steps",
+            "step",
+            "current_approvers",
+            "expires_at",
+            "cleared_to_publish",
+            "cannot_publish",
+            "published_at",
+            "published_url",
+            "sent_by_hand",
+            "publish_error",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ApproverSerializer(many=True))
+    def get_current_approvers(self, draft) -> list[dict]:
+        """Who the current step waits for. Names come from the context when a page gives them."""
+        waiting = services.current_approvers(draft)
+        names = self.context.get("names")
+        if names is None:
+            names = names_of(waiting)
+        return [{"id": pk, "name": names.get(pk, "?")} for pk in waiting]
+
+    def get_cleared_to_publish(self, draft) -> bool:
+        """Approved for the text it has now: it may go out."""
+        return services.is_cleared_to_publish(draft)
+
+    def get_cannot_publish(self, draft) -> str:
+        """Why the app cannot post this answer on the platform ("" when it can): then it is sent by hand
+        and marked sent."""
+        return publish_unavailable(draft)
+
+
+class DraftDetailSerializer(DraftSerializer):
+    """One draft with every version and every decision, oldest first."""
+
+    versions = VersionSerializer(many=True, read_only=True)
+    decisions = DecisionSerializer(many=True, read_only=True)
+
+    class Meta(DraftSerializer.Meta):
+        fields = [*DraftSerializer.Meta.fields, "versions", "decisions"]
+        read_only_fields = fields
+
+
+class DraftStartSerializer(serializers.Serializer):
+    mention = serializers.PrimaryKeyRelatedField(
+        queryset=Mention.objects.none(), pk_field=serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    )
+    text = serializers.CharField(max_length=services.MAX_TEXT)
+    reply_type = serializers.ChoiceField(choices=ReplyType.choices, default=ReplyType.PUBLIC)
+    language = serializers.CharField(
+        max_length=8, required=False, allow_blank=True, default="", help_text="Empty: the mention's language."
+    )
+
+    def __init__(self, *args, user=None, client=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if client is not None:  # this client's mentions only: any other id answers like an unknown one
+            self.fields["mention"].queryset = Mention.objects.visible_to(user).filter(client=client)
+
+
+class DraftSaveSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=services.MAX_TEXT)
+    language = serializers.CharField(
+        max_length=8, required=False, allow_blank=True, help_text="Left out: the language stays."
+    )
+    base_version = serializers.IntegerField(
+        min_value=1, max_value=MAX_VERSION, help_text="The version the editor started from."
+    )
+
+
+class DraftSubmitSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="For the approvers."
+    )
+
+
+class DraftDecideSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, max_value=MAX_VERSION, help_text="The version decided on.")
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    comment = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="Needed to request changes or reject."
+    )
+
+
+class DraftMarkSentSerializer(serializers.Serializer):
+    url = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="Where the answer lives, if known."
+    )
+    sent_at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="Default: now.")
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    a = serializers.IntegerField(min_value=1, max_value=MAX_VERSION, required=False)
+    b = serializers.IntegerField(min_value=1, max_value=MAX_VERSION, required=False)
+
+
+class PieceSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["=", "-", "+"], help_text="= kept, - removed, + added")
+    text = serializers.CharField()
+
+
+class DraftFilter(django_filters.FilterSet):
+    # Plain numbers: a choice list of mentions would answer differently for foreign and missing ids.
+    mention = django_filters.NumberFilter(field_name="mention_id")
+    state = django_filters.ChoiceFilter(choices=DraftState.choices)
+
+    class Meta:
+        model = Draft
+        fields = ["mention", "state"]
+
+
+class DraftViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Answers to the client's mentions, newest first.
+
+    POST creates one; .../save/, .../submit/, .../publish/ and .../mark-sent/ move it along;
+    .../decide/ is the approver's; .../diff/?a=1&b=2 shows what changed between two versions.
+    """
+
+    model = Draft
+    serializer_class = DraftDetailSerializer
+    filterset_class = DraftFilter
+    # Reading needs the right to work mentions or to approve answers: see initial().
+    read_permission = ClientPerm.VIEW
+    write_permission = ClientPerm.WORK_MENTIONS
+    action_permissions = {"decide": ClientPerm.APPROVE_RESPONSES}
+    lookup_value_regex = "[0-9]+"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.is_team = user_has_client_perm(request.user, self.client, ClientPerm.WORK_MENTIONS)
+        approves = user_has_client_perm(request.user, self.client, ClientPerm.APPROVE_RESPONSES)
+        if request.method in SAFE_METHODS and not (self.is_team or approves):
+            raise exceptions.PermissionDenied()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Draft.objects.none()
+        drafts = Draft.objects.visible_to(self.request.user).filter(client=self.client)
+        # A client approver reaches only the drafts waiting for them: any other answers 404, as on
+        # the approval page.
+        if not self.is_team:
+            drafts = drafts.filter(pk__in=[draft.pk for draft in waiting_for(self.request.user, self.client)])
+        drafts = drafts.select_related("mention__source", "author", "current_version", "approved_version")
+        if self.action != "list":
+            drafts = drafts.prefetch_related(
+                Prefetch("versions", queryset=DraftVersion.objects.select_related("author").order_by("number")),
+                Prefetch(
+                    "decisions",
+                    queryset=ApprovalDecision.objects.select_related("approver", "version").order_by(
+                        "decided_at", "pk"
+                    ),
+                ),
+            )
+        return drafts.order_by("-pk")
+
+    def _answer(self, draft: Draft, code: int = status.HTTP_200_OK) -> Response:
+        """The draft as it is now, read again with its history."""
+        return Response(DraftDetailSerializer(self.get_queryset().get(pk=draft.pk)).data, status=code)
+
+    @extend_schema(responses={200: DraftSerializer(many=True)})
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        names = names_of(pk for draft in page for pk in services.current_approvers(draft))
+        return self.get_paginated_response(DraftSerializer(page, many=True, context={"names": names}).data)
+
+    @extend_schema(request=DraftStartSerializer, responses={201: DraftDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        """A new answer to one of the client's mentions, with its first version."""
+        data = DraftStartSerializer(data=request.data, user=request.user, client=self.client)
+        data.is_valid(raise_exception=True)
+        draft = services.draft_start(actor=request.user, request=request, **data.validated_data)
+        return self._answer(draft, status.HTTP_201_CREATED)
+
+    @extend_schema(request=DraftSaveSerializer, responses={200: DraftDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def save(self, request, *args, **kwargs):
+        """Save a new version; one saved meanwhile over `base_version` is refused (400), not overwritten."""
+        draft = self.get_object()  # a foreign or missing draft is 404 before the body is judged
+        data = DraftSaveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        draft = services.draft_save(
+            actor=request.user,
+            draft=draft,
+            text=fields["text"],
+            language=fields.get("language"),
+            base_version=fields["base_version"],
+            request=request,
+        )
+        return self._answer(draft)
+
+    @extend_schema(request=DraftSubmitSerializer, responses={200: DraftDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, *args, **kwargs):
+        """Ask for the approvals the client's policy requires (approved at once where it needs none)."""
+        draft = self.get_object()
+        data = DraftSubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        draft = services.draft_submit(
+            actor=request.user, draft=draft, comment=data.validated_data["comment"], request=request
+        )
+        return self._answer(draft)
+
+    @extend_schema(request=DraftDecideSerializer, responses={201: DecisionMadeSerializer})
+    @action(detail=True, methods=["post"])
+    def decide(self, request, *args, **kwargs):
+        """An approver's decision on the version they read: approve, request changes or reject."""
+        draft = self.get_object()
+        data = DraftDecideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        made = services.draft_decide(actor=request.user, draft=draft, request=request, **data.validated_data)
+        return Response(DecisionMadeSerializer(made).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={202: DraftDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, *args, **kwargs):
+        """Post the approved answer on the mention's platform; a worker does it (state "publishing").
+        Where the app cannot post there, 400 says why: send it by hand and mark it sent."""
+        draft = sending.draft_publish(actor=request.user, draft=self.get_object(), request=request)
+        return self._answer(draft, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=DraftMarkSentSerializer, responses={200: DraftDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="mark-sent", url_name="mark-sent")
+    def mark_sent(self, request, *args, **kwargs):
+        """Record that the approved answer was posted by hand, where and when."""
+        draft = self.get_object()
+        data = DraftMarkSentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        draft = sending.draft_mark_sent(actor=request.user, draft=draft, request=request, **data.validated_data)
+        return self._answer(draft)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("a", int, description="The older version's number; default: the one before `b`."),
+            OpenApiParameter("b", int, description="The newer version's number; default: the current one."),
+        ],
+        responses={200: PieceSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def diff(self, request, *args, **kwargs):
+        """What changed from version a to version b, word by word (spaces kept)."""
+        draft = self.get_object()
+        query = DiffQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        versions = {version.number: version for version in draft.versions.all()}
+        newer = query.validated_data.get("b", draft.current_version.number)
+        older = query.validated_data.get("a", max(newer - 1, 1))
+        missing = {
+            name: [_("This answer has no version %(n)d.") % {"n": number}]
+            for name, number in (("a", older), ("b", newer))
+            if number not in versions
+        }
+        if missing:
+            raise exceptions.ValidationError(missing)
+        pieces = diff_words(versions[older].text, versions[newer].text)
+        return Response([asdict(piece) for piece in pieces])
+
+
+# --- Saved replies ------------------------------------------------------------------------------
+
+
+class SavedReplySerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    kind = PlainChoiceField(
+        choices=MentionKind.choices, required=False, allow_blank=True, default="", help_text="Empty: any kind."
+    )
+
+    class Meta:
+        model = SavedReply
+        fields = ["id", "name", "language", "kind", "text", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_by", "created_at", "updated_at"]
+        extra_kwargs = {"text": {"help_text": "{author}, {brand} and {link} are filled in for the mention."}}
+
+
+REPLY_FIELDS = ("name", "language", "kind", "text")
+
+
+class SavedReplyViewSet(
+    ClientScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+):
+    """Replies the client's team reuses, per language and kind of mention."""
+
+    model = SavedReply
+    serializer_class = SavedReplySerializer
+    filterset_fields = ["language", "kind"]
+    read_permission = ClientPerm.WORK_MENTIONS
+    write_permission = ClientPerm.WORK_MENTIONS
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("created_by").order_by("name", "language")
+
+    def create(self, request, *args, **kwargs):
+        data = SavedReplySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reply = services.saved_reply_save(
+            actor=request.user, client=self.client, request=request, **data.validated_data
+        )
+        return Response(SavedReplySerializer(reply).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        reply = self.get_object()
+        data = SavedReplySerializer(reply, data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        # PATCH keeps what it leaves out.
+        fields = {name: getattr(reply, name) for name in REPLY_FIELDS} | data.validated_data
+        reply = services.saved_reply_save(
+            actor=request.user, client=self.client, reply=reply, request=request, **fields
+        )
+        return Response(SavedReplySerializer(reply).data)
+
+    def perform_destroy(self, instance):
+        services.saved_reply_delete(actor=self.request.user, reply=instance, request=self.request)
+
+
+# --- Approval policy and rules ------------------------------------------------------------------
+
+
+class ApprovalStepSerializer(serializers.ModelSerializer):
+    role = serializers.CharField(source="approver_role", read_only=True)
+    mode = serializers.CharField(read_only=True)
+    people = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = ApprovalStep
+        fields = ["role", "mode", "people"]
+        read_only_fields = fields
+
+
+class ApprovalRuleSerializer(serializers.ModelSerializer):
+    steps = ApprovalStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ApprovalRule
+        fields = [
+            "id",
+            "name",
+            "position",
+            "risk_levels",
+            "kinds",
+            "channels",
+            "reply_types",
+            "needs_approval",
+            "steps",
+        ]
+        read_only_fields = fields
+
+
+class StepInputSerializer(serializers.Serializer):
+    role = PlainChoiceField(choices=ApproverRole.choices)
+    mode = PlainChoiceField(choices=StepMode.choices, default=StepMode.ANY)
+    people = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
+        help_text='User ids, for the role "people"; each must be able to approve at this client.',
+    )
+
+
+class RuleInputSerializer(serializers.Serializer):
+    """A rule matches an answer when each non-empty list holds the answer's value."""
+
+    name = serializers.CharField(max_length=80)
+    position = serializers.IntegerField(
+        min_value=0, max_value=32767, required=False, allow_null=True, help_text="Default: last (or unchanged)."
+    )
+    risk_levels = serializers.ListField(child=serializers.ChoiceField(choices=RiskLevel.choices), default=list)
+    kinds = serializers.ListField(child=PlainChoiceField(choices=MentionKind.choices), default=list)
+    channels = serializers.ListField(
+        child=serializers.CharField(max_length=32), default=list, help_text="Platform names: mastodon, bluesky, ..."
+    )
+    reply_types = serializers.ListField(child=PlainChoiceField(choices=ReplyType.choices), default=list)
+    needs_approval = serializers.BooleanField(default=True, help_text="false: matching answers go out unapproved.")
+    steps = StepInputSerializer(many=True, required=False, default=list)
+
+
+class ApprovalRuleViewSet(
+    ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin
+):
+    """The client's approval rules in order: the first that matches an answer chooses its steps.
+
+    PUT replaces a rule with its steps.
+    """
+
+    model = ApprovalRule
+    serializer_class = ApprovalRuleSerializer
+    read_permission = ClientPerm.WORK_MENTIONS
+    write_permission = ClientPerm.MANAGE
+    lookup_value_regex = "[0-9]+"
+    filter_backends = []
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("steps__people")
+
+    def _save(self, request, rule: ApprovalRule | None) -> ApprovalRule:
+        data = RuleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = services.approval_rule_save(
+            actor=request.user, client=self.client, rule=rule, request=request, **data.validated_data
+        )
+        return self.get_queryset().get(pk=rule.pk)
+
+    @extend_schema(request=RuleInputSerializer, responses={201: ApprovalRuleSerializer})
+    def create(self, request, *args, **kwargs):
+        rule = self._save(request, None)
+        return Response(ApprovalRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RuleInputSerializer, responses={200: ApprovalRuleSerializer})
+    def update(self, request, *args, **kwargs):
+        rule = self._save(request, self.get_object())  # a foreign or missing rule is 404 before the body
+        return Response(ApprovalRuleSerializer(rule).data)
+
+    def perform_destroy(self, instance):
+        services.approval_rule_delete(actor=self.request.user, rule=instance, request=self.request)
+
+
+class ApprovalSettingsSerializer(serializers.Serializer):
+    allow_self_approval = serializers.BooleanField(help_text="Authors may approve their own answers.")
+    remind_after_minutes = serializers.IntegerField(
+        help_text=f"0 (never) to {services.REMIND_MAX_MINUTES}: remind approvers after this long."
+    )
+    expire_after_hours = serializers.IntegerField(
+        help_text=f"0 (never) to {services.EXPIRE_MAX_HOURS}: approval requests expire after this long."
+    )
+
+
+class ApprovalPolicySerializer(ApprovalSettingsSerializer):
+    rules = ApprovalRuleSerializer(many=True, read_only=True)
+
+
+class ApprovalPolicyViewSet(ClientScopedViewSet):
+    """The client's approval settings (defaults until saved) with its rules; PUT replaces the settings.
+
+    Rules are changed at approval-rules/.
+    """
+
+    model = ApprovalPolicy
+    serializer_class = ApprovalPolicySerializer
+    read_permission = ClientPerm.WORK_MENTIONS
+    write_permission = ClientPerm.MANAGE
+
+    def retrieve(self, request, *args, **kwargs):
+        policy = self.get_queryset().first() or ApprovalPolicy(client=self.client)
+        rules = ApprovalRule.objects.visible_to(request.user).filter(client=self.client)
+        body = ApprovalSettingsSerializer(policy).data
+        body["rules"] = ApprovalRuleSerializer(rules.prefetch_related("steps__people"), many=True).data
+        return Response(body)
+
+    @extend_schema(request=ApprovalSettingsSerializer, responses={200: ApprovalPolicySerializer})
+    def update(self, request, *args, **kwargs):
+        data = ApprovalSettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.approval_policy_save(actor=request.user, client=self.client, request=request, **data.validated_data)
+        return self.retrieve(request)

@@ -1,0 +1,205 @@
+"""Posting an approved answer on the mention's platform, in reply to the mention.
+
+Each platform adapter takes the source the mention came from (its instance address and the
+account's credentials) and returns where the answer now lives. Adapters only talk HTTP; the
+services decide whether anything may go out and record what happened.
+
+A retry must not post twice: Mastodon keeps an Idempotency-Key for an hour and answers the
+same status again; on Bluesky the record key is derived from the draft and version, so a
+retry first looks whether the record exists already.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from django.utils.translation import gettext as _
+
+from apps.listening.connectors import bluesky
+from apps.listening.connectors.base import FetchError, as_mapping, as_text
+from apps.listening.fetching import SafeHttpClient
+
+from .models import Draft, DraftVersion, ReplyType
+
+BLUESKY_MAX_GRAPHEMES = 300  # the lexicon's limit for a post's text
+CREATE_RECORD = "/xrpc/com.atproto.repo.createRecord"
+GET_RECORD = "/xrpc/com.atproto.repo.getRecord"
+POST_COLLECTION = "app.bsky.feed.post"
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+# Statuses that will not change by asking again: the platform refuses this post.
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class PublishRefused(Exception):
+    """The platform refused the answer, or cannot take it: retrying will not help."""
+
+
+@dataclass(frozen=True)
+class Published:
+    external_id: str
+    url: str
+
+
+def is_retryable(error: FetchError) -> bool:
+    """A timeout, a dropped connection, a rate limit or a server error may pass; a 4xx will not."""
+    return error.status is None or error.status in RETRY_STATUSES
+
+
+def _mastodon_ready(source) -> bool:
+    token = source.credentials.get("access_token")
+    return bool(source.config.get("base_url")) and isinstance(token, str) and bool(token.strip())
+
+
+def _bluesky_ready(source) -> bool:
+    return bluesky.Session.for_credentials(None, source.config, source.credentials) is not None
+
+
+def publish_unavailable(draft: Draft) -> str:
+    """Why this answer cannot be posted by the app ("" when it can): it is then sent by hand."""
+    mention, source = draft.mention, draft.mention.source
+    if source is None or source.kind not in ADAPTERS:
+        return _("The app cannot post on %(platform)s: send the answer there and mark it sent by hand.") % {
+            "platform": mention.platform or _("this platform")
+        }
+    if source.kind == "bluesky" and draft.reply_type == ReplyType.PRIVATE:
+        return _("Private messages on Bluesky are sent by hand.")
+    ready, needs = ADAPTERS[source.kind][1:]
+    if not ready(source):
+        return _("The source %(source)s has no %(needs)s to post with: add one, or send by hand.") % {
+            "source": source.name,
+            "needs": needs,
+        }
+    return ""
+
+
+def publish(draft: Draft, version: DraftVersion, *, attempt: int, http: SafeHttpClient) -> Published:
+    adapter = ADAPTERS[draft.mention.source.kind][0]
+    return adapter(draft, version, attempt=attempt, http=http)
+
+
+def _mastodon(draft: Draft, version: DraftVersion, *, attempt: int, http: SafeHttpClient) -> Published:
+    mention, source = draft.mention, draft.mention.source
+    raw = as_mapping(mention.raw)
+    status_id = as_text(raw.get("id"))
+    if not status_id:
+        raise PublishRefused(_("The mention carries no Mastodon status id to reply to."))
+    text = version.text
+    visibility = "public"
+    if draft.reply_type == ReplyType.PRIVATE:
+        # A direct status reaches only the accounts it mentions.
+        acct = as_text(as_mapping(raw.get("account")).get("acct"))
+        if not acct:
+            raise PublishRefused(_("The mention carries no account to write to privately."))
+        if f"@{acct}".lower() not in text.lower():
+            text = f"@{acct} {text}"
+        visibility = "direct"
+    body = {"status": text, "in_reply_to_id": status_id, "visibility": visibility}
+    if version.language:
+        body["language"] = version.language[:2]
+    base_url = str(source.config["base_url"]).rstrip("/")
+    response = http.post(
+        f"{base_url}/api/v1/statuses",
+        json_body=body,
+        headers={
+            "Accept": "application/json",
+            "Authorization": f"Bearer {source.credentials['access_token'].strip()}",
+            "Idempotency-Key": f"varde-answer-{draft.pk}-v{version.number}",
+        },
+    )
+    status = response.json()
+    status = status if isinstance(status, dict) else {}
+    external_id = as_text(status.get("uri")) or as_text(status.get("id"))
+    if not external_id:
+        raise PublishRefused(_("The instance answered without the new status."))
+    return Published(external_id=external_id, url=as_text(status.get("url")))
+
+
+def _bluesky(draft: Draft, version: DraftVersion, *, attempt: int, http: SafeHttpClient) -> Published:
+    mention, source = draft.mention, draft.mention.source
+    text = version.text
+    if _graphemes(text) > BLUESKY_MAX_GRAPHEMES:
+        raise PublishRefused(
+            _("Bluesky takes at most %(max)d characters; this answer has %(n)d.")
+            % {"max": BLUESKY_MAX_GRAPHEMES, "n": _graphemes(text)}
+        )
+    raw = as_mapping(mention.raw)
+    parent = {"uri": mention.external_id, "cid": as_text(raw.get("cid"))}
+    if not parent["uri"].startswith("at://") or not parent["cid"]:
+        raise PublishRefused(_("The mention carries no Bluesky post reference (uri and cid) to reply to."))
+    root = as_mapping(as_mapping(as_mapping(raw.get("record")).get("reply")).get("root"))
+    root = {"uri": as_text(root.get("uri")), "cid": as_text(root.get("cid"))}
+    if not (root["uri"] and root["cid"]):
+        root = parent  # the mention starts its thread
+
+    session = bluesky.Session.for_credentials(http, source.config, source.credentials)
+    session.headers()  # signed in: the session knows the account's DID
+    if not session.did:
+        raise PublishRefused(_("Bluesky sign-in answered without the account's DID."))
+    rkey = answer_rkey(draft, version)
+    if attempt > 1:
+        found = _existing_record(session, rkey)
+        if found:
+            return found
+    record = {
+        "$type": POST_COLLECTION,
+        "text": text,
+        "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "reply": {"root": root, "parent": parent},
+    }
+    if version.language:
+        record["langs"] = [version.language]
+    response = session.call(
+        "POST",
+        f"{session.pds_url}{CREATE_RECORD}",
+        json_body={"repo": session.did, "collection": POST_COLLECTION, "rkey": rkey, "record": record},
+    )
+    document = as_mapping(response.json())
+    uri = as_text(document.get("uri"))
+    if not uri.startswith("at://"):
+        raise PublishRefused(_("Bluesky answered without the new post's address."))
+    return Published(external_id=uri, url=_post_url(session.did, uri))
+
+
+def _existing_record(session: bluesky.Session, rkey: str) -> Published | None:
+    params = {"repo": session.did, "collection": POST_COLLECTION, "rkey": rkey}
+    try:
+        document = as_mapping(session.call("GET", f"{session.pds_url}{GET_RECORD}", params=params).json())
+    except FetchError as error:
+        if error.status in (400, 404):  # RecordNotFound
+            return None
+        raise
+    uri = as_text(document.get("uri"))
+    return Published(external_id=uri, url=_post_url(session.did, uri)) if uri.startswith("at://") else None
+
+
+def answer_rkey(draft: Draft, version: DraftVersion) -> str:
+    """A timestamp identifier (TID) fixed by the draft and version: the same answer keeps the
+    same record key however often it is retried. 53 bits of microseconds, 10 of clock id."""
+    micros = int(version.created_at.timestamp() * 1_000_000) & ((1 << 53) - 1)
+    clock = int(hashlib.sha256(f"{draft.pk}".encode()).hexdigest(), 16) & 0x3FF
+    value = (micros << 10) | clock
+    return "".join(TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))
+
+
+def _post_url(did: str, uri: str) -> str:
+    rkey = uri.rsplit("/", 1)[-1]
+    return f"https://bsky.app/profile/{quote(did, safe=':')}/post/{quote(rkey, safe='')}"
+
+
+_GRAPHEME_JOINERS = re.compile(r"[\u0300-\u036f\u200d\ufe0f\U0001f3fb-\U0001f3ff]")
+
+
+def _graphemes(text: str) -> int:
+    """Close to a grapheme count without a Unicode segmentation library: combining marks,
+    zero-width joiners and skin-tone modifiers do not count on their own."""
+    return len(_GRAPHEME_JOINERS.sub("", text))
+
+
+ADAPTERS = {
+    "mastodon": (_mastodon, _mastodon_ready, _("access token")),
+    "bluesky": (_bluesky, _bluesky_ready, _("app password")),
+}

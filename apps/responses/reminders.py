@@ -1,0 +1,113 @@
+"""Chasing answers that wait for approval: remind the approvers, escalate to the account leads
+when the mention's answer time is at risk, and let an approval expire where the policy says so.
+
+Run by beat every minute. Each reminder and escalation is claimed with a conditional UPDATE of
+its timestamp before anyone is told, so two beats or two workers running at once send it once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F, IntegerField, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.mentions.models import MentionStatus
+from apps.mentions.services import mention_move
+from apps.notifications.models import NotificationEvent
+from apps.risk.levels import RiskLevel
+from apps.routing.selectors import account_leads_of, per_client
+
+from . import events, notices
+from .models import Draft, DraftState
+from .services import _locked, _stop_waiting, current_approvers
+
+DEFAULT_REMIND_AFTER_MINUTES = 60  # a client without a policy of its own
+BATCH = 200
+
+
+def chase_approvals(now=None) -> dict[str, int]:
+    now = now or timezone.now()
+    return {"reminded": _remind(now), "escalated": _escalate(now), "expired": _expire(now)}
+
+
+def _pending():
+    return (
+        Draft.objects.unscoped().filter(state=DraftState.PENDING).select_related("client", "mention", "current_version")
+    )
+
+
+def _remind(now) -> int:
+    remind_after = Coalesce(
+        F("client__approval_policy__remind_after_minutes"),
+        Value(DEFAULT_REMIND_AFTER_MINUTES),
+        output_field=IntegerField(),
+    )
+    due = (
+        _pending()
+        .filter(reminded_at=None)
+        .annotate(remind_after=remind_after)
+        .filter(remind_after__gt=0)
+        .annotate(
+            remind_at=ExpressionWrapper(
+                F("step_started_at") + F("remind_after") * Value(timedelta(minutes=1)), output_field=DateTimeField()
+            )
+        )
+        .filter(remind_at__lte=now)[:BATCH]
+    )
+    sent = 0
+    for draft in due:
+        claimed = (
+            Draft.objects.unscoped()
+            .filter(pk=draft.pk, state=DraftState.PENDING, step=draft.step, reminded_at=None)
+            .update(reminded_at=now)
+        )
+        if claimed:
+            notices.tell_approvers(draft, current_approvers(draft), event=NotificationEvent.APPROVAL_REMINDER)
+            sent += 1
+    return sent
+
+
+def _escalate(now) -> int:
+    """The mention's warning time has passed and its answer still waits for approval."""
+    at_risk = _pending().filter(escalated_at=None, mention__first_response_at=None, mention__response_warn_at__lte=now)[
+        :BATCH
+    ]
+    leads = per_client(lambda client: [lead.pk for lead in account_leads_of(client)])
+    sent = 0
+    for draft in at_risk:
+        claimed = (
+            Draft.objects.unscoped()
+            .filter(pk=draft.pk, state=DraftState.PENDING, escalated_at=None)
+            .update(escalated_at=now)
+        )
+        if claimed:
+            critical = draft.mention.risk_level == RiskLevel.CRITICAL
+            notices.tell_leads_at_risk(draft, leads(draft.client), critical=critical)
+            sent += 1
+    return sent
+
+
+def _expire(now) -> int:
+    expired = 0
+    for draft_id in _pending().filter(expires_at__lte=now).values_list("pk", flat=True)[:BATCH]:
+        expired += _expire_one(draft_id, now)
+    return expired
+
+
+@transaction.atomic
+def _expire_one(draft_id: int, now) -> int:
+    draft = _locked(Draft(pk=draft_id))
+    if draft.state != DraftState.PENDING or not draft.expires_at or draft.expires_at > now:
+        return 0  # decided or expired by another run meanwhile
+    before = {"state": draft.state, "step": draft.step}
+    draft.state = DraftState.EXPIRED
+    _stop_waiting(draft)
+    draft.save()
+    events.draft_event(actor=None, draft=draft, action="expired", before=before, after={"state": draft.state})
+    mention_move(actor=None, mention=draft.mention, status=MentionStatus.IN_PROGRESS)
+    notices.tell_author(draft, _("The approval of your answer to %(who)s expired: submit it again if it still fits."))
+    return 1

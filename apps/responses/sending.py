@@ -1,0 +1,251 @@
+"""Writes that send an answer out: publishing through the platform, or recording it as sent by hand.
+
+Both go through `is_cleared_to_publish`: nothing leaves without the approvals its policy asks
+for, whether the UI, the API or a task asks. Publishing is a task of its own, which claims the
+draft with a conditional UPDATE (a lease), so a duplicated task or the sweeper never posts
+twice at once; a platform that is down is asked again with backoff, and an answer the platform
+refuses, or that still fails after PUBLISH_MAX_ATTEMPTS, shows as failed with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.backoff import backoff_seconds
+from apps.listening.fetching import FetchError, SafeHttpClient
+from apps.mentions.models import MentionStatus, PrivateChannel
+from apps.mentions.services import mention_move
+from apps.notifications.models import NotificationEvent
+from apps.notifications.services import notify
+from apps.risk.services import sla_stop
+from apps.tenants.roles import ClientPerm
+from apps.tenants.services import require_client_perm
+
+from . import events, publishing
+from .models import Draft, DraftState, ReplyType
+from .notices import answer_url
+from .services import _locked, _state, is_cleared_to_publish
+
+log = logging.getLogger(__name__)
+
+# Longer than one attempt can take: sign-in, a lookup and the post, each within FETCH_TOTAL_TIMEOUT.
+PUBLISH_LEASE = timedelta(minutes=5)
+SWEEP_GRACE = timedelta(seconds=60)
+COUNTDOWN_MAX = 10 * 60
+
+
+def _require_cleared(draft: Draft) -> None:
+    if not is_cleared_to_publish(draft):
+        raise ValidationError(
+            _("Only an approved answer goes out; this one is %(state)s.") % {"state": _state(draft)}
+            if draft.state != DraftState.APPROVED
+            else _("The text changed after it was approved: it needs approval again.")
+        )
+
+
+@transaction.atomic
+def draft_publish(*, actor, draft: Draft, request=None) -> Draft:
+    """Post the approved answer on the mention's platform: a task does it after this commits."""
+    require_client_perm(actor, draft.client, ClientPerm.WORK_MENTIONS)
+    draft = _locked(draft)
+    _require_cleared(draft)
+    reason = publishing.publish_unavailable(draft)
+    if reason:
+        raise ValidationError(reason)
+    before = {"state": draft.state}
+    draft.state, draft.published_by = DraftState.PUBLISHING, actor
+    draft.publish_attempts, draft.publish_error = 0, ""
+    draft.publish_next_at, draft.publish_claimed_until = timezone.now(), None
+    draft.save()
+    events.draft_event(
+        actor=actor,
+        draft=draft,
+        action="publishing",
+        before=before,
+        after={"state": draft.state, "version": draft.current_version.number, "platform": draft.mention.platform},
+        request=request,
+    )
+    from .tasks import publish_answer_task
+
+    transaction.on_commit(lambda: publish_answer_task.delay(draft.pk))
+    return draft
+
+
+def _claim(draft_id: int, now) -> bool:
+    due = Q(pk=draft_id, state=DraftState.PUBLISHING, publish_next_at__lte=now) & (
+        Q(publish_claimed_until__isnull=True) | Q(publish_claimed_until__lt=now)
+    )
+    return bool(
+        Draft.objects.unscoped()
+        .filter(due)
+        .update(publish_claimed_until=now + PUBLISH_LEASE, publish_attempts=F("publish_attempts") + 1)
+    )
+
+
+def deliver_answer(draft_id: int, *, http: SafeHttpClient | None = None) -> Draft | None:
+    """One attempt at posting a draft that waits to be published; None when it is not due or
+    another worker holds it."""
+    if not _claim(draft_id, timezone.now()):
+        return None
+    draft = (
+        Draft.objects.unscoped()
+        .select_related("client", "mention__source", "current_version", "approved_version", "published_by")
+        .get(pk=draft_id)
+    )
+    if not draft.approved_version_id or draft.approved_version_id != draft.current_version_id:
+        # Cannot happen through the services (an approved text cannot change); never post then.
+        return _failed(draft, _("The answer is no longer approved."))
+    own_http = http is None
+    http = http or SafeHttpClient()
+    try:
+        published = publishing.publish(draft, draft.approved_version, attempt=draft.publish_attempts, http=http)
+    except publishing.PublishRefused as refusal:
+        return _failed(draft, str(refusal))
+    except FetchError as error:
+        message = _("The platform answered: %(error)s") % {"error": str(error)[:400]}
+        if publishing.is_retryable(error) and draft.publish_attempts < settings.PUBLISH_MAX_ATTEMPTS:
+            return _retry_later(draft, message, error.retry_after)
+        return _failed(draft, message)
+    finally:
+        if own_http:
+            http.close()
+    return _published(draft, published)
+
+
+def _retry_later(draft: Draft, message: str, retry_after: float | None) -> Draft:
+    delay = backoff_seconds(
+        draft.publish_attempts, base=settings.PUBLISH_BACKOFF_BASE, cap=60 * 60, retry_after=retry_after
+    )
+    with transaction.atomic():
+        Draft.objects.unscoped().filter(pk=draft.pk, state=DraftState.PUBLISHING).update(
+            publish_next_at=timezone.now() + timedelta(seconds=delay),
+            publish_claimed_until=None,
+            publish_error=message[:1000],
+        )
+        if delay <= COUNTDOWN_MAX:
+            from .tasks import publish_answer_task
+
+            transaction.on_commit(lambda: publish_answer_task.apply_async((draft.pk,), countdown=delay))
+    draft.refresh_from_db()
+    return draft
+
+
+@transaction.atomic
+def _failed(draft: Draft, message: str) -> Draft:
+    draft = _locked(draft)
+    before = {"state": draft.state}
+    draft.state, draft.publish_error = DraftState.FAILED, message[:1000]
+    draft.publish_next_at = draft.publish_claimed_until = None
+    draft.save()
+    events.draft_event(
+        actor=None,
+        draft=draft,
+        action="publish_failed",
+        before=before,
+        after={"state": draft.state, "attempts": draft.publish_attempts, "error": draft.publish_error},
+    )
+    recipients = {person for person in (draft.published_by, draft.author) if person is not None}
+    notify(
+        event=NotificationEvent.ANSWER_FAILED,
+        client=draft.client,
+        recipients=recipients,
+        title=_("An answer to %(author)s could not be published") % {"author": draft.mention.author_name or "?"},
+        body=draft.publish_error,
+        url=answer_url(draft),
+        mention=draft.mention,
+    )
+    return draft
+
+
+@transaction.atomic
+def _published(draft: Draft, published: publishing.Published) -> Draft:
+    draft = _locked(draft)
+    if draft.state != DraftState.PUBLISHING:  # recorded meanwhile (sent by hand): the post stands as well
+        log.warning("draft %s was %s when its post landed at %s", draft.pk, draft.state, published.external_id)
+    _record_sent(
+        draft,
+        actor=draft.published_by,
+        url=published.url,
+        external_id=published.external_id,
+        at=timezone.now(),
+        by_hand=False,
+    )
+    return draft
+
+
+@transaction.atomic
+def draft_mark_sent(*, actor, draft: Draft, url: str = "", sent_at: datetime | None = None, request=None) -> Draft:
+    """Record that the approved answer was posted by hand, where and when."""
+    require_client_perm(actor, draft.client, ClientPerm.WORK_MENTIONS)
+    draft = _locked(draft)
+    if draft.state == DraftState.PUBLISHING:
+        raise ValidationError(_("The app is publishing this answer right now."))
+    _require_cleared(draft)
+    now = timezone.now()
+    sent_at = sent_at or now
+    if timezone.is_naive(sent_at):  # read in the person's time zone, as forms do
+        sent_at = timezone.make_aware(sent_at)
+    errors = {}
+    url = (url or "").strip()
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            errors["url"] = [_("Enter the answer's web address (https://...), or leave it empty.")]
+    if sent_at > now + timedelta(minutes=1):
+        errors["sent_at"] = [_("The answer cannot have been sent in the future.")]
+    elif draft.mention.posted_at and sent_at < draft.mention.posted_at:
+        errors["sent_at"] = [_("The answer cannot have been sent before the mention was posted.")]
+    if errors:
+        raise ValidationError(errors)
+    _record_sent(draft, actor=actor, url=url, external_id="", at=sent_at, by_hand=True, request=request)
+    return draft
+
+
+def _record_sent(draft: Draft, *, actor, url: str, external_id: str, at, by_hand: bool, request=None) -> None:
+    before = {"state": draft.state}
+    draft.state, draft.published_at, draft.published_by = DraftState.PUBLISHED, at, actor or draft.published_by
+    draft.published_url, draft.published_external_id, draft.sent_by_hand = url[:2000], external_id[:500], by_hand
+    draft.publish_error, draft.publish_next_at, draft.publish_claimed_until = "", None, None
+    draft.save()
+    events.draft_event(
+        actor=actor,
+        draft=draft,
+        action="sent_by_hand" if by_hand else "published",
+        before=before,
+        after={"state": draft.state, "version": draft.current_version.number, "url": draft.published_url},
+        request=request,
+    )
+    # The first answer's time is when it went out, also when it is recorded later.
+    sla_stop(actor=actor, mention=draft.mention, at=at, request=request)
+    if draft.reply_type == ReplyType.PRIVATE:
+        mention_move(
+            actor=actor,
+            mention=draft.mention,
+            status=MentionStatus.TAKEN_PRIVATE,
+            private_channel=PrivateChannel.DM,
+            request=request,
+        )
+    else:
+        mention_move(actor=actor, mention=draft.mention, status=MentionStatus.ANSWERED, request=request)
+
+
+def lost_answers(*, now=None, limit: int = 200) -> list[int]:
+    """Answers due to be published with no worker on them: their task was lost or never scheduled."""
+    now = now or timezone.now()
+    return list(
+        Draft.objects.unscoped()
+        .filter(state=DraftState.PUBLISHING, publish_next_at__lte=now - SWEEP_GRACE)
+        .filter(Q(publish_claimed_until__isnull=True) | Q(publish_claimed_until__lt=now))
+        .order_by("publish_next_at")
+        .values_list("id", flat=True)[:limit]
+    )

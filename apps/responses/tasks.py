@@ -1,0 +1,25 @@
+"""Thin tasks: the work is in `sending` and `reminders`."""
+
+from celery import shared_task
+from django.conf import settings
+
+from . import reminders, sending
+
+
+@shared_task(acks_late=True, ignore_result=True, time_limit=int(settings.FETCH_TOTAL_TIMEOUT) * 3 + 30)
+def publish_answer_task(draft_id: int) -> None:
+    sending.deliver_answer(draft_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def requeue_answers_task() -> int:
+    """Beat: answers due to be published that no task is working on (the claim stops doubles)."""
+    draft_ids = sending.lost_answers()
+    for draft_id in draft_ids:
+        publish_answer_task.delay(draft_id)
+    return len(draft_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def chase_approvals_task() -> dict:
+    return reminders.chase_approvals()

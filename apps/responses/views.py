@@ -1,0 +1,233 @@
+"""Pages of the answer workflow: the editor on a mention's page, and the approvers' pages.
+
+A refused form comes back with its errors and the typed text (400), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from apps.core.forms import apply_service_errors
+from apps.mentions.views import MentionScopedMixin
+from apps.tenants.mixins import ClientScopedMixin
+from apps.tenants.roles import ClientPerm
+
+from . import selectors, sending, services
+from .answer_forms import AnswerForm, DecisionForm, DiffForm, MarkSentForm, SubmitForm
+from .models import Draft
+from .writing import diff_words
+
+
+class AnswerScopedMixin(MentionScopedMixin):
+    """A draft of this client, worked on by the team (the right to work mentions)."""
+
+    def load_draft(self, draft_pk) -> Draft:
+        drafts = Draft.objects.visible_to(self.request.user).filter(client=self.client)
+        return get_object_or_404(drafts.select_related("mention__brand", "current_version"), pk=draft_pk)
+
+    def back(self, draft: Draft):
+        return redirect(draft.mention.get_absolute_url() + "#answer")
+
+    def refused(self, draft: Draft, form, error: ValidationError | None = None):
+        if error is not None:
+            apply_service_errors(form, error)
+        return self.render_detail(draft.mention, status=400, answer_form=form, answer_draft=draft.pk)
+
+
+class AnswerStartView(MentionScopedMixin, View):
+    def post(self, request, client_slug, mention_pk):
+        mention = self.load_mention(mention_pk)
+        form = AnswerForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.draft_start(
+                    actor=request.user,
+                    mention=mention,
+                    text=data["text"],
+                    reply_type=data["reply_type"],
+                    language=data["language"],
+                    request=request,
+                )
+                messages.success(request, _("Draft saved as version 1."))
+                return redirect(mention.get_absolute_url() + "#answer")
+            except ValidationError as error:
+                apply_service_errors(form, error)
+        return self.render_detail(mention, status=400, answer_form=form, answer_draft=None)
+
+
+class AnswerSaveView(AnswerScopedMixin, View):
+    def post(self, request, client_slug, draft_pk):
+        draft = self.load_draft(draft_pk)
+        form = AnswerForm(request.POST)
+        if not form.is_valid():
+            return self.refused(draft, form)
+        data = form.cleaned_data
+        try:
+            draft = services.draft_save(
+                actor=request.user,
+                draft=draft,
+                text=data["text"],
+                language=data["language"],
+                base_version=data["base_version"] or 0,
+                request=request,
+            )
+        except ValidationError as error:
+            return self.refused(draft, form, error)
+        messages.success(request, _("Saved as version %(n)d.") % {"n": draft.current_version.number})
+        return self.back(draft)
+
+
+class AnswerSubmitView(AnswerScopedMixin, View):
+    def post(self, request, client_slug, draft_pk):
+        draft = self.load_draft(draft_pk)
+        form = SubmitForm(request.POST)
+        if not form.is_valid():
+            return self.refused(draft, form)
+        try:
+            draft = services.draft_submit(
+                actor=request.user, draft=draft, comment=form.cleaned_data["comment"], request=request
+            )
+        except ValidationError as error:
+            return self.refused(draft, form, error)
+        if draft.state == "approved":
+            messages.success(request, _("The policy needs no approval for this answer: it can go out."))
+        else:
+            messages.success(request, _("Sent for approval."))
+        return self.back(draft)
+
+
+class AnswerPublishView(AnswerScopedMixin, View):
+    def post(self, request, client_slug, draft_pk):
+        draft = self.load_draft(draft_pk)
+        try:
+            sending.draft_publish(actor=request.user, draft=draft, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return self.render_detail(draft.mention, status=400)
+        messages.success(request, _("Publishing: the page shows when it is out."))
+        return self.back(draft)
+
+
+class AnswerMarkSentView(AnswerScopedMixin, View):
+    def post(self, request, client_slug, draft_pk):
+        draft = self.load_draft(draft_pk)
+        form = MarkSentForm(request.POST)
+        if not form.is_valid():
+            return self.refused(draft, form)
+        try:
+            sending.draft_mark_sent(
+                actor=request.user,
+                draft=draft,
+                url=form.cleaned_data["url"],
+                sent_at=form.cleaned_data["sent_at"],
+                request=request,
+            )
+        except ValidationError as error:
+            return self.refused(draft, form, error)
+        messages.success(request, _("Recorded as sent by hand: the mention is answered."))
+        return self.back(draft)
+
+
+class AnswerDiffView(AnswerScopedMixin, View):
+    def get(self, request, client_slug, draft_pk):
+        draft = self.load_draft(draft_pk)
+        form = DiffForm(request.GET)
+        versions = {version.number: version for version in draft.versions.all()}
+        if not form.is_valid() or form.cleaned_data["a"] not in versions or form.cleaned_data["b"] not in versions:
+            raise Http404(_("Choose two versions of this answer."))
+        old, new = versions[form.cleaned_data["a"]], versions[form.cleaned_data["b"]]
+        context = {
+            **self.client_context(),
+            "draft": draft,
+            "old": old,
+            "new": new,
+            "pieces": diff_words(old.text, new.text),
+        }
+        template = "responses/_diff.html" if request.htmx else "responses/diff.html"
+        return render(request, template, context)
+
+
+class ApproverMixin(ClientScopedMixin):
+    """Pages for everyone who approves answers: account leads and the client's own approvers.
+    The team (who work mentions) may read them too."""
+
+    read_permission = ClientPerm.VIEW
+    write_permission = ClientPerm.APPROVE_RESPONSES
+
+    def check_reader(self):
+        if not (self.can(ClientPerm.APPROVE_RESPONSES) or self.can(ClientPerm.WORK_MENTIONS)):
+            raise PermissionDenied
+
+
+class ApprovalListView(ApproverMixin, TemplateView):
+    template_name = "responses/approvals.html"
+
+    def get_context_data(self, **kwargs):
+        self.check_reader()
+        context = super().get_context_data(**kwargs)
+        drafts = selectors.approvals_for(self.request.user, self.client)
+        names = selectors.names_of(pk for draft in drafts for pk in services.current_approvers(draft))
+        context["answers"] = [selectors.describe(self.request.user, draft, names) for draft in drafts]
+        context["team"] = self.can(ClientPerm.WORK_MENTIONS)
+        return context
+
+
+class ApprovalDetailView(ApproverMixin, View):
+    """The mention, the proposed text, the agency's comment and what changed since the last
+    version; the approver decides here."""
+
+    def load(self, draft_pk) -> Draft:
+        self.check_reader()
+        draft = selectors.approval_of(self.request.user, self.client, draft_pk)
+        if draft is None:
+            raise Http404
+        return draft
+
+    def show(self, draft: Draft, form: DecisionForm | None = None, status: int = 200):
+        versions = list(draft.versions.all())  # newest first
+        current, previous = versions[0], versions[1] if len(versions) > 1 else None
+        context = {
+            **self.client_context(),
+            "answer": selectors.describe(self.request.user, draft),
+            "mention": draft.mention,
+            "current": current,
+            "previous": previous,
+            "pieces": diff_words(previous.text, current.text) if previous else [],
+            "decisions": list(draft.decisions.all()),
+            "form": form or DecisionForm(initial={"version": current.number}),
+            "team": self.can(ClientPerm.WORK_MENTIONS),
+        }
+        return render(self.request, "responses/approval_detail.html", context, status=status)
+
+    def get(self, request, client_slug, draft_pk):
+        return self.show(self.load(draft_pk))
+
+    def post(self, request, client_slug, draft_pk):
+        draft = self.load(draft_pk)
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.draft_decide(
+                    actor=request.user,
+                    draft=draft,
+                    version=data["version"],
+                    decision=data["decision"],
+                    comment=data["comment"],
+                    request=request,
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error) or _("You may not decide on this answer."))
+            else:
+                messages.success(request, _("Your decision is recorded."))
+                return redirect("approvals", client_slug=self.client.slug)
+        return self.show(draft, form, status=400)

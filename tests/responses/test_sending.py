@@ -1,0 +1,382 @@
+"""Publishing approved answers to a local server that speaks the Mastodon and Bluesky APIs, and
+recording answers sent by hand. The request each platform receives is checked."""
+
+import copy
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from apps.core.models import AuditEvent
+from apps.mentions.models import Mention
+from apps.notifications.models import Notification
+from apps.responses import sending
+from apps.responses.models import Draft, DraftState
+from apps.responses.publishing import answer_rkey
+from apps.responses.services import draft_decide, draft_save, draft_start, draft_submit
+from tests.factories import MentionFactory, SourceFactory
+from tests.listening.platform_fixtures import load_sample
+
+pytestmark = pytest.mark.django_db
+STATUSES = "/api/v1/statuses"
+CREATE_SESSION = "/xrpc/com.atproto.server.createSession"
+CREATE_RECORD = "/xrpc/com.atproto.repo.createRecord"
+GET_RECORD = "/xrpc/com.atproto.repo.getRecord"
+DID = "did:plc:agencyaccount0000000000"
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run what services leave for after the commit (the publishing task, eager in tests)."""
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return run
+
+
+@pytest.fixture
+def mastodon_status():
+    return copy.deepcopy(load_sample("mastodon", "mastodonpy_test_hashtag_tl_response_1.json")[0])
+
+
+@pytest.fixture
+def bluesky_post():
+    return copy.deepcopy(load_sample("bluesky", "bskyr_f_search_response_1.json")["posts"][0])
+
+
+def mastodon_mention(brand, httpserver, status, **credentials):
+    source = SourceFactory(
+        brand=brand, kind="mastodon", config={"base_url": httpserver.url_for("/"), "mode": "hashtag", "hashtag": "x"}
+    )
+    source.set_credentials(credentials or {"access_token": "agency-token"})
+    source.save()
+    return MentionFactory(
+        brand=brand, source=source, platform="mastodon", external_id=status["uri"], raw=status, risk_level="high"
+    )
+
+
+def bluesky_mention(brand, httpserver, post):
+    source = SourceFactory(
+        brand=brand,
+        kind="bluesky",
+        config={"base_url": httpserver.url_for("/appview"), "pds_url": httpserver.url_for("/pds"), "query": "x"},
+    )
+    source.set_credentials({"identifier": "agency.bsky.social", "app_password": "app-pass-word"})
+    source.save()
+    return MentionFactory(brand=brand, source=source, platform="bluesky", external_id=post["uri"], raw=post)
+
+
+def approved(responder, lead, mention, text="Sorry about that, we are on it.", reply_type="public"):
+    draft = draft_start(actor=responder, mention=mention, text=text, reply_type=reply_type, language="en")
+    draft = draft_submit(actor=responder, draft=draft)
+    draft_decide(actor=lead, draft=draft, version=draft.current_version.number, decision="approve")
+    draft.refresh_from_db()
+    assert draft.state == DraftState.APPROVED
+    return draft
+
+
+def posted_status(status, **changes):
+    answer = {**copy.deepcopy(status), "id": "117999999999999999", "in_reply_to_id": status["id"]}
+    answer["uri"] = status["uri"].rsplit("/", 1)[0] + "/117999999999999999"
+    answer["url"] = status["url"].rsplit("/", 1)[0] + "/117999999999999999"
+    return {**answer, **changes}
+
+
+def test_mastodon_answer_is_posted_in_reply_and_answers_the_mention(
+    responder, account_lead, brand_a, httpserver, mastodon_status, run_on_commit
+):
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(responder, account_lead, mention)
+    httpserver.expect_oneshot_request(STATUSES, method="POST").respond_with_json(posted_status(mastodon_status))
+
+    run_on_commit(lambda: sending.draft_publish(actor=responder, draft=draft))
+
+    request, _response = httpserver.log[0]
+    assert request.headers["Authorization"] == "Bearer agency-token"
+    assert request.headers["Idempotency-Key"] == f"varde-answer-{draft.pk}-v1"
+    assert request.get_json() == {
+        "status": "Sorry about that, we are on it.",
+        "in_reply_to_id": mastodon_status["id"],
+        "visibility": "public",
+        "language": "en",
+    }
+    draft.refresh_from_db()
+    assert draft.state == DraftState.PUBLISHED and not draft.sent_by_hand
+    assert draft.published_external_id.endswith("/117999999999999999")
+    assert draft.published_url.endswith("/117999999999999999")
+    assert draft.published_by == responder
+    mention.refresh_from_db()
+    assert mention.status == "answered" and mention.first_response_at == draft.published_at
+    published = AuditEvent.objects.get(action="draft.published")
+    assert published.actor == responder and published.after["draft"] == draft.pk
+
+
+def test_a_private_mastodon_answer_is_direct_and_names_the_author(
+    responder, account_lead, brand_a, httpserver, mastodon_status, run_on_commit
+):
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(
+        responder, account_lead, mention, text="Could you send us your order number?", reply_type="private"
+    )
+    httpserver.expect_oneshot_request(STATUSES, method="POST").respond_with_json(posted_status(mastodon_status))
+
+    run_on_commit(lambda: sending.draft_publish(actor=responder, draft=draft))
+
+    body = httpserver.log[0][0].get_json()
+    acct = mastodon_status["account"]["acct"]
+    assert body["visibility"] == "direct"
+    assert body["status"] == f"@{acct} Could you send us your order number?"
+    mention.refresh_from_db()
+    assert (mention.status, mention.private_channel) == ("taken_private", "dm")
+
+
+def test_a_refused_post_shows_as_failed_and_changes_nothing_else(
+    responder, account_lead, brand_a, httpserver, mastodon_status, run_on_commit
+):
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(responder, account_lead, mention)
+    httpserver.expect_oneshot_request(STATUSES, method="POST").respond_with_json(
+        {"error": "Validation failed: Text character limit of 500 exceeded"}, status=422
+    )
+
+    run_on_commit(lambda: sending.draft_publish(actor=responder, draft=draft))
+
+    draft.refresh_from_db()
+    assert draft.state == DraftState.FAILED and "422" in draft.publish_error
+    assert draft.publish_attempts == 1  # a refusal is not retried
+    mention.refresh_from_db()
+    assert mention.status == "awaiting_approval" and mention.first_response_at is None
+    assert Notification.objects.filter(event="answer.failed", user=responder, mention=mention).exists()
+    assert AuditEvent.objects.filter(action="draft.publish_failed", actor=None).exists()
+
+    # The failure is visible and the approved text may be sent again.
+    httpserver.expect_oneshot_request(STATUSES, method="POST").respond_with_json(posted_status(mastodon_status))
+    run_on_commit(lambda: sending.draft_publish(actor=responder, draft=draft))
+    draft.refresh_from_db()
+    assert draft.state == DraftState.PUBLISHED
+
+
+def test_a_platform_that_is_down_is_asked_again_with_the_same_key(
+    responder, account_lead, brand_a, httpserver, mastodon_status, run_on_commit, settings
+):
+    settings.PUBLISH_MAX_ATTEMPTS = 3
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(responder, account_lead, mention)
+    httpserver.expect_request(STATUSES, method="POST").respond_with_data("busy", status=503)
+
+    # The retry is scheduled (countdown), not run at once: the draft waits, visibly.
+    sending.draft_publish(actor=responder, draft=draft)
+    sending.deliver_answer(draft.pk)
+    draft.refresh_from_db()
+    assert draft.state == DraftState.PUBLISHING and draft.publish_next_at > timezone.now()
+    assert "503" in draft.publish_error
+    assert sending.deliver_answer(draft.pk) is None  # not due yet: nobody posts
+
+    httpserver.clear()
+    httpserver.expect_oneshot_request(STATUSES, method="POST").respond_with_json(posted_status(mastodon_status))
+    Draft.objects.filter(pk=draft.pk).update(publish_next_at=timezone.now())
+    sending.deliver_answer(draft.pk)
+    draft.refresh_from_db()
+    assert draft.state == DraftState.PUBLISHED and draft.publish_attempts == 2
+    assert httpserver.log[-1][0].headers["Idempotency-Key"] == f"varde-answer-{draft.pk}-v1"
+
+
+def test_after_the_last_attempt_the_answer_shows_as_failed(
+    responder, account_lead, brand_a, httpserver, mastodon_status, settings
+):
+    settings.PUBLISH_MAX_ATTEMPTS = 2
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(responder, account_lead, mention)
+    httpserver.expect_request(STATUSES, method="POST").respond_with_data("busy", status=502)
+    sending.draft_publish(actor=responder, draft=draft)
+    for _attempt in range(2):
+        Draft.objects.filter(pk=draft.pk).update(publish_next_at=timezone.now())
+        sending.deliver_answer(draft.pk)
+    draft.refresh_from_db()
+    assert (draft.state, draft.publish_attempts) == (DraftState.FAILED, 2)
+    assert len(httpserver.log) == 2
+
+
+def test_a_claimed_answer_is_not_posted_twice(responder, account_lead, brand_a, httpserver, mastodon_status):
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(responder, account_lead, mention)
+    sending.draft_publish(actor=responder, draft=draft)
+    assert sending._claim(draft.pk, timezone.now())  # a worker holds it
+    assert sending.deliver_answer(draft.pk) is None
+    assert httpserver.log == []
+    # Its lease lapses (the worker died): the sweeper hands it on again.
+    Draft.objects.filter(pk=draft.pk).update(
+        publish_claimed_until=timezone.now() - timedelta(seconds=1),
+        publish_next_at=timezone.now() - timedelta(minutes=5),
+    )
+    assert sending.lost_answers() == [draft.pk]
+
+
+def test_bluesky_answer_is_a_reply_record_with_root_and_parent(
+    responder, account_lead, brand_a, httpserver, bluesky_post, run_on_commit
+):
+    thread_root = {"uri": "at://did:plc:rootauthor/app.bsky.feed.post/3lroot", "cid": "bafyrootcid"}
+    bluesky_post["record"]["reply"] = {"root": thread_root, "parent": thread_root}
+    mention = bluesky_mention(brand_a, httpserver, bluesky_post)
+    draft = approved(responder, account_lead, mention, text="Tak for beskeden, vi kigger på det 🙏")
+    httpserver.expect_oneshot_request("/pds" + CREATE_SESSION, method="POST").respond_with_json(
+        {"accessJwt": "jwt-1", "refreshJwt": "r", "did": DID, "handle": "agency.bsky.social"}
+    )
+    rkey = answer_rkey(draft, draft.current_version)
+    httpserver.expect_oneshot_request("/pds" + CREATE_RECORD, method="POST").respond_with_json(
+        {"uri": f"at://{DID}/app.bsky.feed.post/{rkey}", "cid": "bafynewpost"}
+    )
+
+    run_on_commit(lambda: sending.draft_publish(actor=responder, draft=draft))
+
+    sign_in, create = (entry[0] for entry in httpserver.log)
+    assert sign_in.get_json() == {"identifier": "agency.bsky.social", "password": "app-pass-word"}
+    assert create.headers["Authorization"] == "Bearer jwt-1"
+    body = create.get_json()
+    assert (body["repo"], body["collection"], body["rkey"]) == (DID, "app.bsky.feed.post", rkey)
+    record = body["record"]
+    assert record["text"] == "Tak for beskeden, vi kigger på det 🙏" and record["langs"] == ["en"]
+    assert record["reply"] == {"root": thread_root, "parent": {"uri": bluesky_post["uri"], "cid": bluesky_post["cid"]}}
+    assert record["$type"] == "app.bsky.feed.post" and record["createdAt"].endswith("Z")
+    draft.refresh_from_db()
+    assert draft.state == DraftState.PUBLISHED
+    assert draft.published_url == f"https://bsky.app/profile/{DID}/post/{rkey}"
+    assert Mention.objects.get(pk=mention.pk).status == "answered"
+
+
+def test_a_bluesky_post_that_starts_its_thread_is_both_root_and_parent(
+    responder, account_lead, brand_a, httpserver, bluesky_post, run_on_commit
+):
+    mention = bluesky_mention(brand_a, httpserver, bluesky_post)
+    draft = approved(responder, account_lead, mention)
+    httpserver.expect_oneshot_request("/pds" + CREATE_SESSION, method="POST").respond_with_json(
+        {"accessJwt": "jwt-1", "did": DID}
+    )
+    httpserver.expect_oneshot_request("/pds" + CREATE_RECORD, method="POST").respond_with_json(
+        {"uri": f"at://{DID}/app.bsky.feed.post/3lnew", "cid": "bafynew"}
+    )
+    run_on_commit(lambda: sending.draft_publish(actor=responder, draft=draft))
+    reply = httpserver.log[1][0].get_json()["record"]["reply"]
+    parent = {"uri": bluesky_post["uri"], "cid": bluesky_post["cid"]}
+    assert reply == {"root": parent, "parent": parent}
+
+
+def test_a_bluesky_retry_finds_the_record_a_lost_answer_created(
+    responder, account_lead, brand_a, httpserver, bluesky_post
+):
+    """The first attempt's answer never arrived; the second finds the post by its record key and
+    does not post again."""
+    mention = bluesky_mention(brand_a, httpserver, bluesky_post)
+    draft = approved(responder, account_lead, mention)
+    rkey = answer_rkey(draft, draft.current_version)
+    httpserver.expect_request("/pds" + CREATE_SESSION, method="POST").respond_with_json(
+        {"accessJwt": "jwt-1", "did": DID}
+    )
+    httpserver.expect_oneshot_request("/pds" + CREATE_RECORD, method="POST").respond_with_data("gateway", status=504)
+    sending.draft_publish(actor=responder, draft=draft)
+    sending.deliver_answer(draft.pk)
+    httpserver.expect_oneshot_request(
+        "/pds" + GET_RECORD, query_string={"repo": DID, "collection": "app.bsky.feed.post", "rkey": rkey}
+    ).respond_with_json({"uri": f"at://{DID}/app.bsky.feed.post/{rkey}", "cid": "bafynew", "value": {}})
+    Draft.objects.filter(pk=draft.pk).update(publish_next_at=timezone.now())
+    sending.deliver_answer(draft.pk)
+    draft.refresh_from_db()
+    assert draft.state == DraftState.PUBLISHED and draft.published_external_id.endswith(rkey)
+    paths = [entry[0].path for entry in httpserver.log]
+    assert paths.count("/pds" + CREATE_RECORD) == 1
+
+
+def test_the_record_key_is_a_timestamp_identifier_fixed_per_version(responder, account_lead, brand_a):
+    draft = approved(responder, account_lead, MentionFactory(brand=brand_a))
+    rkey = answer_rkey(draft, draft.current_version)
+    assert len(rkey) == 13 and set(rkey) <= set("234567abcdefghijklmnopqrstuvwxyz") and rkey[0] in "234567abcdefghij"
+    assert rkey == answer_rkey(draft, draft.current_version)
+    draft_save(actor=responder, draft=draft, text="A second thought.", base_version=1)
+    draft.refresh_from_db()
+    assert answer_rkey(draft, draft.current_version) != rkey
+
+
+def test_an_answer_too_long_for_bluesky_fails_without_posting(
+    responder, account_lead, brand_a, httpserver, bluesky_post, run_on_commit
+):
+    mention = bluesky_mention(brand_a, httpserver, bluesky_post)
+    draft = approved(responder, account_lead, mention, text="ord " * 100)
+    run_on_commit(lambda: sending.draft_publish(actor=responder, draft=draft))
+    draft.refresh_from_db()
+    assert draft.state == DraftState.FAILED and "300" in draft.publish_error
+    assert httpserver.log == []
+
+
+def test_nothing_unapproved_goes_out(responder, account_lead, brand_a, httpserver, mastodon_status):
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = draft_start(actor=responder, mention=mention, text="Not yet approved.")
+    with pytest.raises(ValidationError, match="approved"):
+        sending.draft_publish(actor=responder, draft=draft)
+    with pytest.raises(ValidationError, match="approved"):
+        sending.draft_mark_sent(actor=responder, draft=draft, url="https://example.test/a")
+    # Approved, then edited: the new text needs approval again.
+    draft = approved(responder, account_lead, mention)
+    draft_save(actor=responder, draft=draft, text="Changed after approval.", base_version=1)
+    draft.refresh_from_db()
+    with pytest.raises(ValidationError):
+        sending.draft_publish(actor=responder, draft=draft)
+    draft.refresh_from_db()
+    assert draft.state == DraftState.DRAFT and httpserver.log == []
+    assert Mention.objects.get(pk=mention.pk).first_response_at is None
+
+
+def test_a_platform_the_app_cannot_post_on_is_sent_by_hand(responder, account_lead, brand_a):
+    posted = timezone.now() - timedelta(hours=2)
+    mention = MentionFactory(brand=brand_a, platform="trustpilot", posted_at=posted)
+    draft = approved(responder, account_lead, mention)
+    with pytest.raises(ValidationError, match="sent by hand"):
+        sending.draft_publish(actor=responder, draft=draft)
+
+    with pytest.raises(ValidationError) as refused:
+        sending.draft_mark_sent(actor=responder, draft=draft, url="javascript:alert(1)")
+    assert "url" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        sending.draft_mark_sent(actor=responder, draft=draft, sent_at=timezone.now() + timedelta(hours=1))
+    assert "sent_at" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        sending.draft_mark_sent(actor=responder, draft=draft, sent_at=posted - timedelta(minutes=1))
+    assert "sent_at" in refused.value.message_dict
+
+    sent_at = timezone.now() - timedelta(minutes=30)
+    url = "https://www.trustpilot.com/reviews/abc#reply"
+    sending.draft_mark_sent(actor=responder, draft=draft, url=url, sent_at=sent_at)
+    draft.refresh_from_db()
+    assert (draft.state, draft.sent_by_hand, draft.published_url) == (DraftState.PUBLISHED, True, url)
+    mention.refresh_from_db()
+    # The SLA clock stops when the answer went out, not when it was recorded.
+    assert mention.status == "answered" and mention.first_response_at == sent_at
+    assert AuditEvent.objects.filter(action="draft.sent_by_hand", actor=responder).exists()
+    assert AuditEvent.objects.filter(action="mention.first_response", target_id=str(mention.pk)).exists()
+
+
+def test_a_published_answer_cannot_be_edited(responder, account_lead, brand_a):
+    draft = approved(responder, account_lead, MentionFactory(brand=brand_a, platform="trustpilot"))
+    sending.draft_mark_sent(actor=responder, draft=draft)
+    with pytest.raises(ValidationError, match="cannot be edited"):
+        draft_save(actor=responder, draft=draft, text="Rewritten history.", base_version=1)
+    with pytest.raises(ValidationError):
+        sending.draft_mark_sent(actor=responder, draft=draft)
+
+
+def test_a_source_without_an_access_token_cannot_post(responder, account_lead, brand_a, httpserver, mastodon_status):
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status, access_token="")
+    draft = approved(responder, account_lead, mention)
+    with pytest.raises(ValidationError, match="access token"):
+        sending.draft_publish(actor=responder, draft=draft)
+    draft.refresh_from_db()
+    assert draft.state == DraftState.APPROVED
+
+
+def test_publishing_needs_the_right_to_work_mentions(client_approver, responder, account_lead, brand_a):
+    draft = approved(responder, account_lead, MentionFactory(brand=brand_a, platform="trustpilot"))
+    with pytest.raises(PermissionDenied):
+        sending.draft_mark_sent(actor=client_approver, draft=draft)
+    assert Draft.objects.get(pk=draft.pk).state == DraftState.APPROVED
