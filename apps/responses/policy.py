@@ -60,9 +60,15 @@ def matches(rule: ApprovalRule, *, risk_level: str, kind: str, channel: str, rep
     return all(not values or value in values for values, value in wanted)
 
 
-def choose_steps(mention, reply_type: str) -> ChosenSteps:
-    """The steps an answer of `reply_type` to `mention` needs, with each step's approvers now."""
+def choose_steps(mention, reply_type: str, *, author_id: int | None = None) -> ChosenSteps:
+    """The steps an answer of `reply_type` to `mention` needs, with each step's approvers now.
+
+    Where the policy forbids self-approval, the author (`author_id`) is no approver: a step
+    with nobody else refuses the submission instead of waiting for ever.
+    """
     client = mention.client
+    policy = policy_of(client)
+    exclude = author_id if author_id and not (policy and policy.allow_self_approval) else None
     rules = ApprovalRule.objects.unscoped().filter(client=client).prefetch_related("steps__people")
     for rule in rules:
         if matches(
@@ -74,11 +80,12 @@ def choose_steps(mention, reply_type: str) -> ChosenSteps:
                 (step.approver_role, step.mode, [person.pk for person in step.people.all()])
                 for step in rule.steps.all()
             ]
-            return ChosenSteps(rule.name, tuple(_staffed(client, steps)))
-    return ChosenSteps(DEFAULT_RULE_NAME, tuple(_staffed(client, [(ApproverRole.ACCOUNT_LEAD, StepMode.ANY, [])])))
+            return ChosenSteps(rule.name, tuple(_staffed(client, steps, exclude)))
+    default = [(ApproverRole.ACCOUNT_LEAD, StepMode.ANY, [])]
+    return ChosenSteps(DEFAULT_RULE_NAME, tuple(_staffed(client, default, exclude)))
 
 
-def _staffed(client, steps: list[tuple[str, str, list[int]]]) -> list[Step]:
+def _staffed(client, steps: list[tuple[str, str, list[int]]], exclude: int | None = None) -> list[Step]:
     """Each step with the people who may approve it; a rule with no steps falls back to an account lead."""
     if not steps:
         steps = [(ApproverRole.ACCOUNT_LEAD, StepMode.ANY, [])]
@@ -90,7 +97,7 @@ def _staffed(client, steps: list[tuple[str, str, list[int]]]) -> list[Step]:
         else:
             member_role = Role.ACCOUNT_LEAD if role == ApproverRole.ACCOUNT_LEAD else Role.CLIENT_APPROVER
             holders = allowed.filter(memberships__client=client, memberships__role=member_role)
-        approvers = tuple(sorted(set(holders.values_list("pk", flat=True))))
+        approvers = tuple(sorted(set(holders.values_list("pk", flat=True)) - {exclude}))
         if not approvers:
             raise NoApprover(position, role)
         staffed.append(Step(role, mode, approvers))

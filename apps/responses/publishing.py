@@ -5,8 +5,8 @@ account's credentials) and returns where the answer now lives. Adapters only tal
 services decide whether anything may go out and record what happened.
 
 A retry must not post twice: Mastodon keeps an Idempotency-Key for an hour and answers the
-same status again; on Bluesky the record key is derived from the draft and version, so a
-retry first looks whether the record exists already.
+same status again; on Bluesky the record key is derived from the draft and version, so every
+attempt first looks whether an earlier one created the record already.
 """
 
 from __future__ import annotations
@@ -76,30 +76,26 @@ def publish_unavailable(draft: Draft) -> str:
     return ""
 
 
-def publish(draft: Draft, version: DraftVersion, *, attempt: int, http: SafeHttpClient) -> Published:
+def publish(draft: Draft, version: DraftVersion, *, http: SafeHttpClient) -> Published:
     adapter = ADAPTERS[draft.mention.source.kind][0]
-    return adapter(draft, version, attempt=attempt, http=http)
+    return adapter(draft, version, http=http)
 
 
-def _mastodon(draft: Draft, version: DraftVersion, *, attempt: int, http: SafeHttpClient) -> Published:
+def _mastodon(draft: Draft, version: DraftVersion, *, http: SafeHttpClient) -> Published:
     mention, source = draft.mention, draft.mention.source
     raw = as_mapping(mention.raw)
     status_id = as_text(raw.get("id"))
     if not status_id:
         raise PublishRefused(_("The mention carries no Mastodon status id to reply to."))
-    text = version.text
-    visibility = "public"
-    if draft.reply_type == ReplyType.PRIVATE:
-        # A direct status reaches only the accounts it mentions.
-        acct = as_text(as_mapping(raw.get("account")).get("acct"))
-        if not acct:
-            raise PublishRefused(_("The mention carries no account to write to privately."))
-        if f"@{acct}".lower() not in text.lower():
-            text = f"@{acct} {text}"
-        visibility = "direct"
-    body = {"status": text, "in_reply_to_id": status_id, "visibility": visibility}
+    private = draft.reply_type == ReplyType.PRIVATE
+    # Mastodon tells only the accounts a status names, and a direct one reaches only them.
+    acct = as_text(as_mapping(raw.get("account")).get("acct"))
+    if private and not acct:
+        raise PublishRefused(_("The mention carries no account to write to privately."))
+    text = version.text if not acct or _names(version.text, acct) else f"@{acct} {version.text}"
+    body = {"status": text, "in_reply_to_id": status_id, "visibility": "direct" if private else "public"}
     if version.language:
-        body["language"] = version.language[:2]
+        body["language"] = version.language.split("-")[0]
     base_url = str(source.config["base_url"]).rstrip("/")
     response = http.post(
         f"{base_url}/api/v1/statuses",
@@ -115,10 +111,21 @@ def _mastodon(draft: Draft, version: DraftVersion, *, attempt: int, http: SafeHt
     external_id = as_text(status.get("uri")) or as_text(status.get("id"))
     if not external_id:
         raise PublishRefused(_("The instance answered without the new status."))
-    return Published(external_id=external_id, url=as_text(status.get("url")))
+    return Published(external_id=external_id, url=_web_address(status.get("url")))
 
 
-def _bluesky(draft: Draft, version: DraftVersion, *, attempt: int, http: SafeHttpClient) -> Published:
+def _names(text: str, acct: str) -> bool:
+    """Whether the text addresses @acct itself (not @acctfoo or @acct@elsewhere)."""
+    return bool(re.search(rf"(?<![\w@])@{re.escape(acct)}(?![\w@.-]*[\w@])", text, re.IGNORECASE))
+
+
+def _web_address(value) -> str:
+    """The platform's link to the answer, shown as a link: http(s) only, whatever it sends."""
+    url = as_text(value)
+    return url if url.lower().startswith(("https://", "http://")) and len(url) <= 2000 else ""
+
+
+def _bluesky(draft: Draft, version: DraftVersion, *, http: SafeHttpClient) -> Published:
     mention, source = draft.mention, draft.mention.source
     text = version.text
     if _graphemes(text) > BLUESKY_MAX_GRAPHEMES:
@@ -140,10 +147,10 @@ def _bluesky(draft: Draft, version: DraftVersion, *, attempt: int, http: SafeHtt
     if not session.did:
         raise PublishRefused(_("Bluesky sign-in answered without the account's DID."))
     rkey = answer_rkey(draft, version)
-    if attempt > 1:
-        found = _existing_record(session, rkey)
-        if found:
-            return found
+    # An earlier attempt (this round's or a failed round's) may have landed without our hearing.
+    found = _existing_record(session, rkey)
+    if found:
+        return found
     record = {
         "$type": POST_COLLECTION,
         "text": text,
@@ -166,14 +173,30 @@ def _bluesky(draft: Draft, version: DraftVersion, *, attempt: int, http: SafeHtt
 
 def _existing_record(session: bluesky.Session, rkey: str) -> Published | None:
     params = {"repo": session.did, "collection": POST_COLLECTION, "rkey": rkey}
-    try:
-        document = as_mapping(session.call("GET", f"{session.pds_url}{GET_RECORD}", params=params).json())
-    except FetchError as error:
-        if error.status in (400, 404):  # RecordNotFound
+    # Read the refusal here: a 400 "RecordNotFound" is the usual answer, and must not count as an
+    # expired token (which would sign in again and use up the account's sign-ins).
+    response = session.call("GET", f"{session.pds_url}{GET_RECORD}", params=params, expect_ok=False)
+    error = as_text(as_mapping(_json_or_empty(response)).get("error")) if response.status >= 400 else ""
+    if error in ("ExpiredToken", "InvalidToken") and session.from_cache:
+        session.forget()  # signs in again below, once
+        response = session.call("GET", f"{session.pds_url}{GET_RECORD}", params=params, expect_ok=False)
+        error = as_text(as_mapping(_json_or_empty(response)).get("error")) if response.status >= 400 else ""
+    if response.status in (400, 404):
+        if response.status == 404 or error == "RecordNotFound":
             return None
-        raise
+        raise FetchError(f"getRecord answered {response.status} {error}"[:200], status=response.status)
+    if response.status >= 300:
+        raise FetchError(f"getRecord answered {response.status}", status=response.status)
+    document = as_mapping(response.json())
     uri = as_text(document.get("uri"))
     return Published(external_id=uri, url=_post_url(session.did, uri)) if uri.startswith("at://") else None
+
+
+def _json_or_empty(response):
+    try:
+        return response.json()
+    except FetchError:
+        return {}
 
 
 def answer_rkey(draft: Draft, version: DraftVersion) -> str:

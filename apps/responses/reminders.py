@@ -15,15 +15,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.mentions.models import MentionStatus
-from apps.mentions.services import mention_move
 from apps.notifications.models import NotificationEvent
 from apps.risk.levels import RiskLevel
 from apps.routing.selectors import account_leads_of, per_client
 
 from . import events, notices
 from .models import Draft, DraftState
-from .services import _locked, _stop_waiting, current_approvers
+from .services import _locked, _stop_waiting, back_to_work, still_to_decide
 
 DEFAULT_REMIND_AFTER_MINUTES = 60  # a client without a policy of its own
 BATCH = 200
@@ -66,7 +64,7 @@ def _remind(now) -> int:
             .update(reminded_at=now)
         )
         if claimed:
-            notices.tell_approvers(draft, current_approvers(draft), event=NotificationEvent.APPROVAL_REMINDER)
+            notices.tell_approvers(draft, still_to_decide(draft), event=NotificationEvent.APPROVAL_REMINDER)
             sent += 1
     return sent
 
@@ -108,6 +106,6 @@ def _expire_one(draft_id: int, now) -> int:
     _stop_waiting(draft)
     draft.save()
     events.draft_event(actor=None, draft=draft, action="expired", before=before, after={"state": draft.state})
-    mention_move(actor=None, mention=draft.mention, status=MentionStatus.IN_PROGRESS)
+    back_to_work(None, draft)
     notices.tell_author(draft, _("The approval of your answer to %(who)s expired: submit it again if it still fits."))
     return 1

@@ -33,7 +33,7 @@ from apps.tenants.services import require_client_perm
 from . import events, publishing
 from .models import Draft, DraftState, ReplyType
 from .notices import answer_url
-from .services import _locked, _state, is_cleared_to_publish
+from .services import _locked, _state, approval_still_holds, is_cleared_to_publish
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,11 @@ def _require_cleared(draft: Draft) -> None:
             _("Only an approved answer goes out; this one is %(state)s.") % {"state": _state(draft)}
             if draft.state != DraftState.APPROVED
             else _("The text changed after it was approved: it needs approval again.")
+        )
+    if not approval_still_holds(draft):
+        raise ValidationError(
+            _("The mention is rated %(level)s now and its policy asks for more approval: submit the answer again.")
+            % {"level": draft.mention.get_risk_level_display().lower() or "?"}
         )
 
 
@@ -104,10 +109,15 @@ def deliver_answer(draft_id: int, *, http: SafeHttpClient | None = None) -> Draf
     if not draft.approved_version_id or draft.approved_version_id != draft.current_version_id:
         # Cannot happen through the services (an approved text cannot change); never post then.
         return _failed(draft, _("The answer is no longer approved."))
+    if draft.publish_attempts > settings.PUBLISH_MAX_ATTEMPTS:  # lost attempts, picked up by the sweeper
+        return _failed(draft, draft.publish_error or _("No attempt reached the platform."))
+    reason = publishing.publish_unavailable(draft)  # the source or its credentials may be gone since
+    if reason:
+        return _failed(draft, reason)
     own_http = http is None
     http = http or SafeHttpClient()
     try:
-        published = publishing.publish(draft, draft.approved_version, attempt=draft.publish_attempts, http=http)
+        published = publishing.publish(draft, draft.approved_version, http=http)
     except publishing.PublishRefused as refusal:
         return _failed(draft, str(refusal))
     except FetchError as error:
@@ -115,6 +125,9 @@ def deliver_answer(draft_id: int, *, http: SafeHttpClient | None = None) -> Draf
         if publishing.is_retryable(error) and draft.publish_attempts < settings.PUBLISH_MAX_ATTEMPTS:
             return _retry_later(draft, message, error.retry_after)
         return _failed(draft, message)
+    except Exception:  # a bug or a time limit must not leave the answer "publishing" for good
+        log.exception("publishing draft %s failed", draft.pk)
+        return _failed(draft, _("Publishing stopped on an unexpected error; try again or send it by hand."))
     finally:
         if own_http:
             http.close()
@@ -169,8 +182,17 @@ def _failed(draft: Draft, message: str) -> Draft:
 @transaction.atomic
 def _published(draft: Draft, published: publishing.Published) -> Draft:
     draft = _locked(draft)
-    if draft.state != DraftState.PUBLISHING:  # recorded meanwhile (sent by hand): the post stands as well
+    if draft.state != DraftState.PUBLISHING:
+        # This worker overran its lease and the answer moved on (failed, edited, sent again): the
+        # post is live all the same. Say where, and leave the draft as it is now.
         log.warning("draft %s was %s when its post landed at %s", draft.pk, draft.state, published.external_id)
+        events.draft_event(
+            actor=None,
+            draft=draft,
+            action="published_late",
+            after={"state": draft.state, "external_id": published.external_id, "url": published.url},
+        )
+        return draft
     _record_sent(
         draft,
         actor=draft.published_by,
@@ -205,6 +227,8 @@ def draft_mark_sent(*, actor, draft: Draft, url: str = "", sent_at: datetime | N
         errors["sent_at"] = [_("The answer cannot have been sent in the future.")]
     elif draft.mention.posted_at and sent_at < draft.mention.posted_at:
         errors["sent_at"] = [_("The answer cannot have been sent before the mention was posted.")]
+    elif sent_at < draft.current_version.created_at:
+        errors["sent_at"] = [_("The answer cannot have been sent before this text was written.")]
     if errors:
         raise ValidationError(errors)
     _record_sent(draft, actor=actor, url=url, external_id="", at=sent_at, by_hand=True, request=request)

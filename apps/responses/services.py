@@ -39,6 +39,8 @@ from .models import (
 from .policy import NoApprover, choose_steps, policy_of
 
 MAX_TEXT = 10_000
+# An approved answer may be submitted again: when its mention's risk rose, the policy asks more.
+SUBMITTABLE = (DraftState.DRAFT, DraftState.CHANGES_REQUESTED, DraftState.EXPIRED, DraftState.APPROVED)
 
 
 def _locked(draft: Draft) -> Draft:
@@ -129,8 +131,16 @@ def draft_save(
         request=request,
     )
     if before["state"] in (DraftState.PENDING, DraftState.APPROVED):
-        mention_move(actor=actor, mention=draft.mention, status=MentionStatus.IN_PROGRESS, request=request)
+        back_to_work(actor, draft, request)
     return draft
+
+
+def back_to_work(actor, draft: Draft, request=None) -> None:
+    """This answer no longer waits for approval: its mention is back in progress, unless it was
+    answered meanwhile or another of its answers still waits."""
+    waiting = Draft.objects.unscoped().filter(mention_id=draft.mention_id, state=DraftState.PENDING)
+    if draft.mention.status == MentionStatus.AWAITING_APPROVAL and not waiting.exclude(pk=draft.pk).exists():
+        mention_move(actor=actor, mention=draft.mention, status=MentionStatus.IN_PROGRESS, request=request)
 
 
 def _clear_step(draft: Draft) -> None:
@@ -149,18 +159,23 @@ def draft_submit(*, actor, draft: Draft, comment: str = "", request=None) -> Dra
     where the policy needs none."""
     require_client_perm(actor, draft.client, ClientPerm.WORK_MENTIONS)
     draft = _locked(draft)
-    if draft.state not in (DraftState.DRAFT, DraftState.CHANGES_REQUESTED, DraftState.EXPIRED):
+    if draft.state not in SUBMITTABLE:
         raise ValidationError(_("Only a draft can be submitted; this one is %(state)s.") % {"state": _state(draft)})
+    version = draft.current_version
     try:
-        chosen = choose_steps(draft.mention, draft.reply_type)
+        chosen = choose_steps(draft.mention, draft.reply_type, author_id=version.author_id)
     except NoApprover as error:
         raise ValidationError(str(error)) from error
-    version = draft.current_version
+    before = {"state": draft.state}
+    if version.decisions.exists():
+        # Sent again unchanged (after changes were asked for, an expiry or a change of risk):
+        # a new version, so every approver decides afresh.
+        version = _new_version(draft, actor=actor, text=version.text, language=version.language)
     if comment.strip():
         version.comment = comment.strip()[:2000]
         version.save(update_fields=["comment"])
-    before = {"state": draft.state}
     now = timezone.now()
+    draft.approved_version, draft.escalated_at = None, None
     draft.rule_name, draft.steps, draft.step = chosen.rule_name, [step.as_json() for step in chosen.steps], 0
     if not chosen.steps:
         draft.state, draft.approved_version = DraftState.APPROVED, version
@@ -192,8 +207,19 @@ def draft_submit(*, actor, draft: Draft, comment: str = "", request=None) -> Dra
 
 def _start_step(draft: Draft, now, policy) -> None:
     hours = policy.expire_after_hours if policy else 0
-    draft.step_started_at, draft.reminded_at, draft.escalated_at = now, None, None
+    # The escalation is once per submission: the leads heard already if a later step is late too.
+    draft.step_started_at, draft.reminded_at = now, None
     draft.expires_at = now + timedelta(hours=hours) if hours else None
+
+
+def still_to_decide(draft: Draft) -> list[int]:
+    """The current step's approvers who have not decided on this version yet."""
+    decided = set(
+        ApprovalDecision.objects.unscoped()
+        .filter(version_id=draft.current_version_id, step=draft.step)
+        .values_list("approver_id", flat=True)
+    )
+    return [pk for pk in current_approvers(draft) if pk not in decided]
 
 
 def current_approvers(draft: Draft) -> list[int]:
@@ -271,7 +297,7 @@ def draft_decide(
         request=request,
     )
     if draft.state in (DraftState.CHANGES_REQUESTED, DraftState.REJECTED):
-        mention_move(actor=actor, mention=draft.mention, status=MentionStatus.IN_PROGRESS, request=request)
+        back_to_work(actor, draft, request)
     return made
 
 
@@ -291,6 +317,17 @@ def _after_approval(draft: Draft, version: DraftVersion, policy) -> None:
     else:
         draft.state, draft.approved_version = DraftState.APPROVED, version
         _stop_waiting(draft)
+
+
+def approval_still_holds(draft: Draft) -> bool:
+    """The policy would not ask more of this answer now than when it was approved: a mention
+    re-rated from low to critical after its answer went through unapproved must be submitted
+    again."""
+    try:
+        now = choose_steps(draft.mention, draft.reply_type, author_id=draft.current_version.author_id)
+    except NoApprover:
+        return False
+    return len(now.steps) <= len(draft.steps)
 
 
 def is_cleared_to_publish(draft: Draft) -> bool:

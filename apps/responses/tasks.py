@@ -6,7 +6,13 @@ from django.conf import settings
 from . import reminders, sending
 
 
-@shared_task(acks_late=True, ignore_result=True, time_limit=int(settings.FETCH_TOTAL_TIMEOUT) * 3 + 30)
+# Sign-in, lookup and post, each within FETCH_TOTAL_TIMEOUT; well inside the claim's lease.
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=int(settings.FETCH_TOTAL_TIMEOUT) * 3 + 20,
+    time_limit=int(settings.FETCH_TOTAL_TIMEOUT) * 3 + 40,
+)
 def publish_answer_task(draft_id: int) -> None:
     sending.deliver_answer(draft_id)
 

@@ -85,7 +85,9 @@ def test_responder_drafts_two_approve_and_the_answer_is_published(
 
     posted = httpserver.log[0][0].get_json()
     assert posted["in_reply_to_id"] == mastodon_mention.raw["id"]
-    assert posted["status"].startswith("Det er vi kede af.")
+    assert posted["status"] == f"@{mastodon_mention.raw['account']['acct']} Det er vi kede af. " + (
+        "Skriv dit ordrenummer, så finder vi pakken i dag."
+    )
     draft = Draft.objects.get(mention=mastodon_mention)
     assert draft.state == DraftState.PUBLISHED and [d.decision for d in draft.decisions.all()] == ["approve"] * 2
     assert Mention.objects.get(pk=mastodon_mention.pk).first_response_at is not None

@@ -149,9 +149,19 @@ def test_a_stale_version_is_refused(api, client_a, responder, account_lead, ment
 
 
 def test_own_answer_cannot_be_approved(api, client_a, account_lead, mention):
+    from apps.responses.models import ApprovalPolicy
+
     lead = api(account_lead)
     url = f"{base(client_a)}/drafts/{start(lead, client_a, mention)['id']}"
+    # The author is the client's only lead: nobody else may approve, so the submission is refused.
+    refused = lead.post(f"{url}/submit/", {}, format="json")
+    assert "nobody who may approve" in errors(refused)["non_field_errors"][0]
+    # Even where the author is among the approvers (self-approval allowed once), a policy that
+    # forbids it refuses the decision.
+    policy = ApprovalPolicy.objects.create(client=client_a, allow_self_approval=True)
     lead.post(f"{url}/submit/", {}, format="json")
+    policy.allow_self_approval = False
+    policy.save()
     refused = lead.post(f"{url}/decide/", {"version": 1, "decision": "approve"}, format="json")
     assert "own answer" in errors(refused)["non_field_errors"][0]
     assert not AuditEvent.objects.filter(action="draft.decided").exists()

@@ -110,14 +110,26 @@ def test_changes_and_rejection_need_a_comment_and_send_the_answer_back(responder
     assert Mention.objects.get(pk=mention.pk).status == "in_progress"
 
 
-def test_own_answer_cannot_be_approved_unless_the_policy_allows(account_lead, client_a, mention):
+def test_own_answer_cannot_be_approved_unless_the_policy_allows(account_lead, client_a, brand_a, mention):
+    # Two leads: the author is no approver of their own answer, the other lead is.
+    other_lead = _member(client_a, Role.ACCOUNT_LEAD, "second-lead@example.test", with_totp=True)
     draft = draft_submit(actor=account_lead, draft=draft_start(actor=account_lead, mention=mention, text="Sorry!"))
-    with pytest.raises(ValidationError):
+    assert draft.steps[0]["approvers"] == [other_lead.pk]
+    with pytest.raises(PermissionDenied):
         draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+
+    # The author as the only lead: refused at submission, not left waiting for ever.
+    other_lead.memberships.all().delete()
+    alone = draft_start(actor=account_lead, mention=MentionFactory(brand=brand_a), text="Hi")
+    with pytest.raises(ValidationError, match="nobody who may approve"):
+        draft_submit(actor=account_lead, draft=alone)
+
+    # Where the policy allows it, the author approves their own.
     ApprovalPolicyFactory(client=client_a, allow_self_approval=True)
-    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
-    draft.refresh_from_db()
-    assert draft.state == DraftState.APPROVED
+    alone = draft_submit(actor=account_lead, draft=alone)
+    draft_decide(actor=account_lead, draft=alone, version=1, decision="approve")
+    alone.refresh_from_db()
+    assert alone.state == DraftState.APPROVED
 
 
 def test_only_the_steps_approvers_decide(
@@ -191,3 +203,33 @@ def test_two_approvers_at_the_same_moment_are_taken_one_after_the_other(client_a
     assert sorted(outcomes) == ["ok", "refused"]
     assert ApprovalDecision.objects.count() == 1
     assert Draft.objects.get(pk=draft.pk).state in (DraftState.APPROVED, DraftState.REJECTED)
+
+
+def test_sent_again_unchanged_every_approver_decides_afresh(
+    responder, account_lead, client_approver, client_a, mention
+):
+    two_step_rule(client_a)
+    ApprovalPolicyFactory(client=client_a, expire_after_hours=1)
+    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
+    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+    Draft.objects.filter(pk=draft.pk).update(state=DraftState.EXPIRED)  # the client approver never came
+    draft = draft_submit(actor=responder, draft=Draft.objects.get(pk=draft.pk))
+    assert (draft.state, draft.step, draft.current_version.number) == (DraftState.PENDING, 0, 2)
+    assert draft.current_version.text == "Sorry!"
+    draft_decide(actor=account_lead, draft=draft, version=2, decision="approve")
+    draft_decide(actor=client_approver, draft=draft, version=2, decision="approve")
+    draft.refresh_from_db()
+    assert draft.state == DraftState.APPROVED and draft.approved_version.number == 2
+
+
+def test_an_answered_mention_stays_answered_when_another_answer_changes(responder, account_lead, brand_a):
+    from apps.responses.sending import draft_mark_sent
+
+    mention = MentionFactory(brand=brand_a, platform="trustpilot")
+    first = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="One"))
+    draft_decide(actor=account_lead, draft=first, version=1, decision="approve")
+    second = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Two"))
+    draft_decide(actor=account_lead, draft=second, version=1, decision="approve")
+    draft_mark_sent(actor=responder, draft=Draft.objects.get(pk=first.pk))
+    draft_save(actor=responder, draft=second, text="Two, better", base_version=1)
+    assert Mention.objects.get(pk=mention.pk).status == "answered"

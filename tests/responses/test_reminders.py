@@ -119,3 +119,29 @@ def test_decided_drafts_are_not_chased(responder, account_lead, client_a, brand_
     draft = pending(responder, brand_a, response_warn_at=timezone.now())
     Draft.objects.filter(pk=draft.pk).update(state=DraftState.REJECTED)
     assert chase_approvals(timezone.now() + timedelta(hours=2)) == {"reminded": 0, "escalated": 0, "expired": 0}
+
+
+@pytest.mark.django_db
+def test_reminders_skip_who_decided_and_escalation_is_once_per_submission(
+    responder, account_lead, client_approver, client_a, brand_a
+):
+    from apps.responses.services import draft_decide
+    from apps.tenants.roles import Role
+    from tests.conftest import _member
+    from tests.factories import ApprovalRuleFactory, ApprovalStepFactory
+
+    second_approver = _member(client_a, Role.CLIENT_APPROVER, "second@alpha.test")
+    ApprovalPolicyFactory(client=client_a, remind_after_minutes=10)
+    rule = ApprovalRuleFactory(policy__client=client_a)
+    ApprovalStepFactory(rule=rule, position=0, approver_role="account_lead")
+    ApprovalStepFactory(rule=rule, position=1, approver_role="client_approver", mode="all")
+    now = timezone.now()
+    draft = pending(responder, brand_a, response_warn_at=now - timedelta(minutes=1))
+    assert chase_approvals(now)["escalated"] == 1
+    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+    draft_decide(actor=client_approver, draft=draft, version=1, decision="approve")
+    draft.refresh_from_db()
+    assert chase_approvals(now + timedelta(minutes=1))["escalated"] == 0  # the leads know already
+
+    assert chase_approvals(draft.step_started_at + timedelta(minutes=11))["reminded"] == 1
+    assert reminders_to(second_approver) == 1 and reminders_to(client_approver) == 0

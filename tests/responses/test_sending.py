@@ -97,8 +97,9 @@ def test_mastodon_answer_is_posted_in_reply_and_answers_the_mention(
     request, _response = httpserver.log[0]
     assert request.headers["Authorization"] == "Bearer agency-token"
     assert request.headers["Idempotency-Key"] == f"varde-answer-{draft.pk}-v1"
+    acct = mastodon_status["account"]["acct"]
     assert request.get_json() == {
-        "status": "Sorry about that, we are on it.",
+        "status": f"@{acct} Sorry about that, we are on it.",  # so the author hears of it
         "in_reply_to_id": mastodon_status["id"],
         "visibility": "public",
         "language": "en",
@@ -226,13 +227,15 @@ def test_bluesky_answer_is_a_reply_record_with_root_and_parent(
         {"accessJwt": "jwt-1", "refreshJwt": "r", "did": DID, "handle": "agency.bsky.social"}
     )
     rkey = answer_rkey(draft, draft.current_version)
+    not_yet_there(httpserver)
     httpserver.expect_oneshot_request("/pds" + CREATE_RECORD, method="POST").respond_with_json(
         {"uri": f"at://{DID}/app.bsky.feed.post/{rkey}", "cid": "bafynewpost"}
     )
 
     run_on_commit(lambda: sending.draft_publish(actor=responder, draft=draft))
 
-    sign_in, create = (entry[0] for entry in httpserver.log)
+    sign_in, lookup, create = (entry[0] for entry in httpserver.log)
+    assert lookup.args.to_dict() == {"repo": DID, "collection": "app.bsky.feed.post", "rkey": rkey}
     assert sign_in.get_json() == {"identifier": "agency.bsky.social", "password": "app-pass-word"}
     assert create.headers["Authorization"] == "Bearer jwt-1"
     body = create.get_json()
@@ -255,11 +258,12 @@ def test_a_bluesky_post_that_starts_its_thread_is_both_root_and_parent(
     httpserver.expect_oneshot_request("/pds" + CREATE_SESSION, method="POST").respond_with_json(
         {"accessJwt": "jwt-1", "did": DID}
     )
+    not_yet_there(httpserver)
     httpserver.expect_oneshot_request("/pds" + CREATE_RECORD, method="POST").respond_with_json(
         {"uri": f"at://{DID}/app.bsky.feed.post/3lnew", "cid": "bafynew"}
     )
     run_on_commit(lambda: sending.draft_publish(actor=responder, draft=draft))
-    reply = httpserver.log[1][0].get_json()["record"]["reply"]
+    reply = httpserver.log[2][0].get_json()["record"]["reply"]
     parent = {"uri": bluesky_post["uri"], "cid": bluesky_post["cid"]}
     assert reply == {"root": parent, "parent": parent}
 
@@ -275,9 +279,11 @@ def test_a_bluesky_retry_finds_the_record_a_lost_answer_created(
     httpserver.expect_request("/pds" + CREATE_SESSION, method="POST").respond_with_json(
         {"accessJwt": "jwt-1", "did": DID}
     )
+    not_yet_there(httpserver)
     httpserver.expect_oneshot_request("/pds" + CREATE_RECORD, method="POST").respond_with_data("gateway", status=504)
     sending.draft_publish(actor=responder, draft=draft)
     sending.deliver_answer(draft.pk)
+    assert Draft.objects.get(pk=draft.pk).state == DraftState.PUBLISHING  # to be asked again
     httpserver.expect_oneshot_request(
         "/pds" + GET_RECORD, query_string={"repo": DID, "collection": "app.bsky.feed.post", "rkey": rkey}
     ).respond_with_json({"uri": f"at://{DID}/app.bsky.feed.post/{rkey}", "cid": "bafynew", "value": {}})
@@ -287,6 +293,13 @@ def test_a_bluesky_retry_finds_the_record_a_lost_answer_created(
     assert draft.state == DraftState.PUBLISHED and draft.published_external_id.endswith(rkey)
     paths = [entry[0].path for entry in httpserver.log]
     assert paths.count("/pds" + CREATE_RECORD) == 1
+
+
+def not_yet_there(httpserver):
+    """The PDS's answer for a record key nobody used yet."""
+    httpserver.expect_oneshot_request("/pds" + GET_RECORD).respond_with_json(
+        {"error": "RecordNotFound", "message": "Could not locate record"}, status=400
+    )
 
 
 def test_the_record_key_is_a_timestamp_identifier_fixed_per_version(responder, account_lead, brand_a):
@@ -345,7 +358,13 @@ def test_a_platform_the_app_cannot_post_on_is_sent_by_hand(responder, account_le
         sending.draft_mark_sent(actor=responder, draft=draft, sent_at=posted - timedelta(minutes=1))
     assert "sent_at" in refused.value.message_dict
 
-    sent_at = timezone.now() - timedelta(minutes=30)
+    with pytest.raises(ValidationError) as refused:  # before the approved text existed
+        sending.draft_mark_sent(
+            actor=responder, draft=draft, sent_at=draft.current_version.created_at - timedelta(minutes=1)
+        )
+    assert "before this text was written" in refused.value.message_dict["sent_at"][0]
+
+    sent_at = draft.current_version.created_at + timedelta(seconds=1)
     url = "https://www.trustpilot.com/reviews/abc#reply"
     sending.draft_mark_sent(actor=responder, draft=draft, url=url, sent_at=sent_at)
     draft.refresh_from_db()
@@ -380,3 +399,80 @@ def test_publishing_needs_the_right_to_work_mentions(client_approver, responder,
     with pytest.raises(PermissionDenied):
         sending.draft_mark_sent(actor=client_approver, draft=draft)
     assert Draft.objects.get(pk=draft.pk).state == DraftState.APPROVED
+
+
+def test_an_answer_whose_source_is_gone_fails_visibly(
+    responder, account_lead, brand_a, httpserver, mastodon_status, settings
+):
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(responder, account_lead, mention)
+    sending.draft_publish(actor=responder, draft=draft)
+    mention.source.delete()  # before the worker got to it
+    sending.deliver_answer(draft.pk)
+    draft.refresh_from_db()
+    assert draft.state == DraftState.FAILED and "cannot post" in draft.publish_error
+    assert httpserver.log == [] and sending.lost_answers(now=timezone.now() + timedelta(hours=1)) == []
+
+
+def test_an_answer_whose_attempts_were_lost_is_not_tried_for_ever(
+    responder, account_lead, brand_a, httpserver, mastodon_status, settings
+):
+    settings.PUBLISH_MAX_ATTEMPTS = 2
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(responder, account_lead, mention)
+    sending.draft_publish(actor=responder, draft=draft)
+    Draft.objects.filter(pk=draft.pk).update(publish_attempts=2)  # two workers died mid-attempt
+    sending.deliver_answer(draft.pk)
+    draft.refresh_from_db()
+    assert draft.state == DraftState.FAILED and httpserver.log == []
+
+
+def test_only_web_addresses_from_the_platform_become_links(
+    responder, account_lead, brand_a, httpserver, mastodon_status, run_on_commit
+):
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(responder, account_lead, mention)
+    answer = posted_status(mastodon_status, url="javascript:alert(document.domain)")
+    httpserver.expect_oneshot_request(STATUSES, method="POST").respond_with_json(answer)
+    run_on_commit(lambda: sending.draft_publish(actor=responder, draft=draft))
+    draft.refresh_from_db()
+    assert draft.state == DraftState.PUBLISHED and draft.published_url == ""
+
+
+def test_the_author_is_named_once_and_exactly(
+    responder, account_lead, brand_a, httpserver, mastodon_status, run_on_commit
+):
+    acct = mastodon_status["account"]["acct"]
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    httpserver.expect_request(STATUSES, method="POST").respond_with_json(posted_status(mastodon_status))
+    for text, sent in (
+        (f"Hi @{acct}, thanks!", f"Hi @{acct}, thanks!"),  # already named
+        (f"Hi @{acct}x, thanks!", f"@{acct} Hi @{acct}x, thanks!"),  # another account
+    ):
+        draft = approved(responder, account_lead, mention, text=text, reply_type="private")
+        run_on_commit(lambda draft=draft: sending.draft_publish(actor=responder, draft=draft))
+        assert httpserver.log[-1][0].get_json()["status"] == sent
+        Mention.objects.filter(pk=mention.pk).update(status="in_progress")
+
+
+def test_an_answer_let_out_at_low_risk_needs_approval_once_the_risk_rises(responder, account_lead, client_a, brand_a):
+    from apps.responses.models import ApprovalRule
+
+    ApprovalRule.objects.create(
+        client=client_a, policy=_policy(client_a), name="Low", risk_levels=["low"], needs_approval=False
+    )
+    mention = MentionFactory(brand=brand_a, platform="trustpilot", risk_level="low")
+    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Thanks!"))
+    assert draft.state == DraftState.APPROVED and draft.steps == []
+    Mention.objects.filter(pk=mention.pk).update(risk_level="critical")
+    draft.refresh_from_db()
+    with pytest.raises(ValidationError, match="submit the answer again"):
+        sending.draft_mark_sent(actor=responder, draft=draft)
+    draft = draft_submit(actor=responder, draft=draft)
+    assert draft.state == DraftState.PENDING and draft.steps[0]["approvers"] == [account_lead.pk]
+
+
+def _policy(client):
+    from apps.responses.models import ApprovalPolicy
+
+    return ApprovalPolicy.objects.get_or_create(client=client)[0]
