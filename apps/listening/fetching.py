@@ -115,6 +115,16 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
+def raise_for_status(method: str, response: FetchResponse) -> None:
+    """A 4xx or 5xx answer as the FetchError a source's health records (with its Retry-After)."""
+    if response.status >= 400:
+        raise FetchError(
+            f"{method} {response.url} answered {response.status}",
+            status=response.status,
+            retry_after=_retry_after(response.headers.get("retry-after")),
+        )
+
+
 class SafeHttpClient:
     def __init__(
         self,
@@ -184,12 +194,8 @@ class SafeHttpClient:
                 if response.status == 303:
                     method, data, json_body, content = "GET", None, None, None
                 continue
-            if expect_ok and response.status >= 400:
-                raise FetchError(
-                    f"{method} {response.url} answered {response.status}",
-                    status=response.status,
-                    retry_after=_retry_after(response.headers.get("retry-after")),
-                )
+            if expect_ok:
+                raise_for_status(method, response)
             return response
         raise FetchError(f"more than {settings.FETCH_MAX_REDIRECTS} redirects from {url[:200]}")
 

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from apps.mentions.models import Mention, MentionKind
 from apps.risk.levels import RiskLevel
-from apps.tenants.mixins import SAFE_METHODS, ClientScopedViewSet
+from apps.tenants.mixins import ClientScopedViewSet
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 
@@ -42,7 +42,7 @@ from .models import (
     StepMode,
 )
 from .publishing import publish_unavailable
-from .selectors import names_of, waiting_for
+from .selectors import names_of, waiting_ids
 from .writing import diff_words
 
 # Bounds on numbers sent: a larger id or version is refused as input rather than overflowing a lookup.
@@ -255,8 +255,7 @@ class DraftViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     model = Draft
     serializer_class = DraftDetailSerializer
     filterset_class = DraftFilter
-    # Reading needs the right to work mentions or to approve answers: see initial().
-    read_permission = ClientPerm.VIEW
+    read_permission = (ClientPerm.WORK_MENTIONS, ClientPerm.APPROVE_RESPONSES)
     write_permission = ClientPerm.WORK_MENTIONS
     action_permissions = {"decide": ClientPerm.APPROVE_RESPONSES}
     lookup_value_regex = "[0-9]+"
@@ -264,9 +263,6 @@ class DraftViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.is_team = user_has_client_perm(request.user, self.client, ClientPerm.WORK_MENTIONS)
-        approves = user_has_client_perm(request.user, self.client, ClientPerm.APPROVE_RESPONSES)
-        if request.method in SAFE_METHODS and not (self.is_team or approves):
-            raise exceptions.PermissionDenied()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -275,7 +271,7 @@ class DraftViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMo
         # A client approver reaches only the drafts waiting for them: any other answers 404, as on
         # the approval page.
         if not self.is_team:
-            drafts = drafts.filter(pk__in=[draft.pk for draft in waiting_for(self.request.user, self.client)])
+            drafts = drafts.filter(pk__in=waiting_ids(self.request.user, self.client))
         drafts = drafts.select_related("mention__source", "author", "current_version", "approved_version")
         if self.action != "list":
             drafts = drafts.prefetch_related(

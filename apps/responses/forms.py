@@ -1,4 +1,5 @@
-"""Forms of the answer setup pages: the approval policy, its rules, and saved replies.
+"""Forms of answers: the editor and the approval page, and the setup pages (the approval
+policy, its rules, and saved replies).
 
 The services decide what is allowed; these forms only turn posted fields into their arguments.
 """
@@ -13,7 +14,7 @@ from apps.risk.levels import RiskLevel
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import users_with_client_perm
 
-from .models import ApproverRole, ReplyType, StepMode
+from .models import ApproverRole, Decision, DraftVersion, ReplyType, StepMode
 
 # Rows for approval steps on the rule form; a rule saved with more steps (the API allows up
 # to five) gets a row for each, so that saving the form never drops a step silently.
@@ -195,3 +196,46 @@ class SavedReplyForm(forms.Form):
         if reply is None:
             return {}
         return {"name": reply.name, "language": reply.language, "kind": reply.kind, "text": reply.text}
+
+
+# The answer editor and the approval page.
+MAX_TEXT = DraftVersion._meta.get_field("text").max_length
+
+
+class AnswerForm(forms.Form):
+    """A new answer, or a new version of one (`base_version`: the version the editor opened)."""
+
+    text = forms.CharField(label=_("Answer"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 5}))
+    reply_type = forms.ChoiceField(label=_("Send as"), choices=ReplyType.choices, initial=ReplyType.PUBLIC)
+    language = forms.CharField(label=_("Language"), max_length=8, required=False)
+    base_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class SubmitForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment for the approvers"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DecisionForm(forms.Form):
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices)
+    comment = forms.CharField(
+        label=_("Comment"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class MarkSentForm(forms.Form):
+    url = forms.URLField(label=_("Where it was posted"), max_length=2000, required=False, assume_scheme="https")
+    sent_at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text=_("Empty: now."),
+    )
+
+
+class DiffForm(forms.Form):
+    a = forms.IntegerField(min_value=1)
+    b = forms.IntegerField(min_value=1)

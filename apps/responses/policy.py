@@ -33,6 +33,7 @@ class Step:
 class ChosenSteps:
     rule_name: str
     steps: tuple[Step, ...]  # empty: no approval needed
+    policy: ApprovalPolicy
 
 
 class NoApprover(Exception):
@@ -46,8 +47,9 @@ class NoApprover(Exception):
         )
 
 
-def policy_of(client) -> ApprovalPolicy | None:
-    return ApprovalPolicy.objects.unscoped().filter(client=client).first()
+def policy_of(client) -> ApprovalPolicy:
+    """The client's approval policy, or an unsaved one with the defaults (as routing_policy_of)."""
+    return ApprovalPolicy.objects.unscoped().filter(client=client).first() or ApprovalPolicy(client=client)
 
 
 def matches(rule: ApprovalRule, *, risk_level: str, kind: str, channel: str, reply_type: str) -> bool:
@@ -60,6 +62,24 @@ def matches(rule: ApprovalRule, *, risk_level: str, kind: str, channel: str, rep
     return all(not values or value in values for values, value in wanted)
 
 
+def rule_for(mention, reply_type: str) -> ApprovalRule | None:
+    """The first rule of the client's policy that matches the answer, with its steps; None: the default."""
+    rules = ApprovalRule.objects.unscoped().filter(client=mention.client).prefetch_related("steps__people")
+    for rule in rules:
+        if matches(
+            rule, risk_level=mention.risk_level, kind=mention.kind, channel=mention.platform, reply_type=reply_type
+        ):
+            return rule
+    return None
+
+
+def steps_needed(rule: ApprovalRule | None) -> int:
+    """How many approval steps the rule asks for (the default, and a rule without steps: one)."""
+    if rule is None:
+        return 1
+    return max(1, len(rule.steps.all())) if rule.needs_approval else 0
+
+
 def choose_steps(mention, reply_type: str, *, author_id: int | None = None) -> ChosenSteps:
     """The steps an answer of `reply_type` to `mention` needs, with each step's approvers now.
 
@@ -68,21 +88,15 @@ def choose_steps(mention, reply_type: str, *, author_id: int | None = None) -> C
     """
     client = mention.client
     policy = policy_of(client)
-    exclude = author_id if author_id and not (policy and policy.allow_self_approval) else None
-    rules = ApprovalRule.objects.unscoped().filter(client=client).prefetch_related("steps__people")
-    for rule in rules:
-        if matches(
-            rule, risk_level=mention.risk_level, kind=mention.kind, channel=mention.platform, reply_type=reply_type
-        ):
-            if not rule.needs_approval:
-                return ChosenSteps(rule.name, ())
-            steps = [
-                (step.approver_role, step.mode, [person.pk for person in step.people.all()])
-                for step in rule.steps.all()
-            ]
-            return ChosenSteps(rule.name, tuple(_staffed(client, steps, exclude)))
-    default = [(ApproverRole.ACCOUNT_LEAD, StepMode.ANY, [])]
-    return ChosenSteps(DEFAULT_RULE_NAME, tuple(_staffed(client, default, exclude)))
+    exclude = None if policy.allow_self_approval else author_id
+    rule = rule_for(mention, reply_type)
+    if rule is None:
+        default = [(ApproverRole.ACCOUNT_LEAD, StepMode.ANY, [])]
+        return ChosenSteps(DEFAULT_RULE_NAME, tuple(_staffed(client, default, exclude)), policy)
+    if not rule.needs_approval:
+        return ChosenSteps(rule.name, (), policy)
+    steps = [(step.approver_role, step.mode, [person.pk for person in step.people.all()]) for step in rule.steps.all()]
+    return ChosenSteps(rule.name, tuple(_staffed(client, steps, exclude)), policy)
 
 
 def _staffed(client, steps: list[tuple[str, str, list[int]]], exclude: int | None = None) -> list[Step]:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from apps.listening.connectors import bluesky
 from apps.listening.connectors.base import FetchError, as_mapping, as_text
-from apps.listening.fetching import SafeHttpClient
+from apps.listening.fetching import SafeHttpClient, raise_for_status
 
 from .models import Draft, DraftVersion, ReplyType
 
@@ -173,30 +173,12 @@ def _bluesky(draft: Draft, version: DraftVersion, *, http: SafeHttpClient) -> Pu
 
 def _existing_record(session: bluesky.Session, rkey: str) -> Published | None:
     params = {"repo": session.did, "collection": POST_COLLECTION, "rkey": rkey}
-    # Read the refusal here: a 400 "RecordNotFound" is the usual answer, and must not count as an
-    # expired token (which would sign in again and use up the account's sign-ins).
     response = session.call("GET", f"{session.pds_url}{GET_RECORD}", params=params, expect_ok=False)
-    error = as_text(as_mapping(_json_or_empty(response)).get("error")) if response.status >= 400 else ""
-    if error in ("ExpiredToken", "InvalidToken") and session.from_cache:
-        session.forget()  # signs in again below, once
-        response = session.call("GET", f"{session.pds_url}{GET_RECORD}", params=params, expect_ok=False)
-        error = as_text(as_mapping(_json_or_empty(response)).get("error")) if response.status >= 400 else ""
-    if response.status in (400, 404):
-        if response.status == 404 or error == "RecordNotFound":
-            return None
-        raise FetchError(f"getRecord answered {response.status} {error}"[:200], status=response.status)
-    if response.status >= 300:
-        raise FetchError(f"getRecord answered {response.status}", status=response.status)
-    document = as_mapping(response.json())
-    uri = as_text(document.get("uri"))
+    if response.status == 404 or (response.status == 400 and bluesky.xrpc_error(response) == "RecordNotFound"):
+        return None
+    raise_for_status("GET", response)
+    uri = as_text(as_mapping(response.json()).get("uri"))
     return Published(external_id=uri, url=_post_url(session.did, uri)) if uri.startswith("at://") else None
-
-
-def _json_or_empty(response):
-    try:
-        return response.json()
-    except FetchError:
-        return {}
 
 
 def answer_rkey(draft: Draft, version: DraftVersion) -> str:

@@ -20,10 +20,11 @@ from apps.risk.levels import RiskLevel
 from apps.routing.selectors import account_leads_of, per_client
 
 from . import events, notices
-from .models import Draft, DraftState
+from .models import ApprovalPolicy, Draft, DraftState
 from .services import _locked, _stop_waiting, back_to_work, still_to_decide
 
-DEFAULT_REMIND_AFTER_MINUTES = 60  # a client without a policy of its own
+# A client without a policy of its own has the model's default.
+DEFAULT_REMIND_AFTER_MINUTES = ApprovalPolicy._meta.get_field("remind_after_minutes").default
 BATCH = 200
 
 

@@ -12,14 +12,15 @@ from apps.tenants.scoping import user_has_client_perm
 
 from .models import ApprovalDecision, Draft, DraftState, DraftVersion, SavedReply
 from .publishing import publish_unavailable
-from .services import current_approvers, is_cleared_to_publish
+from .services import approvers_at, current_approvers, is_cleared_to_publish
 from .writing import fill_placeholders, strategy_for
 
 User = get_user_model()
 
 
 def _with_history(drafts):
-    return drafts.select_related("mention__brand", "mention__source", "current_version", "author").prefetch_related(
+    """Drafts with what their pages show: versions and decisions, newest first, and their people."""
+    return drafts.select_related("current_version__author", "published_by").prefetch_related(
         Prefetch("versions", queryset=DraftVersion.objects.select_related("author").order_by("-number")),
         Prefetch("decisions", queryset=ApprovalDecision.objects.select_related("approver", "version").order_by("-pk")),
     )
@@ -57,50 +58,45 @@ def describe(user, draft: Draft, names: dict[int, str] | None = None) -> AnswerV
 def answer_panel(user, mention) -> dict:
     """Everything the answer section of a mention's page shows."""
     drafts = list(_with_history(Draft.objects.visible_to(user).filter(mention=mention)).order_by("-pk"))
+    for draft in drafts:
+        draft.mention = mention  # the page has it, with its brand and source
     names = names_of(pk for draft in drafts for pk in current_approvers(draft))
-    language = mention.language or ""
-    replies = SavedReply.objects.visible_to(user).filter(client=mention.client, language__in=[language, ""])
+    replies = SavedReply.objects.visible_to(user).filter(
+        client=mention.client, language__in=[mention.language or "", ""], kind__in=[mention.kind or "", ""]
+    )
     return {
         "answers": [describe(user, draft, names) for draft in drafts],
         "strategy": strategy_for(mention.kind),
         "tone_of_voice": mention.brand.tone_of_voice,
-        "saved_replies": [
-            (reply, fill_placeholders(reply.text, mention))
-            for reply in replies.order_by("name")
-            if not reply.kind or reply.kind == mention.kind
-        ],
+        "saved_replies": [(reply, fill_placeholders(reply.text, mention)) for reply in replies.order_by("name")],
     }
 
 
-def waiting_for(user, client):
-    """Drafts of `client` whose current step waits for `user`."""
-    candidates = _with_history(
-        Draft.objects.visible_to(user).filter(
-            client=client, state=DraftState.PENDING, steps__contains=[{"approvers": [user.pk]}]
-        )
-    ).order_by("step_started_at")
-    return [draft for draft in candidates if user.pk in current_approvers(draft)]
+def waiting_ids(user, client) -> list[int]:
+    """Ids of the drafts of `client` whose current step waits for `user`; read without history."""
+    candidates = Draft.objects.visible_to(user).filter(
+        client=client, state=DraftState.PENDING, steps__contains=[{"approvers": [user.pk]}]
+    )
+    return [
+        pk for pk, step, steps in candidates.values_list("pk", "step", "steps") if user.pk in approvers_at(steps, step)
+    ]
+
+
+def _in_approval(user, client):
+    """The drafts an approval page may show: the team sees all of the client's, a client
+    approver only those waiting for them."""
+    drafts = Draft.objects.visible_to(user).filter(client=client)
+    if user_has_client_perm(user, client, ClientPerm.WORK_MENTIONS):
+        return drafts
+    return drafts.filter(pk__in=waiting_ids(user, client))
 
 
 def approvals_for(user, client) -> list[Draft]:
-    """The approvals page: the team sees all that waits at the client; a client approver sees only
-    what waits for them."""
-    if not user_has_client_perm(user, client, ClientPerm.WORK_MENTIONS):
-        return waiting_for(user, client)
-    return list(
-        _with_history(Draft.objects.visible_to(user).filter(client=client, state=DraftState.PENDING)).order_by(
-            "step_started_at"
-        )
-    )
+    """The approvals list: what waits at the client (for a client approver: what waits for them)."""
+    drafts = _in_approval(user, client).filter(state=DraftState.PENDING)
+    return list(drafts.select_related("mention", "current_version").order_by("step_started_at"))
 
 
 def approval_of(user, client, draft_pk: int) -> Draft | None:
-    """One draft for its approval page: the team sees any of the client's; a client approver
-    only one that waits for them."""
-    drafts = _with_history(Draft.objects.visible_to(user).filter(client=client, pk=draft_pk))
-    draft = drafts.first()
-    if draft is None:
-        return None
-    if user_has_client_perm(user, client, ClientPerm.WORK_MENTIONS) or user.pk in current_approvers(draft):
-        return draft
-    return None
+    """One draft for its approval page, with its history."""
+    return _with_history(_in_approval(user, client).filter(pk=draft_pk)).select_related("mention").first()

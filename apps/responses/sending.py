@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 PUBLISH_LEASE = timedelta(minutes=5)
 SWEEP_GRACE = timedelta(seconds=60)
 COUNTDOWN_MAX = 10 * 60
+RETRY_MAX_SECONDS = 60 * 60
 
 
 def _require_cleared(draft: Draft) -> None:
@@ -135,8 +136,10 @@ def deliver_answer(draft_id: int, *, http: SafeHttpClient | None = None) -> Draf
 
 
 def _retry_later(draft: Draft, message: str, retry_after: float | None) -> Draft:
+    # A platform's Retry-After is honoured up to the longest wait, not for a day.
+    asked = min(retry_after, RETRY_MAX_SECONDS) if retry_after else None
     delay = backoff_seconds(
-        draft.publish_attempts, base=settings.PUBLISH_BACKOFF_BASE, cap=60 * 60, retry_after=retry_after
+        draft.publish_attempts, base=settings.PUBLISH_BACKOFF_BASE, cap=RETRY_MAX_SECONDS, retry_after=asked
     )
     with transaction.atomic():
         Draft.objects.unscoped().filter(pk=draft.pk, state=DraftState.PUBLISHING).update(

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.audit import changed_fields, only_changed
 from apps.mentions.models import Mention, MentionKind, MentionStatus
 from apps.mentions.services import mention_move
 from apps.tenants.roles import ClientPerm
@@ -36,9 +37,9 @@ from .models import (
     SavedReply,
     StepMode,
 )
-from .policy import NoApprover, choose_steps, policy_of
+from .policy import NoApprover, choose_steps, policy_of, rule_for, steps_needed
 
-MAX_TEXT = 10_000
+MAX_TEXT = DraftVersion._meta.get_field("text").max_length
 # An approved answer may be submitted again: when its mention's risk rose, the policy asks more.
 SUBMITTABLE = (DraftState.DRAFT, DraftState.CHANGES_REQUESTED, DraftState.EXPIRED, DraftState.APPROVED)
 
@@ -170,7 +171,8 @@ def draft_submit(*, actor, draft: Draft, comment: str = "", request=None) -> Dra
     if version.decisions.exists():
         # Sent again unchanged (after changes were asked for, an expiry or a change of risk):
         # a new version, so every approver decides afresh.
-        version = _new_version(draft, actor=actor, text=version.text, language=version.language)
+        # Same text, same author: the author stays no approver of it.
+        version = _new_version(draft, actor=version.author, text=version.text, language=version.language)
     if comment.strip():
         version.comment = comment.strip()[:2000]
         version.save(update_fields=["comment"])
@@ -190,7 +192,7 @@ def draft_submit(*, actor, draft: Draft, comment: str = "", request=None) -> Dra
         )
         return draft
     draft.state = DraftState.PENDING
-    _start_step(draft, now, policy_of(draft.client))
+    _start_step(draft, now, chosen.policy)
     draft.save()
     events.draft_event(
         actor=actor,
@@ -206,7 +208,7 @@ def draft_submit(*, actor, draft: Draft, comment: str = "", request=None) -> Dra
 
 
 def _start_step(draft: Draft, now, policy) -> None:
-    hours = policy.expire_after_hours if policy else 0
+    hours = policy.expire_after_hours
     # The escalation is once per submission: the leads heard already if a later step is late too.
     draft.step_started_at, draft.reminded_at = now, None
     draft.expires_at = now + timedelta(hours=hours) if hours else None
@@ -222,10 +224,13 @@ def still_to_decide(draft: Draft) -> list[int]:
     return [pk for pk in current_approvers(draft) if pk not in decided]
 
 
+def approvers_at(steps: list[dict], step: int) -> list[int]:
+    """The approvers of step `step` of the chosen `steps` (none past the last)."""
+    return list(steps[step]["approvers"]) if step < len(steps) else []
+
+
 def current_approvers(draft: Draft) -> list[int]:
-    if draft.state != DraftState.PENDING or draft.step >= len(draft.steps):
-        return []
-    return list(draft.steps[draft.step]["approvers"])
+    return approvers_at(draft.steps, draft.step) if draft.state == DraftState.PENDING else []
 
 
 @transaction.atomic
@@ -254,7 +259,7 @@ def draft_decide(
     if actor.pk not in current_approvers(draft):
         raise PermissionDenied(_("You are not an approver of this step."))
     policy = policy_of(draft.client)
-    if current.author_id == actor.pk and decision == Decision.APPROVE and not (policy and policy.allow_self_approval):
+    if current.author_id == actor.pk and decision == Decision.APPROVE and not policy.allow_self_approval:
         raise ValidationError(_("The policy does not let you approve your own answer."))
     comment = (comment or "").strip()
     if decision in (Decision.REQUEST_CHANGES, Decision.REJECT) and not comment:
@@ -323,11 +328,7 @@ def approval_still_holds(draft: Draft) -> bool:
     """The policy would not ask more of this answer now than when it was approved: a mention
     re-rated from low to critical after its answer went through unapproved must be submitted
     again."""
-    try:
-        now = choose_steps(draft.mention, draft.reply_type, author_id=draft.current_version.author_id)
-    except NoApprover:
-        return False
-    return len(now.steps) <= len(draft.steps)
+    return steps_needed(rule_for(draft.mention, draft.reply_type)) <= len(draft.steps)
 
 
 def is_cleared_to_publish(draft: Draft) -> bool:
@@ -395,6 +396,7 @@ def saved_reply_delete(*, actor, reply: SavedReply, request=None) -> None:
 
 
 MAX_STEPS = 5
+POLICY_FIELDS = ["allow_self_approval", "remind_after_minutes", "expire_after_hours"]
 MAX_POSITION = 1000
 CHANNEL_NAME = re.compile(r"^[a-z0-9_.-]{1,32}$")
 REMIND_MAX_MINUTES = 7 * 24 * 60
@@ -424,11 +426,16 @@ def approval_policy_save(
         "remind_after_minutes": remind_after_minutes,
         "expire_after_hours": expire_after_hours,
     }
-    before = None if created else {field: getattr(policy, field) for field in fields}
+    before = None if created else changed_fields(policy, list(fields))
+    after = fields
+    if before is not None:
+        before, after = only_changed(before, fields)
+        if not after:
+            return policy  # nothing changed, nothing to record
     for field, value in fields.items():
         setattr(policy, field, value)
     policy.save()
-    events.approval_policy_event(actor=actor, policy=policy, before=before, after=fields, request=request)
+    events.approval_policy_event(actor=actor, policy=policy, before=before, after=after, request=request)
     return policy
 
 
@@ -486,7 +493,11 @@ def approval_rule_save(
         errors["steps"] = [_("Add at least one approval step, or let matching answers out unapproved.")]
     if errors:
         raise ValidationError(errors)
-    policy, _created = ApprovalPolicy.objects.unscoped().get_or_create(client=client)
+    policy, created = ApprovalPolicy.objects.unscoped().get_or_create(client=client)
+    if created:  # the client's first rule: its policy row starts with the defaults, on record
+        events.approval_policy_event(
+            actor=actor, policy=policy, before=None, after=changed_fields(policy, POLICY_FIELDS), request=request
+        )
     rules = ApprovalRule.objects.unscoped().filter(client=client)
     if position is None:
         position = rule.position if rule else rules.count()

@@ -14,12 +14,13 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.core.forms import apply_service_errors
+from apps.core.views import run_and_report
 from apps.mentions.views import MentionScopedMixin
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.roles import ClientPerm
 
 from . import selectors, sending, services
-from .answer_forms import AnswerForm, DecisionForm, DiffForm, MarkSentForm, SubmitForm
+from .forms import AnswerForm, DecisionForm, DiffForm, MarkSentForm, SubmitForm
 from .models import Draft
 from .writing import diff_words
 
@@ -106,13 +107,12 @@ class AnswerSubmitView(AnswerScopedMixin, View):
 class AnswerPublishView(AnswerScopedMixin, View):
     def post(self, request, client_slug, draft_pk):
         draft = self.load_draft(draft_pk)
-        try:
-            sending.draft_publish(actor=request.user, draft=draft, request=request)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return self.render_detail(draft.mention, status=400)
-        messages.success(request, _("Publishing: the page shows when it is out."))
-        return self.back(draft)
+        published = run_and_report(
+            request,
+            lambda: sending.draft_publish(actor=request.user, draft=draft, request=request),
+            _("Publishing: the page shows when it is out."),
+        )
+        return self.back(draft) if published else self.render_detail(draft.mention, status=400)
 
 
 class AnswerMarkSentView(AnswerScopedMixin, View):
@@ -158,19 +158,14 @@ class ApproverMixin(ClientScopedMixin):
     """Pages for everyone who approves answers: account leads and the client's own approvers.
     The team (who work mentions) may read them too."""
 
-    read_permission = ClientPerm.VIEW
+    read_permission = (ClientPerm.APPROVE_RESPONSES, ClientPerm.WORK_MENTIONS)
     write_permission = ClientPerm.APPROVE_RESPONSES
-
-    def check_reader(self):
-        if not (self.can(ClientPerm.APPROVE_RESPONSES) or self.can(ClientPerm.WORK_MENTIONS)):
-            raise PermissionDenied
 
 
 class ApprovalListView(ApproverMixin, TemplateView):
     template_name = "responses/approvals.html"
 
     def get_context_data(self, **kwargs):
-        self.check_reader()
         context = super().get_context_data(**kwargs)
         drafts = selectors.approvals_for(self.request.user, self.client)
         names = selectors.names_of(pk for draft in drafts for pk in services.current_approvers(draft))
@@ -184,7 +179,6 @@ class ApprovalDetailView(ApproverMixin, View):
     version; the approver decides here."""
 
     def load(self, draft_pk) -> Draft:
-        self.check_reader()
         draft = selectors.approval_of(self.request.user, self.client, draft_pk)
         if draft is None:
             raise Http404

@@ -19,23 +19,31 @@ from .scoping import get_client_or_404, user_has_client_perm
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def required_perm(view, method: str) -> str | None:
+def required_perm(view, method: str) -> str | tuple[str, ...] | None:
     return view.read_permission if method in SAFE_METHODS else view.write_permission
+
+
+def holds(user, client, codename: str | tuple[str, ...] | None) -> bool:
+    """Whether the user holds the right at the client; a tuple of rights: any one of them."""
+    if codename is None:
+        return False
+    codenames = codename if isinstance(codename, tuple) else (codename,)
+    return any(user_has_client_perm(user, client, name) for name in codenames)
 
 
 class ClientScopedMixin:
     """For Django views under /c/<client_slug>/."""
 
-    read_permission: str = ClientPerm.VIEW
-    write_permission: str | None = None
+    # A right, or a tuple of rights of which any one will do.
+    read_permission: str | tuple[str, ...] = ClientPerm.VIEW
+    write_permission: str | tuple[str, ...] | None = None
     client_url_kwarg = "client_slug"
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         self.client = get_client_or_404(request.user, slug=kwargs[self.client_url_kwarg])
-        codename = required_perm(self, request.method)
-        if codename is None or not user_has_client_perm(request.user, self.client, codename):
+        if not holds(request.user, self.client, required_perm(self, request.method)):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -79,7 +87,7 @@ class ClientScopedViewSet(viewsets.GenericViewSet):
         super().initial(request, *args, **kwargs)
         self.client = get_client_or_404(request.user, pk=int(self.kwargs[self.client_url_kwarg]))
         codename = self.action_permissions.get(self.action) or required_perm(self, request.method)
-        if codename is None or not user_has_client_perm(request.user, self.client, codename):
+        if not holds(request.user, self.client, codename):
             raise exceptions.PermissionDenied()
 
     def get_queryset(self):

@@ -46,9 +46,9 @@ class ClientDetailView(ClientScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["brands"] = selectors.brands_of(self.request.user, self.client)
         if self.can(ClientPerm.APPROVE_RESPONSES):
-            from apps.responses.selectors import waiting_for  # responses builds on tenants
+            from apps.responses.selectors import waiting_ids  # responses builds on tenants
 
-            context["waiting_for_me"] = len(waiting_for(self.request.user, self.client))
+            context["waiting_for_me"] = len(waiting_ids(self.request.user, self.client))
         return context
 
 

@@ -188,6 +188,24 @@ def test_an_expired_session_is_renewed_once(httpserver, http, search_page):
     assert paths == [CREATE_SESSION, PDS_SEARCH, PDS_SEARCH, CREATE_SESSION, PDS_SEARCH]
 
 
+def test_an_ordinary_refusal_keeps_the_session(httpserver, http):
+    """Only an expired or revoked token signs in again: sign-ins are rate-limited per account."""
+    httpserver.expect_request(CREATE_SESSION, method="POST").respond_with_json({"accessJwt": "jwt-one"})
+    httpserver.expect_request(PDS_SEARCH).respond_with_json({"posts": []})
+    connector.fetch(config=config_for(httpserver), credentials=CREDENTIALS, cursor={}, http=http)
+    httpserver.clear_all_handlers()
+    httpserver.expect_request(PDS_SEARCH).respond_with_json(
+        {"error": "InvalidRequest", "message": "Error: params must have the property q"}, status=400
+    )
+
+    with pytest.raises(FetchError) as caught:
+        connector.fetch(config=config_for(httpserver), credentials=CREDENTIALS, cursor={}, http=http)
+
+    assert caught.value.status == 400
+    paths = [request.path for request, _response in httpserver.log]
+    assert paths == [CREATE_SESSION, PDS_SEARCH, PDS_SEARCH]
+
+
 def test_wrong_app_password_is_a_fetch_error(httpserver, http):
     httpserver.expect_request(CREATE_SESSION, method="POST").respond_with_json(
         {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}, status=401

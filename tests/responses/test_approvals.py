@@ -233,3 +233,14 @@ def test_an_answered_mention_stays_answered_when_another_answer_changes(responde
     draft_mark_sent(actor=responder, draft=Draft.objects.get(pk=first.pk))
     draft_save(actor=responder, draft=second, text="Two, better", base_version=1)
     assert Mention.objects.get(pk=mention.pk).status == "answered"
+
+
+def test_sent_again_by_someone_else_the_text_keeps_its_author(responder, account_lead, mention):
+    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
+    draft_decide(actor=account_lead, draft=draft, version=1, decision="request_changes", comment="Warmer, please")
+    # The lead sends it on unchanged: still the responder's text, so the lead may approve it.
+    draft = draft_submit(actor=account_lead, draft=Draft.objects.get(pk=draft.pk))
+    assert draft.current_version.author == responder
+    assert draft.steps[0]["approvers"] == [account_lead.pk]
+    draft_decide(actor=account_lead, draft=draft, version=2, decision="approve")
+    assert Draft.objects.get(pk=draft.pk).state == DraftState.APPROVED

@@ -166,3 +166,33 @@ def test_sending_by_hand_from_the_page(web, responder, account_lead, brand_a):
 
     refused = http.post(reverse("answer_publish", args=["alpha", draft.pk]))
     assert refused.status_code == 400
+
+
+def test_the_mention_page_reads_answers_in_a_fixed_number_of_queries(web, responder, account_lead, brand_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.responses.sending import draft_mark_sent
+
+    mention = MentionFactory(brand=brand_a, platform="trustpilot")
+    http = web(responder)
+
+    def answers(n):
+        for _ in range(n):
+            sent = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sent"))
+            draft_decide(actor=account_lead, draft=sent, version=1, decision="approve")
+            draft_mark_sent(actor=responder, draft=Draft.objects.get(pk=sent.pk))
+            draft_save(
+                actor=responder, draft=draft_start(actor=responder, mention=mention, text="A"), text="B", base_version=1
+            )
+            draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Waiting"))
+
+    def page_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert http.get(mention.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    answers(1)
+    few = page_queries()
+    answers(3)
+    assert page_queries() == few

@@ -33,3 +33,18 @@ def test_saved_reply_languages_are_one_case(responder, client_a):
     with pytest.raises(ValidationError) as refused:
         saved_reply_save(actor=responder, client=client_a, name="tak", language="da", text="Tak igen")
     assert "name" in refused.value.message_dict
+
+
+def test_the_policy_row_is_on_record_from_the_first_rule_and_no_change_records_nothing(account_lead, client_a):
+    from apps.core.models import AuditEvent
+    from apps.responses.services import approval_policy_save
+
+    approval_rule_save(actor=account_lead, client=client_a, name="First", steps=LEAD_STEP)
+    created = AuditEvent.objects.get(action="approval_policy.changed")
+    assert created.before is None and created.after["remind_after_minutes"] == 60
+    settings = {"allow_self_approval": False, "remind_after_minutes": 60, "expire_after_hours": 0}
+    approval_policy_save(actor=account_lead, client=client_a, **settings)
+    assert AuditEvent.objects.filter(action="approval_policy.changed").count() == 1
+    approval_policy_save(actor=account_lead, client=client_a, **{**settings, "remind_after_minutes": 30})
+    changed = AuditEvent.objects.filter(action="approval_policy.changed").latest("pk")
+    assert (changed.before, changed.after) == ({"remind_after_minutes": 60}, {"remind_after_minutes": 30})

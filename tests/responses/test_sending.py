@@ -476,3 +476,16 @@ def _policy(client):
     from apps.responses.models import ApprovalPolicy
 
     return ApprovalPolicy.objects.get_or_create(client=client)[0]
+
+
+def test_a_far_retry_after_is_honoured_up_to_an_hour(responder, account_lead, brand_a, httpserver, mastodon_status):
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(responder, account_lead, mention)
+    httpserver.expect_request(STATUSES, method="POST").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "86400"}
+    )
+    sending.draft_publish(actor=responder, draft=draft)
+    sending.deliver_answer(draft.pk)
+    draft.refresh_from_db()
+    assert draft.state == DraftState.PUBLISHING
+    assert timezone.now() + timedelta(minutes=50) < draft.publish_next_at < timezone.now() + timedelta(hours=1.5)

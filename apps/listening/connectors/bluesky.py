@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..fetching import FetchResponse
+from ..fetching import FetchResponse, raise_for_status
 from .base import (
     FetchError,
     FetchResult,
@@ -125,10 +125,8 @@ class Session:
         self.identifier, self.password = identifier, password
         secret = f"{pds_url}\n{identifier}\n{password}".encode()
         self.cache_key = f"listening:bluesky:session:{hashlib.sha256(secret).hexdigest()}"
-        remembered = cache.get(self.cache_key)
-        remembered = remembered if isinstance(remembered, dict) else {}
-        self.token, self.did = remembered.get("token", ""), remembered.get("did", "")
-        self.from_cache = bool(self.token)
+        self.token, self.did, self.from_cache = "", "", False
+        self._looked_up = False  # the cache is read at the first request, not to check credentials
 
     @classmethod
     def for_credentials(cls, http: SafeHttpClient, config: dict, credentials: dict) -> Session | None:
@@ -140,6 +138,11 @@ class Session:
         return cls(http, pds_url, identifier.strip(), password)
 
     def headers(self) -> dict[str, str]:
+        if not self._looked_up:
+            remembered = cache.get(self.cache_key)
+            remembered = remembered if isinstance(remembered, dict) else {}
+            self.token, self.did = remembered.get("token", ""), remembered.get("did", "")
+            self.from_cache, self._looked_up = bool(self.token), True
         if not self.token:
             self.sign_in()
         return {"Authorization": f"Bearer {self.token}"}
@@ -153,24 +156,43 @@ class Session:
         token, did = as_text(document.get("accessJwt")), as_text(document.get("did"))
         if not token:
             raise FetchError("Bluesky sign-in answered without an access token")
-        self.token, self.did, self.from_cache = token, did, False
+        self.token, self.did, self.from_cache, self._looked_up = token, did, False, True
         cache.set(self.cache_key, {"token": token, "did": did}, SESSION_CACHE_SECONDS)
 
     def forget(self) -> None:
         cache.delete(self.cache_key)
-        self.token, self.did, self.from_cache = "", "", False
+        self.token, self.did, self.from_cache, self._looked_up = "", "", False, True
 
-    def call(self, method: str, url: str, **kwargs) -> FetchResponse:
-        """A request with the session's token; a remembered token that has expired (ExpiredToken
-        is a 400) or was revoked gets one more sign-in."""
+    def call(self, method: str, url: str, *, expect_ok: bool = True, **kwargs) -> FetchResponse:
+        """A request with the session's token. A remembered token that has expired (a 400 with
+        ExpiredToken) or was revoked (401) gets one more sign-in; any other refusal is the
+        caller's, so an ordinary 400 never spends one of the account's sign-ins."""
         headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
-        try:
-            return self.http.request(method, url, headers={**headers, **self.headers()}, **kwargs)
-        except FetchError as error:
-            if not self.from_cache or error.status not in (400, 401):
-                raise
+
+        def send() -> FetchResponse:
+            return self.http.request(method, url, headers={**headers, **self.headers()}, expect_ok=False, **kwargs)
+
+        response = send()
+        if self.from_cache and _token_refused(response):
             self.forget()
-            return self.http.request(method, url, headers={**headers, **self.headers()}, **kwargs)
+            response = send()
+        if expect_ok:
+            raise_for_status(method, response)
+        return response
+
+
+def _token_refused(response: FetchResponse) -> bool:
+    if response.status == 401:
+        return True
+    return response.status == 400 and xrpc_error(response) in ("ExpiredToken", "InvalidToken")
+
+
+def xrpc_error(response: FetchResponse) -> str:
+    """The `error` name of an XRPC refusal ("RecordNotFound", "ExpiredToken", ...), or ""."""
+    try:
+        return as_text(as_mapping(response.json()).get("error"))
+    except FetchError:
+        return ""
 
 
 def _get(http: SafeHttpClient, url: str, params: dict, session: Session | None) -> FetchResponse:
