@@ -192,24 +192,10 @@ class BulkSerializer(serializers.Serializer):
     topic = serializers.CharField(max_length=80, required=False)
     level = serializers.ChoiceField(choices=RiskLevel.choices, required=False)
 
-    # What each action cannot do without.
-    NEEDS = {"assign": ("assignee",), "status": ("status",), "add_topic": ("topic",), "risk": ("level", "reason")}
-
     def __init__(self, *args, client=None, **kwargs):
         super().__init__(*args, **kwargs)
         if client is not None:
             self.fields["assignee"].queryset = selectors.workers_of(client)
-
-    def validate(self, attrs):
-        # The assignee may be null (nobody), but must be named.
-        missing = {
-            name: [_("This field is required for this action.")]
-            for name in self.NEEDS.get(attrs["action"], ())
-            if name not in attrs or (name != "assignee" and attrs[name] in ("", None))
-        }
-        if missing:
-            raise serializers.ValidationError(missing)
-        return attrs
 
 
 BulkOutcomeSerializer = inline_serializer(
@@ -408,7 +394,7 @@ class SavedViewViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Retrie
         data = SavedViewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        view = services.saved_view_save(
+        view = services.saved_view_create(
             actor=request.user,
             client=self.client,
             name=fields["name"],

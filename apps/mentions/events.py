@@ -72,10 +72,10 @@ def mentions_linked_event(*, actor, mention, linked_ids: list[int], request=None
     )
 
 
-def saved_view_saved_event(*, actor, view, created: bool, request=None):
+def saved_view_created_event(*, actor, view, request=None):
     return record_audit_event(
         actor=actor,
-        action="saved_view.created" if created else "saved_view.changed",
+        action="saved_view.created",
         client=view.client,
         target=view,
         after={"name": view.name, "shared": view.shared, "filters": view.filters},

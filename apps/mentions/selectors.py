@@ -41,6 +41,10 @@ _QUERY_PARTS = len(SEARCH_CONFIGS) + 1
 SNIPPET_CHARS = 280
 
 
+def mention_exists(user, client, pk: int) -> bool:
+    return Mention.objects.visible_to(user).filter(client=client, pk=pk).exists()
+
+
 def mention_of(user, client, pk: int) -> Mention | None:
     return (
         Mention.objects.visible_to(user)
@@ -392,7 +396,14 @@ def conversation_of(user, mention: Mention) -> tuple[Mention | None, list[Mentio
     replies = list(
         same_place.filter(parent_external_id=mention.external_id).defer("raw").order_by("posted_at", "id")[:50]
     )
-    return parent, replies
+    return (_of_client(parent, mention) if parent else None), [_of_client(reply, mention) for reply in replies]
+
+
+def _of_client(other: Mention, mention: Mention) -> Mention:
+    """A mention of the same client: its links (get_absolute_url) need the client, which the
+    page has already; without this each row read its client again."""
+    other.client = mention.client
+    return other
 
 
 RELATED_TOPIC_WINDOW = timedelta(days=14)
@@ -421,8 +432,8 @@ def related_of(user, mention: Mention, limit: int = 10) -> dict[str, list[Mentio
     )
     linked_ids = {pk for pair in links.values_list("first_id", "second_id") for pk in pair} - {mention.pk}
     if linked_ids:
-        related["linked"] = list(base.filter(pk__in=linked_ids).order_by("posted_at", "id"))
-    return related
+        related["linked"] = list(base.filter(pk__in=linked_ids).order_by("posted_at", "id")[: limit * 5])
+    return {key: [_of_client(other, mention) for other in rows] for key, rows in related.items()}
 
 
 def notes_of(mention: Mention) -> QuerySet[MentionNote]:

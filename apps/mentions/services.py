@@ -212,16 +212,26 @@ def mentions_link(*, actor, client, mentions: list[Mention], request=None) -> in
         raise ValidationError({"mentions": [_("Choose at least two mentions to link.")]})
     if len(ids) > MAX_LINKED_AT_ONCE:
         raise ValidationError({"mentions": [_("Link at most %(max)d at once.") % {"max": MAX_LINKED_AT_ONCE}]})
-    pairs = MentionLink.objects.unscoped().filter(client=client, first_id__in=ids, second_id__in=ids)
-    before = pairs.count()
-    MentionLink.objects.bulk_create(
-        [MentionLink(client=client, first_id=a, second_id=b, created_by=actor) for a, b in combinations(ids, 2)],
-        ignore_conflicts=True,
+    known = set(
+        MentionLink.objects.unscoped()
+        .filter(client=client, first_id__in=ids, second_id__in=ids)
+        .values_list("first_id", "second_id")
     )
+    new = [pair for pair in combinations(ids, 2) if pair not in known]
+    MentionLink.objects.bulk_create(
+        [MentionLink(client=client, first_id=a, second_id=b, created_by=actor) for a, b in new],
+        ignore_conflicts=True,  # linked by someone else at the same moment: theirs stands
+    )
+    # Only mentions that gained a link have something to record.
+    gained: dict[int, list[int]] = {}
+    for a, b in new:
+        gained.setdefault(a, []).append(b)
+        gained.setdefault(b, []).append(a)
     for mention in mentions:
-        others = [pk for pk in ids if pk != mention.pk]
-        events.mentions_linked_event(actor=actor, mention=mention, linked_ids=others, request=request)
-    return pairs.count() - before
+        if mention.pk in gained:
+            others = sorted(gained[mention.pk])
+            events.mentions_linked_event(actor=actor, mention=mention, linked_ids=others, request=request)
+    return len(new)
 
 
 def _check_view_name(name: str) -> str:
@@ -232,24 +242,14 @@ def _check_view_name(name: str) -> str:
 
 
 @transaction.atomic
-def saved_view_save(
-    *, actor, client, name: str, filters: dict, shared: bool, view: SavedView | None = None, request=None
-) -> SavedView:
+def saved_view_create(*, actor, client, name: str, filters: dict, shared: bool, request=None) -> SavedView:
     """Save the inbox's filters under a name; a shared view is seen by the whole client team."""
     require_client_perm(actor, client, ClientPerm.WORK_MENTIONS)
-    if view is not None and view.owner_id != actor.pk:
-        raise PermissionDenied(_("Only the person who made a view changes it."))
     name = _check_view_name(name)
-    clash = SavedView.objects.unscoped().filter(client=client, owner=actor, name=name)
-    if view is not None:
-        clash = clash.exclude(pk=view.pk)
-    if clash.exists():
+    if SavedView.objects.unscoped().filter(client=client, owner=actor, name=name).exists():
         raise ValidationError({"name": [_("You have a view with this name already.")]})
-    created = view is None
-    view = view or SavedView(client=client, owner=actor)
-    view.name, view.filters, view.shared = name, filters, bool(shared)
-    view.save()
-    events.saved_view_saved_event(actor=actor, view=view, created=created, request=request)
+    view = SavedView.objects.create(client=client, owner=actor, name=name, filters=filters, shared=bool(shared))
+    events.saved_view_created_event(actor=actor, view=view, request=request)
     return view
 
 
@@ -269,6 +269,8 @@ class BulkOutcome:
 
 
 BULK_ACTIONS = ("assign", "status", "add_topic", "link", "risk", "archive")
+# What each action cannot do without; the assignee may be None (nobody) but must be named.
+BULK_NEEDS = {"assign": ("assignee",), "status": ("status",), "add_topic": ("topic",), "risk": ("level", "reason")}
 
 
 def mentions_bulk(*, actor, client, mentions: list[Mention], action: str, params: dict, request=None) -> BulkOutcome:
@@ -279,6 +281,14 @@ def mentions_bulk(*, actor, client, mentions: list[Mention], action: str, params
     require_client_perm(actor, client, ClientPerm.WORK_MENTIONS)
     if action not in BULK_ACTIONS:
         raise ValidationError({"action": [_("Choose one of: %(actions)s.") % {"actions": ", ".join(BULK_ACTIONS)}]})
+    # Checked once here, not refused mention by mention (each one locked first).
+    missing = {
+        name: [_("This field is required for this action.")]
+        for name in BULK_NEEDS.get(action, ())
+        if name not in params or (name != "assignee" and params[name] in ("", None))
+    }
+    if missing:
+        raise ValidationError(missing)
     mentions = [mention for mention in mentions if mention.client_id == client.pk]
     if not mentions:
         raise ValidationError({"mentions": [_("Choose the mentions first.")]})

@@ -133,6 +133,8 @@ class InboxView(ClientScopedMixin, InboxMixin, View):
     read_permission = ClientPerm.WORK_MENTIONS
 
     def get(self, request, client_slug):
+        if request.htmx and request.GET.get("after"):
+            return self.render_inbox(request, [self.client], {})  # "More": only rows, none of the page
         views = list(selectors.saved_views_of(request.user, self.client))
         context = {
             **self.client_context(),
@@ -236,7 +238,7 @@ class SavedViewCreateView(ClientScopedMixin, View):
         if form.is_valid() and filters_form.is_valid():
             run_and_report(
                 request,
-                lambda: services.saved_view_save(
+                lambda: services.saved_view_create(
                     actor=request.user,
                     client=self.client,
                     filters=filters_form.filters(),
@@ -334,6 +336,7 @@ class MentionScopedMixin(ClientScopedMixin):
             "notes": list(selectors.notes_of(mention)),
             "timeline": list(selectors.timeline_of(mention)),
             "present": presence.present_on(mention.pk, exclude_user_id=self.request.user.pk),
+            "presence_renew": presence.PRESENCE_RENEW,
             **answer_panel(self.request.user, mention),
             # A refused answer form comes back with its errors and text, on its draft (None: a new one).
             "answer_form": forms.get("answer_form"),
@@ -444,10 +447,12 @@ class MentionPresenceView(MentionScopedMixin, View):
     """Renewed by the page every few seconds: I am here (viewing or drafting); who else is?"""
 
     def post(self, request, client_slug, mention_pk):
-        mention = self.load_mention(mention_pk)
+        # Every 10 s per open tab: whether the mention is there for this person, not the whole row.
+        if not selectors.mention_exists(request.user, self.client, mention_pk):
+            raise Http404
         if request.POST.get("state") == "gone":
-            presence.presence_leave(mention_id=mention.pk, user=request.user)
+            presence.presence_leave(mention_id=mention_pk, user=request.user)
         else:
-            presence.presence_touch(mention_id=mention.pk, user=request.user, state=request.POST.get("state", ""))
-        others = presence.present_on(mention.pk, exclude_user_id=request.user.pk)
+            presence.presence_touch(mention_id=mention_pk, user=request.user, state=request.POST.get("state", ""))
+        others = presence.present_on(mention_pk, exclude_user_id=request.user.pk)
         return render(request, "mentions/_presence.html", {"present": others})

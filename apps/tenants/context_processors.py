@@ -10,6 +10,7 @@ def workspace(request):
     signed_in = user is not None and user.is_authenticated
     return {
         "agency_name": settings.AGENCY_NAME,
-        "switcher_clients": list(clients_for(user)) if signed_in else [],
+        # Lazy: read only by pages that show the switcher, not by polls and partials.
+        "switcher_clients": clients_for(user) if signed_in else [],
         "works_mentions": signed_in and is_agency_staff(user),
     }

@@ -268,6 +268,29 @@ def test_the_mention_page_shows_notes_timeline_conversation_and_related(web, res
     assert context["related"]["author"] == [parent]
 
 
+def test_the_mention_page_reads_its_neighbours_in_a_fixed_number_of_queries(web, responder, brand_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mention = MentionFactory(brand=brand_a, author_handle="@anna", topics=["recall"])
+    http = web(responder)
+
+    def neighbours(n):
+        for _ in range(n):
+            MentionFactory(brand=brand_a, parent_external_id=mention.external_id)  # replies
+            MentionFactory(brand=brand_a, author_handle="@anna", topics=["recall"])  # same author and topic
+
+    def page_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert http.get(mention.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    neighbours(1)
+    few = page_queries()
+    neighbours(4)
+    assert page_queries() == few
+
+
 def test_related_by_topic_are_those_two_weeks_either_side(responder, brand_a):
     from apps.mentions.selectors import related_of
 
@@ -301,6 +324,20 @@ def test_bulk_assign_from_the_inbox(web, responder, account_lead, brand_a, inbox
     assert {m.assignee_id for m in type(mentions[0]).objects.filter(pk__in=[m.pk for m in mentions])} == {
         account_lead.pk
     }
+
+
+def test_a_bulk_action_missing_its_parameter_is_refused_once(web, responder, brand_a, inbox):
+    from apps.core.models import AuditEvent
+
+    mentions = [MentionFactory(brand=brand_a) for _ in range(3)]
+    response = web(responder).post(
+        reverse("inbox_bulk", args=[brand_a.client.slug]),
+        {"ids": [m.pk for m in mentions], "action": "status", "status": "", "next": inbox},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 400 and body.count("This field is required for this action.") == 1
+    assert "Not done" not in body and not AuditEvent.objects.filter(action__startswith="mention.").exists()
 
 
 def test_the_next_link_keeps_the_filters(web, responder, brand_a, inbox):

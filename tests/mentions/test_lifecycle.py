@@ -137,8 +137,11 @@ def test_topics_come_from_the_client_and_links_are_stored_once(mention, brand_a,
 
     others = [MentionFactory(brand=brand_a) for _ in range(2)]
     assert mentions_link(actor=responder, client=brand_a.client, mentions=[mention, *others]) == 3
+    linked = AuditEvent.objects.filter(action="mention.linked")
+    assert linked.count() == 3
     assert mentions_link(actor=responder, client=brand_a.client, mentions=[mention, others[0]]) == 0
     assert MentionLink.objects.count() == 3
+    assert linked.count() == 3  # nothing new, nothing recorded
 
 
 def test_bulk_goes_ahead_where_it_can_and_lists_the_refusals(brand_a, responder):
