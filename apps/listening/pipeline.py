@@ -146,7 +146,7 @@ def _hooks(setting: str) -> tuple[Callable, ...]:
     """The seams for later steps (risk rating, routing), named by dotted paths in settings:
 
     INGEST_STEPS (rows, context) edit rows before the insert; INGEST_AFTER_INSERT
-    (cursor, created ids) and INGEST_ON_GROWTH (cursor, {id: row}) run inside the
+    (cursor, created ids) and INGEST_ON_GROWTH (cursor, {id: row}, context) run inside the
     insert's transaction.
     """
     return tuple(import_string(path) for path in getattr(settings, setting, ()))
@@ -252,7 +252,7 @@ def ingest(
         prepared = _prepared(batches, context, source_id, require_match, detector)
         if connection.in_atomic_block:
             for partial, rows, grown in prepared:
-                result.add(_finish(partial, rows, _insert_rows(rows, grown)), keep_ids)
+                result.add(_finish(partial, rows, _insert_rows(rows, grown, context)), keep_ids)
             return result
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
             in_flight = None
@@ -260,7 +260,7 @@ def ingest(
                 for partial, rows, grown in prepared:
                     if in_flight is not None:
                         result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()), keep_ids)
-                    in_flight = (partial, rows, writer.submit(_insert_rows, rows, grown))
+                    in_flight = (partial, rows, writer.submit(_insert_rows, rows, grown, context))
                 if in_flight is not None:
                     result.add(_finish(in_flight[0], in_flight[1], in_flight[2].result()), keep_ids)
             finally:
@@ -298,8 +298,8 @@ def _close_own_connection() -> None:
     connection.close()
 
 
-def _insert_rows(rows: list[dict], grown: dict[int, dict]) -> list[int]:
-    return _insert(rows, grown) if rows or grown else []
+def _insert_rows(rows: list[dict], grown: dict[int, dict], context: BrandContext) -> list[int]:
+    return _insert(rows, grown, context) if rows or grown else []
 
 
 def _finish(partial: IngestResult, rows: list[dict], created: list[int]) -> IngestResult:
@@ -369,7 +369,7 @@ def _copy_values(row: dict) -> list:
     return values
 
 
-def _insert(fresh: list[dict], grown: dict[int, dict]) -> list[int]:
+def _insert(fresh: list[dict], grown: dict[int, dict], context: BrandContext) -> list[int]:
     """Store a batch in one transaction; returns the ids of the mentions created.
 
     Fast path: take ids from the sequence, link copies to the first mention with their
@@ -379,7 +379,7 @@ def _insert(fresh: list[dict], grown: dict[int, dict]) -> list[int]:
     """
     with transaction.atomic(), connection.cursor() as cursor:
         if grown:
-            _store_growth(cursor, grown)
+            _store_growth(cursor, grown, context)
         if not fresh:
             return []
         client_id = fresh[0]["client_id"]
@@ -416,7 +416,7 @@ def _split_known(client_id: int, rows: list[dict]) -> tuple[list[dict], dict[int
     return fresh, grown
 
 
-def _store_growth(cursor, grown: dict[int, dict]) -> None:
+def _store_growth(cursor, grown: dict[int, dict], context: BrandContext) -> None:
     """New counts for mentions seen again; later steps may re-rate them (a growing post can climb)."""
     ids = list(grown)
     cursor.execute(
@@ -427,7 +427,7 @@ def _store_growth(cursor, grown: dict[int, dict]) -> None:
         [ids, *([grown[pk][column] for pk in ids] for column in ("likes", "reposts", "replies"))],
     )
     for hook in _hooks("INGEST_ON_GROWTH"):
-        hook(cursor, grown)
+        hook(cursor, grown, context)
 
 
 def _copy_new(cursor, client_id: int, rows: list[dict]) -> list[int]:

@@ -23,6 +23,7 @@ from apps.tenants.roles import ClientPerm
 from apps.tenants.services import require_client_perm
 
 from . import events as audit_events
+from .deliveries import OPEN_STATUSES
 from .models import (
     WEBHOOK_TEST_EVENT,
     Channel,
@@ -294,9 +295,9 @@ def _clean_events(events: Iterable[str]) -> list[str]:
 
 
 def _fail_open_deliveries(endpoint: WebhookEndpoint, reason: str) -> None:
-    WebhookDelivery.objects.unscoped().filter(
-        endpoint=endpoint, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
-    ).update(status=DeliveryStatus.FAILED, next_attempt_at=None, last_error=reason[:500])
+    WebhookDelivery.objects.unscoped().filter(endpoint=endpoint, status__in=OPEN_STATUSES).update(
+        status=DeliveryStatus.FAILED, next_attempt_at=None, claimed_until=None, last_error=reason[:500]
+    )
 
 
 @transaction.atomic

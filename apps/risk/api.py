@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from apps.mentions.models import Mention
-from apps.mentions.selectors import mention_of
+from apps.mentions.selectors import mention_of, ratings_of
 from apps.tenants.mixins import ClientScopedViewSet
 from apps.tenants.roles import ClientPerm
 
@@ -52,7 +52,7 @@ class MentionRatingViewSet(ClientScopedViewSet, mixins.ListModelMixin):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return RiskRating.objects.none()
-        return super().get_queryset().filter(mention=self.mention()).select_related("actor")
+        return ratings_of(self.mention())  # the mention page's history, of a mention scoped above
 
     @extend_schema(request=RiskOverrideSerializer, responses={201: RiskRatingSerializer})
     def create(self, request, *args, **kwargs):

@@ -53,11 +53,17 @@ class BrandRiskSetup:
         return self._deadlines[key]
 
 
-def rate_new_mentions(rows: list[dict], context) -> None:
-    """Score each new mention and start its SLA clock."""
+def risk_setup(context) -> BrandRiskSetup:
+    """The brand's scoring setup, read once per ingestion (shared by new and grown mentions)."""
     setup = context.extras.get("risk")
     if setup is None:
         setup = context.extras["risk"] = BrandRiskSetup(context.brand)
+    return setup
+
+
+def rate_new_mentions(rows: list[dict], context) -> None:
+    """Score each new mention and start its SLA clock."""
+    setup = risk_setup(context)
     now = datetime.now(UTC)
     for row in rows:
         rating = score(signals_of(row, setup.sensitive, setup.own_channels), setup.rules, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -208,22 +209,20 @@ def mention_override_risk(*, actor, mention: Mention, level: str, reason: str, r
     )
 
 
-def rerate_grown_mentions(cursor, grown: dict[int, dict]) -> None:
-    """Pipeline hook: mentions that arrived again with more engagement are rated anew.
+def rerate_grown_mentions(cursor, grown: dict[int, dict], context) -> None:
+    """Pipeline hook: mentions that arrived again with more engagement are rated anew, with the
+    ingestion's own scoring setup of the brand (read once, not per batch).
 
     A person's override stands; a climb to critical is announced like a new critical mention.
     """
-    from .pipeline import BrandRiskSetup, signals_of
+    from .pipeline import risk_setup, signals_of
     from .scoring import score
 
     now = timezone.now()
-    setups: dict[int, BrandRiskSetup] = {}
+    setup = risk_setup(context)
     climbed = []
     mentions = Mention.objects.unscoped().select_related("client", "brand").filter(pk__in=list(grown))
     for mention in mentions.filter(AWAITING_ANSWER, risk_overridden=False):
-        if mention.brand_id not in setups:
-            setups[mention.brand_id] = BrandRiskSetup(mention.brand)
-        setup = setups[mention.brand_id]
         rating = score(signals_of(mention, setup.sensitive, setup.own_channels), setup.rules, now)
         if rating.level == mention.risk_level and rating.score == mention.risk_score:
             continue
@@ -276,14 +275,17 @@ def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
     from apps.routing.selectors import account_leads_of, escalation_contacts, per_client
 
     now = now or timezone.now()
-    contacts_of, leads_of = escalation_contacts(now), per_client(account_leads_of)
+    leads_of = per_client(account_leads_of)
+    contacts_of = escalation_contacts(now, leads_of)
     waiting = Mention.objects.unscoped().filter(AWAITING_ANSWER).select_related("client", "brand", "assignee")
 
     def warning(mention):
         return dict(
             event=NotificationEvent.SLA_WARNING,
             recipients=[mention.assignee] if mention.assignee else leads_of(mention.client),
-            title=_("Answer due at %(time)s") % {"time": f"{timezone.localtime(mention.response_due_at):%H:%M}"},
+            # In the client's own time zone, the one its business hours and deadlines are kept in.
+            title=_("Answer due at %(time)s")
+            % {"time": f"{mention.response_due_at.astimezone(ZoneInfo(mention.client.timezone)):%H:%M}"},
             critical=mention.risk_level == RiskLevel.CRITICAL,
         )
 

@@ -2,14 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from apps.core.forms import apply_service_errors
 from apps.routing.selectors import routing_policy_of
-from apps.routing.services import responder_capacity_set, routing_policy_save
+from apps.routing.services import responder_capacities_set, routing_policy_save
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Membership
 from apps.tenants.roles import ClientPerm, Role
@@ -84,9 +83,9 @@ class ResponseRulesView(ClientScopedMixin, TemplateView):
                 request=self.request,
             )
         elif section == "capacity":
-            with transaction.atomic():  # the whole table or nothing
-                for membership, capacity in form.capacities():
-                    responder_capacity_set(actor=actor, membership=membership, capacity=capacity, request=self.request)
+            responder_capacities_set(
+                actor=actor, client=self.client, capacities=form.capacities(), request=self.request
+            )
         else:
             routing_policy_save(actor=actor, client=self.client, request=self.request, **data)
 

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
+from apps.core.audit import SYSTEM_ACTOR_LABEL
 from apps.core.models import AuditEvent
 from apps.mentions.models import Mention
 
 from .assignment import Roster
-from .models import RoutingMode, RoutingPolicy
-from .selectors import on_duty_responders, open_work, routing_policy_of
+from .models import RoutingPolicy
+from .selectors import roster_of, routing_policy_of
 
 
 def _schedule(context):
@@ -41,12 +42,7 @@ def _routing(context, now: datetime) -> _Routing:
     if routing is None or now - routing.read_at > ROSTER_MAX_AGE:
         client = context.brand.client
         policy = routing_policy_of(client)
-        roster = None
-        if policy.mode != RoutingMode.OFF:
-            responders = on_duty_responders(client, now, open_now=_schedule(context).is_open(now), policy=policy)
-            if responders:
-                counts = open_work(client, [r.user_id for r in responders])
-                roster = Roster(responders, counts, policy.mode, policy.last_assignee_id)
+        roster = roster_of(client, policy, now, open_now=_schedule(context).is_open(now))
         routing = context.extras["routing"] = _Routing(policy, roster, now)
     return routing
 
@@ -86,17 +82,20 @@ def announce_new_mentions(cursor, created_ids: list[int]) -> None:
     cursor.execute(
         f"""
         WITH new AS MATERIALIZED (
-            SELECT id, client_id, platform, external_id, assignee_id, risk_level FROM {table} WHERE id = ANY(%s)
+            SELECT id, client_id, platform, external_id, assignee_id, risk_level FROM {table} WHERE id = ANY(%(ids)s)
         ), audited AS (
             INSERT INTO {AuditEvent._meta.db_table}
-                (occurred_at, actor_id, actor_label, client_id, action, target_type, target_id, target_repr, after)
-            SELECT now(), NULL, 'system', client_id, 'mention.assigned', 'mentions.mention', id::text,
-                   left(platform || ':' || external_id, 255), jsonb_build_object('assignee_id', assignee_id)
+                (occurred_at, actor_id, actor_label, client_id, action, target_type, target_id, target_repr,
+                 before, after)
+            SELECT now(), NULL, %(system)s, client_id, 'mention.assigned', %(target_type)s, id::text,
+                   left(platform || ':' || external_id, 255), jsonb_build_object('assignee_id', NULL),
+                   jsonb_build_object('assignee_id', assignee_id)
             FROM new WHERE assignee_id IS NOT NULL
         )
         SELECT id FROM new WHERE assignee_id IS NOT NULL OR risk_level = 'critical'
         """,
-        [created_ids],
+        # The same shape as record_audit_event's rows (mention_assigned_event): one timeline.
+        {"ids": created_ids, "system": SYSTEM_ACTOR_LABEL, "target_type": Mention._meta.label_lower},
     )
     to_announce = [pk for (pk,) in cursor.fetchall()]
     if to_announce:

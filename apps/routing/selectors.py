@@ -12,7 +12,7 @@ from apps.mentions.models import OPEN_WORK, Mention
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
 
-from .models import OnCallShift, RoutingPolicy
+from .models import OnCallShift, RoutingMode, RoutingPolicy
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,20 @@ def routing_policy_of(client) -> RoutingPolicy:
     Takes a client the caller resolved (get_client_or_404, a task's own row): see DECISIONS.
     """
     return RoutingPolicy.objects.unscoped().filter(client=client).first() or RoutingPolicy(client=client)
+
+
+def roster_of(client, policy: RoutingPolicy, now: datetime, *, open_now: bool):
+    """The client's on-duty responders with their open work, to choose from in turn; None when
+    routing is off or nobody is on duty. Shared by ingestion and reassignment."""
+    from .assignment import Roster
+
+    if policy.mode == RoutingMode.OFF:
+        return None
+    responders = on_duty_responders(client, now, open_now=open_now, policy=policy)
+    if not responders:
+        return None
+    counts = open_work(client, [responder.user_id for responder in responders])
+    return Roster(responders, counts, policy.mode, policy.last_assignee_id)
 
 
 def on_call_now(client, at: datetime) -> list[User]:
@@ -84,6 +98,10 @@ def per_client(read):
     return cached
 
 
-def escalation_contacts(at: datetime):
-    """A reader of each client's account leads plus whoever is on call at `at`, read once per client."""
-    return per_client(lambda client: [*account_leads_of(client), *on_call_now(client, at)])
+def escalation_contacts(at: datetime, leads_of=None):
+    """A reader of each client's account leads plus whoever is on call at `at`, read once per client.
+
+    `leads_of`: a per_client reader of the leads the caller reads anyway, so they are read once.
+    """
+    leads_of = leads_of or per_client(account_leads_of)
+    return per_client(lambda client: [*leads_of(client), *on_call_now(client, at)])

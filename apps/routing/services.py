@@ -19,7 +19,6 @@ from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import is_agency_staff, user_has_client_perm
 from apps.tenants.services import require_client_perm
 
-from .assignment import Roster
 from .events import (
     availability_changed_event,
     mention_assigned_event,
@@ -29,7 +28,7 @@ from .events import (
     shift_saved_event,
 )
 from .models import OnCallShift, RoutingMode, RoutingPolicy
-from .selectors import escalation_contacts, on_duty_responders, open_work, routing_policy_of
+from .selectors import escalation_contacts, roster_of, routing_policy_of
 
 POLICY_FIELDS = ["mode", "default_capacity", "reassign_after_minutes"]
 
@@ -41,7 +40,7 @@ def _notify_assignee(mention: Mention, *, reassigned: bool = False) -> None:
     notify(
         event=NotificationEvent.MENTION_REASSIGNED if reassigned else NotificationEvent.MENTION_ASSIGNED,
         client=mention.client,
-        recipients=[mention.assignee],
+        recipients=[mention.assignee_id],
         title=_("%(level)s mention for you: %(brand)s")
         % {"level": mention.get_risk_level_display() or _("New"), "brand": mention.brand.name},
         body=mention.text[:280],
@@ -115,8 +114,9 @@ def reassign_unanswered(now: datetime | None = None) -> int:
         )
         if not stale.exists():
             continue
-        responders = on_duty_responders(client, now, open_now=schedule_for(client).is_open(now), policy=policy)
-        roster = Roster(responders, open_work(client, [r.user_id for r in responders]), policy.mode, None)
+        roster = roster_of(client, policy, now, open_now=schedule_for(client).is_open(now))
+        if roster is None:
+            continue
         for mention in stale.select_related("client", "brand").order_by("assigned_at")[:200]:
             new_id = roster.choose(exclude=mention.assignee_id)
             if new_id is None:
@@ -130,10 +130,12 @@ def reassign_unanswered(now: datetime | None = None) -> int:
                 if not updated:
                     continue
                 before_id = mention.assignee_id
-                mention.refresh_from_db(fields=["assignee", "assigned_at"])
+                mention.assignee_id, mention.assigned_at = new_id, now
                 mention_assigned_event(actor=None, mention=mention, before_id=before_id, reason="no answer in time")
                 _notify_assignee(mention, reassigned=True)
                 moved += 1
+        # Round robin goes on from here next time, as for new mentions.
+        RoutingPolicy.objects.unscoped().filter(pk=policy.pk).update(last_assignee_id=roster.last_id)
     return moved
 
 
@@ -260,6 +262,16 @@ CAPACITY_MAX = 32767
 
 
 @transaction.atomic
+@transaction.atomic
+def responder_capacities_set(*, actor, client, capacities, request=None) -> None:
+    """The capacity table of a client's responders, all of it or none: [(membership, capacity)]."""
+    require_client_perm(actor, client, ClientPerm.MANAGE)
+    for membership, capacity in capacities:
+        if membership.client_id != client.pk:
+            raise PermissionDenied
+        responder_capacity_set(actor=actor, membership=membership, capacity=capacity, request=request)
+
+
 def responder_capacity_set(*, actor, membership, capacity: int | None, request=None):
     """How many open mentions routing may give this person at this client (None: the routing default)."""
     require_client_perm(actor, membership.client, ClientPerm.MANAGE)

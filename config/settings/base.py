@@ -306,7 +306,7 @@ INGEST_AFTER_INSERT: list[str] = [
     "apps.risk.pipeline.record_initial_ratings",
     "apps.routing.pipeline.announce_new_mentions",
 ]
-# Callables (cursor, {mention id: new row}) for stored mentions whose engagement grew.
+# Callables (cursor, {mention id: new row}, context) for stored mentions whose engagement grew.
 INGEST_ON_GROWTH: list[str] = ["apps.risk.services.rerate_grown_mentions"]
 
 # --- Invitations and tokens ---

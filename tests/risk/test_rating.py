@@ -90,6 +90,22 @@ def test_growing_post_climbs_a_level_and_moves_its_deadline(brand, account_lead)
     )
 
 
+def test_growth_in_many_batches_reads_the_brands_setup_once(brand, account_lead):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.listening.models import Topic
+
+    ingest([angry(str(n), followers=50_000) for n in range(6)], brand=brand)
+    grown = [angry(str(n), followers=50_000, likes=40_000, reposts=9_000, replies=3_000) for n in range(6)]
+    with CaptureQueriesContext(connection) as queries:
+        ingest(grown, brand=brand, batch_size=2)  # three batches of grown mentions
+    topic_reads = [q for q in queries if f'FROM "{Topic._meta.db_table}"' in q["sql"]]
+    # The pipeline's topics and the risk setup's sensitive ones: once each, not once a batch.
+    assert len(topic_reads) == 2
+    assert RiskRating.objects.count() == 12
+
+
 def test_a_later_poll_with_more_engagement_re_rates_the_post(brand, httpserver):
     from apps.listening.services import poll_source
 

@@ -37,6 +37,18 @@ def test_warning_goes_to_the_assignee_once(brand_a, responder):
 
 
 @pytest.mark.django_db
+def test_the_warning_says_the_deadline_in_the_clients_time(brand_a, responder):
+    from zoneinfo import ZoneInfo
+
+    brand_a.client.timezone = "America/New_York"
+    brand_a.client.save()
+    mention = waiting_mention(brand_a, responder)
+    sla_send_due_reminders()
+    local = mention.response_due_at.astimezone(ZoneInfo("America/New_York"))
+    assert Notification.objects.get(event="sla.warning").title == f"Answer due at {local:%H:%M}"
+
+
+@pytest.mark.django_db
 def test_unassigned_warning_goes_to_the_account_lead(brand_a, account_lead):
     waiting_mention(brand_a)
     sla_send_due_reminders()

@@ -57,6 +57,11 @@ def test_round_robin_is_fair_across_batches(brand, client_a):
     counts = Counter(Mention.objects.values_list("assignee_id", flat=True))
     assert counts == {people[0].pk: 3, people[1].pk: 3, people[2].pk: 3}
     assert AuditEvent.objects.filter(action="mention.assigned", actor=None).count() == 9
+    # Automatic assignments are recorded in the same shape as those by hand.
+    event = AuditEvent.objects.filter(action="mention.assigned").first()
+    mention = Mention.objects.get(pk=event.target_id)
+    assert (event.actor_label, event.target_type, event.target_repr) == ("system", "mentions.mention", str(mention))
+    assert (event.before, event.after) == ({"assignee_id": None}, {"assignee_id": mention.assignee_id})
 
 
 def test_a_re_sent_post_takes_nobody_s_turn(brand, client_a):
@@ -128,6 +133,23 @@ def test_routing_off_assigns_nobody(brand, client_a):
     responders(client_a, 2)
     arrive(brand, 3)
     assert set(Mention.objects.values_list("assignee_id", flat=True)) == {None}
+
+
+def test_reassignment_goes_round_in_turn_like_new_mentions(brand, client_a):
+    from apps.notifications.models import Notification
+
+    RoutingPolicyFactory(client=client_a, mode=RoutingMode.ROUND_ROBIN, reassign_after_minutes=30)
+    slow, first, second = responders(client_a, 3)
+    late = timezone.now() - timedelta(minutes=45)
+    one = MentionFactory(brand=brand, assignee=slow, assigned_at=late)
+    assert reassign_unanswered() == 1
+    MentionFactory(brand=brand, assignee=slow, assigned_at=late)
+    assert reassign_unanswered() == 1
+    # The second run goes on after the first one's choice instead of starting over.
+    assignees = set(Mention.objects.filter(assigned_at__gt=late).values_list("assignee_id", flat=True))
+    assert assignees == {first.pk, second.pk}
+    one.refresh_from_db()
+    assert Notification.objects.filter(event="mention.reassigned", user=one.assignee, mention=one).exists()
 
 
 def test_manual_reassignment_is_audited_and_checked(brand, client_a, account_lead, responder, analyst):
