@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -146,8 +147,8 @@ def _hooks(setting: str) -> tuple[Callable, ...]:
     """The seams for later steps (risk rating, routing), named by dotted paths in settings:
 
     INGEST_STEPS (rows, context) edit rows before the insert; INGEST_AFTER_INSERT
-    (cursor, created ids) and INGEST_ON_GROWTH (cursor, {id: row}, context) run inside the
-    insert's transaction.
+    (cursor, {id: row} of the mentions created) and INGEST_ON_GROWTH (cursor, {id: row},
+    context) run inside the insert's transaction.
     """
     return tuple(import_string(path) for path in getattr(settings, setting, ()))
 
@@ -246,6 +247,7 @@ def ingest(
     one, everything stays on the caller's connection: another could not see its rows.
     """
     context = context or BrandContext.load(brand)
+    _share_the_interpreter()
     result = IngestResult()
     batches = _batches(items, batch_size or settings.INGEST_BATCH_SIZE)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-language") as detector:
@@ -266,6 +268,17 @@ def ingest(
             finally:
                 writer.submit(_close_own_connection).result()
     return result
+
+
+def _share_the_interpreter() -> None:
+    """Shorten the interpreter's thread switch interval for this process (once; it stays).
+
+    The writer and the language detector return to Python after every round trip or native
+    call, and with the default 5 ms interval each return waits out the enricher's time slice:
+    the writer, the pipeline's slowest stage, spent much of a batch waiting for its turn.
+    """
+    if sys.getswitchinterval() > settings.INGEST_SWITCH_INTERVAL:
+        sys.setswitchinterval(settings.INGEST_SWITCH_INTERVAL)
 
 
 def _prepared(batches, context: BrandContext, source_id, require_match, detector) -> Iterator[tuple]:
@@ -391,7 +404,7 @@ def _insert(fresh: list[dict], grown: dict[int, dict], context: BrandContext) ->
         if created:
             for hook in _hooks("INGEST_AFTER_INSERT"):
                 hook(cursor, created)
-        return created
+        return list(created)
 
 
 def _split_known(client_id: int, rows: list[dict]) -> tuple[list[dict], dict[int, dict]]:
@@ -430,7 +443,7 @@ def _store_growth(cursor, grown: dict[int, dict], context: BrandContext) -> None
         hook(cursor, grown, context)
 
 
-def _copy_new(cursor, client_id: int, rows: list[dict]) -> list[int]:
+def _copy_new(cursor, client_id: int, rows: list[dict]) -> dict[int, dict]:
     table = Mention._meta.db_table
     cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)])
     ids = [value for (value,) in cursor.fetchall()]
@@ -446,10 +459,10 @@ def _copy_new(cursor, client_id: int, rows: list[dict]) -> list[int]:
         for mention_id, row in zip(ids, rows, strict=True):
             original = first_with_hash.setdefault(row["content_hash"], mention_id) if row["content_hash"] else None
             copy.write_row([mention_id, *_copy_values(row), original if original != mention_id else None])
-    return ids
+    return dict(zip(ids, rows, strict=True))
 
 
-def _insert_with_conflicts(cursor, rows: list[dict]) -> list[int]:
+def _insert_with_conflicts(cursor, rows: list[dict]) -> dict[int, dict]:
     table = Mention._meta.db_table
     columns = ", ".join(COLUMNS)
     # Column types only (no id sequence, no constraints); emptied first because the caller's
@@ -464,11 +477,12 @@ def _insert_with_conflicts(cursor, rows: list[dict]) -> list[int]:
             copy.write_row(_copy_values(row))
     cursor.execute(
         f"INSERT INTO {table} ({columns}) SELECT {columns} FROM mention_staging "
-        f"ON CONFLICT (client_id, platform, external_id) DO NOTHING RETURNING id"
+        f"ON CONFLICT (client_id, platform, external_id) DO NOTHING RETURNING id, platform, external_id"
     )
-    created = [row[0] for row in cursor.fetchall()]
+    by_key = {(row["platform"], row["external_id"]): row for row in rows}
+    created = {pk: by_key[platform, external_id] for pk, platform, external_id in cursor.fetchall()}
     if created:
-        _link_copies(cursor, table, created)
+        _link_copies(cursor, table, list(created))
     return created
 
 

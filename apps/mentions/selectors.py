@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.listening.models import Topic
+from apps.risk.models import RiskRating
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import client_ids_with_perm, users_with_client_perm
 
@@ -58,8 +59,12 @@ def mentions_of(user, client, ids) -> list[Mention]:
     return list(Mention.objects.visible_to(user).filter(client=client, pk__in=list(ids)).select_related("client"))
 
 
-def ratings_of(mention: Mention):
-    return mention.ratings.select_related("actor").order_by("-rated_at", "-id")
+def ratings_of(mention: Mention) -> list:
+    """Newest first; a mention never rated again has only its arrival rating, on the mention itself."""
+    ratings = list(mention.ratings.select_related("actor").order_by("-rated_at", "-id"))
+    if not ratings and mention.rated_at is not None:
+        ratings = [RiskRating.arrival_of(mention)]
+    return ratings
 
 
 def workers_of(client) -> QuerySet[User]:

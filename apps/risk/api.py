@@ -19,6 +19,9 @@ from .scoring import explain
 
 
 class RiskRatingSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Empty for an arrival rating that nothing has replaced yet."
+    )
     explanation = serializers.SerializerMethodField()
     actor = serializers.SlugRelatedField(slug_field="email", read_only=True)
 

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -91,7 +93,12 @@ class Holiday(models.Model):
 
 
 class RiskRating(models.Model):
-    """One rating of a mention: by the system on arrival or new engagement, or by a person."""
+    """One rating of a mention: by the system on arrival or new engagement, or by a person.
+
+    The arrival rating is stored on the mention alone until another rating replaces it
+    (`services._rate` then keeps it here first): most mentions are never rated again, and
+    a history row for each would be most of what rating costs the ingestion.
+    """
 
     # Ratings are read per mention (rating_mention_time); clients with mentions cannot be deleted.
     client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -118,6 +125,18 @@ class RiskRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mention_id}: {self.level} ({self.score})"
+
+    @classmethod
+    def arrival_of(cls, mention) -> RiskRating:
+        """The system's rating on arrival, as the mention holds it while nothing has replaced it (unsaved)."""
+        return cls(
+            client_id=mention.client_id,
+            mention=mention,
+            score=mention.risk_score or 0,
+            level=mention.risk_level,
+            factors=mention.risk_factors,
+            rated_at=mention.rated_at,
+        )
 
 
 class ReminderKind(models.TextChoices):

@@ -70,20 +70,3 @@ def rate_new_mentions(rows: list[dict], context) -> None:
         row["risk_score"], row["risk_level"], row["risk_factors"] = rating.score, rating.level, rating.factors
         row["rated_at"] = now
         row["response_due_at"], row["response_warn_at"] = setup.deadlines(rating.level, row["ingested_at"])
-
-
-def record_initial_ratings(cursor, created_ids: list[int]) -> None:
-    """The system's first rating of each new mention goes into the rating history, in one statement."""
-    from apps.mentions.models import Mention
-
-    from .models import RiskRating
-
-    cursor.execute(
-        f"""
-        INSERT INTO {RiskRating._meta.db_table}
-            (client_id, mention_id, score, level, factors, actor_id, is_override, reason, rated_at)
-        SELECT client_id, id, risk_score, risk_level, risk_factors, NULL, false, '', rated_at
-        FROM {Mention._meta.db_table} WHERE id = ANY(%s) AND risk_level <> ''
-        """,
-        [created_ids],
-    )

@@ -160,9 +160,13 @@ def _rate(
     mention: Mention, setup, *, score: int, level: str, factors: list, actor=None, reason: str = "", request=None
 ):
     """Make this the mention's current rating: a changed level moves the SLA clock (counted from
-    arrival); the rating joins the history and the change the audit trail."""
+    arrival); the rating joins the history (after the arrival rating it replaces, the first
+    time) and the change the audit trail."""
     now = timezone.now()
     before = changed_fields(mention, RATING_FIELDS)
+    # Callers hold the mention's row lock (the override's select_for_update, the growth's UPDATE).
+    if mention.rated_at is not None and not RiskRating.objects.filter(mention=mention).exists():
+        RiskRating.arrival_of(mention).save()
     if level != mention.risk_level and mention.first_response_at is None:
         if setup is not None:
             moved = setup.deadlines(level, mention.ingested_at)

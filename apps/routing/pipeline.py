@@ -10,6 +10,7 @@ from django.db import transaction
 from apps.core.audit import SYSTEM_ACTOR_LABEL
 from apps.core.models import AuditEvent
 from apps.mentions.models import Mention
+from apps.risk.levels import RiskLevel
 
 from .assignment import Roster
 from .models import RoutingPolicy
@@ -71,34 +72,39 @@ def assign_new_mentions(rows: list[dict], context) -> None:
         RoutingPolicy.objects.unscoped().filter(pk=routing.policy.pk).update(last_assignee_id=routing.roster.last_id)
 
 
-def announce_new_mentions(cursor, created_ids: list[int]) -> None:
+def announce_new_mentions(cursor, created: dict[int, dict]) -> None:
     """Audit the automatic assignments and, after commit, tell assignees, leads and whoever is on call.
 
-    The new rows are fetched by primary key first (MATERIALIZED): with fresh rows the
-    planner's statistics are stale, and given `assignee_id IS NOT NULL` it chose to scan
-    every assigned mention of the table for each batch.
+    The audit rows are COPYed from the rows in hand, in the shape record_audit_event gives
+    mention_assigned_event's (one timeline): reading the new mentions back cost more than
+    writing the rows.
     """
-    table = Mention._meta.db_table
-    cursor.execute(
-        f"""
-        WITH new AS MATERIALIZED (
-            SELECT id, client_id, platform, external_id, assignee_id, risk_level FROM {table} WHERE id = ANY(%(ids)s)
-        ), audited AS (
-            INSERT INTO {AuditEvent._meta.db_table}
-                (occurred_at, actor_id, actor_label, client_id, action, target_type, target_id, target_repr,
-                 before, after)
-            SELECT now(), NULL, %(system)s, client_id, 'mention.assigned', %(target_type)s, id::text,
-                   left(platform || ':' || external_id, 255), jsonb_build_object('assignee_id', NULL),
-                   jsonb_build_object('assignee_id', assignee_id)
-            FROM new WHERE assignee_id IS NOT NULL
-        )
-        SELECT id FROM new WHERE assignee_id IS NOT NULL OR risk_level = 'critical'
-        """,
-        # The same shape as record_audit_event's rows (mention_assigned_event): one timeline.
-        {"ids": created_ids, "system": SYSTEM_ACTOR_LABEL, "target_type": Mention._meta.label_lower},
-    )
-    to_announce = [pk for (pk,) in cursor.fetchall()]
+    assigned = [(pk, row) for pk, row in created.items() if row["assignee_id"] is not None]
+    if assigned:
+        now, target_type = datetime.now(UTC), Mention._meta.label_lower
+        columns = "occurred_at, actor_label, client_id, action, target_type, target_id, target_repr, before, after"
+        with cursor.cursor.copy(f"COPY {AuditEvent._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for pk, row in assigned:
+                copy.write_row(
+                    (
+                        now,
+                        SYSTEM_ACTOR_LABEL,
+                        row["client_id"],
+                        "mention.assigned",
+                        target_type,
+                        str(pk),
+                        f"{row['platform']}:{row['external_id']}"[:255],
+                        _UNASSIGNED,
+                        f'{{"assignee_id": {row["assignee_id"]}}}',
+                    )
+                )
+    to_announce = [
+        pk for pk, row in created.items() if row["assignee_id"] is not None or row["risk_level"] == RiskLevel.CRITICAL
+    ]
     if to_announce:
         from .tasks import announce_mentions_task
 
         transaction.on_commit(lambda: announce_mentions_task.delay(to_announce))
+
+
+_UNASSIGNED = '{"assignee_id": null}'

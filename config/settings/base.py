@@ -291,6 +291,8 @@ SOURCE_MAX_FAILURES = env.int("SOURCE_MAX_FAILURES", default=10)
 SOURCE_BACKOFF_BASE = env.int("SOURCE_BACKOFF_BASE", default=60)
 SOURCE_BACKOFF_MAX = env.int("SOURCE_BACKOFF_MAX", default=6 * 60 * 60)
 INGEST_BATCH_SIZE = env.int("INGEST_BATCH_SIZE", default=1000)
+# Seconds; see apps.listening.pipeline._share_the_interpreter (Python's default is 0.005).
+INGEST_SWITCH_INTERVAL = env.float("INGEST_SWITCH_INTERVAL", default=0.0005)
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1024 * 1024)
 WEBHOOK_MAX_SKEW = env.int("WEBHOOK_MAX_SKEW", default=300)
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media"))
@@ -302,10 +304,7 @@ INGEST_STEPS: list[str] = [
     "apps.routing.pipeline.assign_new_mentions",
 ]
 # Callables (cursor, created ids) run in the insert's own transaction, after it.
-INGEST_AFTER_INSERT: list[str] = [
-    "apps.risk.pipeline.record_initial_ratings",
-    "apps.routing.pipeline.announce_new_mentions",
-]
+INGEST_AFTER_INSERT: list[str] = ["apps.routing.pipeline.announce_new_mentions"]
 # Callables (cursor, {mention id: new row}, context) for stored mentions whose engagement grew.
 INGEST_ON_GROWTH: list[str] = ["apps.risk.services.rerate_grown_mentions"]
 

@@ -179,6 +179,10 @@ def test_a_key_stored_meanwhile_by_another_writer_falls_back_to_on_conflict(bran
             time.sleep(0.5)  # our COPY of the same key waits on this transaction, then fails
         connection.close()
 
+    from apps.tenants.roles import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    MembershipFactory(user=UserFactory(), client=brand.client, role=Role.RESPONDER)
     thread = threading.Thread(target=other_writer)
     thread.start()
     holding.wait(5)
@@ -187,9 +191,31 @@ def test_a_key_stored_meanwhile_by_another_writer_falls_back_to_on_conflict(bran
     assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["1", "2", "3"]
     assert result.created == 2 and result.duplicates == 1
     assert Mention.objects.get(external_id="2").text == "Havbris number two, from the other writer"
+    # The later steps see the fallback's rows as their own: each assignment audited on its mention.
+    from apps.core.models import AuditEvent
+
+    ours = Mention.objects.filter(external_id__in=["1", "3"])
+    audited = {
+        int(event.target_id): event.after["assignee_id"]
+        for event in AuditEvent.objects.filter(action="mention.assigned", target_id__in=[str(m.pk) for m in ours])
+    }
+    assert audited == {mention.pk: mention.assignee_id for mention in ours} and None not in audited.values()
 
 
 @pytest.mark.django_db
 def test_large_ingestions_can_keep_only_counts(brand):
     result = ingest([raw(str(n), f"Havbris {n}") for n in range(30)], brand=brand, batch_size=10, keep_ids=False)
     assert result.created == 30 and result.created_ids == []
+
+
+def test_ingesting_shortens_the_thread_switch_interval_for_the_writer(brand, settings):
+    import sys
+
+    default = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    settings.INGEST_SWITCH_INTERVAL = 0.0005
+    try:
+        ingest([RawMention(platform="x", external_id="1", text="Havbris is fine")], brand=brand)
+        assert sys.getswitchinterval() == pytest.approx(0.0005)
+    finally:
+        sys.setswitchinterval(default)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from apps.mentions.models import Mention
 from apps.risk.models import BusinessHoursBlock, RiskPolicy
@@ -162,3 +163,18 @@ def test_a_shift_for_someone_of_another_client_reads_like_an_unknown_id(api, acc
         "user": [message.replace("987654321", str(elsewhere.pk)) for message in missing.json()["errors"]["user"]]
     }
     assert not OnCallShift.objects.exists()
+
+
+def test_a_mention_never_rated_again_lists_its_arrival_rating(api, responder, client_a, brand_a):
+    factors = [{"factor": "reach", "points": 12.0, "detail": {"followers": 5000}}]
+    rated_at = timezone.now()
+    arrived = MentionFactory(brand=brand_a, risk_level="low", risk_score=12, risk_factors=factors, rated_at=rated_at)
+    [rating] = api(responder).get(f"{base(client_a)}/mentions/{arrived.pk}/ratings/").json()["results"]
+    assert (rating["id"], rating["level"], rating["score"], rating["actor"], rating["is_override"]) == (
+        None,
+        "low",
+        12,
+        None,
+        False,
+    )
+    assert rating["factors"] == factors and parse_datetime(rating["rated_at"]) == rated_at

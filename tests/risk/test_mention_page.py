@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.core.models import AuditEvent
 from apps.mentions.models import Mention
@@ -57,3 +58,14 @@ def test_unknown_assignee_is_refused(web, account_lead, analyst, mention):
     response = web(account_lead).post(url("mention_assign", mention), {"assignee": analyst.pk})
     assert response.status_code == 400
     assert Mention.objects.get().assignee is None
+
+
+def test_history_shows_the_arrival_rating_kept_on_the_mention(web, responder, brand_a):
+    factors = [{"factor": "reach", "points": 12.0, "detail": {"followers": 5000}}]
+    arrived = MentionFactory(
+        brand=brand_a, risk_level="low", risk_score=12, risk_factors=factors, rated_at=timezone.now()
+    )
+    page = web(responder).get(url("mention_detail", arrived)).content.decode()
+    history = page.split("Rating history")[1]
+    assert "No ratings yet." not in history
+    assert "system" in history and "Low (12) because the author reaches 5,000 followers (+12)" in history

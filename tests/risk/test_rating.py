@@ -10,6 +10,7 @@ from apps.core.models import AuditEvent
 from apps.listening.connectors.base import RawMention
 from apps.listening.pipeline import ingest
 from apps.mentions.models import Mention
+from apps.mentions.selectors import ratings_of
 from apps.risk.models import RiskRating
 from apps.risk.services import mention_override_risk, sla_stop
 from tests.factories import BrandFactory, RiskPolicyFactory, SourceFactory, TopicFactory
@@ -38,13 +39,17 @@ def test_new_mentions_are_rated_with_history_and_a_clock(brand):
     ingest([angry()], brand=brand)
     mention = Mention.objects.get()
     assert mention.risk_level and mention.risk_score is not None and mention.risk_factors
-    rating = RiskRating.objects.get(mention=mention)
-    assert (rating.level, rating.score, rating.actor, rating.is_override) == (
+    [rating] = ratings_of(mention)
+    assert (rating.level, rating.score, rating.factors, rating.actor, rating.is_override, rating.rated_at) == (
         mention.risk_level,
         mention.risk_score,
+        mention.risk_factors,
         None,
         False,
+        mention.rated_at,
     )
+    # Kept on the mention alone until another rating replaces it (see the override test).
+    assert not RiskRating.objects.filter(mention=mention).exists()
     # No business hours set: every level's clock runs around the clock from arrival.
     target = {"low": 1440, "medium": 180, "high": 60, "critical": 30}[mention.risk_level]
     assert mention.response_due_at - mention.ingested_at == timedelta(minutes=target)
@@ -147,6 +152,7 @@ def test_a_later_poll_with_more_engagement_re_rates_the_post(brand, httpserver):
 def test_override_needs_a_reason_and_is_not_overwritten_by_the_system(brand, responder):
     ingest([angry()], brand=brand)
     mention = Mention.objects.get()
+    rated = Mention.objects.get()
     with pytest.raises(ValidationError) as missing:
         mention_override_risk(actor=responder, mention=mention, level="critical", reason=" ")
     assert "reason" in missing.value.message_dict
@@ -156,6 +162,16 @@ def test_override_needs_a_reason_and_is_not_overwritten_by_the_system(brand, res
     assert mention.response_due_at - mention.ingested_at == timedelta(minutes=30)
     override = RiskRating.objects.get(is_override=True)
     assert (override.actor, override.reason) == (responder, "Journalist asked about it")
+    # The arrival rating it replaced joined the history as it was: the system's, at arrival.
+    arrival = RiskRating.objects.get(is_override=False)
+    assert (arrival.level, arrival.score, arrival.actor, arrival.rated_at, arrival.factors) == (
+        rated.risk_level,
+        rated.risk_score,
+        None,
+        rated.rated_at,
+        rated.risk_factors,
+    )
+    assert [r.pk for r in ratings_of(mention)] == [override.pk, arrival.pk]
     assert AuditEvent.objects.filter(action="mention.rerated", actor=responder).exists()
 
     ingest([angry(likes=1)], brand=brand)  # new engagement arrives
