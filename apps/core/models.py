@@ -29,23 +29,11 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One row per security-relevant or state-changing action. Never updated.
-
-    The ingestion writes one for every mention it assigns, so each row is kept cheap: no
-    database foreign-key checks (Django still applies SET_NULL and PROTECT on delete; at
-    commit PostgreSQL would look up and lock the user and client of every row) and no
-    index entry for the system's own events, which have no actor.
-    """
+    """One row per security-relevant or state-changing action. Never updated."""
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,  # audit_actor, for people only
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Who acted, as they were named at the time: survives the user being renamed.
     actor_label = models.CharField(_("actor"), max_length=254)
@@ -55,7 +43,6 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="audit_events",
-        db_constraint=False,
         db_index=False,  # audit_client_time leads with it
     )
     # Not indexed: the log filters by client and time first; every ingested mention that is
@@ -75,8 +62,6 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["client", "-occurred_at"], name="audit_client_time"),
             models.Index(fields=["target_type", "target_id"], name="audit_target"),
-            # Deleting a user sets their events' actor to NULL; nothing looks events up by actor.
-            models.Index(fields=["actor"], name="audit_actor", condition=models.Q(actor__isnull=False)),
         ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")

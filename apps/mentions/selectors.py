@@ -445,16 +445,36 @@ def notes_of(mention: Mention) -> QuerySet[MentionNote]:
     return mention.notes.select_related("author")
 
 
-def timeline_of(mention: Mention, limit: int = 100):
-    """What happened to the mention, newest first, from the audit trail.
+def timeline_of(mention: Mention, limit: int = 100) -> list:
+    """What happened to the mention, newest first, from the audit trail, ending with its arrival.
 
     Unscoped on purpose, like `changed_since`: whoever may open the mention sees its own history,
     without the right to read the client's whole audit trail.
     """
+    from apps.core.audit import SYSTEM_ACTOR_LABEL
     from apps.core.models import AuditEvent
 
-    return (
-        AuditEvent.objects.unscoped()
-        .filter(client_id=mention.client_id, target_type=Mention._meta.label_lower, target_id=str(mention.pk))
-        .order_by("-occurred_at", "-id")[:limit]
+    events = AuditEvent.objects.unscoped().filter(
+        client_id=mention.client_id, target_type=Mention._meta.label_lower, target_id=str(mention.pk)
     )
+    timeline = list(events.order_by("-occurred_at", "-id")[:limit])
+    if len(timeline) < limit:
+        # Routing's assignment on arrival is kept on the mention, not in the trail (routing.pipeline):
+        # it is the assignee the first later assignment replaced, or else the present one.
+        assignments = [event for event in timeline if event.action == "mention.assigned"]
+        on_arrival = (assignments[-1].before or {}).get("assignee_id") if assignments else mention.assignee_id
+        if on_arrival is not None:
+            timeline.append(
+                AuditEvent(
+                    occurred_at=mention.ingested_at,
+                    actor_label=SYSTEM_ACTOR_LABEL,
+                    client_id=mention.client_id,
+                    action="mention.assigned",
+                    target_type=Mention._meta.label_lower,
+                    target_id=str(mention.pk),
+                    target_repr=str(mention)[:255],
+                    before={"assignee_id": None},
+                    after={"assignee_id": on_arrival},
+                )
+            )
+    return timeline

@@ -1,4 +1,4 @@
-"""The risk steps of the ingestion pipeline (settings.INGEST_STEPS and INGEST_AFTER_INSERT)."""
+"""The risk steps of the ingestion pipeline (settings.INGEST_STEPS)."""
 
 from __future__ import annotations
 
@@ -13,18 +13,34 @@ from .scoring import Signals, score
 
 
 def signals_of(row, sensitive: frozenset[str], own_channels: frozenset[int]) -> Signals:
-    """The risk signals of a mention, from a pipeline row or (through getattr) a Mention."""
-    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    """The risk signals of a mention, from a pipeline row or (through its fields) a Mention."""
+    if not isinstance(row, dict):
+        row = {name: getattr(row, name) for name in _SIGNAL_FIELDS}
+    topics = row["topics"]
     return Signals(
-        sentiment=get("sentiment"),
-        sentiment_score=get("sentiment_score"),
-        followers=get("author_followers"),
-        engagement=get("likes") + get("reposts") + get("replies"),
-        posted_at=get("posted_at"),
-        kind=get("kind"),
-        sensitive_topics=tuple(topic for topic in get("topics") if topic in sensitive),
-        own_channel=get("source_id") in own_channels,
+        row["sentiment"],
+        row["sentiment_score"],
+        row["author_followers"],
+        row["likes"] + row["reposts"] + row["replies"],
+        row["posted_at"],
+        row["kind"],
+        tuple(topic for topic in topics if topic in sensitive) if topics and sensitive else (),
+        row["source_id"] in own_channels,
     )
+
+
+_SIGNAL_FIELDS = (
+    "sentiment",
+    "sentiment_score",
+    "author_followers",
+    "likes",
+    "reposts",
+    "replies",
+    "posted_at",
+    "kind",
+    "topics",
+    "source_id",
+)
 
 
 class BrandRiskSetup:

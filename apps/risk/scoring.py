@@ -91,29 +91,31 @@ class Rating:
 
 
 def score(signals: Signals, rules: Rules, now: datetime) -> Rating:
-    """Runs for every new mention: plain appends, no generator or per-factor objects."""
+    """Runs for every new mention: plain appends and a running total, no generator."""
     weights, factors = rules.weights, []
+    total = 0.0
     if signals.sentiment == "negative":
-        _add(factors, weights, NEGATIVE_TONE, min(1.0, max(0.5, abs(signals.sentiment_score or 0.5))), {})
+        total += _add(factors, weights, NEGATIVE_TONE, min(1.0, max(0.5, abs(signals.sentiment_score or 0.5))), {})
     if signals.followers:
         strength = min(1.0, math.log10(signals.followers + 1) / _LOG_REACH_FULL)
-        _add(factors, weights, REACH, strength, {"followers": signals.followers})
+        total += _add(factors, weights, REACH, strength, {"followers": signals.followers})
     if signals.engagement and signals.posted_at is not None:
         age = max(now - signals.posted_at, VELOCITY_MIN_AGE)
         per_hour = signals.engagement / (age.total_seconds() / 3600)
         strength = min(1.0, math.log10(per_hour + 1) / _LOG_VELOCITY_FULL)
-        _add(factors, weights, VELOCITY, strength, {"per_hour": round(per_hour)})
+        total += _add(factors, weights, VELOCITY, strength, {"per_hour": round(per_hour)})
     if signals.sensitive_topics:
-        _add(factors, weights, SENSITIVE_TOPIC, 1.0, {"topics": list(signals.sensitive_topics)})
-    if signals.kind in KIND_STRENGTH:
-        _add(factors, weights, KIND, KIND_STRENGTH[signals.kind], {"kind": signals.kind})
+        total += _add(factors, weights, SENSITIVE_TOPIC, 1.0, {"topics": list(signals.sensitive_topics)})
+    kind_strength = KIND_STRENGTH.get(signals.kind)
+    if kind_strength is not None:
+        total += _add(factors, weights, KIND, kind_strength, {"kind": signals.kind})
     if signals.own_channel:
-        _add(factors, weights, OWN_CHANNEL, 1.0, {})
+        total += _add(factors, weights, OWN_CHANNEL, 1.0, {})
     if signals.kind == "question":
-        _add(factors, weights, AWAITING_ANSWER, 1.0, {})
+        total += _add(factors, weights, AWAITING_ANSWER, 1.0, {})
     if len(factors) > 1:
         factors.sort(key=_largest_first)
-    total = min(max(round(sum(factor["points"] for factor in factors)), 0), 100)
+    total = min(max(round(total), 0), 100)
     return Rating(total, rules.level_for(total), factors)
 
 
@@ -121,10 +123,12 @@ _LOG_REACH_FULL = math.log10(REACH_FULL)
 _LOG_VELOCITY_FULL = math.log10(VELOCITY_FULL)
 
 
-def _add(factors: list, weights: dict, code: str, strength: float, detail: dict) -> None:
+def _add(factors: list, weights: dict, code: str, strength: float, detail: dict) -> float:
+    """Append the factor if it counts; its points."""
     points = round(weights.get(code, 0) * strength, 1)
     if points:
         factors.append({"factor": code, "points": points, "detail": detail})
+    return points
 
 
 def _largest_first(factor: dict) -> float:

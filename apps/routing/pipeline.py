@@ -7,9 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
-from apps.core.audit import SYSTEM_ACTOR_LABEL
-from apps.core.models import AuditEvent
-from apps.mentions.models import Mention
 from apps.risk.levels import RiskLevel
 
 from .assignment import Roster
@@ -73,31 +70,12 @@ def assign_new_mentions(rows: list[dict], context) -> None:
 
 
 def announce_new_mentions(cursor, created: dict[int, dict]) -> None:
-    """Audit the automatic assignments and, after commit, tell assignees, leads and whoever is on call.
+    """After commit, tell assignees, leads and whoever is on call about the new mentions.
 
-    The audit rows are COPYed from the rows in hand, in the shape record_audit_event gives
-    mention_assigned_event's (one timeline): reading the new mentions back cost more than
-    writing the rows.
+    An assignment on arrival is part of the mention's arrival, like its first rating: the
+    mention records it (assignee, assigned_at) and `timeline_of` shows it, so no audit row
+    repeats it. The audit trail records the assignments made after arrival.
     """
-    assigned = [(pk, row) for pk, row in created.items() if row["assignee_id"] is not None]
-    if assigned:
-        now, target_type = datetime.now(UTC), Mention._meta.label_lower
-        columns = "occurred_at, actor_label, client_id, action, target_type, target_id, target_repr, before, after"
-        with cursor.cursor.copy(f"COPY {AuditEvent._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for pk, row in assigned:
-                copy.write_row(
-                    (
-                        now,
-                        SYSTEM_ACTOR_LABEL,
-                        row["client_id"],
-                        "mention.assigned",
-                        target_type,
-                        str(pk),
-                        f"{row['platform']}:{row['external_id']}"[:255],
-                        _UNASSIGNED,
-                        f'{{"assignee_id": {row["assignee_id"]}}}',
-                    )
-                )
     to_announce = [
         pk for pk, row in created.items() if row["assignee_id"] is not None or row["risk_level"] == RiskLevel.CRITICAL
     ]
@@ -105,6 +83,3 @@ def announce_new_mentions(cursor, created: dict[int, dict]) -> None:
         from .tasks import announce_mentions_task
 
         transaction.on_commit(lambda: announce_mentions_task.delay(to_announce))
-
-
-_UNASSIGNED = '{"assignee_id": null}'

@@ -1,8 +1,4 @@
-"""Audit rows outlive the people they name and keep the clients they belong to.
-
-The table has no database foreign-key checks (see AuditEvent): Django's delete rules
-must do their work.
-"""
+"""Audit rows outlive the people they name and keep the clients they belong to."""
 
 import pytest
 from django.db.models import ProtectedError

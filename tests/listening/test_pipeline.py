@@ -191,15 +191,12 @@ def test_a_key_stored_meanwhile_by_another_writer_falls_back_to_on_conflict(bran
     assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["1", "2", "3"]
     assert result.created == 2 and result.duplicates == 1
     assert Mention.objects.get(external_id="2").text == "Havbris number two, from the other writer"
-    # The later steps see the fallback's rows as their own: each assignment audited on its mention.
-    from apps.core.models import AuditEvent
+    # The later steps see the fallback's rows as their own: each assignee is told of their mention.
+    from apps.notifications.models import Notification
 
     ours = Mention.objects.filter(external_id__in=["1", "3"])
-    audited = {
-        int(event.target_id): event.after["assignee_id"]
-        for event in AuditEvent.objects.filter(action="mention.assigned", target_id__in=[str(m.pk) for m in ours])
-    }
-    assert audited == {mention.pk: mention.assignee_id for mention in ours} and None not in audited.values()
+    told = set(Notification.objects.filter(event="mention.assigned", mention__in=ours).values_list("mention", "user"))
+    assert told == {(mention.pk, mention.assignee_id) for mention in ours} and all(m.assignee_id for m in ours)
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from apps.core.models import AuditEvent
 from apps.listening.connectors.base import RawMention
 from apps.listening.pipeline import ingest
 from apps.mentions.models import Mention
+from apps.mentions.selectors import timeline_of
 from apps.routing.models import RoutingMode
 from apps.routing.services import mention_assign, reassign_unanswered
 from apps.tenants.roles import Role
@@ -56,12 +57,42 @@ def test_round_robin_is_fair_across_batches(brand, client_a):
     arrive(brand, 5, start=100)
     counts = Counter(Mention.objects.values_list("assignee_id", flat=True))
     assert counts == {people[0].pk: 3, people[1].pk: 3, people[2].pk: 3}
-    assert AuditEvent.objects.filter(action="mention.assigned", actor=None).count() == 9
-    # Automatic assignments are recorded in the same shape as those by hand.
-    event = AuditEvent.objects.filter(action="mention.assigned").first()
-    mention = Mention.objects.get(pk=event.target_id)
-    assert (event.actor_label, event.target_type, event.target_repr) == ("system", "mentions.mention", str(mention))
-    assert (event.before, event.after) == ({"assignee_id": None}, {"assignee_id": mention.assignee_id})
+
+
+def test_the_assignment_on_arrival_is_kept_on_the_mention_and_shown_in_its_timeline(brand, client_a, account_lead):
+    RoutingPolicyFactory(client=client_a, mode=RoutingMode.ROUND_ROBIN)
+    first, second = responders(client_a, 2)
+    arrive(brand, 1)
+    mention = Mention.objects.get()
+    assert (mention.assignee, mention.assigned_at is not None) == (first, True)
+    # Part of the arrival, like the first rating: the trail records what changes after.
+    assert not AuditEvent.objects.filter(action="mention.assigned").exists()
+    [arrival] = timeline_of(mention)
+    assert (arrival.actor_label, arrival.action, arrival.occurred_at) == (
+        "system",
+        "mention.assigned",
+        mention.ingested_at,
+    )
+    assert (arrival.before, arrival.after) == ({"assignee_id": None}, {"assignee_id": first.pk})
+
+    mention_assign(actor=account_lead, mention=mention, assignee=second)
+    mention_assign(actor=account_lead, mention=mention, assignee=first)
+    later, handed_on, arrival = timeline_of(mention)
+    assert (later.actor_label, handed_on.after, arrival.after) == (
+        account_lead.email,
+        {"assignee_id": second.pk},
+        {"assignee_id": first.pk},
+    )
+    assert arrival.actor_label == "system" and arrival.pk is None
+
+
+def test_a_mention_that_arrived_unassigned_has_no_arrival_assignment(brand, client_a, account_lead):
+    arrive(brand, 1)  # no responder yet
+    mention = Mention.objects.get()
+    assert mention.assignee is None and timeline_of(mention) == []
+    [responder] = responders(client_a, 1)
+    mention_assign(actor=account_lead, mention=mention, assignee=responder)
+    assert [event.actor_label for event in timeline_of(mention)] == [account_lead.email]
 
 
 def test_a_re_sent_post_takes_nobody_s_turn(brand, client_a):
@@ -70,7 +101,6 @@ def test_a_re_sent_post_takes_nobody_s_turn(brand, client_a):
     arrive(brand, 1)  # mention 0 goes to the first responder
     arrive(brand, 2)  # mention 0 again (nothing new), then mention 1: the second responder's turn
     assert dict(Mention.objects.values_list("external_id", "assignee_id")) == {"0": first.pk, "1": second.pk}
-    assert AuditEvent.objects.filter(action="mention.assigned").count() == 2
 
 
 def test_capacity_is_respected_and_the_rest_waits(brand, client_a):
