@@ -24,15 +24,24 @@ class Roster:
         return self.responders[start:] + self.responders[:start]
 
     def choose(self, exclude: int | None = None) -> int | None:
-        """The next responder with room, or None; counts the new work against them."""
-        candidates = [r for r in self._in_turn() if r.user_id != exclude and self.open[r.user_id] < r.capacity]
-        if not candidates:
+        """The next responder with room, or None; counts the new work against them.
+
+        One pass per choice (it runs for every new mention): round robin takes the first
+        in turn with room, least open work the first in turn of those with the least.
+        """
+        least_open = self.mode == RoutingMode.LEAST_OPEN
+        open_work, chosen, fewest = self.open, None, None
+        for responder in self._in_turn():
+            count = open_work[responder.user_id]
+            if responder.user_id == exclude or count >= responder.capacity:
+                continue
+            if not least_open:
+                chosen = responder
+                break
+            if fewest is None or count < fewest:
+                chosen, fewest = responder, count
+        if chosen is None:
             return None
-        if self.mode == RoutingMode.LEAST_OPEN:
-            # min() keeps the first of equals, so ties go round in turn.
-            chosen = min(candidates, key=lambda r: self.open[r.user_id])
-        else:
-            chosen = candidates[0]
-        self.open[chosen.user_id] += 1
+        open_work[chosen.user_id] += 1
         self.last_id = chosen.user_id
         return chosen.user_id

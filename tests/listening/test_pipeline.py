@@ -216,3 +216,22 @@ def test_ingesting_shortens_the_thread_switch_interval_for_the_writer(brand, set
         assert sys.getswitchinterval() == pytest.approx(0.0005)
     finally:
         sys.setswitchinterval(default)
+
+
+@pytest.mark.django_db
+def test_timestamps_keep_their_instant_through_the_copy(brand):
+    from zoneinfo import ZoneInfo
+
+    summer = datetime(2025, 7, 1, 9, 30, 15, 123456, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    whole_second = datetime(2025, 11, 2, 23, 59, 59, tzinfo=ZoneInfo("Europe/Warsaw"))
+    ingest(
+        [
+            RawMention(platform="x", external_id="1", text="Havbris in summer", posted_at=summer),
+            RawMention(platform="x", external_id="2", text="Havbris at midnight", posted_at=whole_second),
+        ],
+        brand=brand,
+    )
+    stored = dict(Mention.objects.values_list("external_id", "posted_at"))
+    assert stored == {"1": summer, "2": whole_second}
+    mention = Mention.objects.get(external_id="1")
+    assert mention.rated_at is not None and mention.response_due_at > mention.ingested_at
