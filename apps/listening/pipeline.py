@@ -170,8 +170,9 @@ def normalise(item: RawMention, context: BrandContext, source_id: int | None, no
     if not external_id or not (text or title):
         return None
     posted_at = item.posted_at or now
-    if posted_at.tzinfo is None:
-        posted_at = posted_at.replace(tzinfo=UTC)
+    # In UTC, like every other timestamp of the row: a local time in the hour a clock goes
+    # back equals its twin an hour apart, and COPY's text cache (_copy_values) would merge them.
+    posted_at = posted_at.replace(tzinfo=UTC) if posted_at.tzinfo is None else posted_at.astimezone(UTC)
     followers = item.author_followers
     return {
         "client_id": context.brand.client_id,

@@ -91,31 +91,32 @@ class Rating:
 
 
 def score(signals: Signals, rules: Rules, now: datetime) -> Rating:
-    """Runs for every new mention: plain appends and a running total, no generator."""
+    """Runs for every new mention: plain appends, no generator or per-factor objects."""
     weights, factors = rules.weights, []
-    total = 0.0
     if signals.sentiment == "negative":
-        total += _add(factors, weights, NEGATIVE_TONE, min(1.0, max(0.5, abs(signals.sentiment_score or 0.5))), {})
+        _add(factors, weights, NEGATIVE_TONE, min(1.0, max(0.5, abs(signals.sentiment_score or 0.5))), {})
     if signals.followers:
         strength = min(1.0, math.log10(signals.followers + 1) / _LOG_REACH_FULL)
-        total += _add(factors, weights, REACH, strength, {"followers": signals.followers})
+        _add(factors, weights, REACH, strength, {"followers": signals.followers})
     if signals.engagement and signals.posted_at is not None:
         age = max(now - signals.posted_at, VELOCITY_MIN_AGE)
         per_hour = signals.engagement / (age.total_seconds() / 3600)
         strength = min(1.0, math.log10(per_hour + 1) / _LOG_VELOCITY_FULL)
-        total += _add(factors, weights, VELOCITY, strength, {"per_hour": round(per_hour)})
+        _add(factors, weights, VELOCITY, strength, {"per_hour": round(per_hour)})
     if signals.sensitive_topics:
-        total += _add(factors, weights, SENSITIVE_TOPIC, 1.0, {"topics": list(signals.sensitive_topics)})
+        _add(factors, weights, SENSITIVE_TOPIC, 1.0, {"topics": list(signals.sensitive_topics)})
     kind_strength = KIND_STRENGTH.get(signals.kind)
     if kind_strength is not None:
-        total += _add(factors, weights, KIND, kind_strength, {"kind": signals.kind})
+        _add(factors, weights, KIND, kind_strength, {"kind": signals.kind})
     if signals.own_channel:
-        total += _add(factors, weights, OWN_CHANNEL, 1.0, {})
+        _add(factors, weights, OWN_CHANNEL, 1.0, {})
     if signals.kind == "question":
-        total += _add(factors, weights, AWAITING_ANSWER, 1.0, {})
+        _add(factors, weights, AWAITING_ANSWER, 1.0, {})
     if len(factors) > 1:
         factors.sort(key=_largest_first)
-    total = min(max(round(total), 0), 100)
+    # Summed largest first, as ratings have always been: a float sum in another order can
+    # round to the other side of .5.
+    total = min(max(round(sum(factor["points"] for factor in factors)), 0), 100)
     return Rating(total, rules.level_for(total), factors)
 
 
@@ -123,12 +124,10 @@ _LOG_REACH_FULL = math.log10(REACH_FULL)
 _LOG_VELOCITY_FULL = math.log10(VELOCITY_FULL)
 
 
-def _add(factors: list, weights: dict, code: str, strength: float, detail: dict) -> float:
-    """Append the factor if it counts; its points."""
+def _add(factors: list, weights: dict, code: str, strength: float, detail: dict) -> None:
     points = round(weights.get(code, 0) * strength, 1)
     if points:
         factors.append({"factor": code, "points": points, "detail": detail})
-    return points
 
 
 def _largest_first(factor: dict) -> float:

@@ -303,7 +303,7 @@ INGEST_STEPS: list[str] = [
     "apps.risk.pipeline.rate_new_mentions",
     "apps.routing.pipeline.assign_new_mentions",
 ]
-# Callables (cursor, created ids) run in the insert's own transaction, after it.
+# Callables (cursor, {id: row} of the mentions created) run in the insert's own transaction, after it.
 INGEST_AFTER_INSERT: list[str] = ["apps.routing.pipeline.announce_new_mentions"]
 # Callables (cursor, {mention id: new row}, context) for stored mentions whose engagement grew.
 INGEST_ON_GROWTH: list[str] = ["apps.risk.services.rerate_grown_mentions"]
