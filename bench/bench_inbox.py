@@ -22,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from common import p95, report, setup_inbox_database
+from common import p95, report, setup_inbox_database, signed_in
 
 TOTAL = int(os.environ.get("BENCH_INBOX_N", "1000000"))
 CLIENTS = 20
@@ -162,14 +162,6 @@ def links_on(web, url: str) -> None:
 
 
 # Measuring --------------------------------------------------------------------------------------
-
-
-def signed_in(user):
-    from django.test import Client as HttpClient
-
-    web = HttpClient()
-    web.force_login(user)
-    return web
 
 
 def measure(web, url: str, *, expect: bytes | None, repeat: int) -> Page:

@@ -45,12 +45,13 @@ def main() -> None:
         report("inbox_dataset_build", dataset.build_seconds, "s", rows=TOTAL, clients=CLIENTS, phases=dataset.phases)
     with tempfile.TemporaryDirectory(prefix="varde-load-") as folder:
         folder = Path(folder)
-        sessions = folder / "sessions.json"
-        sessions.write_text(json.dumps(staff_sessions(dataset, USERS)))
+        signed_in_staff = staff_sessions(dataset, USERS)
+        sessions = folder / "sessions.json"  # for the locust processes
+        sessions.write_text(json.dumps(signed_in_staff))
         port = free_port()
         with gunicorn(port, settings.DATABASES["default"]["NAME"], folder / "gunicorn.log"):
             host = f"http://127.0.0.1:{port}"
-            warm_up(port, json.loads(sessions.read_text()))
+            warm_up(port, signed_in_staff)
             stats = run_locust(host, sessions, folder)
     total = stats.pop("Aggregated")
     report(
@@ -75,7 +76,7 @@ def staff_sessions(dataset, count: int) -> list[dict]:
     Each (responder, client) pair once before any repeats; every fifth session works in
     "my work" (all the person's clients) instead of one client's inbox.
     """
-    from django.test import Client as HttpClient
+    from common import signed_in
 
     from apps.tenants.models import Membership
     from apps.tenants.roles import Role
@@ -90,8 +91,7 @@ def staff_sessions(dataset, count: int) -> list[dict]:
     sessions = []
     for number in range(count):
         membership = pairs[number % len(pairs)]
-        web = HttpClient()
-        web.force_login(membership.user)
+        web = signed_in(membership.user)
         inbox = "/inbox/" if number % 5 == 4 else f"/c/{slugs[membership.client_id]}/inbox/"
         sessions.append({"cookie": web.cookies["sessionid"].value, "inbox": inbox})
     return sessions

@@ -28,7 +28,6 @@ def main() -> None:
     from django.conf import settings
     from django.test import override_settings
 
-    from apps.core.models import AuditEvent
     from apps.listening.pipeline import BrandContext, _hooks, ingest
     from apps.listening.replay_data import ReplayPlan, mention_number
     from apps.mentions.models import Mention
@@ -58,7 +57,6 @@ def main() -> None:
             context = BrandContext.load(brand)
             ingest(items[:200], brand=brand, context=context)
             empty_table(Mention)
-            empty_table(AuditEvent)
             began = time.perf_counter()
             result = ingest(items, brand=brand, context=context, keep_ids=False)
             seconds = time.perf_counter() - began
@@ -73,7 +71,6 @@ def main() -> None:
         for steps in (False, True) if round_number % 2 == 0 else (True, False):
             (full if steps else plain).append(run(steps))
     empty_table(Mention)
-    empty_table(AuditEvent)
     app.control.purge()
     added = [f / p - 1 for f, p in zip(full, plain, strict=True)]
     report(

@@ -54,6 +54,15 @@ def use_bench_database() -> None:
     settings.DATABASES["default"]["NAME"] = f"{settings.DATABASES['default']['NAME']}_bench"
 
 
+def signed_in(user):
+    """A Django test client signed in as `user` (its session cookie serves other clients too)."""
+    from django.test import Client as HttpClient
+
+    web = HttpClient()
+    web.force_login(user)
+    return web
+
+
 def empty_table(model) -> None:
     """TRUNCATE, not delete(): that would load every row as an object first."""
     from django.db import connection

@@ -17,7 +17,14 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record_audit_event(
+def record_audit_event(**fields) -> AuditEvent:
+    """Write one audit row (the fields of audit_event). `actor` is a user, or None for the system."""
+    event = audit_event(**fields)
+    event.save()
+    return event
+
+
+def audit_event(
     *,
     actor,
     action: str,
@@ -28,9 +35,9 @@ def record_audit_event(
     after: dict[str, Any] | None = None,
     request=None,
 ) -> AuditEvent:
-    """Write one audit row. `actor` is a user, or None for the system."""
+    """The row record_audit_event writes, unsaved: for records kept elsewhere and shown as events."""
     real_actor = actor if actor is not None and actor.is_authenticated else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=real_actor,
         actor_label=real_actor.email if real_actor else SYSTEM_ACTOR_LABEL,
         client=client,

@@ -451,8 +451,8 @@ def timeline_of(mention: Mention, limit: int = 100) -> list:
     Unscoped on purpose, like `changed_since`: whoever may open the mention sees its own history,
     without the right to read the client's whole audit trail.
     """
-    from apps.core.audit import SYSTEM_ACTOR_LABEL
     from apps.core.models import AuditEvent
+    from apps.routing.events import mention_assigned_on_arrival
 
     events = AuditEvent.objects.unscoped().filter(
         client_id=mention.client_id, target_type=Mention._meta.label_lower, target_id=str(mention.pk)
@@ -464,17 +464,5 @@ def timeline_of(mention: Mention, limit: int = 100) -> list:
         assignments = [event for event in timeline if event.action == "mention.assigned"]
         on_arrival = (assignments[-1].before or {}).get("assignee_id") if assignments else mention.assignee_id
         if on_arrival is not None:
-            timeline.append(
-                AuditEvent(
-                    occurred_at=mention.ingested_at,
-                    actor_label=SYSTEM_ACTOR_LABEL,
-                    client_id=mention.client_id,
-                    action="mention.assigned",
-                    target_type=Mention._meta.label_lower,
-                    target_id=str(mention.pk),
-                    target_repr=str(mention)[:255],
-                    before={"assignee_id": None},
-                    after={"assignee_id": on_arrival},
-                )
-            )
+            timeline.append(mention_assigned_on_arrival(mention, on_arrival))
     return timeline

@@ -334,7 +334,7 @@ class MentionScopedMixin(ClientScopedMixin):
             "replies": replies,
             "related": selectors.related_of(self.request.user, mention),
             "notes": list(selectors.notes_of(mention)),
-            "timeline": list(selectors.timeline_of(mention)),
+            "timeline": selectors.timeline_of(mention),
             "present": presence.present_on(mention.pk, exclude_user_id=self.request.user.pk),
             "presence_renew": presence.PRESENCE_RENEW,
             **answer_panel(self.request.user, mention),

@@ -14,7 +14,8 @@ from apps.risk.levels import RiskLevel
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import users_with_client_perm
 
-from .models import ApproverRole, Decision, DraftVersion, ReplyType, StepMode
+from .models import ApproverRole, Decision, ReplyType, StepMode
+from .services import MAX_TEXT
 
 # Rows for approval steps on the rule form; a rule saved with more steps (the API allows up
 # to five) gets a row for each, so that saving the form never drops a step silently.
@@ -33,6 +34,15 @@ class ApprovalPolicyForm(forms.Form):
     expire_after_hours = forms.IntegerField(
         label=_("Approval requests expire after (hours)"), help_text=_("0: they never expire.")
     )
+
+    @staticmethod
+    def initial_from(policy) -> dict:
+        """Field values from a policy (an unsaved one carries the defaults)."""
+        return {
+            "allow_self_approval": policy.allow_self_approval,
+            "remind_after_minutes": policy.remind_after_minutes,
+            "expire_after_hours": policy.expire_after_hours,
+        }
 
 
 class PersonChoiceField(forms.ModelMultipleChoiceField):
@@ -199,7 +209,6 @@ class SavedReplyForm(forms.Form):
 
 
 # The answer editor and the approval page.
-MAX_TEXT = DraftVersion._meta.get_field("text").max_length
 
 
 class AnswerForm(forms.Form):
@@ -237,5 +246,7 @@ class MarkSentForm(forms.Form):
 
 
 class DiffForm(forms.Form):
-    a = forms.IntegerField(min_value=1)
-    b = forms.IntegerField(min_value=1)
+    """Empty: the current version and the one before."""
+
+    a = forms.IntegerField(min_value=1, required=False)
+    b = forms.IntegerField(min_value=1, required=False)

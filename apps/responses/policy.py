@@ -7,6 +7,7 @@ unapproved unless a rule says so. Approvers are fixed when the draft is submitte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -17,6 +18,8 @@ from apps.tenants.scoping import users_with_client_perm
 from .models import ApprovalPolicy, ApprovalRule, ApproverRole, StepMode
 
 DEFAULT_RULE_NAME = "default: one account lead"
+# Without a matching rule, and for a rule without steps: any one account lead approves.
+DEFAULT_STEPS = ((ApproverRole.ACCOUNT_LEAD, StepMode.ANY, ()),)
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,6 @@ class NoApprover(Exception):
     """A step of the chosen rule has nobody who may approve."""
 
     def __init__(self, position: int, role: str):
-        self.position, self.role = position, role
         super().__init__(
             _("Step %(n)d of the approval policy has nobody who may approve (%(role)s).")
             % {"n": position + 1, "role": ApproverRole(role).label}
@@ -76,8 +78,8 @@ def rule_for(mention, reply_type: str) -> ApprovalRule | None:
 def steps_needed(rule: ApprovalRule | None) -> int:
     """How many approval steps the rule asks for (the default, and a rule without steps: one)."""
     if rule is None:
-        return 1
-    return max(1, len(rule.steps.all())) if rule.needs_approval else 0
+        return len(DEFAULT_STEPS)
+    return (len(rule.steps.all()) or len(DEFAULT_STEPS)) if rule.needs_approval else 0
 
 
 def choose_steps(mention, reply_type: str, *, author_id: int | None = None) -> ChosenSteps:
@@ -91,18 +93,16 @@ def choose_steps(mention, reply_type: str, *, author_id: int | None = None) -> C
     exclude = None if policy.allow_self_approval else author_id
     rule = rule_for(mention, reply_type)
     if rule is None:
-        default = [(ApproverRole.ACCOUNT_LEAD, StepMode.ANY, [])]
-        return ChosenSteps(DEFAULT_RULE_NAME, tuple(_staffed(client, default, exclude)), policy)
+        return ChosenSteps(DEFAULT_RULE_NAME, tuple(_staffed(client, DEFAULT_STEPS, exclude)), policy)
     if not rule.needs_approval:
         return ChosenSteps(rule.name, (), policy)
     steps = [(step.approver_role, step.mode, [person.pk for person in step.people.all()]) for step in rule.steps.all()]
     return ChosenSteps(rule.name, tuple(_staffed(client, steps, exclude)), policy)
 
 
-def _staffed(client, steps: list[tuple[str, str, list[int]]], exclude: int | None = None) -> list[Step]:
-    """Each step with the people who may approve it; a rule with no steps falls back to an account lead."""
-    if not steps:
-        steps = [(ApproverRole.ACCOUNT_LEAD, StepMode.ANY, [])]
+def _staffed(client, steps: Sequence[tuple[str, str, Sequence[int]]], exclude: int | None = None) -> list[Step]:
+    """Each step (role, mode, people) with the people who may approve it; no steps: DEFAULT_STEPS."""
+    steps = steps or DEFAULT_STEPS
     allowed = users_with_client_perm(client, ClientPerm.APPROVE_RESPONSES)
     staffed = []
     for position, (role, mode, people) in enumerate(steps):

@@ -15,7 +15,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 from django.utils.translation import gettext as _
 
@@ -55,7 +54,7 @@ def _mastodon_ready(source) -> bool:
 
 
 def _bluesky_ready(source) -> bool:
-    return bluesky.Session.for_credentials(None, source.config, source.credentials) is not None
+    return bluesky.app_password_of(source.credentials) is not None
 
 
 def publish_unavailable(draft: Draft) -> str:
@@ -168,7 +167,7 @@ def _bluesky(draft: Draft, version: DraftVersion, *, http: SafeHttpClient) -> Pu
     uri = as_text(document.get("uri"))
     if not uri.startswith("at://"):
         raise PublishRefused(_("Bluesky answered without the new post's address."))
-    return Published(external_id=uri, url=_post_url(session.did, uri))
+    return Published(external_id=uri, url=bluesky.post_url(session.did, uri))
 
 
 def _existing_record(session: bluesky.Session, rkey: str) -> Published | None:
@@ -178,7 +177,7 @@ def _existing_record(session: bluesky.Session, rkey: str) -> Published | None:
         return None
     raise_for_status("GET", response)
     uri = as_text(as_mapping(response.json()).get("uri"))
-    return Published(external_id=uri, url=_post_url(session.did, uri)) if uri.startswith("at://") else None
+    return Published(external_id=uri, url=bluesky.post_url(session.did, uri)) if uri.startswith("at://") else None
 
 
 def answer_rkey(draft: Draft, version: DraftVersion) -> str:
@@ -188,11 +187,6 @@ def answer_rkey(draft: Draft, version: DraftVersion) -> str:
     clock = int(hashlib.sha256(f"{draft.pk}".encode()).hexdigest(), 16) & 0x3FF
     value = (micros << 10) | clock
     return "".join(TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))
-
-
-def _post_url(did: str, uri: str) -> str:
-    rkey = uri.rsplit("/", 1)[-1]
-    return f"https://bsky.app/profile/{quote(did, safe=':')}/post/{quote(rkey, safe='')}"
 
 
 _GRAPHEME_JOINERS = re.compile(r"[\u0300-\u036f\u200d\ufe0f\U0001f3fb-\U0001f3ff]")

@@ -21,11 +21,13 @@ from apps.routing.selectors import account_leads_of, per_client
 
 from . import events, notices
 from .models import ApprovalPolicy, Draft, DraftState
-from .services import _locked, _stop_waiting, back_to_work, still_to_decide
+from .services import _locked, _stop_waiting, back_to_work, decisions_on_current_versions, still_to_decide
 
 # A client without a policy of its own has the model's default.
 DEFAULT_REMIND_AFTER_MINUTES = ApprovalPolicy._meta.get_field("remind_after_minutes").default
 BATCH = 200
+# What the notices read of a draft.
+TOLD = ("client", "mention", "current_version")
 
 
 def chase_approvals(now=None) -> dict[str, int]:
@@ -34,9 +36,7 @@ def chase_approvals(now=None) -> dict[str, int]:
 
 
 def _pending():
-    return (
-        Draft.objects.unscoped().filter(state=DraftState.PENDING).select_related("client", "mention", "current_version")
-    )
+    return Draft.objects.unscoped().filter(state=DraftState.PENDING)
 
 
 def _remind(now) -> int:
@@ -45,8 +45,9 @@ def _remind(now) -> int:
         Value(DEFAULT_REMIND_AFTER_MINUTES),
         output_field=IntegerField(),
     )
-    due = (
+    due = list(
         _pending()
+        .select_related(*TOLD)
         .filter(reminded_at=None)
         .annotate(remind_after=remind_after)
         .filter(remind_after__gt=0)
@@ -57,6 +58,7 @@ def _remind(now) -> int:
         )
         .filter(remind_at__lte=now)[:BATCH]
     )
+    decided = decisions_on_current_versions(due)  # read once for all, not per draft
     sent = 0
     for draft in due:
         claimed = (
@@ -65,16 +67,18 @@ def _remind(now) -> int:
             .update(reminded_at=now)
         )
         if claimed:
-            notices.tell_approvers(draft, still_to_decide(draft), event=NotificationEvent.APPROVAL_REMINDER)
+            notices.tell_approvers(draft, still_to_decide(draft, decided), event=NotificationEvent.APPROVAL_REMINDER)
             sent += 1
     return sent
 
 
 def _escalate(now) -> int:
     """The mention's warning time has passed and its answer still waits for approval."""
-    at_risk = _pending().filter(escalated_at=None, mention__first_response_at=None, mention__response_warn_at__lte=now)[
-        :BATCH
-    ]
+    at_risk = (
+        _pending()
+        .select_related(*TOLD)
+        .filter(escalated_at=None, mention__first_response_at=None, mention__response_warn_at__lte=now)[:BATCH]
+    )
     leads = per_client(lambda client: [lead.pk for lead in account_leads_of(client)])
     sent = 0
     for draft in at_risk:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 
-from .models import ApprovalDecision, Draft, DraftState, DraftVersion, SavedReply
+from .models import ApprovalDecision, ApprovalRule, Draft, DraftState, DraftVersion, ReplyType, SavedReply
 from .publishing import publish_unavailable
-from .services import approvers_at, current_approvers, is_cleared_to_publish
+from .services import MAX_TEXT, approvers_at, current_approvers, is_cleared_to_publish
 from .writing import fill_placeholders, strategy_for
 
 User = get_user_model()
@@ -29,6 +31,11 @@ def _with_history(drafts):
 def names_of(user_ids) -> dict[int, str]:
     people = User.objects.filter(pk__in=set(user_ids))
     return {person.pk: str(person) for person in people}
+
+
+def approver_names(drafts) -> dict[int, str]:
+    """The names of everyone the drafts' current steps wait for, in one query."""
+    return names_of(pk for draft in drafts for pk in current_approvers(draft))
 
 
 @dataclass
@@ -60,7 +67,7 @@ def answer_panel(user, mention) -> dict:
     drafts = list(_with_history(Draft.objects.visible_to(user).filter(mention=mention)).order_by("-pk"))
     for draft in drafts:
         draft.mention = mention  # the page has it, with its brand and source
-    names = names_of(pk for draft in drafts for pk in current_approvers(draft))
+    names = approver_names(drafts)
     replies = SavedReply.objects.visible_to(user).filter(
         client=mention.client, language__in=[mention.language or "", ""], kind__in=[mention.kind or "", ""]
     )
@@ -69,6 +76,9 @@ def answer_panel(user, mention) -> dict:
         "strategy": strategy_for(mention.kind),
         "tone_of_voice": mention.brand.tone_of_voice,
         "saved_replies": [(reply, fill_placeholders(reply.text, mention)) for reply in replies.order_by("name")],
+        # The editor's limits and choices, as the model has them.
+        "answer_max_text": MAX_TEXT,
+        "reply_types": ReplyType.choices,
     }
 
 
@@ -82,9 +92,9 @@ def waiting_ids(user, client) -> list[int]:
     ]
 
 
-def _in_approval(user, client):
-    """The drafts an approval page may show: the team sees all of the client's, a client
-    approver only those waiting for them."""
+def drafts_in_approval(user, client):
+    """The drafts the approval pages and the drafts API may show: the team sees all of the
+    client's, a client approver only those waiting for them (any other answers 404)."""
     drafts = Draft.objects.visible_to(user).filter(client=client)
     if user_has_client_perm(user, client, ClientPerm.WORK_MENTIONS):
         return drafts
@@ -93,10 +103,31 @@ def _in_approval(user, client):
 
 def approvals_for(user, client) -> list[Draft]:
     """The approvals list: what waits at the client (for a client approver: what waits for them)."""
-    drafts = _in_approval(user, client).filter(state=DraftState.PENDING)
+    drafts = drafts_in_approval(user, client).filter(state=DraftState.PENDING)
     return list(drafts.select_related("mention", "current_version").order_by("step_started_at"))
 
 
 def approval_of(user, client, draft_pk: int) -> Draft | None:
     """One draft for its approval page, with its history."""
-    return _with_history(_in_approval(user, client).filter(pk=draft_pk)).select_related("mention").first()
+    return _with_history(drafts_in_approval(user, client).filter(pk=draft_pk)).select_related("mention").first()
+
+
+def versions_to_compare(draft: Draft, a: int | None = None, b: int | None = None) -> tuple[DraftVersion, DraftVersion]:
+    """Versions `a` (older) and `b` (newer) of the draft; by default the current version and the
+    one before. A number the draft has no version of is a ValidationError on "a" or "b"."""
+    versions = {version.number: version for version in draft.versions.all()}
+    newer = draft.current_version.number if b is None else b
+    older = max(newer - 1, 1) if a is None else a
+    missing = {
+        name: [_("This answer has no version %(n)d.") % {"n": number}]
+        for name, number in (("a", older), ("b", newer))
+        if number not in versions
+    }
+    if missing:
+        raise ValidationError(missing)
+    return versions[older], versions[newer]
+
+
+def approval_rules_of(user, client):
+    """The client's approval rules in the order they are checked, with their steps and people."""
+    return ApprovalRule.objects.visible_to(user).filter(client=client).prefetch_related("steps__people")

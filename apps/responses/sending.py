@@ -158,6 +158,11 @@ def _retry_later(draft: Draft, message: str, retry_after: float | None) -> Draft
 @transaction.atomic
 def _failed(draft: Draft, message: str) -> Draft:
     draft = _locked(draft)
+    if draft.state != DraftState.PUBLISHING:
+        # This worker overran its lease and the answer moved on (published, edited, sent by hand):
+        # its failure is stale news and must not undo what happened since.
+        log.warning("draft %s was %s when its attempt failed: %s", draft.pk, draft.state, message[:200])
+        return draft
     before = {"state": draft.state}
     draft.state, draft.publish_error = DraftState.FAILED, message[:1000]
     draft.publish_next_at = draft.publish_claimed_until = None
@@ -169,11 +174,10 @@ def _failed(draft: Draft, message: str) -> Draft:
         before=before,
         after={"state": draft.state, "attempts": draft.publish_attempts, "error": draft.publish_error},
     )
-    recipients = {person for person in (draft.published_by, draft.author) if person is not None}
     notify(
         event=NotificationEvent.ANSWER_FAILED,
         client=draft.client,
-        recipients=recipients,
+        recipients=(draft.published_by_id, draft.author_id),  # ids; notify drops None and repeats
         title=_("An answer to %(author)s could not be published") % {"author": draft.mention.author_name or "?"},
         body=draft.publish_error,
         url=answer_url(draft),

@@ -40,6 +40,8 @@ from .models import (
 from .policy import NoApprover, choose_steps, policy_of, rule_for, steps_needed
 
 MAX_TEXT = DraftVersion._meta.get_field("text").max_length
+REPLY_MAX_NAME = SavedReply._meta.get_field("name").max_length
+REPLY_MAX_TEXT = SavedReply._meta.get_field("text").max_length
 # An approved answer may be submitted again: when its mention's risk rose, the policy asks more.
 SUBMITTABLE = (DraftState.DRAFT, DraftState.CHANGES_REQUESTED, DraftState.EXPIRED, DraftState.APPROVED)
 
@@ -214,14 +216,20 @@ def _start_step(draft: Draft, now, policy) -> None:
     draft.expires_at = now + timedelta(hours=hours) if hours else None
 
 
-def still_to_decide(draft: Draft) -> list[int]:
-    """The current step's approvers who have not decided on this version yet."""
-    decided = set(
+def decisions_on_current_versions(drafts) -> set[tuple[int, int, int]]:
+    """(version id, step, approver id) of every decision on the drafts' current versions, in one query."""
+    versions = {draft.current_version_id for draft in drafts}
+    return set(
         ApprovalDecision.objects.unscoped()
-        .filter(version_id=draft.current_version_id, step=draft.step)
-        .values_list("approver_id", flat=True)
+        .filter(version_id__in=versions)
+        .values_list("version_id", "step", "approver_id")
     )
-    return [pk for pk in current_approvers(draft) if pk not in decided]
+
+
+def still_to_decide(draft: Draft, decided: set[tuple[int, int, int]]) -> list[int]:
+    """The current step's approvers who have not decided on this version yet; `decided` from
+    decisions_on_current_versions."""
+    return [pk for pk in current_approvers(draft) if (draft.current_version_id, draft.step, pk) not in decided]
 
 
 def approvers_at(steps: list[dict], step: int) -> list[int]:
@@ -356,13 +364,13 @@ def saved_reply_save(
     if reply is not None and reply.client_id != client.pk:
         raise PermissionDenied
     errors = {}
-    name, text, language = (name or "").strip(), (text or "").strip(), (language or "").strip().lower()
+    name, text, language = (name or "").strip(), (text or "").strip(), _clean_language(language)
     if not name:
         errors["name"] = [_("Give the reply a name.")]
     if not text:
         errors["text"] = [_("Write the reply.")]
-    elif len(text) > 5000:
-        errors["text"] = [_("Keep the reply under 5,000 characters.")]
+    elif len(text) > REPLY_MAX_TEXT:
+        errors["text"] = [_("Keep the reply under %(max)d characters.") % {"max": REPLY_MAX_TEXT}]
     if kind and kind not in MentionKind.values:
         errors["kind"] = [_("Choose a kind of mention, or none.")]
     clash = SavedReply.objects.unscoped().filter(client=client, name__iexact=name, language=language)
@@ -370,7 +378,7 @@ def saved_reply_save(
         errors["name"] = [_("A reply with this name and language exists already.")]
     if errors:
         raise ValidationError(errors)
-    fields = {"name": name[:80], "text": text, "language": language[:8], "kind": kind}
+    fields = {"name": name[:REPLY_MAX_NAME], "text": text, "language": language, "kind": kind}
     before = None if reply is None else {field: getattr(reply, field) for field in fields}
     if reply is None:
         reply = SavedReply(client=client, created_by=actor)
@@ -381,10 +389,8 @@ def saved_reply_save(
             reply.save()
     except IntegrityError:
         raise ValidationError({"name": [_("A reply with this name and language exists already.")]}) from None
-    if before is None:
-        events.saved_reply_event(actor=actor, reply=reply, action="created", after=fields, request=request)
-        return reply
-    events.saved_reply_event(actor=actor, reply=reply, action="changed", before=before, after=fields, request=request)
+    action = "created" if before is None else "changed"
+    events.saved_reply_event(actor=actor, reply=reply, action=action, before=before, after=fields, request=request)
     return reply
 
 
@@ -484,7 +490,7 @@ def approval_rule_save(
         "name": name[:80],
         "risk_levels": _clean_choices(risk_levels, RiskLevel.values, "risk_levels", errors),
         "kinds": _clean_choices(kinds, MentionKind.values, "kinds", errors),
-        "channels": [value[:32] for value in _clean_choices(_channel_names(channels), None, "channels", errors)],
+        "channels": _clean_choices(_channel_names(channels), None, "channels", errors),
         "reply_types": _clean_choices(reply_types, ReplyType.values, "reply_types", errors),
         "needs_approval": bool(needs_approval),
     }

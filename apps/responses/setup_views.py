@@ -18,7 +18,9 @@ from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.roles import ClientPerm
 
 from .forms import ApprovalPolicyForm, ApprovalRuleForm, SavedReplyForm
-from .models import ApprovalPolicy, ApprovalRule, ApproverRole, ReplyType, SavedReply, StepMode
+from .models import ApprovalRule, ApproverRole, ReplyType, SavedReply, StepMode
+from .policy import policy_of
+from .selectors import approval_rules_of
 from .services import (
     approval_policy_save,
     approval_rule_delete,
@@ -68,20 +70,10 @@ class ApprovalPolicyView(ClientScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
         # Until one is saved, the model's defaults apply.
-        policy = ApprovalPolicy.objects.visible_to(user).filter(client=self.client).first() or ApprovalPolicy()
-        form = context.setdefault(
-            "form",
-            ApprovalPolicyForm(
-                initial={
-                    "allow_self_approval": policy.allow_self_approval,
-                    "remind_after_minutes": policy.remind_after_minutes,
-                    "expire_after_hours": policy.expire_after_hours,
-                }
-            ),
-        )
-        rules = ApprovalRule.objects.visible_to(user).filter(client=self.client).prefetch_related("steps__people")
+        policy = policy_of(self.client)
+        form = context.setdefault("form", ApprovalPolicyForm(initial=ApprovalPolicyForm.initial_from(policy)))
+        rules = approval_rules_of(self.request.user, self.client)
         context["rules"] = [
             {
                 "rule": rule,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -21,7 +21,7 @@ from apps.tenants.roles import ClientPerm
 
 from . import selectors, sending, services
 from .forms import AnswerForm, DecisionForm, DiffForm, MarkSentForm, SubmitForm
-from .models import Draft
+from .models import Draft, DraftState
 from .writing import diff_words
 
 
@@ -29,8 +29,7 @@ class AnswerScopedMixin(MentionScopedMixin):
     """A draft of this client, worked on by the team (the right to work mentions)."""
 
     def load_draft(self, draft_pk) -> Draft:
-        drafts = Draft.objects.visible_to(self.request.user).filter(client=self.client)
-        return get_object_or_404(drafts.select_related("mention__brand", "current_version"), pk=draft_pk)
+        return self.get_scoped_object(Draft.objects.select_related("mention__brand", "current_version"), pk=draft_pk)
 
     def back(self, draft: Draft):
         return redirect(draft.mention.get_absolute_url() + "#answer")
@@ -42,25 +41,30 @@ class AnswerScopedMixin(MentionScopedMixin):
 
 
 class AnswerStartView(MentionScopedMixin, View):
+    def refused(self, mention, form, error: ValidationError | None = None):
+        if error is not None:
+            apply_service_errors(form, error)
+        return self.render_detail(mention, status=400, answer_form=form, answer_draft=None)
+
     def post(self, request, client_slug, mention_pk):
         mention = self.load_mention(mention_pk)
         form = AnswerForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.draft_start(
-                    actor=request.user,
-                    mention=mention,
-                    text=data["text"],
-                    reply_type=data["reply_type"],
-                    language=data["language"],
-                    request=request,
-                )
-                messages.success(request, _("Draft saved as version 1."))
-                return redirect(mention.get_absolute_url() + "#answer")
-            except ValidationError as error:
-                apply_service_errors(form, error)
-        return self.render_detail(mention, status=400, answer_form=form, answer_draft=None)
+        if not form.is_valid():
+            return self.refused(mention, form)
+        data = form.cleaned_data
+        try:
+            services.draft_start(
+                actor=request.user,
+                mention=mention,
+                text=data["text"],
+                reply_type=data["reply_type"],
+                language=data["language"],
+                request=request,
+            )
+        except ValidationError as error:
+            return self.refused(mention, form, error)
+        messages.success(request, _("Draft saved as version 1."))
+        return redirect(mention.get_absolute_url() + "#answer")
 
 
 class AnswerSaveView(AnswerScopedMixin, View):
@@ -97,7 +101,7 @@ class AnswerSubmitView(AnswerScopedMixin, View):
             )
         except ValidationError as error:
             return self.refused(draft, form, error)
-        if draft.state == "approved":
+        if draft.state == DraftState.APPROVED:
             messages.success(request, _("The policy needs no approval for this answer: it can go out."))
         else:
             messages.success(request, _("Sent for approval."))
@@ -139,10 +143,12 @@ class AnswerDiffView(AnswerScopedMixin, View):
     def get(self, request, client_slug, draft_pk):
         draft = self.load_draft(draft_pk)
         form = DiffForm(request.GET)
-        versions = {version.number: version for version in draft.versions.all()}
-        if not form.is_valid() or form.cleaned_data["a"] not in versions or form.cleaned_data["b"] not in versions:
+        if not form.is_valid():
             raise Http404(_("Choose two versions of this answer."))
-        old, new = versions[form.cleaned_data["a"]], versions[form.cleaned_data["b"]]
+        try:
+            old, new = selectors.versions_to_compare(draft, form.cleaned_data["a"], form.cleaned_data["b"])
+        except ValidationError as error:
+            raise Http404(_("Choose two versions of this answer.")) from error
         context = {
             **self.client_context(),
             "draft": draft,
@@ -168,9 +174,8 @@ class ApprovalListView(ApproverMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         drafts = selectors.approvals_for(self.request.user, self.client)
-        names = selectors.names_of(pk for draft in drafts for pk in services.current_approvers(draft))
+        names = selectors.approver_names(drafts)
         context["answers"] = [selectors.describe(self.request.user, draft, names) for draft in drafts]
-        context["team"] = self.can(ClientPerm.WORK_MENTIONS)
         return context
 
 
@@ -196,7 +201,6 @@ class ApprovalDetailView(ApproverMixin, View):
             "pieces": diff_words(previous.text, current.text) if previous else [],
             "decisions": list(draft.decisions.all()),
             "form": form or DecisionForm(initial={"version": current.number}),
-            "team": self.can(ClientPerm.WORK_MENTIONS),
         }
         return render(self.request, "responses/approval_detail.html", context, status=status)
 
@@ -207,16 +211,8 @@ class ApprovalDetailView(ApproverMixin, View):
         draft = self.load(draft_pk)
         form = DecisionForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                services.draft_decide(
-                    actor=request.user,
-                    draft=draft,
-                    version=data["version"],
-                    decision=data["decision"],
-                    comment=data["comment"],
-                    request=request,
-                )
+                services.draft_decide(actor=request.user, draft=draft, request=request, **form.cleaned_data)
             except ValidationError as error:
                 apply_service_errors(form, error)
             except PermissionDenied as error:

@@ -156,17 +156,36 @@ def _hours_snapshot(client) -> dict:
 RATING_FIELDS = ["risk_score", "risk_level", "risk_overridden", "response_due_at"]
 
 
+def _keep_arrival_ratings(mentions: list[Mention]) -> None:
+    """Arrival ratings are kept on the mentions alone; before another replaces one, it joins the history.
+
+    Callers hold the mentions' row locks (the override's select_for_update, the growth's UPDATE).
+    """
+    stored = set(RiskRating.objects.unscoped().filter(mention__in=mentions).values_list("mention_id", flat=True))
+    RiskRating.objects.bulk_create(
+        RiskRating.arrival_of(mention) for mention in mentions if mention.rated_at and mention.pk not in stored
+    )
+
+
 def _rate(
-    mention: Mention, setup, *, score: int, level: str, factors: list, actor=None, reason: str = "", request=None
+    mention: Mention,
+    setup,
+    *,
+    score: int,
+    level: str,
+    factors: list,
+    actor=None,
+    reason: str = "",
+    request=None,
+    arrival_kept: bool = False,
 ):
     """Make this the mention's current rating: a changed level moves the SLA clock (counted from
-    arrival); the rating joins the history (after the arrival rating it replaces, the first
-    time) and the change the audit trail."""
+    arrival); the rating joins the history (after the arrival rating it replaces, unless the
+    caller kept those already) and the change the audit trail."""
     now = timezone.now()
     before = changed_fields(mention, RATING_FIELDS)
-    # Callers hold the mention's row lock (the override's select_for_update, the growth's UPDATE).
-    if mention.rated_at is not None and not RiskRating.objects.filter(mention=mention).exists():
-        RiskRating.arrival_of(mention).save()
+    if not arrival_kept:
+        _keep_arrival_ratings([mention])
     if level != mention.risk_level and mention.first_response_at is None:
         if setup is not None:
             moved = setup.deadlines(level, mention.ingested_at)
@@ -214,25 +233,30 @@ def mention_override_risk(*, actor, mention: Mention, level: str, reason: str, r
 
 
 def rerate_grown_mentions(cursor, grown: dict[int, dict], context) -> None:
-    """Pipeline hook: mentions that arrived again with more engagement are rated anew, with the
-    ingestion's own scoring setup of the brand (read once, not per batch).
+    """Pipeline hook: mentions that arrived again with more engagement are rated anew, each with
+    its own brand's scoring setup (the ingestion's, read once, for its brand; a post stored under
+    another brand of the client that came back through this one gets that brand's).
 
     A person's override stands; a climb to critical is announced like a new critical mention.
     """
-    from .pipeline import risk_setup, signals_of
+    from .pipeline import BrandRiskSetup, risk_setup, signals_of
     from .scoring import score
 
     now = timezone.now()
-    setup = risk_setup(context)
-    climbed = []
+    setups = {context.brand.pk: risk_setup(context)}
+    changed = []
     mentions = Mention.objects.unscoped().select_related("client", "brand").filter(pk__in=list(grown))
     for mention in mentions.filter(AWAITING_ANSWER, risk_overridden=False):
+        setup = setups.get(mention.brand_id) or setups.setdefault(mention.brand_id, BrandRiskSetup(mention.brand))
         rating = score(signals_of(mention, setup.sensitive, setup.own_channels), setup.rules, now)
-        if rating.level == mention.risk_level and rating.score == mention.risk_score:
-            continue
+        if rating.level != mention.risk_level or rating.score != mention.risk_score:
+            changed.append((mention, setup, rating))
+    _keep_arrival_ratings([mention for mention, _, _ in changed])
+    climbed = []
+    for mention, setup, rating in changed:
         if rating.level == RiskLevel.CRITICAL and mention.risk_level != RiskLevel.CRITICAL:
             climbed.append(mention.pk)
-        _rate(mention, setup, score=rating.score, level=rating.level, factors=rating.factors)
+        _rate(mention, setup, score=rating.score, level=rating.level, factors=rating.factors, arrival_kept=True)
     if climbed:
         from apps.routing.tasks import announce_mentions_task
 

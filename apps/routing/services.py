@@ -56,9 +56,9 @@ def announce_mentions(mention_ids: list[int]) -> None:
     from apps.notifications.services import notify
 
     contacts_of = escalation_contacts(timezone.now())
-    mentions = Mention.objects.unscoped().filter(pk__in=mention_ids).select_related("client", "brand", "assignee")
+    mentions = Mention.objects.unscoped().filter(pk__in=mention_ids).select_related("client", "brand")
     for mention in mentions:
-        if mention.assignee:
+        if mention.assignee_id:
             _notify_assignee(mention)
         if mention.risk_level == RiskLevel.CRITICAL:
             notify(
@@ -135,7 +135,8 @@ def reassign_unanswered(now: datetime | None = None) -> int:
                 _notify_assignee(mention, reassigned=True)
                 moved += 1
         # Round robin goes on from here next time, as for new mentions.
-        RoutingPolicy.objects.unscoped().filter(pk=policy.pk).update(last_assignee_id=roster.last_id)
+        if roster.last_id != policy.last_assignee_id:
+            RoutingPolicy.objects.unscoped().filter(pk=policy.pk).update(last_assignee_id=roster.last_id)
     return moved
 
 
@@ -262,19 +263,17 @@ CAPACITY_MAX = 32767
 
 
 @transaction.atomic
-@transaction.atomic
 def responder_capacities_set(*, actor, client, capacities, request=None) -> None:
     """The capacity table of a client's responders, all of it or none: [(membership, capacity)]."""
     require_client_perm(actor, client, ClientPerm.MANAGE)
     for membership, capacity in capacities:
         if membership.client_id != client.pk:
             raise PermissionDenied
-        responder_capacity_set(actor=actor, membership=membership, capacity=capacity, request=request)
+        _capacity_set(actor=actor, membership=membership, capacity=capacity, request=request)
 
 
-def responder_capacity_set(*, actor, membership, capacity: int | None, request=None):
+def _capacity_set(*, actor, membership, capacity: int | None, request=None):
     """How many open mentions routing may give this person at this client (None: the routing default)."""
-    require_client_perm(actor, membership.client, ClientPerm.MANAGE)
     if capacity is not None and not (isinstance(capacity, int) and 1 <= capacity <= CAPACITY_MAX):
         raise ValidationError(
             {"capacity": [_("Give a number from 1 to %(max)d, or leave it empty.") % {"max": CAPACITY_MAX}]}

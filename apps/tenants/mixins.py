@@ -77,8 +77,8 @@ class ClientScopedViewSet(viewsets.GenericViewSet):
     `action_permissions` overrides the permission of named extra actions.
     """
 
-    read_permission: str = ClientPerm.VIEW
-    write_permission: str | None = None
+    read_permission: str | tuple[str, ...] = ClientPerm.VIEW
+    write_permission: str | tuple[str, ...] | None = None
     action_permissions: dict[str, str] = {}
     client_url_kwarg = "client_pk"
     model = None

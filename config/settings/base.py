@@ -253,9 +253,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # At most one non-critical e-mail per person per this many minutes (their own setting starts here).
 NOTIFICATION_DIGEST_MINUTES = env.int("NOTIFICATION_DIGEST_MINUTES", default=5)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
-# --- Publishing answers: attempts before an answer is shown as failed, and the first wait ---
-PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=5)
-PUBLISH_BACKOFF_BASE = env.int("PUBLISH_BACKOFF_BASE", default=30)
 # Waits between attempts: 30 s, 2 min, 8 min, 32 min, then the cap (with jitter).
 WEBHOOK_BACKOFF_BASE = env.int("WEBHOOK_BACKOFF_BASE", default=30)
 WEBHOOK_BACKOFF_MAX = env.int("WEBHOOK_BACKOFF_MAX", default=2 * 60 * 60)
@@ -265,6 +262,10 @@ WEBHOOK_RETRY_AFTER_MAX = env.int("WEBHOOK_RETRY_AFTER_MAX", default=24 * 60 * 6
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 # Plain-http endpoints would send mention text and the signature in clear; dev and tests allow them.
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+
+# --- Publishing answers: attempts before an answer is shown as failed, and the first wait ---
+PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=5)
+PUBLISH_BACKOFF_BASE = env.int("PUBLISH_BACKOFF_BASE", default=30)
 
 
 # --- Credentials at rest: Fernet keys, newest first (rotate by prepending) ---

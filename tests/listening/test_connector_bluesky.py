@@ -327,3 +327,24 @@ def test_a_cursor_without_counts_does_not_resend_known_posts(httpserver, http, s
 
     assert second.mentions == []
     assert second.cursor == first.cursor
+
+
+def test_an_app_password_is_told_apart_without_the_cache_or_network():
+    from apps.listening.connectors.bluesky import app_password_of
+
+    assert app_password_of({"identifier": " agency.bsky.social ", "app_password": "pw"}) == (
+        "agency.bsky.social",
+        "pw",
+    )
+    for credentials in (None, {}, {"identifier": "agency.bsky.social"}, {"identifier": " ", "app_password": "pw"}):
+        assert app_password_of(credentials) is None
+
+
+def test_post_addresses_name_the_profile_and_record_key():
+    from apps.listening.connectors.bluesky import post_url
+
+    uri = "at://did:plc:agency/app.bsky.feed.post/3lpk2u6qo222m"
+    assert post_url("did:plc:agency", uri) == "https://bsky.app/profile/did:plc:agency/post/3lpk2u6qo222m"
+    assert post_url("agency.bsky.social", uri) == "https://bsky.app/profile/agency.bsky.social/post/3lpk2u6qo222m"
+    assert post_url("agency.bsky.social", "at://did:plc:agency/app.bsky.feed.like/3lpk") == ""
+    assert post_url("", uri) == ""

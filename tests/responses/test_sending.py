@@ -489,3 +489,43 @@ def test_a_far_retry_after_is_honoured_up_to_an_hour(responder, account_lead, br
     draft.refresh_from_db()
     assert draft.state == DraftState.PUBLISHING
     assert timezone.now() + timedelta(minutes=50) < draft.publish_next_at < timezone.now() + timedelta(hours=1.5)
+
+
+def test_a_late_failure_does_not_undo_an_answer_published_since(
+    responder, account_lead, brand_a, httpserver, mastodon_status, monkeypatch
+):
+    """A worker that overran its lease hears of a failure after another worker published the
+    answer: the draft stays published and nobody is told it failed."""
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(responder, account_lead, mention)
+    sending.draft_publish(actor=responder, draft=draft)
+
+    def published_meanwhile_then_refused(draft, version, *, http):
+        Draft.objects.filter(pk=draft.pk).update(
+            state=DraftState.PUBLISHED,
+            published_at=timezone.now(),
+            published_url="https://example.social/@agency/1",
+            publish_claimed_until=None,
+            publish_next_at=None,
+        )
+        raise sending.publishing.PublishRefused("Too late: refused.")
+
+    monkeypatch.setattr(sending.publishing, "publish", published_meanwhile_then_refused)
+    sending.deliver_answer(draft.pk)
+
+    draft.refresh_from_db()
+    assert draft.state == DraftState.PUBLISHED and draft.publish_error == ""
+    assert draft.published_url == "https://example.social/@agency/1"
+    assert not Notification.objects.filter(event="answer.failed", mention=mention).exists()
+    assert not AuditEvent.objects.filter(action="draft.publish_failed").exists()
+
+
+def test_a_failed_answer_tells_who_published_it_and_who_wrote_it_once(
+    responder, account_lead, brand_a, httpserver, mastodon_status, run_on_commit
+):
+    mention = mastodon_mention(brand_a, httpserver, mastodon_status)
+    draft = approved(responder, account_lead, mention)
+    httpserver.expect_oneshot_request(STATUSES, method="POST").respond_with_json({"error": "no"}, status=422)
+    run_on_commit(lambda: sending.draft_publish(actor=responder, draft=draft))  # author and publisher alike
+    assert Draft.objects.get(pk=draft.pk).state == DraftState.FAILED
+    assert list(Notification.objects.filter(event="answer.failed").values_list("user", flat=True)) == [responder.pk]

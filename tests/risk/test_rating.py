@@ -196,3 +196,16 @@ def test_first_response_stops_the_clock_once(brand, responder):
     assert not sla_stop(actor=responder, mention=mention, at=first + timedelta(hours=1))
     assert Mention.objects.get().first_response_at == first
     assert AuditEvent.objects.filter(action="mention.first_response").count() == 1
+
+
+def test_a_post_of_another_brand_that_grows_is_rated_with_its_own_brand(brand, client_a):
+    other = BrandFactory(client=client_a, name="Havbris Outlet", aliases=["Havbris"], languages=["da", "en"])
+    own = SourceFactory(brand=other, own_channel=True)
+    ingest([angry(followers=50_000)], brand=other, source_id=own.pk)
+    first = Mention.objects.get()
+    assert "own_channel" in {factor["factor"] for factor in first.risk_factors}
+    # The same post comes back, grown, through the other brand's ingestion of this client.
+    ingest([angry(followers=50_000, likes=40_000, reposts=9_000, replies=3_000)], brand=brand)
+    grown = Mention.objects.get()
+    assert grown.risk_score > first.risk_score and grown.brand == other
+    assert "own_channel" in {factor["factor"] for factor in grown.risk_factors}

@@ -117,6 +117,16 @@ class BlueskyConnector:
         return FetchResult(mentions=recall.mentions, cursor=recall.cursor())
 
 
+def app_password_of(credentials) -> tuple[str, str] | None:
+    """The (identifier, app password) a source signs in with, or None when it has none: whether
+    the app may search through the PDS and post, asked without touching the cache or network."""
+    identifier = credentials.get("identifier") if isinstance(credentials, dict) else None
+    password = credentials.get("app_password") if isinstance(credentials, dict) else None
+    if not (isinstance(identifier, str) and identifier.strip() and isinstance(password, str) and password):
+        return None
+    return identifier.strip(), password
+
+
 class Session:
     """An app-password session on the account's PDS, reused between polls through the cache."""
 
@@ -125,24 +135,21 @@ class Session:
         self.identifier, self.password = identifier, password
         secret = f"{pds_url}\n{identifier}\n{password}".encode()
         self.cache_key = f"listening:bluesky:session:{hashlib.sha256(secret).hexdigest()}"
-        self.token, self.did, self.from_cache = "", "", False
-        self._looked_up = False  # the cache is read at the first request, not to check credentials
+        remembered = cache.get(self.cache_key)
+        remembered = remembered if isinstance(remembered, dict) else {}
+        self.token, self.did = remembered.get("token", ""), remembered.get("did", "")
+        self.from_cache = bool(self.token)
 
     @classmethod
     def for_credentials(cls, http: SafeHttpClient, config: dict, credentials: dict) -> Session | None:
-        identifier = credentials.get("identifier") if isinstance(credentials, dict) else None
-        password = credentials.get("app_password") if isinstance(credentials, dict) else None
-        if not (isinstance(identifier, str) and identifier.strip() and isinstance(password, str) and password):
+        """A session for the source's app password, None without one (see `app_password_of`)."""
+        login = app_password_of(credentials)
+        if login is None:
             return None
         pds_url = str(config.get("pds_url") or DEFAULT_PDS).rstrip("/")
-        return cls(http, pds_url, identifier.strip(), password)
+        return cls(http, pds_url, *login)
 
     def headers(self) -> dict[str, str]:
-        if not self._looked_up:
-            remembered = cache.get(self.cache_key)
-            remembered = remembered if isinstance(remembered, dict) else {}
-            self.token, self.did = remembered.get("token", ""), remembered.get("did", "")
-            self.from_cache, self._looked_up = bool(self.token), True
         if not self.token:
             self.sign_in()
         return {"Authorization": f"Bearer {self.token}"}
@@ -156,21 +163,21 @@ class Session:
         token, did = as_text(document.get("accessJwt")), as_text(document.get("did"))
         if not token:
             raise FetchError("Bluesky sign-in answered without an access token")
-        self.token, self.did, self.from_cache, self._looked_up = token, did, False, True
+        self.token, self.did, self.from_cache = token, did, False
         cache.set(self.cache_key, {"token": token, "did": did}, SESSION_CACHE_SECONDS)
 
     def forget(self) -> None:
         cache.delete(self.cache_key)
-        self.token, self.did, self.from_cache, self._looked_up = "", "", False, True
+        self.token, self.did, self.from_cache = "", "", False
 
     def call(self, method: str, url: str, *, expect_ok: bool = True, **kwargs) -> FetchResponse:
         """A request with the session's token. A remembered token that has expired (a 400 with
         ExpiredToken) or was revoked (401) gets one more sign-in; any other refusal is the
         caller's, so an ordinary 400 never spends one of the account's sign-ins."""
-        headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
 
         def send() -> FetchResponse:
-            return self.http.request(method, url, headers={**headers, **self.headers()}, expect_ok=False, **kwargs)
+            headers = {"Accept": "application/json", **self.headers()}
+            return self.http.request(method, url, headers=headers, expect_ok=False, **kwargs)
 
         response = send()
         if self.from_cache and _token_refused(response):
@@ -201,17 +208,23 @@ def _get(http: SafeHttpClient, url: str, params: dict, session: Session | None) 
     return session.call("GET", url, params=params)
 
 
+def post_url(profile: str, uri: str) -> str:
+    """The bsky.app address of the post at `uri` (at://<did>/app.bsky.feed.post/<rkey>), shown
+    under `profile` (a handle or DID); "" when the uri names no post."""
+    parts = uri.split("/")
+    if not (profile and len(parts) == 5 and parts[:2] == ["at:", ""] and parts[3] == "app.bsky.feed.post" and parts[4]):
+        return ""
+    return f"https://bsky.app/profile/{quote(profile, safe=':')}/post/{quote(parts[4], safe='')}"
+
+
 def _to_mention(post: dict, uri: str) -> RawMention:
     record = as_mapping(post.get("record"))
     author = as_mapping(post.get("author"))
     handle = as_text(author.get("handle"))
     did = as_text(author.get("did"))
-    # at://<did>/app.bsky.feed.post/<rkey>
     parts = uri.split("/")
     profile = handle if handle and handle != "handle.invalid" else did or (parts[2] if len(parts) > 2 else "")
-    url = ""
-    if len(parts) == 5 and parts[3] == "app.bsky.feed.post" and parts[4] and profile:
-        url = f"https://bsky.app/profile/{quote(profile, safe=':.')}/post/{quote(parts[4], safe='')}"
+    url = post_url(profile, uri)
     langs = record.get("langs")
     language = next((lang for lang in langs if isinstance(lang, str)), "") if isinstance(langs, list) else ""
     reply = as_mapping(record.get("reply"))
