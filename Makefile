@@ -56,16 +56,18 @@ run: demo ## Start web, Celery worker and beat with demo data (http://localhost:
 totp: services ## Print the current two-factor code of the demo admin and lead
 	@$(PY) manage.py demo_totp
 
-test: install browser ## Run the whole test suite, browser tests included (and ruff's checks)
+test: install browser ## Run the whole test suite in parallel, browser tests included (and ruff's and the layers' checks)
 	$(VENV)/bin/ruff check --quiet .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/pytest --numprocesses 2
 
 bench: migrate ## Run the benchmarks in bench/ (one JSON line per figure)
 	@for script in bench/bench_*.py; do $(PY) $$script || exit 1; done
 
-lint: install ## Check style and common bugs (ruff)
+lint: install ## Check style, common bugs (ruff) and that imports only go down the layers (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install ## Format the code (ruff)
 	$(VENV)/bin/ruff format .

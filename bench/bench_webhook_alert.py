@@ -35,7 +35,7 @@ class Sink(BaseHTTPRequestHandler):
     bad_signatures = 0
 
     def do_POST(self):
-        from apps.listening.webhooks import sign
+        from apps.core.signing import sign
 
         body = self.rfile.read(int(self.headers["Content-Length"]))
         timestamp = self.headers.get("X-Varde-Timestamp", "")
@@ -56,9 +56,9 @@ def main() -> None:
     from django.test import Client as HttpClient
     from django.urls import reverse
 
+    from apps.core.signing import sign
     from apps.listening.models import SourceKind
     from apps.listening.services import source_create
-    from apps.listening.webhooks import sign
     from apps.mentions.models import Mention
     from apps.tenants.roles import Role
     from config.celery import app

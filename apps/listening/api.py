@@ -6,13 +6,13 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core.http import FetchError
 from apps.tenants.mixins import ClientScopedViewSet
 from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
 from apps.tenants.selectors import brands_of
 
 from . import services
-from .fetching import FetchError
 from .models import Source, SourceKind
 
 WRITABLE_SOURCE_FIELDS = (

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.audit import changed_fields, only_changed
 from apps.core.backoff import backoff_seconds as exponential_backoff
+from apps.core.http import FetchError, SafeHttpClient
 from apps.core.redis_client import redis_client
 from apps.tenants.models import Brand, Client
 from apps.tenants.roles import ClientPerm
@@ -26,7 +27,6 @@ from apps.tenants.services import require_client_perm
 from . import events
 from .connectors import get_connector
 from .connectors.base import FetchResult
-from .fetching import FetchError, SafeHttpClient
 from .models import POLLED_KINDS, BrandQuery, Source, SourceKind, Topic
 from .pipeline import IngestResult, ingest
 

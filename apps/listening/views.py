@@ -7,13 +7,13 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.core.forms import apply_service_errors
+from apps.core.http import FetchError
 from apps.core.views import run_and_report
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
 
 from . import selectors, services
-from .fetching import FetchError
 from .forms import BrandQueryForm, ImportForm, SourceForm, TopicForm
 from .imports import import_start
 from .models import ImportJob, Source, SourceKind

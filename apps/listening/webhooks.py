@@ -8,7 +8,6 @@ refused so a captured request cannot be replayed later.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import time
@@ -20,6 +19,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from apps.core.signing import sign
+
 from .mapping import BadRecord, flatten, record_to_mention
 from .models import Source, SourceKind
 from .pipeline import ingest
@@ -27,11 +28,6 @@ from .pipeline import ingest
 SIGNATURE_HEADER = "HTTP_X_VARDE_SIGNATURE"
 TIMESTAMP_HEADER = "HTTP_X_VARDE_TIMESTAMP"
 MAX_ITEMS = 1000
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
 
 
 def _error(status: int, code: str, detail: str, **extra) -> JsonResponse:

@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.backoff import backoff_seconds
-from apps.listening.fetching import FetchError, SafeHttpClient
-from apps.listening.webhooks import sign
+from apps.core.http import FetchError, SafeHttpClient
+from apps.core.signing import sign
 
 from . import events as audit_events
 from .models import WEBHOOK_TEST_EVENT, DeliveryStatus, WebhookDelivery, WebhookEndpoint

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
 
-from apps.listening.connectors import bluesky
-from apps.listening.connectors.base import FetchError, as_mapping, as_text
-from apps.listening.fetching import SafeHttpClient, raise_for_status
+from apps.core.http import FetchError, SafeHttpClient, raise_for_status
+from apps.integrations import bluesky
+from apps.integrations.payload import as_mapping, as_text
 
 from .models import Draft, DraftVersion, ReplyType
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.backoff import backoff_seconds
-from apps.listening.fetching import FetchError, SafeHttpClient
+from apps.core.http import FetchError, SafeHttpClient
 from apps.mentions.models import MentionStatus, PrivateChannel
 from apps.mentions.services import mention_move
 from apps.notifications.models import NotificationEvent

@@ -3,15 +3,12 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-SAMPLES = SHARED / "data" / "samples"
+from tests.shared_data import SAMPLES, require_shared
 
 
 @pytest.fixture
 def samples() -> Path:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"the shared sample payloads are not at {SAMPLES} (../shared beside the project)")
-    return SAMPLES
+    return require_shared(SAMPLES)
 
 
 @pytest.fixture

@@ -6,14 +6,9 @@ import copy
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
-
-import pytest
 
 from apps.listening.connectors.base import RawMention
-
-# Real payloads from public repositories' test data, kept next to the project (../shared).
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "samples"
+from tests.shared_data import SAMPLES, require_shared
 
 # Values a hostile or broken server might put anywhere in a payload.
 HOSTILE_VALUES = (None, True, -7, 2**70, 1.5, "", "not a date", "9999-12-31T23:59:59-23:59", "x" * 300, [], {}, [None])
@@ -21,9 +16,8 @@ HOSTILE_VALUES = (None, True, -7, 2**70, 1.5, "", "not a date", "9999-12-31T23:5
 
 def load_sample(platform: str, name: str):
     """The JSON body of a sample; recorded cassettes wrap it as {"_request": ..., "response": body}."""
-    path = SAMPLES / platform / name
-    if not path.is_file():
-        pytest.skip(f"sample payload {path} is absent: the shared samples folder should sit next to the project")
+    # Real payloads from public repositories' test data, kept next to the project (../shared).
+    path = require_shared(SAMPLES / platform / name)
     document = json.loads(path.read_text(encoding="utf-8"))
     if isinstance(document, dict) and set(document) == {"_request", "response"}:
         return document["response"]

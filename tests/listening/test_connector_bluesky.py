@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from apps.core.http import FetchError, SafeHttpClient
+from apps.integrations.bluesky import DEFAULT_PDS
 from apps.listening.connectors import get_connector
-from apps.listening.connectors.base import FetchError, SafeHttpClient
-from apps.listening.connectors.bluesky import DEFAULT_APPVIEW, DEFAULT_PDS, OVERLAP_SECONDS
+from apps.listening.connectors.bluesky import DEFAULT_APPVIEW, OVERLAP_SECONDS
 from tests.listening.platform_fixtures import assert_well_formed, hostile_variants, load_sample
 
 connector = get_connector("bluesky")
@@ -330,7 +331,7 @@ def test_a_cursor_without_counts_does_not_resend_known_posts(httpserver, http, s
 
 
 def test_an_app_password_is_told_apart_without_the_cache_or_network():
-    from apps.listening.connectors.bluesky import app_password_of
+    from apps.integrations.bluesky import app_password_of
 
     assert app_password_of({"identifier": " agency.bsky.social ", "app_password": "pw"}) == (
         "agency.bsky.social",
@@ -341,7 +342,7 @@ def test_an_app_password_is_told_apart_without_the_cache_or_network():
 
 
 def test_post_addresses_name_the_profile_and_record_key():
-    from apps.listening.connectors.bluesky import post_url
+    from apps.integrations.bluesky import post_url
 
     uri = "at://did:plc:agency/app.bsky.feed.post/3lpk2u6qo222m"
     assert post_url("did:plc:agency", uri) == "https://bsky.app/profile/did:plc:agency/post/3lpk2u6qo222m"

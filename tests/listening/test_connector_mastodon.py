@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from werkzeug import Response
 
+from apps.core.http import FetchError, SafeHttpClient
 from apps.listening.connectors import get_connector
-from apps.listening.connectors.base import FetchError, SafeHttpClient
 from apps.listening.connectors.mastodon import MAX_PAGES
 from tests.listening.platform_fixtures import assert_well_formed, hostile_variants, load_sample
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from apps.core.http import FetchError, SafeHttpClient
 from apps.listening.connectors import get_connector
-from apps.listening.connectors.base import FetchError, SafeHttpClient
 from apps.listening.connectors.reddit import DEFAULT_API, DEFAULT_AUTH
 from tests.listening.platform_fixtures import assert_well_formed, hostile_variants, load_sample
 

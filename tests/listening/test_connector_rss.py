@@ -2,8 +2,8 @@ import time
 
 import pytest
 
+from apps.core.http import FetchError, SafeHttpClient
 from apps.listening.connectors.rss import connector, parse_feed, unwrap_google_redirect
-from apps.listening.fetching import FetchError, SafeHttpClient
 
 
 def fetch(url, cursor=None):

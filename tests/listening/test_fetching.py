@@ -5,7 +5,7 @@ import time
 import pytest
 from werkzeug import Response
 
-from apps.listening.fetching import BlockedAddress, FetchError, SafeHttpClient, is_public_address
+from apps.core.http import BlockedAddress, FetchError, SafeHttpClient, is_public_address
 
 
 @pytest.mark.parametrize(

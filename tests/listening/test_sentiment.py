@@ -18,8 +18,7 @@ from apps.listening.enrichment.sentiment import (
     get_analyser,
     normalise_language,
 )
-
-DEV_SET = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sentiment-dev.csv"
+from tests.shared_data import SENTIMENT_DEV_SET, require_shared
 
 POSITIVE = {
     "en": "I love this brand, the support team was excellent!",
@@ -307,9 +306,8 @@ def test_command_rejects_missing_and_binary_files(tmp_path):
         run_command(binary)
 
 
-@pytest.mark.skipif(not DEV_SET.exists(), reason=f"shared development set not available at {DEV_SET}")
 def test_command_runs_on_the_shared_development_set():
-    report = run_command(DEV_SET)
+    report = run_command(require_shared(SENTIMENT_DEV_SET))
     assert set(report["per_language"]) == set(LANGUAGES)
     assert report["overall"]["n"] == sum(metrics["n"] for metrics in report["per_language"].values())
     # A sanity floor well under the target: it catches a broken lexicon, not small regressions.

@@ -4,9 +4,9 @@ import time
 import pytest
 from django.urls import reverse
 
+from apps.core.signing import sign
 from apps.listening.models import SourceKind
 from apps.listening.services import source_create
-from apps.listening.webhooks import sign
 from apps.mentions.models import Mention
 
 

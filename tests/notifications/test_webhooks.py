@@ -8,8 +8,8 @@ from django.db import connection
 from django.utils import timezone
 from werkzeug import Response
 
+from apps.core.http import SafeHttpClient
 from apps.core.models import AuditEvent
-from apps.listening.fetching import SafeHttpClient
 from apps.notifications.deliveries import deliver_webhook, lost_webhook_deliveries
 from apps.notifications.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from apps.notifications.services import notify

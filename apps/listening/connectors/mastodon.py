@@ -16,19 +16,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..fetching import FetchResponse
-from .base import (
-    FetchError,
-    FetchResult,
-    RawMention,
-    SafeHttpClient,
-    SeenWindow,
-    as_int,
-    as_mapping,
-    as_text,
-    clean_https_url,
-    parse_time,
-)
+from apps.core.http import FetchError, FetchResponse, SafeHttpClient
+from apps.integrations.payload import as_int, as_mapping, as_text, clean_https_url, parse_time
+
+from .base import FetchResult, RawMention, SeenWindow
 
 PLATFORM = "mastodon"
 PAGE_SIZE = 40  # the API's maximum for timelines and search

@@ -19,18 +19,10 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..fetching import FetchResponse
-from .base import (
-    FetchError,
-    FetchResult,
-    RawMention,
-    Recall,
-    SafeHttpClient,
-    SeenWindow,
-    as_int,
-    as_text,
-    clean_https_url,
-)
+from apps.core.http import FetchError, FetchResponse, SafeHttpClient
+from apps.integrations.payload import as_int, as_text, clean_https_url
+
+from .base import FetchResult, RawMention, Recall, SeenWindow
 
 PLATFORM = "reddit"
 DEFAULT_API = "https://oauth.reddit.com"

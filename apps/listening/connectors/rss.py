@@ -19,7 +19,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
-from .base import FetchError, FetchResult, RawMention, parse_time
+from apps.core.http import FetchError
+from apps.integrations.payload import parse_time
+
+from .base import FetchResult, RawMention
 
 # How many entry ids a cursor remembers, so unchanged feeds yield nothing new.
 SEEN_IDS = 500

@@ -20,18 +20,10 @@ from collections.abc import Iterator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .base import (
-    FetchError,
-    FetchResult,
-    RawMention,
-    SafeHttpClient,
-    SeenWindow,
-    as_int,
-    as_mapping,
-    as_text,
-    clean_https_url,
-    parse_time,
-)
+from apps.core.http import FetchError, SafeHttpClient
+from apps.integrations.payload import as_int, as_mapping, as_text, clean_https_url, parse_time
+
+from .base import FetchResult, RawMention, SeenWindow
 
 PLATFORM = "youtube"
 DEFAULT_API = "https://www.googleapis.com/youtube/v3"

@@ -1,4 +1,4 @@
-"""Safe outbound HTTP for connectors.
+"""Safe outbound HTTP: platform connectors, publishing and outgoing webhooks all go through it.
 
 Every connection, including each redirect hop, goes to an address checked at
 connect time: the name is resolved once and the socket is opened to that very
