@@ -1,7 +1,7 @@
 """What risk rating and routing add to ingestion, per mention.
 
 The same N replay mentions (as many as the ingestion benchmark's) go through the
-pipeline with no later steps (INGEST_STEPS and INGEST_AFTER_INSERT empty) and with
+pipeline with no later steps (the ingest_steps and after_insert registries empty) and with
 rating, clocks and auto-assignment to five responders. Announcements go to the
 broker, as in production, where a worker sends them; the figure is the extra time
 per mention.
@@ -25,10 +25,8 @@ ROUNDS = int(os.environ.get("BENCH_RISK_ROUNDS", "12"))
 
 def main() -> None:
     setup_bench_database()
-    from django.conf import settings
-    from django.test import override_settings
 
-    from apps.listening.pipeline import BrandContext, _hooks, ingest
+    from apps.listening.pipeline import BrandContext, after_insert, ingest, ingest_steps
     from apps.listening.replay_data import ReplayPlan, mention_number
     from apps.mentions.models import Mention
     from apps.routing.models import RoutingMode, RoutingPolicy
@@ -49,11 +47,11 @@ def main() -> None:
 
     def run(steps: bool) -> float:
         """Seconds per mention of one ingestion of all N into emptied tables."""
-        hooks = {"INGEST_STEPS": [], "INGEST_AFTER_INSERT": []}
-        if steps:
-            hooks = {"INGEST_STEPS": settings.INGEST_STEPS, "INGEST_AFTER_INSERT": settings.INGEST_AFTER_INSERT}
-        with override_settings(**hooks):
-            _hooks.cache_clear()
+        kept = {"steps": dict(ingest_steps.items()), "after": dict(after_insert.items())}
+        with (
+            ingest_steps.replaced(kept["steps"] if steps else {}),
+            after_insert.replaced(kept["after"] if steps else {}),
+        ):
             context = BrandContext.load(brand)
             ingest(items[:200], brand=brand, context=context)
             empty_table(Mention)
@@ -63,7 +61,6 @@ def main() -> None:
             assert result.created == N, result
         if steps:
             counts["assigned"] = Mention.objects.exclude(assignee=None).count()
-        _hooks.cache_clear()
         return seconds / N
 
     plain, full, counts = [], [], {}

@@ -479,9 +479,9 @@ def _create_workspace(clients: int) -> None:
     from django.db import transaction
 
     from apps.accounts.models import User
-    from apps.listening.models import Source, Topic
-    from apps.risk.models import BusinessHoursBlock, Holiday
-    from apps.tenants.models import Brand, Client, Membership
+    from apps.listening.models import Source
+    from apps.mentions.models import Topic
+    from apps.tenants.models import Brand, BusinessHoursBlock, Client, Holiday, Membership
     from apps.tenants.roles import Role
     from apps.tenants.services import apply_role_permissions
 
@@ -804,7 +804,7 @@ def _chunk(bounds: tuple[int, int]) -> bytes:
     from apps.listening.enrichment.sentiment import get_analyser
     from apps.listening.enrichment.text import content_hash
     from apps.listening.replay_data import mention_number
-    from apps.risk.levels import RiskLevel
+    from apps.mentions.models import RiskLevel
     from apps.risk.pipeline import signals_of
     from apps.risk.policy import deadlines
     from apps.risk.scoring import score

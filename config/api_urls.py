@@ -3,8 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from apps.accounts.api import ApiTokenViewSet, me
-from apps.core.api_views import AuditEventViewSet
+from apps.accounts.api import ApiTokenViewSet, InvitationViewSet, me
 from apps.listening.api import SourceViewSet
 from apps.mentions.api import MentionViewSet, SavedViewViewSet
 from apps.notifications.api import (
@@ -16,7 +15,7 @@ from apps.notifications.api import (
 from apps.responses.api import ApprovalPolicyViewSet, ApprovalRuleViewSet, DraftViewSet, SavedReplyViewSet
 from apps.risk.api import BusinessHoursViewSet, MentionRatingViewSet, RiskPolicyViewSet
 from apps.routing.api import MentionAssignmentViewSet, OnCallShiftViewSet, RoutingPolicyViewSet
-from apps.tenants.api import BrandViewSet, ClientViewSet, InvitationViewSet, MembershipViewSet
+from apps.tenants.api import AuditEventViewSet, BrandViewSet, ClientViewSet, MembershipViewSet
 
 router = SimpleRouter()
 router.register("clients", ClientViewSet, basename="client")

@@ -6,6 +6,7 @@ from apps.core.views import healthz
 from apps.listening.webhooks import receive_push
 
 urlpatterns = [
+    path("", include("apps.workspace.urls")),
     path("", include("apps.tenants.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.listening.urls")),

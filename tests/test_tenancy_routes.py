@@ -17,9 +17,9 @@ from apps.listening.models import Source
 from apps.mentions.models import Mention, MentionLink, MentionNote, SavedView
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
 from apps.responses.models import ApprovalDecision, ApprovalRule, Draft, SavedReply
-from apps.risk.models import BusinessHoursBlock, RiskPolicy
+from apps.risk.models import RiskPolicy
 from apps.routing.models import OnCallShift, RoutingPolicy
-from apps.tenants.models import Brand, Membership
+from apps.tenants.models import Brand, BusinessHoursBlock, Membership
 from apps.tenants.roles import Role
 from tests.factories import (
     ApprovalRuleFactory,

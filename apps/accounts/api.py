@@ -7,10 +7,12 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from apps.tenants.mixins import ClientScopedViewSet
+from apps.tenants.roles import ClientPerm, Role
 from apps.tenants.selectors import roles_of
 
 from . import services
-from .models import ApiToken, User
+from .models import ApiToken, Invitation, User
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -85,3 +87,36 @@ class ApiTokenViewSet(
 
     def perform_destroy(self, instance):
         services.api_token_revoke(actor=self.request.user, token=instance, request=self.request)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "client", "email", "role", "status", "invited_by", "created_at", "expires_at"]
+        read_only_fields = ["id", "client", "status", "invited_by", "created_at", "expires_at"]
+
+
+class InvitationViewSet(
+    ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin
+):
+    """Invite people by e-mail; DELETE revokes a pending invitation."""
+
+    model = Invitation
+    serializer_class = InvitationSerializer
+    read_permission = ClientPerm.MANAGE_MEMBERS
+    write_permission = ClientPerm.MANAGE_MEMBERS
+
+    @extend_schema(request=InvitationSerializer, responses={201: InvitationSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation, _key = services.invitation_create(
+            actor=request.user, client=self.client, request=request, **serializer.validated_data
+        )
+        return Response(self.get_serializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        services.invitation_revoke(actor=self.request.user, invitation=instance, request=self.request)

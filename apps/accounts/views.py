@@ -10,12 +10,16 @@ from django.views.generic import TemplateView
 
 from apps.core.forms import apply_service_errors
 from apps.core.views import redirect_back, render_audit_page, run_and_report
+from apps.tenants.forms import RoleForm
+from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Membership
+from apps.tenants.roles import ClientPerm
 
 from . import services
-from .forms import AcceptInvitationForm, ApiTokenForm
+from .forms import AcceptInvitationForm, ApiTokenForm, InviteForm
 from .mfa_policy import has_mfa_annotation
-from .models import ApiToken, User
+from .models import ApiToken, Invitation, User
+from .selectors import members_of
 
 
 class InvitationAcceptView(TemplateView):
@@ -144,3 +148,52 @@ class AgencyAuditView(AgencyAdminRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         return render_audit_page(self, request)
+
+
+# --- A client's team: people, roles and invitations -------------------------------------------
+
+
+class TeamView(ClientScopedMixin, TemplateView):
+    """People with access to this client, their roles and MFA, and invitations."""
+
+    template_name = "accounts/team.html"
+    read_permission = ClientPerm.MANAGE_MEMBERS
+    write_permission = ClientPerm.MANAGE_MEMBERS
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("invite_form", InviteForm())
+        context["members"] = members_of(self.request.user, self.client)
+        context["invitations"] = (
+            Invitation.objects.visible_to(self.request.user)
+            .filter(client=self.client, accepted_at__isnull=True, revoked_at__isnull=True)
+            .select_related("invited_by")
+        )
+        context["role_choices"] = RoleForm.base_fields["role"].choices
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = InviteForm(request.POST)
+        if form.is_valid():
+            try:
+                services.invitation_create(actor=request.user, client=self.client, request=request, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
+                return redirect("client_team", client_slug=self.client.slug)
+        return self.render_to_response(self.get_context_data(invite_form=form), status=400)
+
+
+class InvitationRevokeView(ClientScopedMixin, View):
+    read_permission = ClientPerm.MANAGE_MEMBERS
+    write_permission = ClientPerm.MANAGE_MEMBERS
+
+    def post(self, request, client_slug, invitation_pk):
+        invitation = self.get_scoped_object(Invitation.objects, pk=invitation_pk)
+        run_and_report(
+            request,
+            lambda: services.invitation_revoke(actor=request.user, invitation=invitation, request=request),
+            _("Invitation revoked."),
+        )
+        return redirect("client_team", client_slug=client_slug)

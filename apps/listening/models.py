@@ -113,34 +113,6 @@ class BrandQuery(TimeStampedModel):
         return f"Query for {self.brand}"
 
 
-class Topic(TimeStampedModel):
-    """A theme a brand's mentions are tagged with when any of its keywords appear."""
-
-    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="topics")
-    brand = models.ForeignKey(
-        "tenants.Brand",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="topics",
-        help_text=_("Empty: the topic applies to every brand of the client."),
-    )
-    name = models.CharField(_("name"), max_length=80)
-    keywords = ArrayField(models.CharField(max_length=120), default=list, verbose_name=_("keywords"))
-    sensitive = models.BooleanField(_("sensitive"), default=False)
-
-    objects = ClientOwnedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["client", "brand", "name"], name="topic_name_per_brand")]
-        verbose_name = _("topic")
-        verbose_name_plural = _("topics")
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class ImportJob(TimeStampedModel):
     """An uploaded export from another listening tool, ingested row by row."""
 

@@ -2,7 +2,7 @@
 
 normalise -> match the brand -> dedupe -> enrich (language on a thread of its own,
 overlapping the previous batch's sentiment, kind, topics) -> later steps (risk,
-routing: settings.INGEST_STEPS) -> insert in batches, one transaction each, on a
+routing: ingest_steps) -> insert in batches, one transaction each, on a
 writer thread: keys already stored are dropped and the rest COPYed straight in (a
 staging table with ON CONFLICT DO NOTHING when another writer races), so re-polls
 and replays create nothing new -> cross-posted copies linked to the first mention.
@@ -13,21 +13,20 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from itertools import islice
 
 import orjson
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils.module_loading import import_string
 from psycopg.errors import UniqueViolation
 
-from apps.mentions.models import Mention
+from apps.core.registry import Registry
+from apps.mentions.models import Mention, Topic
 from apps.tenants.models import Brand
 
 from .connectors.base import RawMention
@@ -36,7 +35,7 @@ from .enrichment.language import candidate_languages, detect_languages
 from .enrichment.query import BrandMatcher, fold
 from .enrichment.sentiment import get_analyser
 from .enrichment.text import clean_text, content_hash
-from .models import BrandQuery, Topic
+from .models import BrandQuery
 
 # Columns written by the pipeline, in COPY order.
 COLUMNS = (
@@ -77,7 +76,7 @@ COLUMNS = (
     "assignee_id",
     "assigned_at",
 )
-# Filled by the later steps (settings.INGEST_STEPS), if any.
+# Filled by the later steps (ingest_steps), if any.
 _STEP_DEFAULTS = {
     "risk_score": None,
     "risk_level": "",
@@ -143,15 +142,13 @@ class BrandContext:
         return cls(brand, matcher, candidate_languages(brand.languages), compile_topics(topics), names_re)
 
 
-@cache
-def _hooks(setting: str) -> tuple[Callable, ...]:
-    """The seams for later steps (risk rating, routing), named by dotted paths in settings:
-
-    INGEST_STEPS (rows, context) edit rows before the insert; INGEST_AFTER_INSERT
-    (cursor, {id: row} of the mentions created) and INGEST_ON_GROWTH (cursor, {id: row},
-    context) run inside the insert's transaction.
-    """
-    return tuple(import_string(path) for path in getattr(settings, setting, ()))
+# The later steps of ingestion, filled by the risk and routing apps in their AppConfig.ready():
+# ingest_steps (rows, context) edit rows before the insert, in rank order (risk rates, then
+# routing assigns by the rating); after_insert (cursor, {id: row} of the mentions created) and
+# on_growth (cursor, {id: row}, context) run inside the insert's transaction.
+ingest_steps = Registry("ingest steps")
+after_insert = Registry("ingest after insert")
+on_growth = Registry("ingest on growth")
 
 
 def _clip(value, limit: int) -> str:
@@ -303,7 +300,7 @@ def _prepared(batches, context: BrandContext, source_id, require_match, detector
 
 def _enriched(partial: IngestResult, rows: list[dict], grown: dict, languages, context: BrandContext) -> tuple:
     enrich(rows, context, languages.result())
-    for step in _hooks("INGEST_STEPS"):
+    for step in ingest_steps:
         step(rows, context)
     return partial, rows, grown
 
@@ -428,7 +425,7 @@ def _insert(fresh: list[dict], grown: dict[int, dict], context: BrandContext) ->
         except (IntegrityError, UniqueViolation):  # COPY reports psycopg's own error, not Django's
             created = _insert_with_conflicts(cursor, fresh)
         if created:
-            for hook in _hooks("INGEST_AFTER_INSERT"):
+            for hook in after_insert:
                 hook(cursor, created)
         return list(created)
 
@@ -465,7 +462,7 @@ def _store_growth(cursor, grown: dict[int, dict], context: BrandContext) -> None
         f"WHERE m.id = n.id",
         [ids, *([grown[pk][column] for pk in ids] for column in ("likes", "reposts", "replies"))],
     )
-    for hook in _hooks("INGEST_ON_GROWTH"):
+    for hook in on_growth:
         hook(cursor, grown, context)
 
 

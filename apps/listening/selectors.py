@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from apps.mentions.models import Topic
 from apps.tenants.models import Brand, Client
 
-from .models import BrandQuery, ImportJob, Source, Topic
+from .models import BrandQuery, ImportJob, Source
 
 
 def sources_of(user, client: Client) -> QuerySet[Source]:

@@ -20,6 +20,7 @@ from apps.core.audit import changed_fields, only_changed
 from apps.core.backoff import backoff_seconds as exponential_backoff
 from apps.core.http import FetchError, SafeHttpClient
 from apps.core.redis_client import redis_client
+from apps.mentions.models import Topic
 from apps.tenants.models import Brand, Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.services import require_client_perm
@@ -27,7 +28,7 @@ from apps.tenants.services import require_client_perm
 from . import events
 from .connectors import get_connector
 from .connectors.base import FetchResult
-from .models import POLLED_KINDS, BrandQuery, Source, SourceKind, Topic
+from .models import POLLED_KINDS, BrandQuery, Source, SourceKind
 from .pipeline import IngestResult, ingest
 
 log = logging.getLogger(__name__)
@@ -304,7 +305,7 @@ def record_poll_failure(source: Source, message: str, *, retry_after: float | No
 def _notify_source_disabled(source: Source) -> None:
     from apps.notifications.models import NotificationEvent
     from apps.notifications.services import notify
-    from apps.routing.selectors import account_leads_of
+    from apps.tenants.selectors import account_leads_of
 
     notify(
         event=NotificationEvent.SOURCE_DISABLED,

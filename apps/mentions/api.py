@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from apps.accounts.models import User
-from apps.risk.levels import RiskLevel
+from apps.mentions.models import RiskLevel
 from apps.tenants.mixins import ClientScopedViewSet
 from apps.tenants.roles import ClientPerm
 
@@ -86,7 +86,7 @@ class MentionSerializer(serializers.ModelSerializer):
     risk_explanation = serializers.SerializerMethodField(help_text='The rating in words: "critical (82) because ...".')
 
     def get_risk_explanation(self, mention) -> str:
-        from apps.risk.scoring import explain
+        from apps.mentions.ratings import explain
 
         return explain(mention.risk_level, mention.risk_score, mention.risk_factors) if mention.risk_level else ""
 
@@ -180,7 +180,7 @@ class BulkSerializer(serializers.Serializer):
         min_length=1,
         max_length=services.MAX_BULK,
     )
-    action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
+    action = serializers.ChoiceField(choices=())  # the registered actions, set in __init__
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(), allow_null=True, required=False, help_text="assign: a user id, or null."
     )
@@ -194,6 +194,7 @@ class BulkSerializer(serializers.Serializer):
 
     def __init__(self, *args, client=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["action"].choices = services.bulk_actions.keys()
         if client is not None:
             self.fields["assignee"].queryset = selectors.workers_of(client)
 

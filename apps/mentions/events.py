@@ -1,6 +1,6 @@
 """Audit events of the mention lifecycle, notes, links and topics."""
 
-from apps.core.audit import record_audit_event
+from apps.core.audit import audit_event, record_audit_event
 
 
 def mention_status_changed_event(*, actor, mention, before: dict, after: dict, request=None):
@@ -87,3 +87,28 @@ def saved_view_deleted_event(*, actor, view, request=None):
     return record_audit_event(
         actor=actor, action="saved_view.deleted", client=view.client, target=view, request=request
     )
+
+
+def mention_first_response_event(*, actor, mention, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="mention.first_response",
+        client=mention.client,
+        target=mention,
+        after={"first_response_at": mention.first_response_at.isoformat()},
+        request=request,
+    )
+
+
+def mention_assigned_on_arrival(mention, assignee_id: int):
+    """The assignment a mention arrived with, kept on the mention (routing.pipeline), as an unsaved event."""
+    event = audit_event(
+        actor=None,
+        action="mention.assigned",
+        client=mention.client,
+        target=mention,
+        before={"assignee_id": None},
+        after={"assignee_id": assignee_id},
+    )
+    event.occurred_at = mention.ingested_at
+    return event

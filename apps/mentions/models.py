@@ -7,8 +7,17 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from apps.risk.levels import RiskLevel
+from apps.core.models import TimeStampedModel
 from apps.tenants.scoping import ClientOwnedQuerySet
+
+
+class RiskLevel(models.TextChoices):
+    """Risk levels, lowest first: the scorer's output, and what SLAs, routing and approvals key on."""
+
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 class MentionKind(models.TextChoices):
@@ -250,6 +259,35 @@ class SavedView(models.Model):
         constraints = [models.UniqueConstraint(fields=["client", "owner", "name"], name="saved_view_name_once")]
         verbose_name = _("saved view")
         verbose_name_plural = _("saved views")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Topic(TimeStampedModel):
+    """A theme a brand's mentions are tagged with when any of its keywords appear."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="topics")
+    brand = models.ForeignKey(
+        "tenants.Brand",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="topics",
+        help_text=_("Empty: the topic applies to every brand of the client."),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    keywords = ArrayField(models.CharField(max_length=120), default=list, verbose_name=_("keywords"))
+    sensitive = models.BooleanField(_("sensitive"), default=False)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "listening_topic"  # the table it had when listening owned it
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["client", "brand", "name"], name="topic_name_per_brand")]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
 
     def __str__(self) -> str:
         return self.name

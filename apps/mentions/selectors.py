@@ -16,12 +16,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
-from apps.listening.models import Topic
-from apps.risk.models import RiskRating
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import client_ids_with_perm, users_with_client_perm
 
-from .models import DUE_KEY, FAR_FUTURE, IN_INBOX, OPEN_STATUSES, RISK_KEY, Mention, MentionLink, MentionNote, SavedView
+from . import events
+from .models import (
+    DUE_KEY,
+    FAR_FUTURE,
+    IN_INBOX,
+    OPEN_STATUSES,
+    RISK_KEY,
+    Mention,
+    MentionLink,
+    MentionNote,
+    SavedView,
+    Topic,
+)
 
 PAGE_SIZE = 50
 # Each language is stemmed with its own configuration in the search column (migration 0004),
@@ -57,14 +67,6 @@ def mention_of(user, client, pk: int) -> Mention | None:
 
 def mentions_of(user, client, ids) -> list[Mention]:
     return list(Mention.objects.visible_to(user).filter(client=client, pk__in=list(ids)).select_related("client"))
-
-
-def ratings_of(mention: Mention) -> list:
-    """Newest first; a mention never rated again has only its arrival rating, on the mention itself."""
-    ratings = list(mention.ratings.select_related("actor").order_by("-rated_at", "-id"))
-    if not ratings and mention.rated_at is not None:
-        ratings = [RiskRating.arrival_of(mention)]
-    return ratings
 
 
 def workers_of(client) -> QuerySet[User]:
@@ -452,17 +454,16 @@ def timeline_of(mention: Mention, limit: int = 100) -> list:
     without the right to read the client's whole audit trail.
     """
     from apps.core.models import AuditEvent
-    from apps.routing.events import mention_assigned_on_arrival
 
-    events = AuditEvent.objects.unscoped().filter(
+    trail = AuditEvent.objects.unscoped().filter(
         client_id=mention.client_id, target_type=Mention._meta.label_lower, target_id=str(mention.pk)
     )
-    timeline = list(events.order_by("-occurred_at", "-id")[:limit])
+    timeline = list(trail.order_by("-occurred_at", "-id")[:limit])
     if len(timeline) < limit:
         # Routing's assignment on arrival is kept on the mention, not in the trail (routing.pipeline):
         # it is the assignee the first later assignment replaced, or else the present one.
         assignments = [event for event in timeline if event.action == "mention.assigned"]
         on_arrival = (assignments[-1].before or {}).get("assignee_id") if assignments else mention.assignee_id
         if on_arrival is not None:
-            timeline.append(mention_assigned_on_arrival(mention, on_arrival))
+            timeline.append(events.mention_assigned_on_arrival(mention, on_arrival))
     return timeline

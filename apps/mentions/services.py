@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import combinations
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,14 +19,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.listening.models import Topic
+from apps.core.registry import Registry
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 from apps.tenants.services import require_client_perm
 
 from . import events
 from .lifecycle import NEEDS_PRIVATE_CHANNEL, NEEDS_REASON, STOPS_THE_CLOCK, allowed_from, path_to
-from .models import Mention, MentionLink, MentionNote, MentionStatus, PrivateChannel, SavedView
+from .models import Mention, MentionLink, MentionNote, MentionStatus, PrivateChannel, SavedView, Topic
 from .selectors import workers_of
 
 MAX_NOTE_CHARS = 5000
@@ -104,10 +106,21 @@ def _transition(*, actor, mention: Mention, status: str, reason: str = "", priva
         request=request,
     )
     if status in STOPS_THE_CLOCK:
-        from apps.risk.services import sla_stop
-
         sla_stop(actor=actor, mention=mention, at=now, request=request)
     return mention
+
+
+def sla_stop(*, actor, mention: Mention, at: datetime | None = None, request=None) -> bool:
+    """Record the first response to a mention: its SLA clock stops. False if it had stopped already.
+
+    Called by the responses workflow when an answer is published or recorded.
+    """
+    at = at or timezone.now()
+    stopped = Mention.objects.unscoped().filter(pk=mention.pk, first_response_at=None).update(first_response_at=at)
+    if stopped:
+        mention.first_response_at = at
+        events.mention_first_response_event(actor=actor, mention=mention, request=request)
+    return bool(stopped)
 
 
 @transaction.atomic
@@ -268,23 +281,31 @@ class BulkOutcome:
     failed: dict[int, str] = field(default_factory=dict)  # mention id -> why
 
 
-BULK_ACTIONS = ("assign", "status", "add_topic", "link", "risk", "archive")
-# What each action cannot do without; the assignee may be None (nobody) but must be named.
-BULK_NEEDS = {"assign": ("assignee",), "status": ("status",), "add_topic": ("topic",), "risk": ("level", "reason")}
+@dataclass(frozen=True)
+class BulkAction:
+    """What a bulk action cannot do without (the assignee may be None, but must be named), and the
+    service for one mention: run(actor=, mention=, params=, request=)."""
+
+    needs: tuple[str, ...]
+    run: Callable
+
+
+# The inbox's bulk actions, in menu order. Risk ("risk") and routing ("assign") add theirs in
+# their AppConfig.ready(); "link" acts on the mentions together, so mentions_bulk does it itself.
+bulk_actions = Registry("inbox bulk actions")
 
 
 def mentions_bulk(*, actor, client, mentions: list[Mention], action: str, params: dict, request=None) -> BulkOutcome:
     """One action on many mentions. Each mention is its own transaction: one refusal stops no other."""
-    from apps.risk.services import mention_override_risk
-    from apps.routing.services import mention_assign
-
     require_client_perm(actor, client, ClientPerm.WORK_MENTIONS)
-    if action not in BULK_ACTIONS:
-        raise ValidationError({"action": [_("Choose one of: %(actions)s.") % {"actions": ", ".join(BULK_ACTIONS)}]})
+    if action not in bulk_actions:
+        raise ValidationError(
+            {"action": [_("Choose one of: %(actions)s.") % {"actions": ", ".join(bulk_actions.keys())}]}
+        )
     # Checked once here, not refused mention by mention (each one locked first).
     missing = {
         name: [_("This field is required for this action.")]
-        for name in BULK_NEEDS.get(action, ())
+        for name in bulk_actions[action].needs
         if name not in params or (name != "assignee" and params[name] in ("", None))
     }
     if missing:
@@ -299,29 +320,32 @@ def mentions_bulk(*, actor, client, mentions: list[Mention], action: str, params
         mentions_link(actor=actor, client=client, mentions=mentions, request=request)
         outcome.done = [mention.pk for mention in mentions]
         return outcome
-    # Each action is the service for one mention, with the parameters it takes.
-    one = {
-        "assign": lambda m: mention_assign(actor=actor, mention=m, assignee=params.get("assignee"), request=request),
-        "status": lambda m: mention_transition(
-            actor=actor,
-            mention=m,
-            status=params.get("status", ""),
-            reason=params.get("reason", ""),
-            private_channel=params.get("private_channel", ""),
-            request=request,
-        ),
-        "add_topic": lambda m: mention_add_topic(
-            actor=actor, mention=m, topic=params.get("topic", ""), request=request
-        ),
-        "risk": lambda m: mention_override_risk(
-            actor=actor, mention=m, level=params.get("level", ""), reason=params.get("reason", ""), request=request
-        ),
-        "archive": lambda m: mention_archive(actor=actor, mention=m, request=request),
-    }[action]
+    run = bulk_actions[action].run
     for mention in mentions:
         try:
-            one(mention)
+            run(actor=actor, mention=mention, params=params, request=request)
             outcome.done.append(mention.pk)
         except ValidationError as error:
             outcome.failed[mention.pk] = " ".join(error.messages)
     return outcome
+
+
+def _bulk_status(*, actor, mention, params, request):
+    keys = ("status", "reason", "private_channel")
+    return mention_transition(
+        actor=actor, mention=mention, request=request, **{key: params.get(key, "") for key in keys}
+    )
+
+
+def _bulk_add_topic(*, actor, mention, params, request):
+    return mention_add_topic(actor=actor, mention=mention, topic=params.get("topic", ""), request=request)
+
+
+def _bulk_archive(*, actor, mention, params, request):
+    return mention_archive(actor=actor, mention=mention, request=request)
+
+
+bulk_actions.register("status", BulkAction(needs=("status",), run=_bulk_status), rank=20)
+bulk_actions.register("add_topic", BulkAction(needs=("topic",), run=_bulk_add_topic), rank=30)
+bulk_actions.register("link", BulkAction(needs=(), run=mentions_link), rank=40)
+bulk_actions.register("archive", BulkAction(needs=(), run=_bulk_archive), rank=60)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 
-MENTION = "c/<slug:client_slug>/mentions/<int:mention_pk>/"
+MENTION = "c/<slug:client_slug>/mentions/<int:mention_pk>/"  # the risk and routing apps add their own
 
 urlpatterns = [
     path("inbox/", views.MyWorkView.as_view(), name="my_work"),
@@ -18,8 +18,6 @@ urlpatterns = [
         name="saved_view_delete",
     ),
     path(MENTION, views.MentionDetailView.as_view(), name="mention_detail"),
-    path(MENTION + "risk/", views.MentionRiskView.as_view(), name="mention_risk"),
-    path(MENTION + "assign/", views.MentionAssignView.as_view(), name="mention_assign"),
     path(MENTION + "status/", views.MentionTransitionView.as_view(), name="mention_transition"),
     path(MENTION + "archive/", views.MentionArchiveView.as_view(), name="mention_archive"),
     path(MENTION + "purge/", views.MentionPurgeView.as_view(), name="mention_purge"),

@@ -16,20 +16,17 @@ from django.utils.translation import gettext as _
 from django.views.generic import View
 
 from apps.core.forms import apply_service_errors
+from apps.core.registry import Registry
 from apps.core.sessions import background_poll
 from apps.core.views import redirect_back, run_and_report
-from apps.responses.selectors import answer_panel
-from apps.risk.levels import RiskLevel
-from apps.risk.scoring import explain
-from apps.risk.services import mention_override_risk
-from apps.routing.services import mention_assign
+from apps.mentions.models import RiskLevel
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import client_ids_with_perm
 
 from . import presence, selectors, services
-from .forms import AssignForm, InboxFilterForm, NoteForm, RiskOverrideForm, SavedViewForm, TransitionForm
+from .forms import InboxFilterForm, NoteForm, SavedViewForm, TransitionForm
 from .lifecycle import allowed_from
 from .models import Mention, PrivateChannel
 
@@ -303,6 +300,12 @@ def _answer(request, message: str, *, status: int):
 # --- One mention -----------------------------------------------------------------------------
 
 
+# The mention page's sections from higher apps (the rating, the assignee, the answers): each
+# panel(view=, mention=, forms=) returns its part of the page's context. Filled in their
+# AppConfig.ready(); a section's form views subclass MentionScopedMixin and call render_detail.
+mention_panels = Registry("mention page panels")
+
+
 class MentionScopedMixin(ClientScopedMixin):
     read_permission = ClientPerm.WORK_MENTIONS
     write_permission = ClientPerm.WORK_MENTIONS
@@ -314,18 +317,11 @@ class MentionScopedMixin(ClientScopedMixin):
         return mention
 
     def render_detail(self, mention, *, status=200, **forms):
-        ratings = list(selectors.ratings_of(mention))
+        """The mention page; `forms` are refused forms shown again with their errors, by name."""
         parent, replies = selectors.conversation_of(self.request.user, mention)
         context = {
             **self.client_context(),
             "mention": mention,
-            "explanation": explain(mention.risk_level, mention.risk_score, mention.risk_factors)
-            if mention.risk_level
-            else "",
-            "ratings": [(rating, explain(rating.level, rating.score, rating.factors)) for rating in ratings],
-            "override_form": forms.get("override_form") or RiskOverrideForm(initial={"level": mention.risk_level}),
-            "assign_form": forms.get("assign_form")
-            or AssignForm(workers=selectors.workers_of(self.client), initial={"assignee": mention.assignee_id}),
             "transition_form": forms.get("transition_form") or TransitionForm(),
             "note_form": forms.get("note_form") or NoteForm(),
             "allowed": allowed_from(mention.status),
@@ -337,11 +333,9 @@ class MentionScopedMixin(ClientScopedMixin):
             "timeline": selectors.timeline_of(mention),
             "present": presence.present_on(mention.pk, exclude_user_id=self.request.user.pk),
             "presence_renew": presence.PRESENCE_RENEW,
-            **answer_panel(self.request.user, mention),
-            # A refused answer form comes back with its errors and text, on its draft (None: a new one).
-            "answer_form": forms.get("answer_form"),
-            "answer_draft": forms.get("answer_draft"),
         }
+        for panel in mention_panels:
+            context.update(panel(view=self, mention=mention, forms=forms))
         return render(self.request, "mentions/mention_detail.html", context, status=status)
 
 
@@ -350,34 +344,6 @@ class MentionDetailView(MentionScopedMixin, View):
         mention = self.load_mention(mention_pk)
         presence.presence_touch(mention_id=mention.pk, user=request.user, state="viewing")
         return self.render_detail(mention)
-
-
-class MentionRiskView(MentionScopedMixin, View):
-    def post(self, request, client_slug, mention_pk):
-        mention = self.load_mention(mention_pk)
-        form = RiskOverrideForm(request.POST)
-        if form.is_valid():
-            try:
-                mention_override_risk(actor=request.user, mention=mention, request=request, **form.cleaned_data)
-                return redirect("mention_detail", client_slug=client_slug, mention_pk=mention.pk)
-            except ValidationError as error:
-                apply_service_errors(form, error)
-        return self.render_detail(mention, override_form=form, status=400)
-
-
-class MentionAssignView(MentionScopedMixin, View):
-    def post(self, request, client_slug, mention_pk):
-        mention = self.load_mention(mention_pk)
-        form = AssignForm(request.POST, workers=selectors.workers_of(self.client))
-        if not form.is_valid():
-            return self.render_detail(mention, assign_form=form, status=400)
-        assignee = form.cleaned_data["assignee"]
-        run_and_report(
-            request,
-            lambda: mention_assign(actor=request.user, mention=mention, assignee=assignee, request=request),
-            _("Assigned to %(name)s.") % {"name": assignee} if assignee else _("Nobody is assigned now."),
-        )
-        return redirect("mention_detail", client_slug=client_slug, mention_pk=mention.pk)
 
 
 class MentionTransitionView(MentionScopedMixin, View):

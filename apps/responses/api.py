@@ -19,8 +19,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.mentions.models import Mention, MentionKind
-from apps.risk.levels import RiskLevel
+from apps.mentions.models import Mention, MentionKind, RiskLevel
 from apps.tenants.mixins import ClientScopedViewSet
 from apps.tenants.roles import ClientPerm
 

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ResponsesConfig(AppConfig):
     name = "apps.responses"
     label = "responses"
+
+    def ready(self) -> None:
+        from apps.mentions.views import mention_panels
+
+        from .views import answers_panel
+
+        mention_panels.register("answers", answers_panel, rank=30)

@@ -9,8 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.mentions.models import MentionKind
-from apps.risk.levels import RiskLevel
+from apps.mentions.models import MentionKind, RiskLevel
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import users_with_client_perm
 

@@ -15,9 +15,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.mentions.models import RiskLevel
 from apps.notifications.models import NotificationEvent
-from apps.risk.levels import RiskLevel
-from apps.routing.selectors import account_leads_of, per_client
+from apps.tenants.selectors import account_leads_of, per_client
 
 from . import events, notices
 from .models import ApprovalPolicy, Draft, DraftState

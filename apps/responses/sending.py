@@ -23,10 +23,9 @@ from django.utils.translation import gettext as _
 from apps.core.backoff import backoff_seconds
 from apps.core.http import FetchError, SafeHttpClient
 from apps.mentions.models import MentionStatus, PrivateChannel
-from apps.mentions.services import mention_move
+from apps.mentions.services import mention_move, sla_stop
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
-from apps.risk.services import sla_stop
 from apps.tenants.roles import ClientPerm
 from apps.tenants.services import require_client_perm
 

@@ -477,7 +477,7 @@ def approval_rule_save(
 
     Named people must be able to approve at this client; a rule that needs approval needs a step.
     """
-    from apps.risk.levels import RiskLevel
+    from apps.mentions.models import RiskLevel
 
     require_client_perm(actor, client, ClientPerm.MANAGE)
     if rule is not None and rule.client_id != client.pk:

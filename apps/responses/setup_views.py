@@ -12,8 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from apps.core.forms import apply_service_errors
-from apps.mentions.models import MentionKind
-from apps.risk.levels import RiskLevel
+from apps.mentions.models import MentionKind, RiskLevel
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.roles import ClientPerm
 

@@ -25,6 +25,16 @@ from .models import Draft, DraftState
 from .writing import diff_words
 
 
+def answers_panel(*, view, mention, forms) -> dict:
+    """The mention page's answers; a refused answer form comes back with its errors and text, on
+    its draft (None: a new one)."""
+    return {
+        **selectors.answer_panel(view.request.user, mention),
+        "answer_form": forms.get("answer_form"),
+        "answer_draft": forms.get("answer_draft"),
+    }
+
+
 class AnswerScopedMixin(MentionScopedMixin):
     """A draft of this client, worked on by the team (the right to work mentions)."""
 

@@ -7,15 +7,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
-from apps.mentions.models import Mention
-from apps.mentions.selectors import mention_of, ratings_of
+from apps.mentions.models import Mention, RiskLevel
+from apps.mentions.ratings import explain
+from apps.mentions.selectors import mention_of
+from apps.risk.selectors import ratings_of
 from apps.tenants.mixins import ClientScopedViewSet
+from apps.tenants.models import BusinessHoursBlock, Holiday
 from apps.tenants.roles import ClientPerm
+from apps.tenants.services import business_hours_save
 
 from . import services
-from .levels import RiskLevel
-from .models import BusinessHoursBlock, Holiday, RiskPolicy, RiskRating
-from .scoring import explain
+from .models import RiskPolicy, RiskRating
 
 
 class RiskRatingSerializer(serializers.ModelSerializer):
@@ -149,7 +151,7 @@ class BusinessHoursViewSet(ClientScopedViewSet):
         data = BusinessHoursSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         hours = data.validated_data
-        services.business_hours_save(
+        business_hours_save(
             actor=request.user,
             client=self.client,
             timezone_name=hours["timezone"],

@@ -25,35 +25,12 @@ def mention_sla_breached_event(*, mention):
     )
 
 
-def mention_first_response_event(*, actor, mention, request=None):
-    return record_audit_event(
-        actor=actor,
-        action="mention.first_response",
-        client=mention.client,
-        target=mention,
-        after={"first_response_at": mention.first_response_at.isoformat()},
-        request=request,
-    )
-
-
 def risk_policy_saved_event(*, actor, policy, before, after, request=None):
     return record_audit_event(
         actor=actor,
         action="risk_policy.saved",
         client=policy.client,
         target=policy,
-        before=before,
-        after=after,
-        request=request,
-    )
-
-
-def business_hours_saved_event(*, actor, client, before, after, request=None):
-    return record_audit_event(
-        actor=actor,
-        action="business_hours.saved",
-        client=client,
-        target=client,
         before=before,
         after=after,
         request=request,

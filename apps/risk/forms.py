@@ -9,10 +9,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from apps.mentions.models import RiskLevel
+from apps.mentions.ratings import FACTORS
 from apps.routing.models import RoutingMode
-
-from .levels import RiskLevel
-from .scoring import FACTORS
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _BLOCK_LINE = re.compile(r"^(\w{3})\w*\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
@@ -145,3 +144,8 @@ class CapacityForm(forms.Form):
 
     def capacities(self) -> list[tuple]:
         return [(m, self.cleaned_data.get(f"capacity_{m.pk}")) for m in self.memberships]
+
+
+class RiskOverrideForm(forms.Form):
+    level = forms.ChoiceField(label=_("Risk"), choices=RiskLevel.choices)
+    reason = forms.CharField(label=_("Why"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,4 +1,4 @@
-"""The risk steps of the ingestion pipeline (settings.INGEST_STEPS)."""
+"""The risk steps of the ingestion pipeline (registered in RiskConfig.ready())."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 from django.db.models import Q
 
-from apps.listening.models import Source, Topic
+from apps.listening.models import Source
+from apps.mentions.models import Topic
+from apps.tenants.selectors import schedule_for
 
-from .policy import deadlines, rules_for, schedule_for
+from .policy import deadlines, rules_for
 from .scoring import Signals, score
 
 

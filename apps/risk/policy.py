@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from .levels import RiskLevel
-from .models import BusinessHoursBlock, Holiday, RiskPolicy
+from apps.mentions.models import RiskLevel
+from apps.tenants.hours import Schedule
+
+from .models import RiskPolicy
 from .scoring import Rules
-from .sla import Schedule
 
 
 def default_rules() -> Rules:
@@ -50,17 +50,9 @@ def rules_for(brand) -> Rules:
     return rules_from(policy) if policy else default_rules()
 
 
-def schedule_for(client) -> Schedule:
-    blocks: dict[int, list] = {}
-    for block in BusinessHoursBlock.objects.unscoped().filter(client=client).order_by("weekday", "opens"):
-        blocks.setdefault(block.weekday, []).append((block.opens, block.closes))
-    holidays = frozenset(Holiday.objects.unscoped().filter(client=client).values_list("date", flat=True))
-    return Schedule(ZoneInfo(client.timezone), {day: tuple(b) for day, b in blocks.items()}, holidays)
-
-
 def deadlines(rules: Rules, schedule: Schedule, level: str, start) -> tuple:
     """(first answer due, warn the assignee at) for a mention of `level` that arrived at `start`."""
-    from .sla import due_at
+    from apps.tenants.hours import due_at
 
     target = rules.targets[level]
     business_hours = level in rules.business_hours_levels

@@ -12,19 +12,16 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-
-from .levels import RiskLevel
-
-NEGATIVE_TONE = "negative_tone"
-REACH = "reach"
-VELOCITY = "velocity"
-SENSITIVE_TOPIC = "sensitive_topic"
-KIND = "kind"
-OWN_CHANNEL = "own_channel"
-AWAITING_ANSWER = "awaiting_answer"
-FACTORS = (NEGATIVE_TONE, REACH, VELOCITY, SENSITIVE_TOPIC, KIND, OWN_CHANNEL, AWAITING_ANSWER)
+from apps.mentions.ratings import (
+    AWAITING_ANSWER,
+    KIND,
+    NEGATIVE_TONE,
+    OWN_CHANNEL,
+    REACH,
+    SENSITIVE_TOPIC,
+    VELOCITY,
+    RiskLevel,
+)
 
 # How much each kind of mention weighs, as a share of the kind factor. Praise counts
 # against the risk: a happy customer is not a crisis in the making.
@@ -132,52 +129,3 @@ def _add(factors: list, weights: dict, code: str, strength: float, detail: dict)
 
 def _largest_first(factor: dict) -> float:
     return -abs(factor["points"])
-
-
-def describe_factor(factor: dict) -> str:
-    """One factor in words, e.g. "the author reaches 120,000 followers (+17)"."""
-    from apps.mentions.models import MentionKind
-
-    detail = factor.get("detail") or {}
-    code = factor.get("factor")
-    if code == NEGATIVE_TONE:
-        words = _("the tone is negative")
-    elif code == REACH:
-        followers = int(detail.get("followers", 0))
-        words = ngettext(
-            "the author reaches %(count)s follower", "the author reaches %(count)s followers", followers
-        ) % {"count": f"{followers:,}"}
-    elif code == VELOCITY:
-        words = _("it gathers %(count)s reactions an hour") % {"count": f"{int(detail.get('per_hour', 0)):,}"}
-    elif code == SENSITIVE_TOPIC:
-        words = _("it touches the sensitive topic %(topics)s") % {"topics": ", ".join(detail.get("topics", []))}
-    elif code == KIND:
-        kind = detail.get("kind", "")
-        label = MentionKind(kind).label if kind in MentionKind.values else kind
-        words = _("it is %(kind)s") % {"kind": str(label).lower()}
-    elif code == OWN_CHANNEL:
-        words = _("it is on the brand's own channel")
-    elif code == AWAITING_ANSWER:
-        words = _("a question is waiting for an answer")
-    else:
-        words = str(code)
-    points = factor.get("points", 0)
-    return f"{words} ({'+' if points >= 0 else ''}{points:g})"
-
-
-def explain(level: str, score_value: int | None, factors: list[dict]) -> str:
-    """The whole rating in one sentence: "critical (82) because ..., ... and ..."."""
-    label = str(RiskLevel(level).label).lower() if level in RiskLevel.values else level
-    reasons = [describe_factor(factor) for factor in factors if factor.get("points", 0) > 0]
-    if not reasons:
-        return _("%(level)s (%(score)s): nothing points to a risk") % {"level": label, "score": score_value}
-    listed = (
-        reasons[0]
-        if len(reasons) == 1
-        else _("%(first)s and %(last)s")
-        % {
-            "first": ", ".join(reasons[:-1]),
-            "last": reasons[-1],
-        }
-    )
-    return _("%(level)s (%(score)s) because %(reasons)s") % {"level": label, "score": score_value, "reasons": listed}

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from itertools import pairwise
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,23 +12,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import changed_fields
-from apps.core.timezones import time_zone_names
-from apps.mentions.models import AWAITING_ANSWER, Mention
+from apps.mentions.models import AWAITING_ANSWER, Mention, RiskLevel
+from apps.mentions.ratings import FACTORS, LEVEL_ORDER
 from apps.mentions.services import mention_locked
 from apps.tenants.roles import ClientPerm
+from apps.tenants.selectors import schedule_for
 from apps.tenants.services import require_client_perm
 
 from .events import (
-    business_hours_saved_event,
-    mention_first_response_event,
     mention_rerated_event,
     mention_sla_breached_event,
     risk_policy_saved_event,
 )
-from .levels import LEVEL_ORDER, RiskLevel
-from .models import BusinessHoursBlock, Holiday, ReminderKind, RiskPolicy, RiskRating, SlaReminder
-from .policy import deadlines, rules_for, schedule_for
-from .scoring import FACTORS
+from .models import ReminderKind, RiskPolicy, RiskRating, SlaReminder
+from .policy import deadlines, rules_for
 
 POLICY_FIELDS = [
     "weights",
@@ -91,66 +87,6 @@ def risk_policy_save(*, actor, client, brand=None, data: dict, request=None) -> 
         actor=actor, policy=policy, before=before, after=changed_fields(policy, POLICY_FIELDS), request=request
     )
     return policy
-
-
-def _minutes(value: time) -> int:
-    return value.hour * 60 + value.minute
-
-
-def validate_business_hours(timezone_name: str, blocks: list[tuple[int, time, time]]) -> None:
-    errors: dict[str, list[str]] = {}
-    if timezone_name not in time_zone_names():
-        errors["timezone"] = [_("Unknown time zone.")]
-    by_day: dict[int, list[tuple[int, int]]] = {}
-    for weekday, opens, closes in blocks:
-        end = 24 * 60 if closes == time(0) else _minutes(closes)
-        if not 0 <= weekday <= 6:
-            errors.setdefault("blocks", []).append(_("Weekdays run from Monday (0) to Sunday (6)."))
-        elif end <= _minutes(opens):
-            errors.setdefault("blocks", []).append(_("A block must close after it opens."))
-        else:
-            by_day.setdefault(weekday, []).append((_minutes(opens), end))
-    for spans in by_day.values():
-        spans.sort()
-        if any(later[0] < earlier[1] for earlier, later in pairwise(spans)):
-            errors.setdefault("blocks", []).append(_("Blocks on the same day must not overlap."))
-            break
-    if errors:
-        raise ValidationError(errors)
-
-
-@transaction.atomic
-def business_hours_save(
-    *, actor, client, timezone_name: str, blocks: list[tuple[int, time, time]], holidays, request=None
-) -> None:
-    """Replace a client's opening hours and holidays ([(date, name)]) at once."""
-    require_client_perm(actor, client, ClientPerm.MANAGE)
-    validate_business_hours(timezone_name, blocks)
-    before = _hours_snapshot(client)
-    client.timezone = timezone_name
-    client.save(update_fields=["timezone", "updated_at"])
-    BusinessHoursBlock.objects.unscoped().filter(client=client).delete()
-    BusinessHoursBlock.objects.bulk_create(
-        BusinessHoursBlock(client=client, weekday=d, opens=o, closes=c) for d, o, c in blocks
-    )
-    Holiday.objects.unscoped().filter(client=client).delete()
-    Holiday.objects.bulk_create(Holiday(client=client, date=day, name=name) for day, name in dict(holidays).items())
-    business_hours_saved_event(
-        actor=actor, client=client, before=before, after=_hours_snapshot(client), request=request
-    )
-
-
-def _hours_snapshot(client) -> dict:
-    return {
-        "timezone": client.timezone,
-        "blocks": [
-            f"{b.weekday} {b.opens:%H:%M}-{b.closes:%H:%M}"
-            for b in BusinessHoursBlock.objects.unscoped().filter(client=client)
-        ],
-        "holidays": [
-            str(day) for day in Holiday.objects.unscoped().filter(client=client).values_list("date", flat=True)
-        ],
-    }
 
 
 RATING_FIELDS = ["risk_score", "risk_level", "risk_overridden", "response_due_at"]
@@ -264,19 +200,6 @@ def rerate_grown_mentions(cursor, grown: dict[int, dict], context) -> None:
 
 
 @transaction.atomic
-def sla_stop(*, actor, mention: Mention, at: datetime | None = None, request=None) -> bool:
-    """Record the first response to a mention: its SLA clock stops. False if it had stopped already.
-
-    Called by the responses workflow when an answer is published or recorded.
-    """
-    at = at or timezone.now()
-    stopped = Mention.objects.unscoped().filter(pk=mention.pk, first_response_at=None).update(first_response_at=at)
-    if stopped:
-        mention.first_response_at = at
-        mention_first_response_event(actor=actor, mention=mention, request=request)
-    return bool(stopped)
-
-
 def _claim_reminder(mention: Mention, kind: str, due_at: datetime) -> bool:
     """Insert the reminder's row; only the caller whose insert lands may send it."""
     try:
@@ -300,7 +223,8 @@ def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
     """
     from apps.notifications.models import NotificationEvent
     from apps.notifications.services import notify
-    from apps.routing.selectors import account_leads_of, escalation_contacts, per_client
+    from apps.routing.selectors import escalation_contacts
+    from apps.tenants.selectors import account_leads_of, per_client
 
     now = now or timezone.now()
     leads_of = per_client(account_leads_of)
@@ -346,3 +270,10 @@ def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
                 )
                 sent[name] += 1
     return sent
+
+
+def bulk_override_risk(*, actor, mention: Mention, params: dict, request=None) -> RiskRating:
+    """The inbox's bulk "risk" action on one mention."""
+    return mention_override_risk(
+        actor=actor, mention=mention, level=params.get("level", ""), reason=params.get("reason", ""), request=request
+    )

@@ -4,18 +4,22 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from apps.core.forms import apply_service_errors
+from apps.mentions.ratings import explain
+from apps.mentions.views import MentionScopedMixin
 from apps.routing.selectors import routing_policy_of
 from apps.routing.services import responder_capacities_set, routing_policy_save
 from apps.tenants.mixins import ClientScopedMixin
-from apps.tenants.models import Membership
+from apps.tenants.models import BusinessHoursBlock, Holiday, Membership
 from apps.tenants.roles import ClientPerm, Role
+from apps.tenants.services import business_hours_save
 
-from .forms import BusinessHoursForm, CapacityForm, RiskPolicyForm, RoutingPolicyForm
-from .models import BusinessHoursBlock, Holiday, RiskPolicy
-from .services import business_hours_save, risk_policy_save
+from .forms import BusinessHoursForm, CapacityForm, RiskOverrideForm, RiskPolicyForm, RoutingPolicyForm
+from .models import RiskPolicy
+from .selectors import ratings_of
+from .services import mention_override_risk, risk_policy_save
 
 
 class ResponseRulesView(ClientScopedMixin, TemplateView):
@@ -97,3 +101,31 @@ class ResponseRulesView(ClientScopedMixin, TemplateView):
             .select_related("user", "client")
             .order_by("user__email")
         )
+
+
+# --- The rating on the mention page ----------------------------------------------------------
+
+
+def rating_panel(*, view, mention, forms) -> dict:
+    """The mention page's rating: the sentence, the history and the override form."""
+    ratings = ratings_of(mention)
+    return {
+        "explanation": explain(mention.risk_level, mention.risk_score, mention.risk_factors)
+        if mention.risk_level
+        else "",
+        "ratings": [(rating, explain(rating.level, rating.score, rating.factors)) for rating in ratings],
+        "override_form": forms.get("override_form") or RiskOverrideForm(initial={"level": mention.risk_level}),
+    }
+
+
+class MentionRiskView(MentionScopedMixin, View):
+    def post(self, request, client_slug, mention_pk):
+        mention = self.load_mention(mention_pk)
+        form = RiskOverrideForm(request.POST)
+        if form.is_valid():
+            try:
+                mention_override_risk(actor=request.user, mention=mention, request=request, **form.cleaned_data)
+                return redirect("mention_detail", client_slug=client_slug, mention_pk=mention.pk)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+        return self.render_detail(mention, override_form=form, status=400)

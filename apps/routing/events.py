@@ -1,20 +1,6 @@
 """Audit events of routing and the on-call rota."""
 
-from apps.core.audit import audit_event, record_audit_event
-
-
-def mention_assigned_on_arrival(mention, assignee_id: int):
-    """Routing's assignment on arrival, kept on the mention (routing.pipeline), as an unsaved event."""
-    event = audit_event(
-        actor=None,
-        action="mention.assigned",
-        client=mention.client,
-        target=mention,
-        before={"assignee_id": None},
-        after={"assignee_id": assignee_id},
-    )
-    event.occurred_at = mention.ingested_at
-    return event
+from apps.core.audit import record_audit_event
 
 
 def mention_assigned_event(*, actor, mention, before_id, request=None, reason: str = ""):

@@ -23,3 +23,11 @@ class HandoverForm(forms.Form):
 
 class AvailabilityForm(forms.Form):
     availability = forms.ChoiceField(label=_("My availability"), choices=Availability.choices)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=None, required=False, empty_label=_("Nobody"))
+
+    def __init__(self, *args, workers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = workers

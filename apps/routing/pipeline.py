@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
-from apps.risk.levels import RiskLevel
+from apps.mentions.models import RiskLevel
 
 from .assignment import Roster
 from .models import RoutingPolicy
@@ -18,7 +18,7 @@ def _schedule(context):
     risk = context.extras.get("risk")
     if risk is not None:
         return risk.schedule
-    from apps.risk.policy import schedule_for
+    from apps.tenants.selectors import schedule_for
 
     return schedule_for(context.brand.client)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from apps.accounts.models import Availability, User
 from apps.mentions.models import OPEN_WORK, Mention
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
+from apps.tenants.selectors import account_leads_of, per_client
 
 from .models import OnCallShift, RoutingMode, RoutingPolicy
 
@@ -76,26 +77,6 @@ def open_work(client, user_ids) -> dict[int, int]:
         .annotate(open=Count("id"))
     )
     return {row["assignee_id"]: row["open"] for row in rows}
-
-
-def account_leads_of(client) -> list[User]:
-    return list(
-        User.objects.filter(
-            Q(memberships__client=client, memberships__role=Role.ACCOUNT_LEAD), is_active=True
-        ).distinct()
-    )
-
-
-def per_client(read):
-    """`read(client)` remembered per client: for loops over many mentions of few clients."""
-    seen: dict = {}
-
-    def cached(client):
-        if client.pk not in seen:
-            seen[client.pk] = read(client)
-        return seen[client.pk]
-
-    return cached
 
 
 def escalation_contacts(at: datetime, leads_of=None):

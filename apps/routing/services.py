@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Availability
 from apps.core.audit import changed_fields
-from apps.mentions.models import AWAITING_ANSWER, OPEN_WORK, Mention
+from apps.mentions.models import AWAITING_ANSWER, OPEN_WORK, Mention, RiskLevel
 from apps.mentions.services import mention_locked
-from apps.risk.levels import RiskLevel
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import is_agency_staff, user_has_client_perm
 from apps.tenants.services import require_client_perm
@@ -98,7 +97,7 @@ def reassign_unanswered(now: datetime | None = None) -> int:
 
     The conditional update (same assignee, same assignment time) makes a racing run a no-op.
     """
-    from apps.risk.policy import schedule_for
+    from apps.tenants.selectors import schedule_for
 
     now = now or timezone.now()
     moved = 0
@@ -285,3 +284,8 @@ def _capacity_set(*, actor, membership, capacity: int | None, request=None):
     membership.save(update_fields=["capacity"])
     responder_capacity_changed_event(actor=actor, membership=membership, before=before, request=request)
     return membership
+
+
+def bulk_assign(*, actor, mention: Mention, params: dict, request=None) -> Mention:
+    """The inbox's bulk "assign" action on one mention."""
+    return mention_assign(actor=actor, mention=mention, assignee=params.get("assignee"), request=request)

@@ -14,13 +14,14 @@ from django.views.generic import TemplateView, View
 from apps.core.forms import apply_service_errors
 from apps.core.views import run_and_report
 from apps.mentions.selectors import workers_of
+from apps.mentions.views import MentionScopedMixin
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.roles import ClientPerm
 
-from .forms import AvailabilityForm, HandoverForm, ShiftForm
+from .forms import AssignForm, AvailabilityForm, HandoverForm, ShiftForm
 from .models import OnCallShift
 from .selectors import on_call_now
-from .services import availability_set, shift_delete, shift_hand_over, shift_save
+from .services import availability_set, mention_assign, shift_delete, shift_hand_over, shift_save
 
 ROTA_DAYS = 14
 
@@ -114,3 +115,28 @@ class AvailabilityView(ClientScopedMixin, View):
             request, lambda: availability_set(actor=request.user, status=status, request=request), _("Saved.")
         )
         return redirect("on_call", client_slug=client_slug)
+
+
+# --- The assignee on the mention page --------------------------------------------------------
+
+
+def assignee_panel(*, view, mention, forms) -> dict:
+    return {
+        "assign_form": forms.get("assign_form")
+        or AssignForm(workers=workers_of(view.client), initial={"assignee": mention.assignee_id})
+    }
+
+
+class MentionAssignView(MentionScopedMixin, View):
+    def post(self, request, client_slug, mention_pk):
+        mention = self.load_mention(mention_pk)
+        form = AssignForm(request.POST, workers=workers_of(self.client))
+        if not form.is_valid():
+            return self.render_detail(mention, assign_form=form, status=400)
+        assignee = form.cleaned_data["assignee"]
+        run_and_report(
+            request,
+            lambda: mention_assign(actor=request.user, mention=mention, assignee=assignee, request=request),
+            _("Assigned to %(name)s.") % {"name": assignee} if assignee else _("Nobody is assigned now."),
+        )
+        return redirect("mention_detail", client_slug=client_slug, mention_pk=mention.pk)

@@ -1,17 +1,15 @@
-"""API for clients, brands, memberships and invitations (all client-scoped)."""
+"""API for clients, brands, memberships and the audit trail (all client-scoped)."""
 
+import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.response import Response
+from rest_framework import mixins, serializers, viewsets
 
-from apps.accounts import services as account_services
-from apps.accounts.models import Invitation
+from apps.core.models import AuditEvent
 
 from . import services
 from .mixins import ClientScopedViewSet
 from .models import BRAND_LANGUAGES, Brand, Client, Membership
-from .roles import ClientPerm, Role
+from .roles import ClientPerm
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -129,34 +127,44 @@ class MembershipViewSet(
         services.membership_revoke(actor=self.request.user, membership=instance, request=self.request)
 
 
-class InvitationSerializer(serializers.ModelSerializer):
-    role = serializers.ChoiceField(choices=Role.choices)
-    status = serializers.CharField(read_only=True)
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "occurred_at",
+            "actor",
+            "actor_label",
+            "client",
+            "action",
+            "target_type",
+            "target_id",
+            "target_repr",
+            "before",
+            "after",
+            "ip_address",
+        ]
+        read_only_fields = fields
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    action = django_filters.CharFilter(lookup_expr="istartswith")
+    actor = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains")
+    target_type = django_filters.CharFilter()
+    target_id = django_filters.CharFilter()
+    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
-        model = Invitation
-        fields = ["id", "client", "email", "role", "status", "invited_by", "created_at", "expires_at"]
-        read_only_fields = ["id", "client", "status", "invited_by", "created_at", "expires_at"]
+        model = AuditEvent
+        fields = ["action", "actor", "target_type", "target_id", "since", "until"]
 
 
-class InvitationViewSet(
-    ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin
-):
-    """Invite people by e-mail; DELETE revokes a pending invitation."""
+class AuditEventViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    model = AuditEvent
+    serializer_class = AuditEventSerializer
+    read_permission = ClientPerm.VIEW_AUDIT
+    filterset_class = AuditEventFilter
 
-    model = Invitation
-    serializer_class = InvitationSerializer
-    read_permission = ClientPerm.MANAGE_MEMBERS
-    write_permission = ClientPerm.MANAGE_MEMBERS
-
-    @extend_schema(request=InvitationSerializer, responses={201: InvitationSerializer})
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        invitation, _key = account_services.invitation_create(
-            actor=request.user, client=self.client, request=request, **serializer.validated_data
-        )
-        return Response(self.get_serializer(invitation).data, status=status.HTTP_201_CREATED)
-
-    def perform_destroy(self, instance):
-        account_services.invitation_revoke(actor=self.request.user, invitation=instance, request=self.request)
+    def get_queryset(self):
+        return super().get_queryset().order_by("-occurred_at", "-id")

@@ -74,3 +74,15 @@ def membership_revoked_event(*, actor, membership, request=None):
         before={"role": membership.role},
         request=request,
     )
+
+
+def business_hours_saved_event(*, actor, client, before, after, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="business_hours.saved",
+        client=client,
+        target=client,
+        before=before,
+        after=after,
+        request=request,
+    )

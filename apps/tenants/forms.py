@@ -41,10 +41,5 @@ class BrandForm(forms.ModelForm):
         pass
 
 
-class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.RESPONDER)
-
-
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -112,3 +113,40 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.get_role_display()} at {self.client}"
+
+
+class BusinessHoursBlock(models.Model):
+    """One opening block on one weekday, in the client's time zone. Closing at 00:00 means midnight."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="business_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"))  # 0 = Monday
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "risk_businesshoursblock"  # the table it had when risk owned it
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="business_hours_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Holiday(models.Model):
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "risk_holiday"
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["client", "date"], name="holiday_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

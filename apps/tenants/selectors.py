@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from zoneinfo import ZoneInfo
 
-from .models import Brand, Client, Membership
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from .hours import Schedule
+from .models import Brand, BusinessHoursBlock, Client, Holiday, Membership
+from .roles import Role
 
 
 def clients_for(user) -> QuerySet[Client]:
@@ -15,18 +20,36 @@ def brands_of(user, client: Client) -> QuerySet[Brand]:
     return Brand.objects.visible_to(user).filter(client=client).order_by("name")
 
 
-def members_of(user, client: Client) -> QuerySet[Membership]:
-    from apps.accounts.mfa_policy import has_mfa_annotation
-
-    return (
-        Membership.objects.visible_to(user)
-        .filter(client=client)
-        .select_related("user", "granted_by")
-        .annotate(user_has_mfa=has_mfa_annotation("user_id"))
-        .order_by("user__email")
-    )
-
-
 def roles_of(user) -> dict[int, str]:
     """{client_id: role} for a user's memberships."""
     return dict(Membership.objects.unscoped().filter(user=user).values_list("client_id", "role"))
+
+
+def schedule_for(client: Client) -> Schedule:
+    """The client's opening hours and holidays, for SLA arithmetic and who is on duty."""
+    blocks: dict[int, list] = {}
+    for block in BusinessHoursBlock.objects.unscoped().filter(client=client).order_by("weekday", "opens"):
+        blocks.setdefault(block.weekday, []).append((block.opens, block.closes))
+    holidays = frozenset(Holiday.objects.unscoped().filter(client=client).values_list("date", flat=True))
+    return Schedule(ZoneInfo(client.timezone), {day: tuple(b) for day, b in blocks.items()}, holidays)
+
+
+def account_leads_of(client: Client) -> list:
+    """The client's active account leads: whom the system tells when something needs a lead."""
+    return list(
+        get_user_model()
+        .objects.filter(Q(memberships__client=client, memberships__role=Role.ACCOUNT_LEAD), is_active=True)
+        .distinct()
+    )
+
+
+def per_client(read):
+    """`read(client)` remembered per client: for loops over many mentions of few clients."""
+    seen: dict = {}
+
+    def cached(client):
+        if client.pk not in seen:
+            seen[client.pk] = read(client)
+        return seen[client.pk]
+
+    return cached

@@ -1,6 +1,9 @@
-"""Writes for clients, brands and memberships. Each checks rights, then state."""
+"""Writes for clients, brands, memberships and business hours. Each checks rights, then state."""
 
 from __future__ import annotations
+
+from datetime import time
+from itertools import pairwise
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -8,9 +11,10 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from apps.core.audit import changed_fields
+from apps.core.timezones import time_zone_names
 
 from . import events
-from .models import Brand, Client, Membership
+from .models import Brand, BusinessHoursBlock, Client, Holiday, Membership
 from .roles import CLIENT_ROLES, ROLE_PERMISSIONS, ClientPerm, Role
 from .scoping import forget_client_permissions, user_has_client_perm
 
@@ -132,3 +136,66 @@ def membership_revoke(*, actor, membership: Membership, request=None) -> None:
     forget_client_permissions(membership.user)
     events.membership_revoked_event(actor=actor, membership=membership, request=request)
     membership.delete()
+
+
+# --- Business hours and holidays: when the client's clocks run (SLA targets in business hours) ---
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def validate_business_hours(timezone_name: str, blocks: list[tuple[int, time, time]]) -> None:
+    errors: dict[str, list[str]] = {}
+    if timezone_name not in time_zone_names():
+        errors["timezone"] = [_("Unknown time zone.")]
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for weekday, opens, closes in blocks:
+        end = 24 * 60 if closes == time(0) else _minutes(closes)
+        if not 0 <= weekday <= 6:
+            errors.setdefault("blocks", []).append(_("Weekdays run from Monday (0) to Sunday (6)."))
+        elif end <= _minutes(opens):
+            errors.setdefault("blocks", []).append(_("A block must close after it opens."))
+        else:
+            by_day.setdefault(weekday, []).append((_minutes(opens), end))
+    for spans in by_day.values():
+        spans.sort()
+        if any(later[0] < earlier[1] for earlier, later in pairwise(spans)):
+            errors.setdefault("blocks", []).append(_("Blocks on the same day must not overlap."))
+            break
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def business_hours_save(
+    *, actor, client, timezone_name: str, blocks: list[tuple[int, time, time]], holidays, request=None
+) -> None:
+    """Replace a client's opening hours and holidays ([(date, name)]) at once."""
+    require_client_perm(actor, client, ClientPerm.MANAGE)
+    validate_business_hours(timezone_name, blocks)
+    before = _hours_snapshot(client)
+    client.timezone = timezone_name
+    client.save(update_fields=["timezone", "updated_at"])
+    BusinessHoursBlock.objects.unscoped().filter(client=client).delete()
+    BusinessHoursBlock.objects.bulk_create(
+        BusinessHoursBlock(client=client, weekday=d, opens=o, closes=c) for d, o, c in blocks
+    )
+    Holiday.objects.unscoped().filter(client=client).delete()
+    Holiday.objects.bulk_create(Holiday(client=client, date=day, name=name) for day, name in dict(holidays).items())
+    events.business_hours_saved_event(
+        actor=actor, client=client, before=before, after=_hours_snapshot(client), request=request
+    )
+
+
+def _hours_snapshot(client) -> dict:
+    return {
+        "timezone": client.timezone,
+        "blocks": [
+            f"{b.weekday} {b.opens:%H:%M}-{b.closes:%H:%M}"
+            for b in BusinessHoursBlock.objects.unscoped().filter(client=client)
+        ],
+        "holidays": [
+            str(day) for day in Holiday.objects.unscoped().filter(client=client).values_list("date", flat=True)
+        ],
+    }

@@ -1,55 +1,18 @@
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from apps.accounts.models import Invitation
-from apps.accounts.services import invitation_create, invitation_revoke
 from apps.core.forms import apply_service_errors
 from apps.core.views import render_audit_page, run_and_report
 
-from . import selectors, services
-from .forms import BrandForm, InviteForm, RoleForm
+from . import services
+from .forms import BrandForm, RoleForm
 from .mixins import ClientScopedMixin
 from .models import Brand, Membership
 from .roles import ClientPerm
-
-
-class HomeView(LoginRequiredMixin, TemplateView):
-    template_name = "tenants/home.html"
-
-    def get(self, request, *args, **kwargs):
-        clients = list(selectors.clients_for(request.user))
-        # Client people have one client: take them straight to it.
-        if len(clients) == 1 and not request.user.is_agency_admin:
-            return redirect("client_detail", client_slug=clients[0].slug)
-        return self.render_to_response(self.get_context_data(clients=clients))
-
-
-class ClientSwitchView(LoginRequiredMixin, View):
-    """The client switcher submits here; the client then lives in the URL."""
-
-    def get(self, request):
-        slug = request.GET.get("client", "")
-        if not slug:
-            return redirect("home")
-        return redirect("client_detail", client_slug=slug)
-
-
-class ClientDetailView(ClientScopedMixin, TemplateView):
-    template_name = "tenants/client_detail.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["brands"] = selectors.brands_of(self.request.user, self.client)
-        if self.can(ClientPerm.APPROVE_RESPONSES):
-            from apps.responses.selectors import waiting_ids  # responses builds on tenants
-
-            context["waiting_for_me"] = len(waiting_ids(self.request.user, self.client))
-        return context
 
 
 class BrandFormView(ClientScopedMixin, FormView):
@@ -93,38 +56,6 @@ class BrandFormView(ClientScopedMixin, FormView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class TeamView(ClientScopedMixin, TemplateView):
-    """People with access to this client, their roles and MFA, and invitations."""
-
-    template_name = "tenants/team.html"
-    read_permission = ClientPerm.MANAGE_MEMBERS
-    write_permission = ClientPerm.MANAGE_MEMBERS
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.setdefault("invite_form", InviteForm())
-        context["members"] = selectors.members_of(self.request.user, self.client)
-        context["invitations"] = (
-            Invitation.objects.visible_to(self.request.user)
-            .filter(client=self.client, accepted_at__isnull=True, revoked_at__isnull=True)
-            .select_related("invited_by")
-        )
-        context["role_choices"] = RoleForm.base_fields["role"].choices
-        return context
-
-    def post(self, request, *args, **kwargs):
-        form = InviteForm(request.POST)
-        if form.is_valid():
-            try:
-                invitation_create(actor=request.user, client=self.client, request=request, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
-                return redirect("client_team", client_slug=self.client.slug)
-        return self.render_to_response(self.get_context_data(invite_form=form), status=400)
-
-
 class MembershipRoleView(ClientScopedMixin, View):
     read_permission = ClientPerm.MANAGE_MEMBERS
     write_permission = ClientPerm.MANAGE_MEMBERS
@@ -155,20 +86,6 @@ class MembershipRevokeView(ClientScopedMixin, View):
             request,
             lambda: services.membership_revoke(actor=request.user, membership=membership, request=request),
             _("Access revoked for %(email)s.") % {"email": membership.user.email},
-        )
-        return redirect("client_team", client_slug=client_slug)
-
-
-class InvitationRevokeView(ClientScopedMixin, View):
-    read_permission = ClientPerm.MANAGE_MEMBERS
-    write_permission = ClientPerm.MANAGE_MEMBERS
-
-    def post(self, request, client_slug, invitation_pk):
-        invitation = self.get_scoped_object(Invitation.objects, pk=invitation_pk)
-        run_and_report(
-            request,
-            lambda: invitation_revoke(actor=request.user, invitation=invitation, request=request),
-            _("Invitation revoked."),
         )
         return redirect("client_team", client_slug=client_slug)
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.routing",
     "apps.notifications",
     "apps.responses",
+    "apps.workspace",
 ]
 
 MIDDLEWARE = [
@@ -178,7 +179,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Risk levels appear in ratings, overrides and mentions: one schema name for all.
     "ENUM_NAME_OVERRIDES": {
-        "RiskLevelEnum": "apps.risk.levels.RiskLevel",
+        "RiskLevelEnum": "apps.mentions.models.RiskLevel",
         "MentionStatusEnum": "apps.mentions.models.MentionStatus",
     },
 }
@@ -298,16 +299,6 @@ WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1024 * 1024)
 WEBHOOK_MAX_SKEW = env.int("WEBHOOK_MAX_SKEW", default=300)
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media"))
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
-
-# Later pipeline steps: dotted paths of callables (rows, context) that edit rows before the insert.
-INGEST_STEPS: list[str] = [
-    "apps.risk.pipeline.rate_new_mentions",
-    "apps.routing.pipeline.assign_new_mentions",
-]
-# Callables (cursor, {id: row} of the mentions created) run in the insert's own transaction, after it.
-INGEST_AFTER_INSERT: list[str] = ["apps.routing.pipeline.announce_new_mentions"]
-# Callables (cursor, {mention id: new row}, context) for stored mentions whose engagement grew.
-INGEST_ON_GROWTH: list[str] = ["apps.risk.services.rerate_grown_mentions"]
 
 # --- Invitations and tokens ---
 INVITATION_MAX_AGE = timedelta(days=env.int("INVITATION_MAX_AGE_DAYS", default=7))

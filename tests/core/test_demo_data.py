@@ -35,7 +35,7 @@ def test_demo_data_is_complete_and_idempotent(web):
 def test_demo_logins_work_including_two_factor(web):
     from django.urls import reverse
 
-    from apps.tenants.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+    from apps.workspace.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
     call_command("seed_demo")
     http = web()

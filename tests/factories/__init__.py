@@ -8,13 +8,13 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiToken, Invitation, User, hash_secret
 from apps.core.models import AuditEvent
-from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind, Topic
-from apps.mentions.models import Mention, MentionNote, SavedView
+from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind
+from apps.mentions.models import Mention, MentionNote, SavedView, Topic
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
 from apps.responses.models import ApprovalPolicy, ApprovalRule, ApprovalStep, Draft, DraftVersion, SavedReply
-from apps.risk.models import BusinessHoursBlock, Holiday, RiskPolicy, RiskRating
+from apps.risk.models import RiskPolicy, RiskRating
 from apps.routing.models import OnCallShift, RoutingPolicy
-from apps.tenants.models import Brand, Client, Membership
+from apps.tenants.models import Brand, BusinessHoursBlock, Client, Holiday, Membership
 from apps.tenants.roles import Role
 from apps.tenants.services import apply_role_permissions
 

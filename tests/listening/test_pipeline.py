@@ -172,7 +172,7 @@ def record_created(cursor, created: dict) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_key_stored_meanwhile_by_another_writer_falls_back_to_on_conflict(brand, settings):
+def test_a_key_stored_meanwhile_by_another_writer_falls_back_to_on_conflict(brand):
     import threading
     import time
 
@@ -187,17 +187,15 @@ def test_a_key_stored_meanwhile_by_another_writer_falls_back_to_on_conflict(bran
             time.sleep(0.5)  # our COPY of the same key waits on this transaction, then fails
         connection.close()
 
-    from apps.listening.pipeline import _hooks
+    from apps.listening.pipeline import after_insert
 
-    settings.INGEST_AFTER_INSERT = [*settings.INGEST_AFTER_INSERT, f"{__name__}.record_created"]
-    _hooks.cache_clear()
     CREATED.clear()
     thread = threading.Thread(target=other_writer)
     thread.start()
     holding.wait(5)
-    result = ingest([raw(str(n), f"Havbris number {n}") for n in range(1, 4)], brand=brand)
+    with after_insert.replaced({**dict(after_insert.items()), "test": record_created}):
+        result = ingest([raw(str(n), f"Havbris number {n}") for n in range(1, 4)], brand=brand)
     thread.join()
-    _hooks.cache_clear()
     assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["1", "2", "3"]
     assert result.created == 2 and result.duplicates == 1
     assert Mention.objects.get(external_id="2").text == "Havbris number two, from the other writer"

@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.mentions.models import Mention
-from apps.risk.models import BusinessHoursBlock, RiskPolicy
+from apps.risk.models import RiskPolicy
 from apps.routing.models import OnCallShift, RoutingPolicy
+from apps.tenants.models import BusinessHoursBlock
 from tests.factories import MentionFactory, OnCallShiftFactory, RiskRatingFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.core.models import AuditEvent
-from apps.risk.models import BusinessHoursBlock, Holiday, RiskPolicy
-from apps.risk.policy import rules_for, schedule_for
-from apps.risk.services import business_hours_save, risk_policy_save
+from apps.risk.models import RiskPolicy
+from apps.risk.policy import rules_for
+from apps.risk.services import risk_policy_save
+from apps.tenants.models import BusinessHoursBlock, Holiday
+from apps.tenants.selectors import schedule_for
+from apps.tenants.services import business_hours_save
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,10 @@ from apps.core.models import AuditEvent
 from apps.listening.connectors.base import RawMention
 from apps.listening.pipeline import ingest
 from apps.mentions.models import Mention
-from apps.mentions.selectors import ratings_of
+from apps.mentions.services import sla_stop
 from apps.risk.models import RiskRating
-from apps.risk.services import mention_override_risk, sla_stop
+from apps.risk.selectors import ratings_of
+from apps.risk.services import mention_override_risk
 from tests.factories import BrandFactory, RiskPolicyFactory, SourceFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +100,7 @@ def test_growth_in_many_batches_reads_the_brands_setup_once(brand, account_lead)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from apps.listening.models import Topic
+    from apps.mentions.models import Topic
 
     ingest([angry(str(n), followers=50_000) for n in range(6)], brand=brand)
     grown = [angry(str(n), followers=50_000, likes=40_000, reposts=9_000, replies=3_000) for n in range(6)]

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from apps.risk.models import BusinessHoursBlock, Holiday, RiskPolicy
+from apps.risk.models import RiskPolicy
 from apps.routing.models import RoutingPolicy
+from apps.tenants.models import BusinessHoursBlock, Holiday
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,9 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from apps.mentions.ratings import explain
 from apps.risk.policy import default_rules
-from apps.risk.scoring import Signals, explain, score
+from apps.risk.scoring import Signals, score
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from apps.risk.sla import Schedule, add_business_time, business_time_between, due_at
+from apps.tenants.hours import Schedule, add_business_time, business_time_between, due_at
 
 CPH = ZoneInfo("Europe/Copenhagen")
 OFFICE = {day: ((time(9), time(17)),) for day in range(5)}  # Monday to Friday, 9 to 17

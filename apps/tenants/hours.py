@@ -1,4 +1,4 @@
-"""SLA arithmetic: when is an answer due, counting only a client's business hours.
+"""Business hours: when a client is open, and time counted only in open hours (SLA deadlines).
 
 Business time is real elapsed time inside open intervals. Each block is turned into
 an interval of UTC instants through the client's time zone, so a block that spans a

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.listening.models import Source, SourceKind, Topic
+from apps.listening.models import Source, SourceKind
 from apps.listening.services import source_create, topic_save
+from apps.mentions.models import Topic
 from apps.responses.models import ApprovalRule, SavedReply
 from apps.responses.services import approval_rule_save, saved_reply_save
 from apps.tenants import services
