@@ -21,8 +21,11 @@ from apps.core.backoff import backoff_seconds as exponential_backoff
 from apps.core.http import FetchError, SafeHttpClient
 from apps.core.redis_client import redis_client
 from apps.mentions.models import Topic
+from apps.notifications.models import NotificationEvent
+from apps.notifications.services import notify
 from apps.tenants.models import Brand, Client
 from apps.tenants.roles import ClientPerm
+from apps.tenants.selectors import account_leads_of
 from apps.tenants.services import require_client_perm
 
 from . import events
@@ -303,9 +306,6 @@ def record_poll_failure(source: Source, message: str, *, retry_after: float | No
 
 
 def _notify_source_disabled(source: Source) -> None:
-    from apps.notifications.models import NotificationEvent
-    from apps.notifications.services import notify
-    from apps.tenants.selectors import account_leads_of
 
     notify(
         event=NotificationEvent.SOURCE_DISABLED,

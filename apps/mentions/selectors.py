@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.models import AuditEvent
+from apps.tenants.models import Brand, Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import client_ids_with_perm, users_with_client_perm
 
@@ -303,7 +305,6 @@ def _name_of(model, field: str, key: str) -> Subquery:
 
 
 def _as_rows(mentions: QuerySet[Mention], *, ranked: bool = False) -> list[InboxRow]:
-    from apps.tenants.models import Brand, Client
 
     columns = (*_ROW_COLUMNS, "rank") if ranked else _ROW_COLUMNS
     # Names as subqueries, not joins: PostgreSQL works them out for the page's rows only, after
@@ -327,7 +328,6 @@ def new_since(user, filters: dict, *, clients=None, newest_id: int) -> int:
 
 def changed_since(user, *, clients, mention_ids, since: datetime) -> list[int]:
     """Of the mentions on screen, those someone changed after `since` (the audit trail is the change log)."""
-    from apps.core.models import AuditEvent
 
     if not mention_ids:
         return []
@@ -453,7 +453,6 @@ def timeline_of(mention: Mention, limit: int = 100) -> list:
     Unscoped on purpose, like `changed_since`: whoever may open the mention sees its own history,
     without the right to read the client's whole audit trail.
     """
-    from apps.core.models import AuditEvent
 
     trail = AuditEvent.objects.unscoped().filter(
         client_id=mention.client_id, target_type=Mention._meta.label_lower, target_id=str(mention.pk)

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.registry import Registry
+from apps.notifications.models import NotificationEvent
+from apps.notifications.services import notify
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 from apps.tenants.services import require_client_perm
@@ -180,9 +182,6 @@ def note_add(*, actor, mention: Mention, text: str, request=None) -> MentionNote
     mentioned = [person for person in mentioned_people(text, mention.client) if person != actor]
     events.mention_note_added_event(actor=actor, note=note, mentioned=[p.pk for p in mentioned], request=request)
     if mentioned:
-        from apps.notifications.models import NotificationEvent
-        from apps.notifications.services import notify
-
         notify(
             event=NotificationEvent.NOTE_MENTIONED,
             client=mention.client,

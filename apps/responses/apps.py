@@ -6,6 +6,7 @@ class ResponsesConfig(AppConfig):
     label = "responses"
 
     def ready(self) -> None:
+        """Responses' part in the lower apps' registries: the answers on the mention page."""
         from apps.mentions.views import mention_panels
 
         from .views import answers_panel

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import changed_fields, only_changed
-from apps.mentions.models import Mention, MentionKind, MentionStatus
+from apps.mentions.models import Mention, MentionKind, MentionStatus, RiskLevel
 from apps.mentions.services import mention_move
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm, users_with_client_perm
@@ -477,7 +477,6 @@ def approval_rule_save(
 
     Named people must be able to approve at this client; a rule that needs approval needs a step.
     """
-    from apps.mentions.models import RiskLevel
 
     require_client_perm(actor, client, ClientPerm.MANAGE)
     if rule is not None and rule.client_id != client.pk:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from apps.mentions.models import RiskLevel
-from apps.tenants.hours import Schedule
+from apps.tenants.hours import Schedule, due_at
 
 from .models import RiskPolicy
 from .scoring import Rules
@@ -52,7 +52,6 @@ def rules_for(brand) -> Rules:
 
 def deadlines(rules: Rules, schedule: Schedule, level: str, start) -> tuple:
     """(first answer due, warn the assignee at) for a mention of `level` that arrived at `start`."""
-    from apps.tenants.hours import due_at
 
     target = rules.targets[level]
     business_hours = level in rules.business_hours_levels

@@ -15,8 +15,12 @@ from apps.core.audit import changed_fields
 from apps.mentions.models import AWAITING_ANSWER, Mention, RiskLevel
 from apps.mentions.ratings import FACTORS, LEVEL_ORDER
 from apps.mentions.services import mention_locked
+from apps.notifications.models import NotificationEvent
+from apps.notifications.services import notify
+from apps.routing.selectors import escalation_contacts
+from apps.routing.tasks import announce_mentions_task
 from apps.tenants.roles import ClientPerm
-from apps.tenants.selectors import schedule_for
+from apps.tenants.selectors import account_leads_of, per_client, schedule_for
 from apps.tenants.services import require_client_perm
 
 from .events import (
@@ -194,8 +198,6 @@ def rerate_grown_mentions(cursor, grown: dict[int, dict], context) -> None:
             climbed.append(mention.pk)
         _rate(mention, setup, score=rating.score, level=rating.level, factors=rating.factors, arrival_kept=True)
     if climbed:
-        from apps.routing.tasks import announce_mentions_task
-
         transaction.on_commit(lambda: announce_mentions_task.delay(climbed))
 
 
@@ -221,10 +223,6 @@ def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
     Safe to run twice at once (two beats, two workers): the unique reminder row decides,
     in the same transaction as the notification it stands for.
     """
-    from apps.notifications.models import NotificationEvent
-    from apps.notifications.services import notify
-    from apps.routing.selectors import escalation_contacts
-    from apps.tenants.selectors import account_leads_of, per_client
 
     now = now or timezone.now()
     leads_of = per_client(account_leads_of)

@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
-from apps.tenants.scoping import ClientOwnedQuerySet
+from apps.tenants.scoping import ClientOwnedQuerySet, client_ids_with_perm, is_agency_staff
 
 
 class RoutingMode(models.TextChoices):
@@ -41,7 +41,6 @@ class RoutingPolicy(TimeStampedModel):
 class OnCallShiftQuerySet(ClientOwnedQuerySet):
     def visible_to(self, user):
         """Shifts of the clients the user may see; agency-wide shifts for agency staff only."""
-        from apps.tenants.scoping import client_ids_with_perm, is_agency_staff
 
         if not is_agency_staff(user):
             return super().visible_to(user)

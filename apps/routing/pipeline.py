@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 
 from apps.mentions.models import RiskLevel
+from apps.tenants.selectors import schedule_for
 
 from .assignment import Roster
 from .models import RoutingPolicy
@@ -18,7 +19,6 @@ def _schedule(context):
     risk = context.extras.get("risk")
     if risk is not None:
         return risk.schedule
-    from apps.tenants.selectors import schedule_for
 
     return schedule_for(context.brand.client)
 

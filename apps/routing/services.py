@@ -14,8 +14,11 @@ from apps.accounts.models import Availability
 from apps.core.audit import changed_fields
 from apps.mentions.models import AWAITING_ANSWER, OPEN_WORK, Mention, RiskLevel
 from apps.mentions.services import mention_locked
+from apps.notifications.models import NotificationEvent
+from apps.notifications.services import notify
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import is_agency_staff, user_has_client_perm
+from apps.tenants.selectors import schedule_for
 from apps.tenants.services import require_client_perm
 
 from .events import (
@@ -33,8 +36,6 @@ POLICY_FIELDS = ["mode", "default_capacity", "reassign_after_minutes"]
 
 
 def _notify_assignee(mention: Mention, *, reassigned: bool = False) -> None:
-    from apps.notifications.models import NotificationEvent
-    from apps.notifications.services import notify
 
     notify(
         event=NotificationEvent.MENTION_REASSIGNED if reassigned else NotificationEvent.MENTION_ASSIGNED,
@@ -51,8 +52,6 @@ def _notify_assignee(mention: Mention, *, reassigned: bool = False) -> None:
 
 def announce_mentions(mention_ids: list[int]) -> None:
     """Tell assignees of their new mentions; a critical one also alerts the leads and whoever is on call."""
-    from apps.notifications.models import NotificationEvent
-    from apps.notifications.services import notify
 
     contacts_of = escalation_contacts(timezone.now())
     mentions = Mention.objects.unscoped().filter(pk__in=mention_ids).select_related("client", "brand")
@@ -97,7 +96,6 @@ def reassign_unanswered(now: datetime | None = None) -> int:
 
     The conditional update (same assignee, same assignment time) makes a racing run a no-op.
     """
-    from apps.tenants.selectors import schedule_for
 
     now = now or timezone.now()
     moved = 0
@@ -233,9 +231,6 @@ def shift_hand_over(*, actor, shift: OnCallShift, note: str, request=None) -> On
         actor=actor, shift=following, before=before, after=changed_fields(following, SHIFT_FIELDS), request=request
     )
     if following.client is not None:
-        from apps.notifications.models import NotificationEvent
-        from apps.notifications.services import notify
-
         notify(
             event=NotificationEvent.ONCALL_HANDOVER,
             client=following.client,

@@ -6,6 +6,7 @@ class TenantsConfig(AppConfig):
     label = "tenants"
 
     def ready(self) -> None:
+        """Tenants' part in core's registry: who may read which clients' audit trail."""
         from apps.core.models import audit_readable_clients
 
         from .roles import ClientPerm
