@@ -90,8 +90,8 @@ class SourceViewSet(
     action_permissions = {"poll": ClientPerm.WORK_MENTIONS, "test": ClientPerm.MANAGE}
     filterset_fields = ["brand", "kind", "enabled"]
 
-    def get_queryset(self):
-        return super().get_queryset().select_related("brand").order_by("brand__name", "name")
+    def scoped_queryset(self):
+        return Source.objects.select_related("brand").order_by("brand__name", "name")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

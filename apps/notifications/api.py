@@ -212,9 +212,7 @@ class WebhookEndpointViewSet(
     write_permission = ClientPerm.MANAGE
     action_permissions = {"test": ClientPerm.MANAGE}
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return WebhookEndpoint.objects.none()
+    def scoped_queryset(self):
         return webhook_endpoints_of(self.request.user, self.client).select_related("client")
 
     @extend_schema(request=WebhookEndpointSerializer, responses={201: NewWebhookEndpointSerializer})
@@ -274,7 +272,5 @@ class WebhookDeliveryViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.
     filterset_class = WebhookDeliveryFilter
     read_permission = ClientPerm.WORK_MENTIONS
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return WebhookDelivery.objects.none()
+    def scoped_queryset(self):
         return webhook_deliveries_of(self.request.user, self.client)

@@ -54,10 +54,11 @@ class MentionRatingViewSet(ClientScopedViewSet, mixins.ListModelMixin):
             raise Http404
         return mention
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return RiskRating.objects.none()
-        return ratings_of(self.mention())  # the mention page's history, of a mention scoped above
+    def list(self, request, *args, **kwargs):
+        # The mention page's history, of a mention scoped first: it includes the arrival rating,
+        # which lives on the mention until another replaces it (ratings_of), so no queryset here.
+        ratings = self.paginate_queryset(ratings_of(self.mention()))
+        return self.get_paginated_response(self.get_serializer(ratings, many=True).data)
 
     @extend_schema(request=RiskOverrideSerializer, responses={201: RiskRatingSerializer})
     def create(self, request, *args, **kwargs):

@@ -112,8 +112,8 @@ class MembershipViewSet(
     write_permission = ClientPerm.MANAGE_MEMBERS
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):
-        return super().get_queryset().select_related("user")
+    def scoped_queryset(self):
+        return Membership.objects.select_related("user")
 
     def perform_update(self, serializer):
         serializer.instance = services.membership_change_role(
@@ -166,5 +166,5 @@ class AuditEventViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Retri
     read_permission = ClientPerm.VIEW_AUDIT
     filterset_class = AuditEventFilter
 
-    def get_queryset(self):
-        return super().get_queryset().order_by("-occurred_at", "-id")
+    def scoped_queryset(self):
+        return AuditEvent.objects.order_by("-occurred_at", "-id")

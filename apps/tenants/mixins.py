@@ -9,7 +9,8 @@ answers 403. Reading needs `read_permission`, unsafe methods need
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from rest_framework import exceptions, viewsets
 
@@ -17,6 +18,18 @@ from .roles import ClientPerm
 from .scoping import get_client_or_404, user_has_client_perm
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# What a scoped view or viewset may not redefine: the base reads rows through the scoping rule.
+SEALED = ("get_queryset", "get_object")
+
+
+def _refuse_overrides(cls) -> None:
+    """Raised when a subclass is created, so an unscoped read cannot even be imported."""
+    for name in SEALED:
+        if name in cls.__dict__:
+            raise ImproperlyConfigured(
+                f"{cls.__qualname__} overrides {name}(): implement scoped_queryset() instead, which the base "
+                "filters by the user's rights and the client in the URL"
+            )
 
 
 def required_perm(view, method: str) -> str | tuple[str, ...] | None:
@@ -32,7 +45,11 @@ def holds(user, client, codename: str | tuple[str, ...] | None) -> bool:
 
 
 class ClientScopedMixin:
-    """For Django views under /c/<client_slug>/."""
+    """For Django views under /c/<client_slug>/. Objects come from `get_scoped_object`."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _refuse_overrides(cls)
 
     # A right, or a tuple of rights of which any one will do.
     read_permission: str | tuple[str, ...] = ClientPerm.VIEW
@@ -74,7 +91,11 @@ class ClientScopedMixin:
 class ClientScopedViewSet(viewsets.GenericViewSet):
     """For API resources under /api/v1/clients/<client_pk>/.
 
-    `action_permissions` overrides the permission of named extra actions.
+    Subclasses say which rows they serve with `scoped_queryset()` (the model's rows by default;
+    a selector, select_related, an order); the base then keeps only those the user may see, of
+    the client in the URL (and, with `include_agency_wide`, the agency's own rows without a
+    client). `get_queryset` and `get_object` cannot be overridden. `action_permissions`
+    overrides the permission of named extra actions.
     """
 
     read_permission: str | tuple[str, ...] = ClientPerm.VIEW
@@ -82,6 +103,11 @@ class ClientScopedViewSet(viewsets.GenericViewSet):
     action_permissions: dict[str, str] = {}
     client_url_kwarg = "client_pk"
     model = None
+    include_agency_wide = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _refuse_overrides(cls)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -90,7 +116,12 @@ class ClientScopedViewSet(viewsets.GenericViewSet):
         if not holds(request.user, self.client, codename):
             raise exceptions.PermissionDenied()
 
+    def scoped_queryset(self):
+        """The rows this resource serves, before the base's scoping; override to narrow or join."""
+        return self.model.objects.all()
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no client
             return self.model.objects.none()
-        return self.model.objects.visible_to(self.request.user).filter(client=self.client)
+        of_client = Q(client=self.client) | Q(client=None) if self.include_agency_wide else Q(client=self.client)
+        return self.scoped_queryset().visible_to(self.request.user).filter(of_client)
