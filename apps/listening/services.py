@@ -11,7 +11,6 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from apps.core.audit import changed_fields, only_changed
 from apps.core.backoff import backoff_seconds as exponential_backoff
 from apps.core.http import FetchError, SafeHttpClient
+from apps.core.leases import Lease
 from apps.core.redis_client import redis_client
 from apps.mentions.models import Topic
 from apps.notifications.models import NotificationEvent
@@ -37,7 +37,9 @@ from .pipeline import IngestResult, ingest
 log = logging.getLogger(__name__)
 
 # A claimed source stays claimed this long at most, even if its worker dies.
-CLAIM_LEASE = timedelta(minutes=10)
+POLL_LEASE = Lease(
+    claimed_field="claimed_until", due_field="next_poll_at", length=timedelta(minutes=10), due_when_empty=True
+)
 # A host slot lives this long at most, so a killed worker cannot hold a host forever.
 HOST_SLOT_TTL = 15 * 60
 
@@ -179,22 +181,8 @@ def source_poll_now(*, actor, source: Source, request=None) -> Source:
 
 def claim_due_sources(*, limit: int = 200) -> list[int]:
     """Claim enabled, due, unclaimed sources; safe when several beats or workers race (SKIP LOCKED)."""
-    now = timezone.now()
-    due = (
-        Q(enabled=True, kind__in=POLLED_KINDS)
-        & (Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
-        & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-    )
-    with transaction.atomic():
-        ids = list(
-            Source.objects.unscoped()
-            .select_for_update(skip_locked=True)
-            .filter(due)
-            .order_by("next_poll_at")
-            .values_list("id", flat=True)[:limit]
-        )
-        Source.objects.unscoped().filter(id__in=ids).update(claimed_until=now + CLAIM_LEASE)
-    return ids
+    polled = Source.objects.unscoped().filter(enabled=True, kind__in=POLLED_KINDS)
+    return POLL_LEASE.claim_due(polled, timezone.now(), limit=limit)
 
 
 def source_host(source: Source) -> str:

@@ -19,12 +19,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.backoff import backoff_seconds
 from apps.core.http import FetchError, SafeHttpClient
+from apps.core.leases import Lease
 from apps.core.signing import sign
 
 from . import events as audit_events
@@ -34,9 +35,9 @@ log = logging.getLogger(__name__)
 
 OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 # Longer than one attempt can take (WEBHOOK_TIMEOUT and the database writes around it).
-DELIVERY_LEASE = timedelta(minutes=5)
-# The sweeper leaves a due delivery this long to the task that was scheduled for it.
-SWEEP_GRACE = timedelta(seconds=60)
+DELIVERY_LEASE = Lease(
+    claimed_field="claimed_until", due_field="next_attempt_at", length=timedelta(minutes=5), counter="attempts"
+)
 # Retries further out than this are left to the sweeper: brokers redeliver long-delayed messages.
 COUNTDOWN_MAX = 10 * 60
 # Each wait is 4x the previous: 30 s, 2 min, 8 min, 32 min, ...
@@ -45,15 +46,8 @@ RESPONSE_MAX_BYTES = 64 * 1024
 USER_AGENT = "VardeWebhooks/1.0"
 
 
-def _claim(delivery_id: int, now) -> bool:
-    due = Q(pk=delivery_id, status__in=OPEN_STATUSES, next_attempt_at__lte=now) & (
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    )
-    return bool(
-        WebhookDelivery.objects.unscoped()
-        .filter(due)
-        .update(claimed_until=now + DELIVERY_LEASE, attempts=F("attempts") + 1)
-    )
+def _open_deliveries():
+    return WebhookDelivery.objects.unscoped().filter(status__in=OPEN_STATUSES)
 
 
 def _redacted(message: str, endpoint: WebhookEndpoint) -> str:
@@ -69,7 +63,7 @@ def _redacted(message: str, endpoint: WebhookEndpoint) -> str:
 
 def deliver_webhook(delivery_id: int, *, http: SafeHttpClient | None = None) -> WebhookDelivery | None:
     """Make one attempt if the delivery is due and unclaimed; None when there was nothing to do."""
-    if not _claim(delivery_id, timezone.now()):
+    if not DELIVERY_LEASE.claim(_open_deliveries(), delivery_id, timezone.now()):
         return None
     delivery = WebhookDelivery.objects.unscoped().select_related("endpoint__client").get(pk=delivery_id)
     endpoint = delivery.endpoint
@@ -194,11 +188,4 @@ def record_delivery_failure(
 
 def lost_webhook_deliveries(*, now=None, limit: int = 500) -> list[int]:
     """Open deliveries whose time has passed with no worker on them: their task was lost or never scheduled."""
-    now = now or timezone.now()
-    return list(
-        WebhookDelivery.objects.unscoped()
-        .filter(status__in=OPEN_STATUSES, next_attempt_at__lte=now - SWEEP_GRACE)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .order_by("next_attempt_at")
-        .values_list("id", flat=True)[:limit]
-    )
+    return DELIVERY_LEASE.lost(_open_deliveries(), now or timezone.now(), limit=limit)

@@ -1,6 +1,7 @@
 """Audit events of notifications: webhook endpoints and a person's notification settings."""
 
 from apps.core.audit import changed_fields, only_changed, record_audit_event
+from apps.core.services import Changes
 
 ENDPOINT_FIELDS = ["name", "events", "enabled"]
 SETTINGS_FIELDS = ["channels", "quiet_hours_start", "quiet_hours_end", "time_zone", "digest_minutes"]
@@ -81,18 +82,14 @@ def webhook_endpoint_recovered_event(*, endpoint):
     )
 
 
-def notification_settings_updated_event(*, actor, preferences, before: dict, request=None):
-    """Records what changed; nothing when nothing did."""
-    before, after = only_changed(before, changed_fields(preferences, SETTINGS_FIELDS))
-    if not after:
-        return None
+def notification_settings_updated_event(*, actor, changes: Changes, request=None):
     # A person's own preferences belong to no client: agency admins see them at /audit/.
     return record_audit_event(
         actor=actor,
         action="notification_settings.updated",
         target=actor,
         target_repr=actor.email,
-        before=before,
-        after=after,
+        before=changes.before,
+        after=changes.after,
         request=request,
     )

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.audit import changed_fields
+from apps.core.services import model_update
 from apps.core.timezones import time_zone_names
 from apps.tenants.models import Client
 from apps.tenants.roles import ClientPerm
@@ -262,16 +262,16 @@ def notification_settings_update(
         raise ValidationError(errors)
     cleaned_channels = _clean_channels(channels)
     preferences = locked_notification_settings(actor.pk)
-    before = changed_fields(preferences, audit_events.SETTINGS_FIELDS)
-    preferences.channels = {**preferences.channels, **cleaned_channels}
-    preferences.quiet_hours_start = quiet_hours_start
-    preferences.quiet_hours_end = quiet_hours_end
-    preferences.time_zone = time_zone
-    preferences.digest_minutes = digest_minutes
-    preferences.save()
-    audit_events.notification_settings_updated_event(
-        actor=actor, preferences=preferences, before=before, request=request
-    )
+    data = {
+        "channels": {**preferences.channels, **cleaned_channels},
+        "quiet_hours_start": quiet_hours_start,
+        "quiet_hours_end": quiet_hours_end,
+        "time_zone": time_zone,
+        "digest_minutes": digest_minutes,
+    }
+    changes = model_update(instance=preferences, fields=audit_events.SETTINGS_FIELDS, data=data, clean=False)
+    if changes:
+        audit_events.notification_settings_updated_event(actor=actor, changes=changes, request=request)
     return preferences
 
 

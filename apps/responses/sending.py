@@ -16,12 +16,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.backoff import backoff_seconds
 from apps.core.http import FetchError, SafeHttpClient
+from apps.core.leases import Lease
 from apps.mentions.models import MentionStatus, PrivateChannel
 from apps.mentions.services import mention_move, sla_stop
 from apps.notifications.models import NotificationEvent
@@ -37,8 +37,12 @@ from .services import _locked, _state, approval_still_holds, is_cleared_to_publi
 log = logging.getLogger(__name__)
 
 # Longer than one attempt can take: sign-in, a lookup and the post, each within FETCH_TOTAL_TIMEOUT.
-PUBLISH_LEASE = timedelta(minutes=5)
-SWEEP_GRACE = timedelta(seconds=60)
+PUBLISH_LEASE = Lease(
+    claimed_field="publish_claimed_until",
+    due_field="publish_next_at",
+    length=timedelta(minutes=5),
+    counter="publish_attempts",
+)
 COUNTDOWN_MAX = 10 * 60
 RETRY_MAX_SECONDS = 60 * 60
 
@@ -85,21 +89,14 @@ def draft_publish(*, actor, draft: Draft, request=None) -> Draft:
     return draft
 
 
-def _claim(draft_id: int, now) -> bool:
-    due = Q(pk=draft_id, state=DraftState.PUBLISHING, publish_next_at__lte=now) & (
-        Q(publish_claimed_until__isnull=True) | Q(publish_claimed_until__lt=now)
-    )
-    return bool(
-        Draft.objects.unscoped()
-        .filter(due)
-        .update(publish_claimed_until=now + PUBLISH_LEASE, publish_attempts=F("publish_attempts") + 1)
-    )
+def _publishing():
+    return Draft.objects.unscoped().filter(state=DraftState.PUBLISHING)
 
 
 def deliver_answer(draft_id: int, *, http: SafeHttpClient | None = None) -> Draft | None:
     """One attempt at posting a draft that waits to be published; None when it is not due or
     another worker holds it."""
-    if not _claim(draft_id, timezone.now()):
+    if not PUBLISH_LEASE.claim(_publishing(), draft_id, timezone.now()):
         return None
     draft = (
         Draft.objects.unscoped()
@@ -271,11 +268,4 @@ def _record_sent(draft: Draft, *, actor, url: str, external_id: str, at, by_hand
 
 def lost_answers(*, now=None, limit: int = 200) -> list[int]:
     """Answers due to be published with no worker on them: their task was lost or never scheduled."""
-    now = now or timezone.now()
-    return list(
-        Draft.objects.unscoped()
-        .filter(state=DraftState.PUBLISHING, publish_next_at__lte=now - SWEEP_GRACE)
-        .filter(Q(publish_claimed_until__isnull=True) | Q(publish_claimed_until__lt=now))
-        .order_by("publish_next_at")
-        .values_list("id", flat=True)[:limit]
-    )
+    return PUBLISH_LEASE.lost(_publishing(), now or timezone.now(), limit=limit)

@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.audit import changed_fields, only_changed
+from apps.core.audit import changed_fields
+from apps.core.services import model_update
 from apps.mentions.models import Mention, MentionKind, MentionStatus, RiskLevel
 from apps.mentions.services import mention_move
 from apps.tenants.roles import ClientPerm
@@ -426,22 +427,18 @@ def approval_policy_save(
         errors["expire_after_hours"] = [_("Between 0 (never) and %(max)d hours.") % {"max": EXPIRE_MAX_HOURS}]
     if errors:
         raise ValidationError(errors)
-    policy, created = ApprovalPolicy.objects.unscoped().select_for_update().get_or_create(client=client)
-    fields = {
+    policy = ApprovalPolicy.objects.unscoped().select_for_update().filter(client=client).first()
+    policy = policy or ApprovalPolicy(client=client)
+    data = {
         "allow_self_approval": bool(allow_self_approval),
         "remind_after_minutes": remind_after_minutes,
         "expire_after_hours": expire_after_hours,
     }
-    before = None if created else changed_fields(policy, list(fields))
-    after = fields
-    if before is not None:
-        before, after = only_changed(before, fields)
-        if not after:
-            return policy  # nothing changed, nothing to record
-    for field, value in fields.items():
-        setattr(policy, field, value)
-    policy.save()
-    events.approval_policy_event(actor=actor, policy=policy, before=before, after=after, request=request)
+    changes = model_update(instance=policy, fields=list(data), data=data, clean=False)
+    if changes:  # nothing changed, nothing to record
+        events.approval_policy_event(
+            actor=actor, policy=policy, before=changes.before, after=changes.after, request=request
+        )
     return policy
 
 

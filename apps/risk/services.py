@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import changed_fields
+from apps.core.services import model_update
 from apps.mentions.models import AWAITING_ANSWER, Mention, RiskLevel
 from apps.mentions.ratings import FACTORS, LEVEL_ORDER
 from apps.mentions.services import mention_locked
@@ -81,15 +82,12 @@ def risk_policy_save(*, actor, client, brand=None, data: dict, request=None) -> 
         raise PermissionDenied
     validate_policy(data)
     policy = RiskPolicy.objects.unscoped().select_for_update().filter(client=client, brand=brand).first()
-    before = changed_fields(policy, POLICY_FIELDS) if policy else None
     policy = policy or RiskPolicy(client=client, brand=brand)
-    for name in POLICY_FIELDS:
-        setattr(policy, name, data[name] if name in data else getattr(policy, name))
-    policy.weights = {factor: float(weight) for factor, weight in (data.get("weights") or {}).items()}
-    policy.save()
-    risk_policy_saved_event(
-        actor=actor, policy=policy, before=before, after=changed_fields(policy, POLICY_FIELDS), request=request
-    )
+    values = {name: data[name] for name in POLICY_FIELDS if name in data}
+    values["weights"] = {factor: float(weight) for factor, weight in (data.get("weights") or {}).items()}
+    changes = model_update(instance=policy, fields=POLICY_FIELDS, data=values, clean=False)
+    if changes:
+        risk_policy_saved_event(actor=actor, policy=policy, before=changes.before, after=changes.after, request=request)
     return policy
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Availability
 from apps.core.audit import changed_fields
+from apps.core.services import model_update
 from apps.mentions.models import AWAITING_ANSWER, OPEN_WORK, Mention, RiskLevel
 from apps.mentions.services import mention_locked
 from apps.notifications.models import NotificationEvent
@@ -152,12 +153,12 @@ def routing_policy_save(*, actor, client, mode: str, default_capacity: int, reas
     if errors:
         raise ValidationError(errors)
     policy = routing_policy_of(client)
-    before = changed_fields(policy, POLICY_FIELDS) if policy.pk else None
-    policy.mode, policy.default_capacity, policy.reassign_after_minutes = mode, default_capacity, reassign_after_minutes
-    policy.save()
-    routing_policy_saved_event(
-        actor=actor, policy=policy, before=before, after=changed_fields(policy, POLICY_FIELDS), request=request
-    )
+    data = {"mode": mode, "default_capacity": default_capacity, "reassign_after_minutes": reassign_after_minutes}
+    changes = model_update(instance=policy, fields=POLICY_FIELDS, data=data, clean=False)
+    if changes:
+        routing_policy_saved_event(
+            actor=actor, policy=policy, before=changes.before, after=changes.after, request=request
+        )
     return policy
 
 

@@ -1,6 +1,7 @@
 """Audit events of the tenants app: one helper per state change."""
 
 from apps.core.audit import changed_fields, record_audit_event
+from apps.core.services import Changes
 
 BRAND_FIELDS = ["name", "slug", "aliases", "handles", "languages", "tone_of_voice"]
 
@@ -27,14 +28,14 @@ def brand_created_event(*, actor, brand, request=None):
     )
 
 
-def brand_updated_event(*, actor, brand, before, request=None):
+def brand_updated_event(*, actor, brand, changes: Changes, request=None):
     return record_audit_event(
         actor=actor,
         action="brand.updated",
         client=brand.client,
         target=brand,
-        before=before,
-        after=changed_fields(brand, BRAND_FIELDS),
+        before=changes.before,
+        after=changes.after,
         request=request,
     )
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from apps.core.audit import changed_fields
+from apps.core.services import model_update
 from apps.core.timezones import time_zone_names
 
 from . import events
@@ -48,12 +48,9 @@ def brand_create(*, actor, client: Client, request=None, **fields) -> Brand:
 def brand_update(*, actor, brand: Brand, request=None, **fields) -> Brand:
     require_client_perm(actor, brand.client, ClientPerm.MANAGE)
     brand = Brand.objects.select_for_update().get(pk=brand.pk)
-    before = changed_fields(brand, events.BRAND_FIELDS)
-    for name, value in fields.items():
-        setattr(brand, name, value)
-    brand.full_clean()
-    brand.save()
-    events.brand_updated_event(actor=actor, brand=brand, before=before, request=request)
+    changes = model_update(instance=brand, fields=events.BRAND_FIELDS, data=fields)
+    if changes:
+        events.brand_updated_event(actor=actor, brand=brand, changes=changes, request=request)
     return brand
 
 

@@ -205,7 +205,7 @@ def test_a_claimed_answer_is_not_posted_twice(responder, account_lead, brand_a, 
     mention = mastodon_mention(brand_a, httpserver, mastodon_status)
     draft = approved(responder, account_lead, mention)
     sending.draft_publish(actor=responder, draft=draft)
-    assert sending._claim(draft.pk, timezone.now())  # a worker holds it
+    assert sending.PUBLISH_LEASE.claim(sending._publishing(), draft.pk, timezone.now())  # a worker holds it
     assert sending.deliver_answer(draft.pk) is None
     assert httpserver.log == []
     # Its lease lapses (the worker died): the sweeper hands it on again.
