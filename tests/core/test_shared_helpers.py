@@ -17,9 +17,8 @@ from tests.factories import BrandFactory, SourceFactory
 def test_model_update_saves_and_reports_only_what_changed():
     brand = BrandFactory(name="Havbris", tone_of_voice="warm")
     stamp = brand.updated_at
-    changes = model_update(
-        instance=brand, fields=["name", "tone_of_voice"], data={"name": "Havbris", "tone_of_voice": "dry"}
-    )
+    fields = ["name", "tone_of_voice"]
+    changes = model_update(instance=brand, fields=fields, data={"name": "Havbris", "tone_of_voice": "dry"})
     assert (changes.before, changes.after) == ({"tone_of_voice": "warm"}, {"tone_of_voice": "dry"})
     brand.refresh_from_db()
     assert brand.tone_of_voice == "dry" and brand.updated_at > stamp
