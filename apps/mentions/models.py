@@ -66,7 +66,7 @@ OPEN_STATUSES = (
 )
 # Waiting for a first answer: its SLA clock runs. Archived mentions and those that need no
 # answer wait for nothing.
-AWAITING_ANSWER = Q(first_response_at=None, archived_at=None) & ~Q(status=MentionStatus.NO_RESPONSE_NEEDED)
+UNANSWERED = Q(first_response_at=None, archived_at=None) & ~Q(status=MentionStatus.NO_RESPONSE_NEEDED)
 # A responder's open work: still open, answered or not (a follow-up is work too). Routing
 # counts it and "my work" lists it, both through the index with this condition.
 OPEN_WORK = Q(archived_at=None, status__in=OPEN_STATUSES)
@@ -171,8 +171,8 @@ class Mention(models.Model):
             ),
             models.Index(fields=["brand", "-posted_at"], name="mention_brand_posted"),
             # The SLA beat looks only at mentions still waiting for a first answer.
-            models.Index(fields=["response_warn_at"], name="mention_sla_warn", condition=AWAITING_ANSWER),
-            models.Index(fields=["response_due_at"], name="mention_sla_due", condition=AWAITING_ANSWER),
+            models.Index(fields=["response_warn_at"], name="mention_sla_warn", condition=UNANSWERED),
+            models.Index(fields=["response_due_at"], name="mention_sla_due", condition=UNANSWERED),
             # Open work per responder: least-loaded routing, capacity, "my work". The person first:
             # led by the client, the planner took it for a client's filtered inbox and read 20,000 rows.
             models.Index(fields=["assignee", "client"], name="mention_open_work", condition=OPEN_WORK),

@@ -21,8 +21,8 @@ VELOCITY = "velocity"
 SENSITIVE_TOPIC = "sensitive_topic"
 KIND = "kind"
 OWN_CHANNEL = "own_channel"
-AWAITING_ANSWER = "awaiting_answer"
-FACTORS = (NEGATIVE_TONE, REACH, VELOCITY, SENSITIVE_TOPIC, KIND, OWN_CHANNEL, AWAITING_ANSWER)
+QUESTION_UNANSWERED = "awaiting_answer"
+FACTORS = (NEGATIVE_TONE, REACH, VELOCITY, SENSITIVE_TOPIC, KIND, OWN_CHANNEL, QUESTION_UNANSWERED)
 
 
 def describe_factor(factor: dict) -> str:
@@ -46,7 +46,7 @@ def describe_factor(factor: dict) -> str:
         words = _("it is %(kind)s") % {"kind": str(label).lower()}
     elif code == OWN_CHANNEL:
         words = _("it is on the brand's own channel")
-    elif code == AWAITING_ANSWER:
+    elif code == QUESTION_UNANSWERED:
         words = _("a question is waiting for an answer")
     else:
         words = str(code)

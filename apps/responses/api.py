@@ -38,7 +38,7 @@ from .models import (
     SavedReply,
     StepMode,
 )
-from .policy import policy_of
+from .policy import approval_policy_of
 from .publishing import publish_unavailable
 from .selectors import approval_rules_of, approver_names, drafts_in_approval, names_of, versions_to_compare
 from .writing import diff_words
@@ -557,7 +557,7 @@ class ApprovalPolicyViewSet(ClientScopedViewSet):
     write_permission = ClientPerm.MANAGE
 
     def retrieve(self, request, *args, **kwargs):
-        body = ApprovalSettingsSerializer(policy_of(self.client)).data
+        body = ApprovalSettingsSerializer(approval_policy_of(self.client)).data
         body["rules"] = ApprovalRuleSerializer(approval_rules_of(request.user, self.client), many=True).data
         return Response(body)
 

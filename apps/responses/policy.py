@@ -49,7 +49,7 @@ class NoApprover(Exception):
         )
 
 
-def policy_of(client) -> ApprovalPolicy:
+def approval_policy_of(client) -> ApprovalPolicy:
     """The client's approval policy, or an unsaved one with the defaults (as routing_policy_of)."""
     return ApprovalPolicy.objects.unscoped().filter(client=client).first() or ApprovalPolicy(client=client)
 
@@ -89,7 +89,7 @@ def choose_steps(mention, reply_type: str, *, author_id: int | None = None) -> C
     with nobody else refuses the submission instead of waiting for ever.
     """
     client = mention.client
-    policy = policy_of(client)
+    policy = approval_policy_of(client)
     exclude = None if policy.allow_self_approval else author_id
     rule = rule_for(mention, reply_type)
     if rule is None:

@@ -38,7 +38,7 @@ from .models import (
     SavedReply,
     StepMode,
 )
-from .policy import NoApprover, choose_steps, policy_of, rule_for, steps_needed
+from .policy import NoApprover, approval_policy_of, choose_steps, rule_for, steps_needed
 
 MAX_TEXT = DraftVersion._meta.get_field("text").max_length
 REPLY_MAX_NAME = SavedReply._meta.get_field("name").max_length
@@ -267,7 +267,7 @@ def draft_decide(
         )
     if actor.pk not in current_approvers(draft):
         raise PermissionDenied(_("You are not an approver of this step."))
-    policy = policy_of(draft.client)
+    policy = approval_policy_of(draft.client)
     if current.author_id == actor.pk and decision == Decision.APPROVE and not policy.allow_self_approval:
         raise ValidationError(_("The policy does not let you approve your own answer."))
     comment = (comment or "").strip()

@@ -18,7 +18,7 @@ from apps.tenants.roles import ClientPerm
 
 from .forms import ApprovalPolicyForm, ApprovalRuleForm, SavedReplyForm
 from .models import ApprovalRule, ApproverRole, ReplyType, SavedReply, StepMode
-from .policy import policy_of
+from .policy import approval_policy_of
 from .selectors import approval_rules_of
 from .services import (
     approval_policy_save,
@@ -70,7 +70,7 @@ class ApprovalPolicyView(ClientScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Until one is saved, the model's defaults apply.
-        policy = policy_of(self.client)
+        policy = approval_policy_of(self.client)
         form = context.setdefault("form", ApprovalPolicyForm(initial=ApprovalPolicyForm.initial_from(policy)))
         rules = approval_rules_of(self.request.user, self.client)
         context["rules"] = [

@@ -8,9 +8,9 @@ from django.db.models import Q
 
 from apps.listening.models import Source
 from apps.mentions.models import Topic
-from apps.tenants.selectors import schedule_for
+from apps.tenants.selectors import schedule_of
 
-from .policy import deadlines, rules_for
+from .policy import deadlines, risk_rules_of
 from .scoring import Signals, score
 
 
@@ -49,8 +49,8 @@ class BrandRiskSetup:
     """Rules, opening hours, sensitive topics and own channels of one brand, loaded once."""
 
     def __init__(self, brand) -> None:
-        self.rules = rules_for(brand)
-        self.schedule = schedule_for(brand.client)
+        self.rules = risk_rules_of(brand)
+        self.schedule = schedule_of(brand.client)
         self.sensitive = frozenset(
             Topic.objects.unscoped()
             .filter(Q(brand=brand) | Q(brand=None), client_id=brand.client_id, sensitive=True)

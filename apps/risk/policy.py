@@ -39,14 +39,14 @@ def rules_from(policy: RiskPolicy) -> Rules:
     )
 
 
-def policy_for(brand) -> RiskPolicy | None:
+def risk_policy_of(brand) -> RiskPolicy | None:
     """The brand's own policy, else its client's, else None (agency defaults)."""
     policies = {p.brand_id: p for p in RiskPolicy.objects.unscoped().filter(client_id=brand.client_id)}
     return policies.get(brand.pk) or policies.get(None)
 
 
-def rules_for(brand) -> Rules:
-    policy = policy_for(brand)
+def risk_rules_of(brand) -> Rules:
+    policy = risk_policy_of(brand)
     return rules_from(policy) if policy else default_rules()
 
 

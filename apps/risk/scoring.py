@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from apps.mentions.ratings import (
-    AWAITING_ANSWER,
     KIND,
     NEGATIVE_TONE,
     OWN_CHANNEL,
+    QUESTION_UNANSWERED,
     REACH,
     SENSITIVE_TOPIC,
     VELOCITY,
@@ -108,7 +108,7 @@ def score(signals: Signals, rules: Rules, now: datetime) -> Rating:
     if signals.own_channel:
         _add(factors, weights, OWN_CHANNEL, 1.0, {})
     if signals.kind == "question":
-        _add(factors, weights, AWAITING_ANSWER, 1.0, {})
+        _add(factors, weights, QUESTION_UNANSWERED, 1.0, {})
     if len(factors) > 1:
         factors.sort(key=_largest_first)
     # Summed largest first, as ratings have always been: a float sum in another order can

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.audit import changed_fields
 from apps.core.services import model_update
-from apps.mentions.models import AWAITING_ANSWER, Mention, RiskLevel
+from apps.mentions.models import UNANSWERED, Mention, RiskLevel
 from apps.mentions.ratings import FACTORS, LEVEL_ORDER
 from apps.mentions.services import mention_locked
 from apps.notifications.models import NotificationEvent
@@ -21,7 +21,7 @@ from apps.notifications.services import notify
 from apps.routing.selectors import escalation_contacts
 from apps.routing.tasks import announce_mentions_task
 from apps.tenants.roles import ClientPerm
-from apps.tenants.selectors import account_leads_of, per_client, schedule_for
+from apps.tenants.selectors import account_leads_of, per_client, schedule_of
 from apps.tenants.services import require_client_perm
 
 from .events import (
@@ -30,7 +30,7 @@ from .events import (
     risk_policy_saved_event,
 )
 from .models import ReminderKind, RiskPolicy, RiskRating, SlaReminder
-from .policy import deadlines, rules_for
+from .policy import deadlines, risk_rules_of
 
 POLICY_FIELDS = [
     "weights",
@@ -128,7 +128,7 @@ def _rate(
         if setup is not None:
             moved = setup.deadlines(level, mention.ingested_at)
         else:  # one person's override: the rules and hours, not the brand's whole scoring setup
-            moved = deadlines(rules_for(mention.brand), schedule_for(mention.client), level, mention.ingested_at)
+            moved = deadlines(risk_rules_of(mention.brand), schedule_of(mention.client), level, mention.ingested_at)
         mention.response_due_at, mention.response_warn_at = moved
     mention.risk_score, mention.risk_level, mention.risk_factors, mention.rated_at = score, level, factors, now
     mention.risk_overridden = mention.risk_overridden or bool(reason)
@@ -184,7 +184,7 @@ def rerate_grown_mentions(cursor, grown: dict[int, dict], context) -> None:
     setups = {context.brand.pk: risk_setup(context)}
     changed = []
     mentions = Mention.objects.unscoped().select_related("client", "brand").filter(pk__in=list(grown))
-    for mention in mentions.filter(AWAITING_ANSWER, risk_overridden=False):
+    for mention in mentions.filter(UNANSWERED, risk_overridden=False):
         setup = setups.get(mention.brand_id) or setups.setdefault(mention.brand_id, BrandRiskSetup(mention.brand))
         rating = score(signals_of(mention, setup.sensitive, setup.own_channels), setup.rules, now)
         if rating.level != mention.risk_level or rating.score != mention.risk_score:
@@ -225,7 +225,7 @@ def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     leads_of = per_client(account_leads_of)
     contacts_of = escalation_contacts(now, leads_of)
-    waiting = Mention.objects.unscoped().filter(AWAITING_ANSWER).select_related("client", "brand", "assignee")
+    waiting = Mention.objects.unscoped().filter(UNANSWERED).select_related("client", "brand", "assignee")
 
     def warning(mention):
         return dict(

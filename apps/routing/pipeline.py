@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 
 from apps.mentions.models import RiskLevel
-from apps.tenants.selectors import schedule_for
+from apps.tenants.selectors import schedule_of
 
 from .assignment import Roster
 from .models import RoutingPolicy
@@ -20,7 +20,7 @@ def _schedule(context):
     if risk is not None:
         return risk.schedule
 
-    return schedule_for(context.brand.client)
+    return schedule_of(context.brand.client)
 
 
 # How long one ingestion trusts what it read about who is on duty and their open work.

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Availability
 from apps.core.audit import changed_fields
 from apps.core.services import model_update
-from apps.mentions.models import AWAITING_ANSWER, OPEN_WORK, Mention, RiskLevel
+from apps.mentions.models import OPEN_WORK, UNANSWERED, Mention, RiskLevel
 from apps.mentions.services import mention_locked
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import is_agency_staff, user_has_client_perm
-from apps.tenants.selectors import schedule_for
+from apps.tenants.selectors import schedule_of
 from apps.tenants.services import require_client_perm
 
 from .events import (
@@ -104,7 +104,7 @@ def reassign_unanswered(now: datetime | None = None) -> int:
     for policy in policies.select_related("client"):
         client = policy.client
         stale = Mention.objects.unscoped().filter(
-            AWAITING_ANSWER,
+            UNANSWERED,
             OPEN_WORK,  # implied for an unanswered one, and it lets the open-work index serve
             client=client,
             assignee__isnull=False,
@@ -112,7 +112,7 @@ def reassign_unanswered(now: datetime | None = None) -> int:
         )
         if not stale.exists():
             continue
-        roster = roster_of(client, policy, now, open_now=schedule_for(client).is_open(now))
+        roster = roster_of(client, policy, now, open_now=schedule_of(client).is_open(now))
         if roster is None:
             continue
         for mention in stale.select_related("client", "brand").order_by("assigned_at")[:200]:

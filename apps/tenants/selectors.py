@@ -25,7 +25,7 @@ def roles_of(user) -> dict[int, str]:
     return dict(Membership.objects.unscoped().filter(user=user).values_list("client_id", "role"))
 
 
-def schedule_for(client: Client) -> Schedule:
+def schedule_of(client: Client) -> Schedule:
     """The client's opening hours and holidays, for SLA arithmetic and who is on duty."""
     blocks: dict[int, list] = {}
     for block in BusinessHoursBlock.objects.unscoped().filter(client=client).order_by("weekday", "opens"):

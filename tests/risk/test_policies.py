@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.core.models import AuditEvent
 from apps.risk.models import RiskPolicy
-from apps.risk.policy import rules_for
+from apps.risk.policy import risk_rules_of
 from apps.risk.services import risk_policy_save
 from apps.tenants.models import BusinessHoursBlock, Holiday
-from apps.tenants.selectors import schedule_for
+from apps.tenants.selectors import schedule_of
 from apps.tenants.services import business_hours_save
 
 pytestmark = pytest.mark.django_db
@@ -44,11 +44,11 @@ def test_thresholds_out_of_order_and_bad_targets_are_field_errors(client_a, acco
 
 def test_client_policy_then_brand_override_are_used(client_a, brand_a, account_lead):
     risk_policy_save(actor=account_lead, client=client_a, data=GOOD)
-    rules = rules_for(brand_a)
+    rules = risk_rules_of(brand_a)
     assert (rules.medium_from, rules.weights["reach"], rules.warn_share) == (20, 40.0, 0.8)
     assert rules.targets["critical"].total_seconds() == 15 * 60
     risk_policy_save(actor=account_lead, client=client_a, brand=brand_a, data={**GOOD, "critical_from": 95})
-    assert rules_for(brand_a).critical_from == 95
+    assert risk_rules_of(brand_a).critical_from == 95
     assert AuditEvent.objects.filter(action="risk_policy.saved", actor=account_lead).count() == 2
 
 
@@ -91,7 +91,7 @@ def test_business_hours_replace_the_old_ones(client_a, account_lead):
     business_hours_save(
         actor=account_lead, client=client_a, timezone_name="Europe/Warsaw", blocks=blocks[:1], holidays=[]
     )
-    schedule = schedule_for(client_a)
+    schedule = schedule_of(client_a)
     assert (str(schedule.tz), schedule.blocks, schedule.holidays) == (
         "Europe/Warsaw",
         {0: ((time(8), time(12)),)},
