@@ -12,7 +12,13 @@ from apps.notifications.api import (
     WebhookDeliveryViewSet,
     WebhookEndpointViewSet,
 )
-from apps.responses.api import ApprovalPolicyViewSet, ApprovalRuleViewSet, DraftViewSet, SavedReplyViewSet
+from apps.responses.api import (
+    AnswerViewSet,
+    ApprovalPolicyViewSet,
+    ApprovalRuleViewSet,
+    LegacyDraftViewSet,
+    SavedReplyViewSet,
+)
 from apps.risk.api import BusinessHoursViewSet, MentionRatingViewSet, RiskPolicyViewSet
 from apps.routing.api import MentionAssignmentViewSet, OnCallShiftViewSet, RoutingPolicyViewSet
 from apps.tenants.api import AuditEventViewSet, BrandViewSet, ClientViewSet, MembershipViewSet
@@ -37,7 +43,9 @@ router.register(r"clients/(?P<client_pk>[0-9]+)/on-call-shifts", OnCallShiftView
 router.register(
     r"clients/(?P<client_pk>[0-9]+)/mentions/(?P<mention_pk>[0-9]+)/ratings", MentionRatingViewSet, basename="rating"
 )
-router.register(r"clients/(?P<client_pk>[0-9]+)/drafts", DraftViewSet, basename="draft")
+router.register(r"clients/(?P<client_pk>[0-9]+)/answers", AnswerViewSet, basename="answer")
+# The old path of the answers, until the next release.
+router.register(r"clients/(?P<client_pk>[0-9]+)/drafts", LegacyDraftViewSet, basename="draft")
 router.register(r"clients/(?P<client_pk>[0-9]+)/saved-replies", SavedReplyViewSet, basename="saved-reply")
 router.register(r"clients/(?P<client_pk>[0-9]+)/approval-rules", ApprovalRuleViewSet, basename="approval-rule")
 

@@ -16,16 +16,16 @@ from apps.core.models import AuditEvent
 from apps.listening.models import Source
 from apps.mentions.models import Mention, MentionLink, MentionNote, SavedView
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
-from apps.responses.models import ApprovalDecision, ApprovalRule, Draft, SavedReply
+from apps.responses.models import Answer, ApprovalDecision, ApprovalRule, SavedReply
 from apps.risk.models import RiskPolicy
 from apps.routing.models import OnCallShift, RoutingPolicy
 from apps.tenants.models import Brand, BusinessHoursBlock, Membership
 from apps.tenants.roles import Role
 from tests.factories import (
+    AnswerFactory,
     ApprovalRuleFactory,
     AuditEventFactory,
     BrandFactory,
-    DraftFactory,
     ImportJobFactory,
     InvitationFactory,
     MembershipFactory,
@@ -41,7 +41,7 @@ from tests.factories import (
 
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
 # Routes where a client approver may write: decisions on answers waiting for them.
-APPROVER_WRITES = {"approval_detail", "api:draft-decide"}
+APPROVER_WRITES = {"approval_detail", "api:answer-decide", "api:draft-decide"}
 ALL_METHODS = ("get", *UNSAFE_METHODS)
 
 # Routes that take no client from the URL, and why that is safe.
@@ -134,7 +134,7 @@ OBJECT_BUILDERS = {
     "mention_pk": lambda client: MentionFactory(brand=BrandFactory(client=client)).pk,
     "shift_pk": lambda client: OnCallShiftFactory(client=client).pk,
     "view_pk": lambda client: SavedViewFactory(client=client, shared=True).pk,
-    "draft_pk": lambda client: DraftFactory(mention__brand=BrandFactory(client=client)).pk,
+    "answer_pk": lambda client: AnswerFactory(mention__brand=BrandFactory(client=client)).pk,
     "reply_pk": lambda client: SavedReplyFactory(client=client).pk,
     "rule_pk": lambda client: ApprovalRuleFactory(policy__client=client).pk,
     "action": lambda client: "handover",
@@ -158,16 +158,20 @@ API_DETAIL_BUILDERS = {
     "api:on-call-shift-detail": OBJECT_BUILDERS["shift_pk"],
     "api:on-call-shift-hand-over": OBJECT_BUILDERS["shift_pk"],
     "api:webhook-delivery-detail": lambda client: WebhookDeliveryFactory(endpoint__client=client).pk,
-    "api:draft-detail": OBJECT_BUILDERS["draft_pk"],
-    "api:draft-save": OBJECT_BUILDERS["draft_pk"],
-    "api:draft-submit": OBJECT_BUILDERS["draft_pk"],
-    "api:draft-decide": OBJECT_BUILDERS["draft_pk"],
-    "api:draft-publish": OBJECT_BUILDERS["draft_pk"],
-    "api:draft-mark-sent": OBJECT_BUILDERS["draft_pk"],
-    "api:draft-diff": OBJECT_BUILDERS["draft_pk"],
+    "api:answer-detail": OBJECT_BUILDERS["answer_pk"],
+    "api:answer-save": OBJECT_BUILDERS["answer_pk"],
+    "api:answer-submit": OBJECT_BUILDERS["answer_pk"],
+    "api:answer-decide": OBJECT_BUILDERS["answer_pk"],
+    "api:answer-publish": OBJECT_BUILDERS["answer_pk"],
+    "api:answer-mark-sent": OBJECT_BUILDERS["answer_pk"],
+    "api:answer-diff": OBJECT_BUILDERS["answer_pk"],
     "api:saved-reply-detail": OBJECT_BUILDERS["reply_pk"],
     "api:approval-rule-detail": OBJECT_BUILDERS["rule_pk"],
 }
+# The answers' old path (.../drafts/, kept for one release) takes the same objects.
+API_DETAIL_BUILDERS.update(
+    {name.replace("api:answer-", "api:draft-"): build for name, build in API_DETAIL_BUILDERS.copy().items()}
+)
 
 
 def url_for(route: Route, client, object_client=None) -> str:
@@ -236,7 +240,7 @@ def _snapshot(client):
         sorted(OnCallShift.objects.filter(client=client).values_list("pk", "user_id", "handover_note")),
         sorted(WebhookEndpoint.objects.filter(client=client).values_list("pk", "name", "url", "enabled", "deleted_at")),
         WebhookDelivery.objects.filter(client=client).count(),
-        sorted(Draft.objects.filter(client=client).values_list("pk", "state", "current_version_id", "step")),
+        sorted(Answer.objects.filter(client=client).values_list("pk", "state", "current_version_id", "step")),
         ApprovalDecision.objects.filter(client=client).count(),
         sorted(SavedReply.objects.filter(client=client).values_list("pk", "name", "text")),
         sorted(ApprovalRule.objects.filter(client=client).values_list("pk", "name", "position", "needs_approval")),

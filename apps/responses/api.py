@@ -1,8 +1,8 @@
-"""API for answers to mentions: drafts with their versions and approvals, saved replies, and the
+"""API for answers to mentions: answers with their versions and approvals, saved replies, and the
 client's approval policy.
 
-Who reads drafts: the team (who work the client's mentions) reads all of the client's; a client
-approver reads only the drafts whose current step waits for them, and of their mention only the
+Who reads answers: the team (who work the client's mentions) reads all of the client's; a client
+approver reads only the answers whose current step waits for them, and of their mention only the
 text, the author and the address. Saved replies and the policy are the team's; the policy's
 settings and rules are changed by those who manage the client.
 """
@@ -25,22 +25,22 @@ from apps.tenants.roles import ClientPerm
 
 from . import sending, services
 from .models import (
+    Answer,
+    AnswerState,
+    AnswerVersion,
     ApprovalDecision,
     ApprovalPolicy,
     ApprovalRule,
     ApprovalStep,
     ApproverRole,
     Decision,
-    Draft,
-    DraftState,
-    DraftVersion,
     ReplyType,
     SavedReply,
     StepMode,
 )
 from .policy import approval_policy_of
 from .publishing import publish_unavailable
-from .selectors import approval_rules_of, approver_names, drafts_in_approval, names_of, versions_to_compare
+from .selectors import answers_in_approval, approval_rules_of, approver_names, names_of, versions_to_compare
 from .writing import diff_words
 
 # Bounds on numbers sent: a larger id or version is refused as input rather than overflowing a lookup.
@@ -59,7 +59,7 @@ class PlainChoiceField(serializers.ChoiceField):
         super().__init__(choices=choices, help_text=f"{help_text} One of: {values}.".strip(), **kwargs)
 
 
-# --- Drafts -------------------------------------------------------------------------------------
+# --- Answers -------------------------------------------------------------------------------------
 
 
 class MentionSummarySerializer(serializers.ModelSerializer):
@@ -75,7 +75,7 @@ class VersionSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="email", read_only=True)
 
     class Meta:
-        model = DraftVersion
+        model = AnswerVersion
         fields = ["number", "text", "language", "author", "comment", "created_at"]
         read_only_fields = fields
 
@@ -91,10 +91,12 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class DecisionMadeSerializer(DecisionSerializer):
-    draft_state = serializers.CharField(source="draft.state", read_only=True, help_text="The draft's state after it.")
+    answer_state = serializers.CharField(
+        source="answer.state", read_only=True, help_text="The answer's state after it."
+    )
 
     class Meta(DecisionSerializer.Meta):
-        fields = [*DecisionSerializer.Meta.fields, "draft_state"]
+        fields = [*DecisionSerializer.Meta.fields, "answer_state"]
         read_only_fields = fields
 
 
@@ -103,8 +105,8 @@ class ApproverSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class DraftSerializer(serializers.ModelSerializer):
-    """A draft in lists: its current text and where it stands."""
+class AnswerSerializer(serializers.ModelSerializer):
+    """A answer in lists: its current text and where it stands."""
 
     mention = MentionSummarySerializer(read_only=True)
     author = serializers.SlugRelatedField(slug_field="email", read_only=True)
@@ -118,7 +120,7 @@ class DraftSerializer(serializers.ModelSerializer):
     cannot_publish = serializers.SerializerMethodField()
 
     class Meta:
-        model = Draft
+        model = Answer
         fields = [
             "id",
             "client",
@@ -147,36 +149,36 @@ class DraftSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(ApproverSerializer(many=True))
-    def get_current_approvers(self, draft) -> list[dict]:
+    def get_current_approvers(self, answer) -> list[dict]:
         """Who the current step waits for. Names come from the context when a page gives them."""
-        waiting = services.current_approvers(draft)
+        waiting = services.current_approvers(answer)
         names = self.context.get("names")
         if names is None:
             names = names_of(waiting)
         return [{"id": pk, "name": names.get(pk, "?")} for pk in waiting]
 
-    def get_cleared_to_publish(self, draft) -> bool:
+    def get_cleared_to_publish(self, answer) -> bool:
         """Approved for the text it has now: it may go out."""
-        return services.is_cleared_to_publish(draft)
+        return services.is_cleared_to_publish(answer)
 
-    def get_cannot_publish(self, draft) -> str:
+    def get_cannot_publish(self, answer) -> str:
         """Why the app cannot post this answer on the platform ("" when it can): then it is sent by hand
         and marked sent."""
-        return publish_unavailable(draft)
+        return publish_unavailable(answer)
 
 
-class DraftDetailSerializer(DraftSerializer):
-    """One draft with every version and every decision, oldest first."""
+class AnswerDetailSerializer(AnswerSerializer):
+    """One answer with every version and every decision, oldest first."""
 
     versions = VersionSerializer(many=True, read_only=True)
     decisions = DecisionSerializer(many=True, read_only=True)
 
-    class Meta(DraftSerializer.Meta):
-        fields = [*DraftSerializer.Meta.fields, "versions", "decisions"]
+    class Meta(AnswerSerializer.Meta):
+        fields = [*AnswerSerializer.Meta.fields, "versions", "decisions"]
         read_only_fields = fields
 
 
-class DraftStartSerializer(serializers.Serializer):
+class AnswerStartSerializer(serializers.Serializer):
     mention = serializers.PrimaryKeyRelatedField(
         queryset=Mention.objects.none(), pk_field=serializers.IntegerField(min_value=1, max_value=MAX_ID)
     )
@@ -192,7 +194,7 @@ class DraftStartSerializer(serializers.Serializer):
             self.fields["mention"].queryset = Mention.objects.visible_to(user).filter(client=client)
 
 
-class DraftSaveSerializer(serializers.Serializer):
+class AnswerSaveSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=services.MAX_TEXT)
     language = serializers.CharField(
         max_length=8, required=False, allow_blank=True, help_text="Left out: the language stays."
@@ -202,13 +204,13 @@ class DraftSaveSerializer(serializers.Serializer):
     )
 
 
-class DraftSubmitSerializer(serializers.Serializer):
+class AnswerSubmitSerializer(serializers.Serializer):
     comment = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="", help_text="For the approvers."
     )
 
 
-class DraftDecideSerializer(serializers.Serializer):
+class AnswerDecideSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, max_value=MAX_VERSION, help_text="The version decided on.")
     decision = serializers.ChoiceField(choices=Decision.choices)
     comment = serializers.CharField(
@@ -216,7 +218,7 @@ class DraftDecideSerializer(serializers.Serializer):
     )
 
 
-class DraftMarkSentSerializer(serializers.Serializer):
+class AnswerMarkSentSerializer(serializers.Serializer):
     url = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="", help_text="Where the answer lives, if known."
     )
@@ -233,39 +235,39 @@ class PieceSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
-class DraftFilter(django_filters.FilterSet):
+class AnswerFilter(django_filters.FilterSet):
     # Plain numbers: a choice list of mentions would answer differently for foreign and missing ids.
     mention = django_filters.NumberFilter(field_name="mention_id")
-    state = django_filters.ChoiceFilter(choices=DraftState.choices)
+    state = django_filters.ChoiceFilter(choices=AnswerState.choices)
 
     class Meta:
-        model = Draft
+        model = Answer
         fields = ["mention", "state"]
 
 
-class DraftViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class AnswerViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """Answers to the client's mentions, newest first.
 
     POST creates one; .../save/, .../submit/, .../publish/ and .../mark-sent/ move it along;
     .../decide/ is the approver's; .../diff/?a=1&b=2 shows what changed between two versions.
     """
 
-    model = Draft
-    serializer_class = DraftDetailSerializer
-    filterset_class = DraftFilter
+    model = Answer
+    serializer_class = AnswerDetailSerializer
+    filterset_class = AnswerFilter
     read_permission = (ClientPerm.WORK_MENTIONS, ClientPerm.APPROVE_RESPONSES)
     write_permission = ClientPerm.WORK_MENTIONS
     action_permissions = {"decide": ClientPerm.APPROVE_RESPONSES}
     lookup_value_regex = "[0-9]+"
 
     def scoped_queryset(self):
-        # A client approver reaches only the drafts waiting for them, as on the approval page.
-        drafts = drafts_in_approval(self.request.user, self.client).select_related(
+        # A client approver reaches only the answers waiting for them, as on the approval page.
+        answers = answers_in_approval(self.request.user, self.client).select_related(
             "mention__source", "author", "current_version", "approved_version"
         )
         if self.action != "list":
-            drafts = drafts.prefetch_related(
-                Prefetch("versions", queryset=DraftVersion.objects.select_related("author").order_by("number")),
+            answers = answers.prefetch_related(
+                Prefetch("versions", queryset=AnswerVersion.objects.select_related("author").order_by("number")),
                 Prefetch(
                     "decisions",
                     queryset=ApprovalDecision.objects.select_related("approver", "version").order_by(
@@ -273,83 +275,83 @@ class DraftViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMo
                     ),
                 ),
             )
-        return drafts.order_by("-pk")
+        return answers.order_by("-pk")
 
-    def _answer(self, draft: Draft, code: int = status.HTTP_200_OK) -> Response:
-        """The draft as it is now, read again with its history."""
-        return Response(DraftDetailSerializer(self.get_queryset().get(pk=draft.pk)).data, status=code)
+    def _answer(self, answer: Answer, code: int = status.HTTP_200_OK) -> Response:
+        """The answer as it is now, read again with its history."""
+        return Response(AnswerDetailSerializer(self.get_queryset().get(pk=answer.pk)).data, status=code)
 
-    @extend_schema(responses={200: DraftSerializer(many=True)})
+    @extend_schema(responses={200: AnswerSerializer(many=True)})
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         names = approver_names(page)
-        return self.get_paginated_response(DraftSerializer(page, many=True, context={"names": names}).data)
+        return self.get_paginated_response(AnswerSerializer(page, many=True, context={"names": names}).data)
 
-    @extend_schema(request=DraftStartSerializer, responses={201: DraftDetailSerializer})
+    @extend_schema(request=AnswerStartSerializer, responses={201: AnswerDetailSerializer})
     def create(self, request, *args, **kwargs):
         """A new answer to one of the client's mentions, with its first version."""
-        data = DraftStartSerializer(data=request.data, user=request.user, client=self.client)
+        data = AnswerStartSerializer(data=request.data, user=request.user, client=self.client)
         data.is_valid(raise_exception=True)
-        draft = services.draft_start(actor=request.user, request=request, **data.validated_data)
-        return self._answer(draft, status.HTTP_201_CREATED)
+        answer = services.answer_start(actor=request.user, request=request, **data.validated_data)
+        return self._answer(answer, status.HTTP_201_CREATED)
 
-    @extend_schema(request=DraftSaveSerializer, responses={200: DraftDetailSerializer})
+    @extend_schema(request=AnswerSaveSerializer, responses={200: AnswerDetailSerializer})
     @action(detail=True, methods=["post"])
     def save(self, request, *args, **kwargs):
         """Save a new version; one saved meanwhile over `base_version` is refused (400), not overwritten."""
-        draft = self.get_object()  # a foreign or missing draft is 404 before the body is judged
-        data = DraftSaveSerializer(data=request.data)
+        answer = self.get_object()  # a foreign or missing answer is 404 before the body is judged
+        data = AnswerSaveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        draft = services.draft_save(
+        answer = services.answer_save(
             actor=request.user,
-            draft=draft,
+            answer=answer,
             text=fields["text"],
             language=fields.get("language"),
             base_version=fields["base_version"],
             request=request,
         )
-        return self._answer(draft)
+        return self._answer(answer)
 
-    @extend_schema(request=DraftSubmitSerializer, responses={200: DraftDetailSerializer})
+    @extend_schema(request=AnswerSubmitSerializer, responses={200: AnswerDetailSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, *args, **kwargs):
         """Ask for the approvals the client's policy requires (approved at once where it needs none)."""
-        draft = self.get_object()
-        data = DraftSubmitSerializer(data=request.data)
+        answer = self.get_object()
+        data = AnswerSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        draft = services.draft_submit(
-            actor=request.user, draft=draft, comment=data.validated_data["comment"], request=request
+        answer = services.answer_submit(
+            actor=request.user, answer=answer, comment=data.validated_data["comment"], request=request
         )
-        return self._answer(draft)
+        return self._answer(answer)
 
-    @extend_schema(request=DraftDecideSerializer, responses={201: DecisionMadeSerializer})
+    @extend_schema(request=AnswerDecideSerializer, responses={201: DecisionMadeSerializer})
     @action(detail=True, methods=["post"])
     def decide(self, request, *args, **kwargs):
         """An approver's decision on the version they read: approve, request changes or reject."""
-        draft = self.get_object()
-        data = DraftDecideSerializer(data=request.data)
+        answer = self.get_object()
+        data = AnswerDecideSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        made = services.draft_decide(actor=request.user, draft=draft, request=request, **data.validated_data)
+        made = services.answer_decide(actor=request.user, answer=answer, request=request, **data.validated_data)
         return Response(DecisionMadeSerializer(made).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={202: DraftDetailSerializer})
+    @extend_schema(request=None, responses={202: AnswerDetailSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request, *args, **kwargs):
         """Post the approved answer on the mention's platform; a worker does it (state "publishing").
         Where the app cannot post there, 400 says why: send it by hand and mark it sent."""
-        draft = sending.draft_publish(actor=request.user, draft=self.get_object(), request=request)
-        return self._answer(draft, status.HTTP_202_ACCEPTED)
+        answer = sending.answer_publish(actor=request.user, answer=self.get_object(), request=request)
+        return self._answer(answer, status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=DraftMarkSentSerializer, responses={200: DraftDetailSerializer})
+    @extend_schema(request=AnswerMarkSentSerializer, responses={200: AnswerDetailSerializer})
     @action(detail=True, methods=["post"], url_path="mark-sent", url_name="mark-sent")
     def mark_sent(self, request, *args, **kwargs):
         """Record that the approved answer was posted by hand, where and when."""
-        draft = self.get_object()
-        data = DraftMarkSentSerializer(data=request.data)
+        answer = self.get_object()
+        data = AnswerMarkSentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        draft = sending.draft_mark_sent(actor=request.user, draft=draft, request=request, **data.validated_data)
-        return self._answer(draft)
+        answer = sending.answer_mark_sent(actor=request.user, answer=answer, request=request, **data.validated_data)
+        return self._answer(answer)
 
     @extend_schema(
         parameters=[
@@ -361,15 +363,30 @@ class DraftViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     @action(detail=True, methods=["get"])
     def diff(self, request, *args, **kwargs):
         """What changed from version a to version b, word by word (spaces kept)."""
-        draft = self.get_object()
+        answer = self.get_object()
         query = DiffQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        older, newer = versions_to_compare(draft, query.validated_data.get("a"), query.validated_data.get("b"))
+        older, newer = versions_to_compare(answer, query.validated_data.get("a"), query.validated_data.get("b"))
         pieces = diff_words(older.text, newer.text)
         return Response([asdict(piece) for piece in pieces])
 
 
 # --- Saved replies ------------------------------------------------------------------------------
+
+
+@extend_schema(exclude=True)
+class LegacyDraftViewSet(AnswerViewSet):
+    """The answers under their old path, .../drafts/, kept working for one release (README).
+
+    Every answer there says it is deprecated and names its successor path.
+    """
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Deprecation"] = "true"
+        successor = request.path.replace("/drafts/", "/answers/", 1)
+        response["Link"] = f'<{successor}>; rel="successor-version"'
+        return response
 
 
 class SavedReplySerializer(serializers.ModelSerializer):

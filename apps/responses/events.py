@@ -1,17 +1,17 @@
 """Audit events of answers. Each names the mention as its target, so the mention's activity
-timeline and the inbox's live poll see the answer's progress; `after` names the draft."""
+timeline and the inbox's live poll see the answer's progress; `after` names the answer."""
 
 from apps.core.audit import record_audit_event
 
 
-def draft_event(*, actor, draft, action: str, before: dict | None = None, after: dict | None = None, request=None):
+def answer_event(*, actor, answer, action: str, before: dict | None = None, after: dict | None = None, request=None):
     return record_audit_event(
         actor=actor,
-        action=f"draft.{action}",
-        client=draft.client,
-        target=draft.mention,
+        action=f"answer.{action}",
+        client=answer.client,
+        target=answer.mention,
         before=before,
-        after={"draft": draft.pk, **(after or {})},
+        after={"answer": answer.pk, **(after or {})},
         request=request,
     )
 

@@ -1,9 +1,9 @@
-"""Answers to mentions: drafts and their versions, saved replies, approval policies and decisions.
+"""Answers to mentions: answers and their versions, saved replies, approval policies and decisions.
 
-A draft is one answer to one mention. Every save is a `DraftVersion`; approvals are given to
+A answer is one answer to one mention. Every save is a `AnswerVersion`; approvals are given to
 a version, so an edit after approval needs approval again. The policy of the mention's client
-chooses the approval steps when a draft is submitted; the steps chosen are kept on the draft
-(`steps`), so a later change of policy does not move a draft already under way.
+chooses the approval steps when a answer is submitted; the steps chosen are kept on the answer
+(`steps`), so a later change of policy does not move a answer already under way.
 """
 
 from django.conf import settings
@@ -20,7 +20,7 @@ class ReplyType(models.TextChoices):
     PRIVATE = "private", _("Private message")
 
 
-class DraftState(models.TextChoices):
+class AnswerState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING = "pending", _("Waiting for approval")
     CHANGES_REQUESTED = "changes_requested", _("Changes requested")
@@ -34,12 +34,12 @@ class DraftState(models.TextChoices):
 
 # States in which the text may still change; a published answer never changes.
 EDITABLE = (
-    DraftState.DRAFT,
-    DraftState.PENDING,
-    DraftState.CHANGES_REQUESTED,
-    DraftState.APPROVED,
-    DraftState.EXPIRED,
-    DraftState.FAILED,
+    AnswerState.DRAFT,
+    AnswerState.PENDING,
+    AnswerState.CHANGES_REQUESTED,
+    AnswerState.APPROVED,
+    AnswerState.EXPIRED,
+    AnswerState.FAILED,
 )
 
 
@@ -89,7 +89,7 @@ class ApprovalPolicy(TimeStampedModel):
 
     client = models.OneToOneField("tenants.Client", on_delete=models.CASCADE, related_name="approval_policy")
     allow_self_approval = models.BooleanField(
-        _("authors may approve their own drafts"), default=False, help_text=_("Off: someone else must approve.")
+        _("authors may approve their own answers"), default=False, help_text=_("Off: someone else must approve.")
     )
     remind_after_minutes = models.PositiveIntegerField(_("remind approvers after (minutes)"), default=60)
     expire_after_hours = models.PositiveIntegerField(
@@ -153,18 +153,18 @@ class ApprovalStep(models.Model):
         return f"{self.rule} #{self.position + 1}"
 
 
-class Draft(TimeStampedModel):
+class Answer(TimeStampedModel):
     """One answer to one mention, from first words to publication."""
 
     client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
-    mention = models.ForeignKey("mentions.Mention", on_delete=models.CASCADE, related_name="drafts")
+    mention = models.ForeignKey("mentions.Mention", on_delete=models.CASCADE, related_name="answers")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     reply_type = models.CharField(_("reply type"), max_length=16, choices=ReplyType.choices, default=ReplyType.PUBLIC)
-    state = models.CharField(_("state"), max_length=20, choices=DraftState.choices, default=DraftState.DRAFT)
+    state = models.CharField(_("state"), max_length=20, choices=AnswerState.choices, default=AnswerState.DRAFT)
     current_version = models.ForeignKey(
-        "DraftVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "AnswerVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Chosen at submission: [{"role", "mode", "approvers": [user ids]}], and where the draft is.
+    # Chosen at submission: [{"role", "mode", "approvers": [user ids]}], and where the answer is.
     rule_name = models.CharField(max_length=80, blank=True)
     steps = models.JSONField(default=list, blank=True)
     step = models.PositiveSmallIntegerField(default=0)
@@ -173,7 +173,7 @@ class Draft(TimeStampedModel):
     escalated_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     approved_version = models.ForeignKey(
-        "DraftVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "AnswerVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Publication: through the platform, or recorded as sent by hand.
     published_at = models.DateTimeField(null=True, blank=True)
@@ -194,26 +194,26 @@ class Draft(TimeStampedModel):
     class Meta:
         indexes = [
             models.Index(fields=["client", "state"], name="draft_client_state"),
-            # Reminders and expiry look only at drafts waiting for a decision.
+            # Reminders and expiry look only at answers waiting for a decision.
             models.Index(fields=["step_started_at"], name="draft_pending", condition=models.Q(state="pending")),
             models.Index(fields=["publish_next_at"], name="draft_publishing", condition=models.Q(state="publishing")),
         ]
-        verbose_name = _("draft")
-        verbose_name_plural = _("drafts")
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
 
     def __str__(self) -> str:
-        return f"draft {self.pk} of mention {self.mention_id}"
+        return f"answer {self.pk} of mention {self.mention_id}"
 
     @property
     def is_editable(self) -> bool:
         return self.state in EDITABLE
 
 
-class DraftVersion(models.Model):
-    """A saved text of a draft. Decisions are given to a version."""
+class AnswerVersion(models.Model):
+    """A saved text of a answer. Decisions are given to a version."""
 
     client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
-    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="versions")
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     text = models.TextField(_("text"), max_length=10000)
     language = models.CharField(_("language"), max_length=8, blank=True)
@@ -225,11 +225,11 @@ class DraftVersion(models.Model):
     objects = ClientOwnedQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["draft", "number"], name="draft_version_unique_number")]
+        constraints = [models.UniqueConstraint(fields=["answer", "number"], name="draft_version_unique_number")]
         indexes = [models.Index(fields=["client"], name="draft_version_client")]
-        ordering = ["draft", "number"]
-        verbose_name = _("draft version")
-        verbose_name_plural = _("draft versions")
+        ordering = ["answer", "number"]
+        verbose_name = _("answer version")
+        verbose_name_plural = _("answer versions")
 
     def __str__(self) -> str:
         return f"v{self.number}"
@@ -239,8 +239,8 @@ class ApprovalDecision(models.Model):
     """An approver's decision on a version at a step, with the comment kept on that version."""
 
     client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
-    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="decisions")
-    version = models.ForeignKey(DraftVersion, on_delete=models.CASCADE, related_name="decisions")
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="decisions")
+    version = models.ForeignKey(AnswerVersion, on_delete=models.CASCADE, related_name="decisions")
     step = models.PositiveSmallIntegerField()
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices)

@@ -1,7 +1,7 @@
 """Which approval steps an answer needs: the first matching rule of its client's policy.
 
 Without a policy, or when no rule matches, one account lead must approve: nothing goes out
-unapproved unless a rule says so. Approvers are fixed when the draft is submitted, so that
+unapproved unless a rule says so. Approvers are fixed when the answer is submitted, so that
 "all of them" means the people who held the role then.
 """
 

@@ -5,7 +5,7 @@ account's credentials) and returns where the answer now lives. Adapters only tal
 services decide whether anything may go out and record what happened.
 
 A retry must not post twice: Mastodon keeps an Idempotency-Key for an hour and answers the
-same status again; on Bluesky the record key is derived from the draft and version, so every
+same status again; on Bluesky the record key is derived from the answer and version, so every
 attempt first looks whether an earlier one created the record already.
 """
 
@@ -22,7 +22,7 @@ from apps.core.http import FetchError, SafeHttpClient, raise_for_status
 from apps.integrations import bluesky
 from apps.integrations.payload import as_mapping, as_text
 
-from .models import Draft, DraftVersion, ReplyType
+from .models import Answer, AnswerVersion, ReplyType
 
 BLUESKY_MAX_GRAPHEMES = 300  # the lexicon's limit for a post's text
 CREATE_RECORD = "/xrpc/com.atproto.repo.createRecord"
@@ -57,14 +57,14 @@ def _bluesky_ready(source) -> bool:
     return bluesky.app_password_of(source.credentials) is not None
 
 
-def publish_unavailable(draft: Draft) -> str:
+def publish_unavailable(answer: Answer) -> str:
     """Why this answer cannot be posted by the app ("" when it can): it is then sent by hand."""
-    mention, source = draft.mention, draft.mention.source
+    mention, source = answer.mention, answer.mention.source
     if source is None or source.kind not in ADAPTERS:
         return _("The app cannot post on %(platform)s: send the answer there and mark it sent by hand.") % {
             "platform": mention.platform or _("this platform")
         }
-    if source.kind == "bluesky" and draft.reply_type == ReplyType.PRIVATE:
+    if source.kind == "bluesky" and answer.reply_type == ReplyType.PRIVATE:
         return _("Private messages on Bluesky are sent by hand.")
     ready, needs = ADAPTERS[source.kind][1:]
     if not ready(source):
@@ -75,18 +75,18 @@ def publish_unavailable(draft: Draft) -> str:
     return ""
 
 
-def publish(draft: Draft, version: DraftVersion, *, http: SafeHttpClient) -> Published:
-    adapter = ADAPTERS[draft.mention.source.kind][0]
-    return adapter(draft, version, http=http)
+def publish(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -> Published:
+    adapter = ADAPTERS[answer.mention.source.kind][0]
+    return adapter(answer, version, http=http)
 
 
-def _mastodon(draft: Draft, version: DraftVersion, *, http: SafeHttpClient) -> Published:
-    mention, source = draft.mention, draft.mention.source
+def _mastodon(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -> Published:
+    mention, source = answer.mention, answer.mention.source
     raw = as_mapping(mention.raw)
     status_id = as_text(raw.get("id"))
     if not status_id:
         raise PublishRefused(_("The mention carries no Mastodon status id to reply to."))
-    private = draft.reply_type == ReplyType.PRIVATE
+    private = answer.reply_type == ReplyType.PRIVATE
     # Mastodon tells only the accounts a status names, and a direct one reaches only them.
     acct = as_text(as_mapping(raw.get("account")).get("acct"))
     if private and not acct:
@@ -102,7 +102,7 @@ def _mastodon(draft: Draft, version: DraftVersion, *, http: SafeHttpClient) -> P
         headers={
             "Accept": "application/json",
             "Authorization": f"Bearer {source.credentials['access_token'].strip()}",
-            "Idempotency-Key": f"varde-answer-{draft.pk}-v{version.number}",
+            "Idempotency-Key": f"varde-answer-{answer.pk}-v{version.number}",
         },
     )
     status = response.json()
@@ -124,8 +124,8 @@ def _web_address(value) -> str:
     return url if url.lower().startswith(("https://", "http://")) and len(url) <= 2000 else ""
 
 
-def _bluesky(draft: Draft, version: DraftVersion, *, http: SafeHttpClient) -> Published:
-    mention, source = draft.mention, draft.mention.source
+def _bluesky(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -> Published:
+    mention, source = answer.mention, answer.mention.source
     text = version.text
     if _graphemes(text) > BLUESKY_MAX_GRAPHEMES:
         raise PublishRefused(
@@ -145,7 +145,7 @@ def _bluesky(draft: Draft, version: DraftVersion, *, http: SafeHttpClient) -> Pu
     session.headers()  # signed in: the session knows the account's DID
     if not session.did:
         raise PublishRefused(_("Bluesky sign-in answered without the account's DID."))
-    rkey = answer_rkey(draft, version)
+    rkey = answer_rkey(answer, version)
     # An earlier attempt (this round's or a failed round's) may have landed without our hearing.
     found = _existing_record(session, rkey)
     if found:
@@ -180,11 +180,11 @@ def _existing_record(session: bluesky.Session, rkey: str) -> Published | None:
     return Published(external_id=uri, url=bluesky.post_url(session.did, uri)) if uri.startswith("at://") else None
 
 
-def answer_rkey(draft: Draft, version: DraftVersion) -> str:
-    """A timestamp identifier (TID) fixed by the draft and version: the same answer keeps the
+def answer_rkey(answer: Answer, version: AnswerVersion) -> str:
+    """A timestamp identifier (TID) fixed by the answer and version: the same answer keeps the
     same record key however often it is retried. 53 bits of microseconds, 10 of clock id."""
     micros = int(version.created_at.timestamp() * 1_000_000) & ((1 << 53) - 1)
-    clock = int(hashlib.sha256(f"{draft.pk}".encode()).hexdigest(), 16) & 0x3FF
+    clock = int(hashlib.sha256(f"{answer.pk}".encode()).hexdigest(), 16) & 0x3FF
     value = (micros << 10) | clock
     return "".join(TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))
 

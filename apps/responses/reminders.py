@@ -20,13 +20,13 @@ from apps.notifications.models import NotificationEvent
 from apps.tenants.selectors import account_leads_of, per_client
 
 from . import events, notices
-from .models import ApprovalPolicy, Draft, DraftState
+from .models import Answer, AnswerState, ApprovalPolicy
 from .services import _locked, _stop_waiting, back_to_work, decisions_on_current_versions, still_to_decide
 
 # A client without a policy of its own has the model's default.
 DEFAULT_REMIND_AFTER_MINUTES = ApprovalPolicy._meta.get_field("remind_after_minutes").default
 BATCH = 200
-# What the notices read of a draft.
+# What the notices read of a answer.
 TOLD = ("client", "mention", "current_version")
 
 
@@ -36,7 +36,7 @@ def chase_approvals(now=None) -> dict[str, int]:
 
 
 def _pending():
-    return Draft.objects.unscoped().filter(state=DraftState.PENDING)
+    return Answer.objects.unscoped().filter(state=AnswerState.PENDING)
 
 
 def _remind(now) -> int:
@@ -58,16 +58,16 @@ def _remind(now) -> int:
         )
         .filter(remind_at__lte=now)[:BATCH]
     )
-    decided = decisions_on_current_versions(due)  # read once for all, not per draft
+    decided = decisions_on_current_versions(due)  # read once for all, not per answer
     sent = 0
-    for draft in due:
+    for answer in due:
         claimed = (
-            Draft.objects.unscoped()
-            .filter(pk=draft.pk, state=DraftState.PENDING, step=draft.step, reminded_at=None)
+            Answer.objects.unscoped()
+            .filter(pk=answer.pk, state=AnswerState.PENDING, step=answer.step, reminded_at=None)
             .update(reminded_at=now)
         )
         if claimed:
-            notices.tell_approvers(draft, still_to_decide(draft, decided), event=NotificationEvent.APPROVAL_REMINDER)
+            notices.tell_approvers(answer, still_to_decide(answer, decided), event=NotificationEvent.APPROVAL_REMINDER)
             sent += 1
     return sent
 
@@ -81,36 +81,36 @@ def _escalate(now) -> int:
     )
     leads = per_client(lambda client: [lead.pk for lead in account_leads_of(client)])
     sent = 0
-    for draft in at_risk:
+    for answer in at_risk:
         claimed = (
-            Draft.objects.unscoped()
-            .filter(pk=draft.pk, state=DraftState.PENDING, escalated_at=None)
+            Answer.objects.unscoped()
+            .filter(pk=answer.pk, state=AnswerState.PENDING, escalated_at=None)
             .update(escalated_at=now)
         )
         if claimed:
-            critical = draft.mention.risk_level == RiskLevel.CRITICAL
-            notices.tell_leads_at_risk(draft, leads(draft.client), critical=critical)
+            critical = answer.mention.risk_level == RiskLevel.CRITICAL
+            notices.tell_leads_at_risk(answer, leads(answer.client), critical=critical)
             sent += 1
     return sent
 
 
 def _expire(now) -> int:
     expired = 0
-    for draft_id in _pending().filter(expires_at__lte=now).values_list("pk", flat=True)[:BATCH]:
-        expired += _expire_one(draft_id, now)
+    for answer_id in _pending().filter(expires_at__lte=now).values_list("pk", flat=True)[:BATCH]:
+        expired += _expire_one(answer_id, now)
     return expired
 
 
 @transaction.atomic
-def _expire_one(draft_id: int, now) -> int:
-    draft = _locked(Draft(pk=draft_id))
-    if draft.state != DraftState.PENDING or not draft.expires_at or draft.expires_at > now:
+def _expire_one(answer_id: int, now) -> int:
+    answer = _locked(Answer(pk=answer_id))
+    if answer.state != AnswerState.PENDING or not answer.expires_at or answer.expires_at > now:
         return 0  # decided or expired by another run meanwhile
-    before = {"state": draft.state, "step": draft.step}
-    draft.state = DraftState.EXPIRED
-    _stop_waiting(draft)
-    draft.save()
-    events.draft_event(actor=None, draft=draft, action="expired", before=before, after={"state": draft.state})
-    back_to_work(None, draft)
-    notices.tell_author(draft, _("The approval of your answer to %(who)s expired: submit it again if it still fits."))
+    before = {"state": answer.state, "step": answer.step}
+    answer.state = AnswerState.EXPIRED
+    _stop_waiting(answer)
+    answer.save()
+    events.answer_event(actor=None, answer=answer, action="expired", before=before, after={"state": answer.state})
+    back_to_work(None, answer)
+    notices.tell_author(answer, _("The approval of your answer to %(who)s expired: submit it again if it still fits."))
     return 1

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 
-from .models import ApprovalDecision, ApprovalRule, Draft, DraftState, DraftVersion, ReplyType, SavedReply
+from .models import Answer, AnswerState, AnswerVersion, ApprovalDecision, ApprovalRule, ReplyType, SavedReply
 from .publishing import publish_unavailable
 from .services import MAX_TEXT, approvers_at, current_approvers, is_cleared_to_publish
 from .writing import fill_placeholders, strategy_for
@@ -20,10 +20,10 @@ from .writing import fill_placeholders, strategy_for
 User = get_user_model()
 
 
-def _with_history(drafts):
-    """Drafts with what their pages show: versions and decisions, newest first, and their people."""
-    return drafts.select_related("current_version__author", "published_by").prefetch_related(
-        Prefetch("versions", queryset=DraftVersion.objects.select_related("author").order_by("-number")),
+def _with_history(answers):
+    """Answers with what their pages show: versions and decisions, newest first, and their people."""
+    return answers.select_related("current_version__author", "published_by").prefetch_related(
+        Prefetch("versions", queryset=AnswerVersion.objects.select_related("author").order_by("-number")),
         Prefetch("decisions", queryset=ApprovalDecision.objects.select_related("approver", "version").order_by("-pk")),
     )
 
@@ -33,46 +33,46 @@ def names_of(user_ids) -> dict[int, str]:
     return {person.pk: str(person) for person in people}
 
 
-def approver_names(drafts) -> dict[int, str]:
-    """The names of everyone the drafts' current steps wait for, in one query."""
-    return names_of(pk for draft in drafts for pk in current_approvers(draft))
+def approver_names(answers) -> dict[int, str]:
+    """The names of everyone the answers' current steps wait for, in one query."""
+    return names_of(pk for answer in answers for pk in current_approvers(answer))
 
 
 @dataclass
-class AnswerView:
-    """One draft as the pages show it."""
+class AnswerCard:
+    """One answer as the pages show it."""
 
-    draft: Draft
+    answer: Answer
     approvers: list[str] = field(default_factory=list)
     is_my_turn: bool = False
     cleared: bool = False
     cannot_publish: str = ""
 
 
-def describe(user, draft: Draft, names: dict[int, str] | None = None) -> AnswerView:
-    waiting = current_approvers(draft)
+def describe(user, answer: Answer, names: dict[int, str] | None = None) -> AnswerCard:
+    waiting = current_approvers(answer)
     names = names if names is not None else names_of(waiting)
-    cleared = is_cleared_to_publish(draft)
-    return AnswerView(
-        draft=draft,
+    cleared = is_cleared_to_publish(answer)
+    return AnswerCard(
+        answer=answer,
         approvers=[names.get(pk, "?") for pk in waiting],
         is_my_turn=user.pk in waiting,
         cleared=cleared,
-        cannot_publish=publish_unavailable(draft) if cleared else "",
+        cannot_publish=publish_unavailable(answer) if cleared else "",
     )
 
 
 def answer_panel(user, mention) -> dict:
     """Everything the answer section of a mention's page shows."""
-    drafts = list(_with_history(Draft.objects.visible_to(user).filter(mention=mention)).order_by("-pk"))
-    for draft in drafts:
-        draft.mention = mention  # the page has it, with its brand and source
-    names = approver_names(drafts)
+    answers = list(_with_history(Answer.objects.visible_to(user).filter(mention=mention)).order_by("-pk"))
+    for answer in answers:
+        answer.mention = mention  # the page has it, with its brand and source
+    names = approver_names(answers)
     replies = SavedReply.objects.visible_to(user).filter(
         client=mention.client, language__in=[mention.language or "", ""], kind__in=[mention.kind or "", ""]
     )
     return {
-        "answers": [describe(user, draft, names) for draft in drafts],
+        "answers": [describe(user, answer, names) for answer in answers],
         "strategy": strategy_for(mention.kind),
         "tone_of_voice": mention.brand.tone_of_voice,
         "saved_replies": [(reply, fill_placeholders(reply.text, mention)) for reply in replies.order_by("name")],
@@ -83,40 +83,42 @@ def answer_panel(user, mention) -> dict:
 
 
 def waiting_ids(user, client) -> list[int]:
-    """Ids of the drafts of `client` whose current step waits for `user`; read without history."""
-    candidates = Draft.objects.visible_to(user).filter(
-        client=client, state=DraftState.PENDING, steps__contains=[{"approvers": [user.pk]}]
+    """Ids of the answers of `client` whose current step waits for `user`; read without history."""
+    candidates = Answer.objects.visible_to(user).filter(
+        client=client, state=AnswerState.PENDING, steps__contains=[{"approvers": [user.pk]}]
     )
     return [
         pk for pk, step, steps in candidates.values_list("pk", "step", "steps") if user.pk in approvers_at(steps, step)
     ]
 
 
-def drafts_in_approval(user, client):
-    """The drafts the approval pages and the drafts API may show: the team sees all of the
+def answers_in_approval(user, client):
+    """The answers the approval pages and the answers API may show: the team sees all of the
     client's, a client approver only those waiting for them (any other answers 404)."""
-    drafts = Draft.objects.visible_to(user).filter(client=client)
+    answers = Answer.objects.visible_to(user).filter(client=client)
     if user_has_client_perm(user, client, ClientPerm.WORK_MENTIONS):
-        return drafts
-    return drafts.filter(pk__in=waiting_ids(user, client))
+        return answers
+    return answers.filter(pk__in=waiting_ids(user, client))
 
 
-def approvals_for(user, client) -> list[Draft]:
+def approvals_for(user, client) -> list[Answer]:
     """The approvals list: what waits at the client (for a client approver: what waits for them)."""
-    drafts = drafts_in_approval(user, client).filter(state=DraftState.PENDING)
-    return list(drafts.select_related("mention", "current_version").order_by("step_started_at"))
+    answers = answers_in_approval(user, client).filter(state=AnswerState.PENDING)
+    return list(answers.select_related("mention", "current_version").order_by("step_started_at"))
 
 
-def approval_of(user, client, draft_pk: int) -> Draft | None:
-    """One draft for its approval page, with its history."""
-    return _with_history(drafts_in_approval(user, client).filter(pk=draft_pk)).select_related("mention").first()
+def approval_of(user, client, answer_pk: int) -> Answer | None:
+    """One answer for its approval page, with its history."""
+    return _with_history(answers_in_approval(user, client).filter(pk=answer_pk)).select_related("mention").first()
 
 
-def versions_to_compare(draft: Draft, a: int | None = None, b: int | None = None) -> tuple[DraftVersion, DraftVersion]:
-    """Versions `a` (older) and `b` (newer) of the draft; by default the current version and the
-    one before. A number the draft has no version of is a ValidationError on "a" or "b"."""
-    versions = {version.number: version for version in draft.versions.all()}
-    newer = draft.current_version.number if b is None else b
+def versions_to_compare(
+    answer: Answer, a: int | None = None, b: int | None = None
+) -> tuple[AnswerVersion, AnswerVersion]:
+    """Versions `a` (older) and `b` (newer) of the answer; by default the current version and the
+    one before. A number the answer has no version of is a ValidationError on "a" or "b"."""
+    versions = {version.number: version for version in answer.versions.all()}
+    newer = answer.current_version.number if b is None else b
     older = max(newer - 1, 1) if a is None else a
     missing = {
         name: [_("This answer has no version %(n)d.") % {"n": number}]

@@ -2,7 +2,7 @@
 
 Both go through `is_cleared_to_publish`: nothing leaves without the approvals its policy asks
 for, whether the UI, the API or a task asks. Publishing is a task of its own, which claims the
-draft with a conditional UPDATE (a lease), so a duplicated task or the sweeper never posts
+answer with a conditional UPDATE (a lease), so a duplicated task or the sweeper never posts
 twice at once; a platform that is down is asked again with backoff, and an answer the platform
 refuses, or that still fails after PUBLISH_MAX_ATTEMPTS, shows as failed with the reason.
 """
@@ -30,7 +30,7 @@ from apps.tenants.roles import ClientPerm
 from apps.tenants.services import require_client_perm
 
 from . import events, publishing
-from .models import Draft, DraftState, ReplyType
+from .models import Answer, AnswerState, ReplyType
 from .notices import answer_url
 from .services import _locked, _state, approval_still_holds, is_cleared_to_publish
 
@@ -47,98 +47,98 @@ COUNTDOWN_MAX = 10 * 60
 RETRY_MAX_SECONDS = 60 * 60
 
 
-def _require_cleared(draft: Draft) -> None:
-    if not is_cleared_to_publish(draft):
+def _require_cleared(answer: Answer) -> None:
+    if not is_cleared_to_publish(answer):
         raise ValidationError(
-            _("Only an approved answer goes out; this one is %(state)s.") % {"state": _state(draft)}
-            if draft.state != DraftState.APPROVED
+            _("Only an approved answer goes out; this one is %(state)s.") % {"state": _state(answer)}
+            if answer.state != AnswerState.APPROVED
             else _("The text changed after it was approved: it needs approval again.")
         )
-    if not approval_still_holds(draft):
+    if not approval_still_holds(answer):
         raise ValidationError(
             _("The mention is rated %(level)s now and its policy asks for more approval: submit the answer again.")
-            % {"level": draft.mention.get_risk_level_display().lower() or "?"}
+            % {"level": answer.mention.get_risk_level_display().lower() or "?"}
         )
 
 
 @transaction.atomic
-def draft_publish(*, actor, draft: Draft, request=None) -> Draft:
+def answer_publish(*, actor, answer: Answer, request=None) -> Answer:
     """Post the approved answer on the mention's platform: a task does it after this commits."""
-    require_client_perm(actor, draft.client, ClientPerm.WORK_MENTIONS)
-    draft = _locked(draft)
-    _require_cleared(draft)
-    reason = publishing.publish_unavailable(draft)
+    require_client_perm(actor, answer.client, ClientPerm.WORK_MENTIONS)
+    answer = _locked(answer)
+    _require_cleared(answer)
+    reason = publishing.publish_unavailable(answer)
     if reason:
         raise ValidationError(reason)
-    before = {"state": draft.state}
-    draft.state, draft.published_by = DraftState.PUBLISHING, actor
-    draft.publish_attempts, draft.publish_error = 0, ""
-    draft.publish_next_at, draft.publish_claimed_until = timezone.now(), None
-    draft.save()
-    events.draft_event(
+    before = {"state": answer.state}
+    answer.state, answer.published_by = AnswerState.PUBLISHING, actor
+    answer.publish_attempts, answer.publish_error = 0, ""
+    answer.publish_next_at, answer.publish_claimed_until = timezone.now(), None
+    answer.save()
+    events.answer_event(
         actor=actor,
-        draft=draft,
+        answer=answer,
         action="publishing",
         before=before,
-        after={"state": draft.state, "version": draft.current_version.number, "platform": draft.mention.platform},
+        after={"state": answer.state, "version": answer.current_version.number, "platform": answer.mention.platform},
         request=request,
     )
     from .tasks import publish_answer_task
 
-    transaction.on_commit(lambda: publish_answer_task.delay(draft.pk))
-    return draft
+    transaction.on_commit(lambda: publish_answer_task.delay(answer.pk))
+    return answer
 
 
 def _publishing():
-    return Draft.objects.unscoped().filter(state=DraftState.PUBLISHING)
+    return Answer.objects.unscoped().filter(state=AnswerState.PUBLISHING)
 
 
-def deliver_answer(draft_id: int, *, http: SafeHttpClient | None = None) -> Draft | None:
-    """One attempt at posting a draft that waits to be published; None when it is not due or
+def deliver_answer(answer_id: int, *, http: SafeHttpClient | None = None) -> Answer | None:
+    """One attempt at posting a answer that waits to be published; None when it is not due or
     another worker holds it."""
-    if not PUBLISH_LEASE.claim(_publishing(), draft_id, timezone.now()):
+    if not PUBLISH_LEASE.claim(_publishing(), answer_id, timezone.now()):
         return None
-    draft = (
-        Draft.objects.unscoped()
+    answer = (
+        Answer.objects.unscoped()
         .select_related("client", "mention__source", "current_version", "approved_version", "published_by")
-        .get(pk=draft_id)
+        .get(pk=answer_id)
     )
-    if not draft.approved_version_id or draft.approved_version_id != draft.current_version_id:
+    if not answer.approved_version_id or answer.approved_version_id != answer.current_version_id:
         # Cannot happen through the services (an approved text cannot change); never post then.
-        return _failed(draft, _("The answer is no longer approved."))
-    if draft.publish_attempts > settings.PUBLISH_MAX_ATTEMPTS:  # lost attempts, picked up by the sweeper
-        return _failed(draft, draft.publish_error or _("No attempt reached the platform."))
-    reason = publishing.publish_unavailable(draft)  # the source or its credentials may be gone since
+        return _failed(answer, _("The answer is no longer approved."))
+    if answer.publish_attempts > settings.PUBLISH_MAX_ATTEMPTS:  # lost attempts, picked up by the sweeper
+        return _failed(answer, answer.publish_error or _("No attempt reached the platform."))
+    reason = publishing.publish_unavailable(answer)  # the source or its credentials may be gone since
     if reason:
-        return _failed(draft, reason)
+        return _failed(answer, reason)
     own_http = http is None
     http = http or SafeHttpClient()
     try:
-        published = publishing.publish(draft, draft.approved_version, http=http)
+        published = publishing.publish(answer, answer.approved_version, http=http)
     except publishing.PublishRefused as refusal:
-        return _failed(draft, str(refusal))
+        return _failed(answer, str(refusal))
     except FetchError as error:
         message = _("The platform answered: %(error)s") % {"error": str(error)[:400]}
-        if publishing.is_retryable(error) and draft.publish_attempts < settings.PUBLISH_MAX_ATTEMPTS:
-            return _retry_later(draft, message, error.retry_after)
-        return _failed(draft, message)
+        if publishing.is_retryable(error) and answer.publish_attempts < settings.PUBLISH_MAX_ATTEMPTS:
+            return _retry_later(answer, message, error.retry_after)
+        return _failed(answer, message)
     except Exception:  # a bug or a time limit must not leave the answer "publishing" for good
-        log.exception("publishing draft %s failed", draft.pk)
-        return _failed(draft, _("Publishing stopped on an unexpected error; try again or send it by hand."))
+        log.exception("publishing answer %s failed", answer.pk)
+        return _failed(answer, _("Publishing stopped on an unexpected error; try again or send it by hand."))
     finally:
         if own_http:
             http.close()
-    return _published(draft, published)
+    return _published(answer, published)
 
 
-def _retry_later(draft: Draft, message: str, retry_after: float | None) -> Draft:
+def _retry_later(answer: Answer, message: str, retry_after: float | None) -> Answer:
     # A platform's Retry-After is honoured up to the longest wait, not for a day.
     asked = min(retry_after, RETRY_MAX_SECONDS) if retry_after else None
     delay = backoff_seconds(
-        draft.publish_attempts, base=settings.PUBLISH_BACKOFF_BASE, cap=RETRY_MAX_SECONDS, retry_after=asked
+        answer.publish_attempts, base=settings.PUBLISH_BACKOFF_BASE, cap=RETRY_MAX_SECONDS, retry_after=asked
     )
     with transaction.atomic():
-        Draft.objects.unscoped().filter(pk=draft.pk, state=DraftState.PUBLISHING).update(
+        Answer.objects.unscoped().filter(pk=answer.pk, state=AnswerState.PUBLISHING).update(
             publish_next_at=timezone.now() + timedelta(seconds=delay),
             publish_claimed_until=None,
             publish_error=message[:1000],
@@ -146,75 +146,75 @@ def _retry_later(draft: Draft, message: str, retry_after: float | None) -> Draft
         if delay <= COUNTDOWN_MAX:
             from .tasks import publish_answer_task
 
-            transaction.on_commit(lambda: publish_answer_task.apply_async((draft.pk,), countdown=delay))
-    draft.refresh_from_db()
-    return draft
+            transaction.on_commit(lambda: publish_answer_task.apply_async((answer.pk,), countdown=delay))
+    answer.refresh_from_db()
+    return answer
 
 
 @transaction.atomic
-def _failed(draft: Draft, message: str) -> Draft:
-    draft = _locked(draft)
-    if draft.state != DraftState.PUBLISHING:
+def _failed(answer: Answer, message: str) -> Answer:
+    answer = _locked(answer)
+    if answer.state != AnswerState.PUBLISHING:
         # This worker overran its lease and the answer moved on (published, edited, sent by hand):
         # its failure is stale news and must not undo what happened since.
-        log.warning("draft %s was %s when its attempt failed: %s", draft.pk, draft.state, message[:200])
-        return draft
-    before = {"state": draft.state}
-    draft.state, draft.publish_error = DraftState.FAILED, message[:1000]
-    draft.publish_next_at = draft.publish_claimed_until = None
-    draft.save()
-    events.draft_event(
+        log.warning("answer %s was %s when its attempt failed: %s", answer.pk, answer.state, message[:200])
+        return answer
+    before = {"state": answer.state}
+    answer.state, answer.publish_error = AnswerState.FAILED, message[:1000]
+    answer.publish_next_at = answer.publish_claimed_until = None
+    answer.save()
+    events.answer_event(
         actor=None,
-        draft=draft,
+        answer=answer,
         action="publish_failed",
         before=before,
-        after={"state": draft.state, "attempts": draft.publish_attempts, "error": draft.publish_error},
+        after={"state": answer.state, "attempts": answer.publish_attempts, "error": answer.publish_error},
     )
     notify(
         event=NotificationEvent.ANSWER_FAILED,
-        client=draft.client,
-        recipients=(draft.published_by_id, draft.author_id),  # ids; notify drops None and repeats
-        title=_("An answer to %(author)s could not be published") % {"author": draft.mention.author_name or "?"},
-        body=draft.publish_error,
-        url=answer_url(draft),
-        mention=draft.mention,
+        client=answer.client,
+        recipients=(answer.published_by_id, answer.author_id),  # ids; notify drops None and repeats
+        title=_("An answer to %(author)s could not be published") % {"author": answer.mention.author_name or "?"},
+        body=answer.publish_error,
+        url=answer_url(answer),
+        mention=answer.mention,
     )
-    return draft
+    return answer
 
 
 @transaction.atomic
-def _published(draft: Draft, published: publishing.Published) -> Draft:
-    draft = _locked(draft)
-    if draft.state != DraftState.PUBLISHING:
+def _published(answer: Answer, published: publishing.Published) -> Answer:
+    answer = _locked(answer)
+    if answer.state != AnswerState.PUBLISHING:
         # This worker overran its lease and the answer moved on (failed, edited, sent again): the
-        # post is live all the same. Say where, and leave the draft as it is now.
-        log.warning("draft %s was %s when its post landed at %s", draft.pk, draft.state, published.external_id)
-        events.draft_event(
+        # post is live all the same. Say where, and leave the answer as it is now.
+        log.warning("answer %s was %s when its post landed at %s", answer.pk, answer.state, published.external_id)
+        events.answer_event(
             actor=None,
-            draft=draft,
+            answer=answer,
             action="published_late",
-            after={"state": draft.state, "external_id": published.external_id, "url": published.url},
+            after={"state": answer.state, "external_id": published.external_id, "url": published.url},
         )
-        return draft
+        return answer
     _record_sent(
-        draft,
-        actor=draft.published_by,
+        answer,
+        actor=answer.published_by,
         url=published.url,
         external_id=published.external_id,
         at=timezone.now(),
         by_hand=False,
     )
-    return draft
+    return answer
 
 
 @transaction.atomic
-def draft_mark_sent(*, actor, draft: Draft, url: str = "", sent_at: datetime | None = None, request=None) -> Draft:
+def answer_mark_sent(*, actor, answer: Answer, url: str = "", sent_at: datetime | None = None, request=None) -> Answer:
     """Record that the approved answer was posted by hand, where and when."""
-    require_client_perm(actor, draft.client, ClientPerm.WORK_MENTIONS)
-    draft = _locked(draft)
-    if draft.state == DraftState.PUBLISHING:
+    require_client_perm(actor, answer.client, ClientPerm.WORK_MENTIONS)
+    answer = _locked(answer)
+    if answer.state == AnswerState.PUBLISHING:
         raise ValidationError(_("The app is publishing this answer right now."))
-    _require_cleared(draft)
+    _require_cleared(answer)
     now = timezone.now()
     sent_at = sent_at or now
     if timezone.is_naive(sent_at):  # read in the person's time zone, as forms do
@@ -228,42 +228,42 @@ def draft_mark_sent(*, actor, draft: Draft, url: str = "", sent_at: datetime | N
             errors["url"] = [_("Enter the answer's web address (https://...), or leave it empty.")]
     if sent_at > now + timedelta(minutes=1):
         errors["sent_at"] = [_("The answer cannot have been sent in the future.")]
-    elif draft.mention.posted_at and sent_at < draft.mention.posted_at:
+    elif answer.mention.posted_at and sent_at < answer.mention.posted_at:
         errors["sent_at"] = [_("The answer cannot have been sent before the mention was posted.")]
-    elif sent_at < draft.current_version.created_at:
+    elif sent_at < answer.current_version.created_at:
         errors["sent_at"] = [_("The answer cannot have been sent before this text was written.")]
     if errors:
         raise ValidationError(errors)
-    _record_sent(draft, actor=actor, url=url, external_id="", at=sent_at, by_hand=True, request=request)
-    return draft
+    _record_sent(answer, actor=actor, url=url, external_id="", at=sent_at, by_hand=True, request=request)
+    return answer
 
 
-def _record_sent(draft: Draft, *, actor, url: str, external_id: str, at, by_hand: bool, request=None) -> None:
-    before = {"state": draft.state}
-    draft.state, draft.published_at, draft.published_by = DraftState.PUBLISHED, at, actor or draft.published_by
-    draft.published_url, draft.published_external_id, draft.sent_by_hand = url[:2000], external_id[:500], by_hand
-    draft.publish_error, draft.publish_next_at, draft.publish_claimed_until = "", None, None
-    draft.save()
-    events.draft_event(
+def _record_sent(answer: Answer, *, actor, url: str, external_id: str, at, by_hand: bool, request=None) -> None:
+    before = {"state": answer.state}
+    answer.state, answer.published_at, answer.published_by = AnswerState.PUBLISHED, at, actor or answer.published_by
+    answer.published_url, answer.published_external_id, answer.sent_by_hand = url[:2000], external_id[:500], by_hand
+    answer.publish_error, answer.publish_next_at, answer.publish_claimed_until = "", None, None
+    answer.save()
+    events.answer_event(
         actor=actor,
-        draft=draft,
+        answer=answer,
         action="sent_by_hand" if by_hand else "published",
         before=before,
-        after={"state": draft.state, "version": draft.current_version.number, "url": draft.published_url},
+        after={"state": answer.state, "version": answer.current_version.number, "url": answer.published_url},
         request=request,
     )
     # The first answer's time is when it went out, also when it is recorded later.
-    sla_stop(actor=actor, mention=draft.mention, at=at, request=request)
-    if draft.reply_type == ReplyType.PRIVATE:
+    sla_stop(actor=actor, mention=answer.mention, at=at, request=request)
+    if answer.reply_type == ReplyType.PRIVATE:
         mention_move(
             actor=actor,
-            mention=draft.mention,
+            mention=answer.mention,
             status=MentionStatus.TAKEN_PRIVATE,
             private_channel=PrivateChannel.DM,
             request=request,
         )
     else:
-        mention_move(actor=actor, mention=draft.mention, status=MentionStatus.ANSWERED, request=request)
+        mention_move(actor=actor, mention=answer.mention, status=MentionStatus.ANSWERED, request=request)
 
 
 def lost_answers(*, now=None, limit: int = 200) -> list[int]:

@@ -1,6 +1,6 @@
 """Writes of the answer workflow: drafting, versions, submission and approval decisions.
 
-The rule "nothing goes out without the approvals its policy requires" is kept here: a draft
+The rule "nothing goes out without the approvals its policy requires" is kept here: a answer
 is approved only when every chosen step is satisfied for its current version, and any edit
 makes a new version that needs approval again.
 """
@@ -25,39 +25,39 @@ from apps.tenants.services import require_client_perm
 
 from . import events, notices
 from .models import (
+    Answer,
+    AnswerState,
+    AnswerVersion,
     ApprovalDecision,
     ApprovalPolicy,
     ApprovalRule,
     ApprovalStep,
     ApproverRole,
     Decision,
-    Draft,
-    DraftState,
-    DraftVersion,
     ReplyType,
     SavedReply,
     StepMode,
 )
 from .policy import NoApprover, approval_policy_of, choose_steps, rule_for, steps_needed
 
-MAX_TEXT = DraftVersion._meta.get_field("text").max_length
+MAX_TEXT = AnswerVersion._meta.get_field("text").max_length
 REPLY_MAX_NAME = SavedReply._meta.get_field("name").max_length
 REPLY_MAX_TEXT = SavedReply._meta.get_field("text").max_length
 # An approved answer may be submitted again: when its mention's risk rose, the policy asks more.
-SUBMITTABLE = (DraftState.DRAFT, DraftState.CHANGES_REQUESTED, DraftState.EXPIRED, DraftState.APPROVED)
+SUBMITTABLE = (AnswerState.DRAFT, AnswerState.CHANGES_REQUESTED, AnswerState.EXPIRED, AnswerState.APPROVED)
 
 
-def _locked(draft: Draft) -> Draft:
+def _locked(answer: Answer) -> Answer:
     return (
-        Draft.objects.unscoped()
+        Answer.objects.unscoped()
         .select_for_update(of=("self",))
         .select_related("client", "mention", "current_version")
-        .get(pk=draft.pk)
+        .get(pk=answer.pk)
     )
 
 
-def _state(draft: Draft) -> str:
-    return str(draft.get_state_display()).lower()
+def _state(answer: Answer) -> str:
+    return str(answer.get_state_display()).lower()
 
 
 def _clean_text(text: str) -> str:
@@ -76,43 +76,45 @@ def _clean_language(language: str | None) -> str:
     return language
 
 
-def _new_version(draft: Draft, *, actor, text: str, language: str, comment: str = "") -> DraftVersion:
-    number = (draft.current_version.number + 1) if draft.current_version else 1
-    version = DraftVersion.objects.create(
-        client=draft.client, draft=draft, number=number, text=text, language=language, author=actor, comment=comment
+def _new_version(answer: Answer, *, actor, text: str, language: str, comment: str = "") -> AnswerVersion:
+    number = (answer.current_version.number + 1) if answer.current_version else 1
+    version = AnswerVersion.objects.create(
+        client=answer.client, answer=answer, number=number, text=text, language=language, author=actor, comment=comment
     )
-    draft.current_version = version
+    answer.current_version = version
     return version
 
 
 @transaction.atomic
-def draft_start(
+def answer_start(
     *, actor, mention: Mention, text: str, reply_type: str = ReplyType.PUBLIC, language: str = "", request=None
-) -> Draft:
+) -> Answer:
     """A new answer to `mention`, with its first version."""
     require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
     if reply_type not in ReplyType.values:
         raise ValidationError({"reply_type": [_("Choose a public reply or a private message.")]})
     text, language = _clean_text(text), _clean_language(language)
-    draft = Draft.objects.create(client=mention.client, mention=mention, author=actor, reply_type=reply_type)
-    version = _new_version(draft, actor=actor, text=text, language=language or mention.language)
-    draft.save(update_fields=["current_version"])
-    events.draft_event(actor=actor, draft=draft, action="created", after={"version": version.number}, request=request)
-    return draft
+    answer = Answer.objects.create(client=mention.client, mention=mention, author=actor, reply_type=reply_type)
+    version = _new_version(answer, actor=actor, text=text, language=language or mention.language)
+    answer.save(update_fields=["current_version"])
+    events.answer_event(
+        actor=actor, answer=answer, action="created", after={"version": version.number}, request=request
+    )
+    return answer
 
 
 @transaction.atomic
-def draft_save(
-    *, actor, draft: Draft, text: str, language: str | None = None, base_version: int, request=None
-) -> Draft:
+def answer_save(
+    *, actor, answer: Answer, text: str, language: str | None = None, base_version: int, request=None
+) -> Answer:
     """Save a new version. `base_version` is the version the editor started from: a newer one
     saved meanwhile is refused rather than overwritten. Any approval given is void: the new
     version needs approval again."""
-    require_client_perm(actor, draft.client, ClientPerm.WORK_MENTIONS)
-    draft = _locked(draft)
-    if not draft.is_editable:
-        raise ValidationError(_("A %(state)s answer cannot be edited.") % {"state": _state(draft)})
-    current = draft.current_version
+    require_client_perm(actor, answer.client, ClientPerm.WORK_MENTIONS)
+    answer = _locked(answer)
+    if not answer.is_editable:
+        raise ValidationError(_("A %(state)s answer cannot be edited.") % {"state": _state(answer)})
+    current = answer.current_version
     if base_version != current.number:
         raise ValidationError(
             {"base_version": [_("Version %(n)d was saved meanwhile: reload to see it.") % {"n": current.number}]}
@@ -120,106 +122,106 @@ def draft_save(
     text = _clean_text(text)
     language = current.language if language is None else _clean_language(language)
     if text == current.text and language == current.language:
-        return draft
-    before = {"state": draft.state, "version": current.number}
-    version = _new_version(draft, actor=actor, text=text, language=language)
-    draft.state, draft.approved_version = DraftState.DRAFT, None
-    _clear_step(draft)
-    draft.save()
-    events.draft_event(
+        return answer
+    before = {"state": answer.state, "version": current.number}
+    version = _new_version(answer, actor=actor, text=text, language=language)
+    answer.state, answer.approved_version = AnswerState.DRAFT, None
+    _clear_step(answer)
+    answer.save()
+    events.answer_event(
         actor=actor,
-        draft=draft,
+        answer=answer,
         action="edited",
         before=before,
-        after={"state": draft.state, "version": version.number},
+        after={"state": answer.state, "version": version.number},
         request=request,
     )
-    if before["state"] in (DraftState.PENDING, DraftState.APPROVED):
-        back_to_work(actor, draft, request)
-    return draft
+    if before["state"] in (AnswerState.PENDING, AnswerState.APPROVED):
+        back_to_work(actor, answer, request)
+    return answer
 
 
-def back_to_work(actor, draft: Draft, request=None) -> None:
+def back_to_work(actor, answer: Answer, request=None) -> None:
     """This answer no longer waits for approval: its mention is back in progress, unless it was
     answered meanwhile or another of its answers still waits."""
-    waiting = Draft.objects.unscoped().filter(mention_id=draft.mention_id, state=DraftState.PENDING)
-    if draft.mention.status == MentionStatus.AWAITING_APPROVAL and not waiting.exclude(pk=draft.pk).exists():
-        mention_move(actor=actor, mention=draft.mention, status=MentionStatus.IN_PROGRESS, request=request)
+    waiting = Answer.objects.unscoped().filter(mention_id=answer.mention_id, state=AnswerState.PENDING)
+    if answer.mention.status == MentionStatus.AWAITING_APPROVAL and not waiting.exclude(pk=answer.pk).exists():
+        mention_move(actor=actor, mention=answer.mention, status=MentionStatus.IN_PROGRESS, request=request)
 
 
-def _clear_step(draft: Draft) -> None:
-    draft.steps, draft.step, draft.rule_name = [], 0, ""
-    _stop_waiting(draft)
+def _clear_step(answer: Answer) -> None:
+    answer.steps, answer.step, answer.rule_name = [], 0, ""
+    _stop_waiting(answer)
 
 
-def _stop_waiting(draft: Draft) -> None:
+def _stop_waiting(answer: Answer) -> None:
     """No step is waiting any more: nothing to remind of, escalate or expire."""
-    draft.step_started_at = draft.reminded_at = draft.escalated_at = draft.expires_at = None
+    answer.step_started_at = answer.reminded_at = answer.escalated_at = answer.expires_at = None
 
 
 @transaction.atomic
-def draft_submit(*, actor, draft: Draft, comment: str = "", request=None) -> Draft:
+def answer_submit(*, actor, answer: Answer, comment: str = "", request=None) -> Answer:
     """Ask for the approvals the client's policy requires of this answer, or approve it at once
     where the policy needs none."""
-    require_client_perm(actor, draft.client, ClientPerm.WORK_MENTIONS)
-    draft = _locked(draft)
-    if draft.state not in SUBMITTABLE:
-        raise ValidationError(_("Only a draft can be submitted; this one is %(state)s.") % {"state": _state(draft)})
-    version = draft.current_version
+    require_client_perm(actor, answer.client, ClientPerm.WORK_MENTIONS)
+    answer = _locked(answer)
+    if answer.state not in SUBMITTABLE:
+        raise ValidationError(_("Only a answer can be submitted; this one is %(state)s.") % {"state": _state(answer)})
+    version = answer.current_version
     try:
-        chosen = choose_steps(draft.mention, draft.reply_type, author_id=version.author_id)
+        chosen = choose_steps(answer.mention, answer.reply_type, author_id=version.author_id)
     except NoApprover as error:
         raise ValidationError(str(error)) from error
-    before = {"state": draft.state}
+    before = {"state": answer.state}
     if version.decisions.exists():
         # Sent again unchanged (after changes were asked for, an expiry or a change of risk):
         # a new version, so every approver decides afresh.
         # Same text, same author: the author stays no approver of it.
-        version = _new_version(draft, actor=version.author, text=version.text, language=version.language)
+        version = _new_version(answer, actor=version.author, text=version.text, language=version.language)
     if comment.strip():
         version.comment = comment.strip()[:2000]
         version.save(update_fields=["comment"])
     now = timezone.now()
-    draft.approved_version, draft.escalated_at = None, None
-    draft.rule_name, draft.steps, draft.step = chosen.rule_name, [step.as_json() for step in chosen.steps], 0
+    answer.approved_version, answer.escalated_at = None, None
+    answer.rule_name, answer.steps, answer.step = chosen.rule_name, [step.as_json() for step in chosen.steps], 0
     if not chosen.steps:
-        draft.state, draft.approved_version = DraftState.APPROVED, version
-        draft.save()
-        events.draft_event(
+        answer.state, answer.approved_version = AnswerState.APPROVED, version
+        answer.save()
+        events.answer_event(
             actor=actor,
-            draft=draft,
+            answer=answer,
             action="approved",
             before=before,
-            after={"state": draft.state, "version": version.number, "rule": chosen.rule_name, "by_policy": True},
+            after={"state": answer.state, "version": version.number, "rule": chosen.rule_name, "by_policy": True},
             request=request,
         )
-        return draft
-    draft.state = DraftState.PENDING
-    _start_step(draft, now, chosen.policy)
-    draft.save()
-    events.draft_event(
+        return answer
+    answer.state = AnswerState.PENDING
+    _start_step(answer, now, chosen.policy)
+    answer.save()
+    events.answer_event(
         actor=actor,
-        draft=draft,
+        answer=answer,
         action="submitted",
         before=before,
-        after={"state": draft.state, "version": version.number, "rule": chosen.rule_name, "steps": draft.steps},
+        after={"state": answer.state, "version": version.number, "rule": chosen.rule_name, "steps": answer.steps},
         request=request,
     )
-    mention_move(actor=actor, mention=draft.mention, status=MentionStatus.AWAITING_APPROVAL, request=request)
-    notices.tell_approvers(draft, current_approvers(draft))
-    return draft
+    mention_move(actor=actor, mention=answer.mention, status=MentionStatus.AWAITING_APPROVAL, request=request)
+    notices.tell_approvers(answer, current_approvers(answer))
+    return answer
 
 
-def _start_step(draft: Draft, now, policy) -> None:
+def _start_step(answer: Answer, now, policy) -> None:
     hours = policy.expire_after_hours
     # The escalation is once per submission: the leads heard already if a later step is late too.
-    draft.step_started_at, draft.reminded_at = now, None
-    draft.expires_at = now + timedelta(hours=hours) if hours else None
+    answer.step_started_at, answer.reminded_at = now, None
+    answer.expires_at = now + timedelta(hours=hours) if hours else None
 
 
-def decisions_on_current_versions(drafts) -> set[tuple[int, int, int]]:
-    """(version id, step, approver id) of every decision on the drafts' current versions, in one query."""
-    versions = {draft.current_version_id for draft in drafts}
+def decisions_on_current_versions(answers) -> set[tuple[int, int, int]]:
+    """(version id, step, approver id) of every decision on the answers' current versions, in one query."""
+    versions = {answer.current_version_id for answer in answers}
     return set(
         ApprovalDecision.objects.unscoped()
         .filter(version_id__in=versions)
@@ -227,10 +229,10 @@ def decisions_on_current_versions(drafts) -> set[tuple[int, int, int]]:
     )
 
 
-def still_to_decide(draft: Draft, decided: set[tuple[int, int, int]]) -> list[int]:
+def still_to_decide(answer: Answer, decided: set[tuple[int, int, int]]) -> list[int]:
     """The current step's approvers who have not decided on this version yet; `decided` from
     decisions_on_current_versions."""
-    return [pk for pk in current_approvers(draft) if (draft.current_version_id, draft.step, pk) not in decided]
+    return [pk for pk in current_approvers(answer) if (answer.current_version_id, answer.step, pk) not in decided]
 
 
 def approvers_at(steps: list[dict], step: int) -> list[int]:
@@ -238,24 +240,26 @@ def approvers_at(steps: list[dict], step: int) -> list[int]:
     return list(steps[step]["approvers"]) if step < len(steps) else []
 
 
-def current_approvers(draft: Draft) -> list[int]:
-    return approvers_at(draft.steps, draft.step) if draft.state == DraftState.PENDING else []
+def current_approvers(answer: Answer) -> list[int]:
+    return approvers_at(answer.steps, answer.step) if answer.state == AnswerState.PENDING else []
 
 
 @transaction.atomic
-def draft_decide(
-    *, actor, draft: Draft, version: int, decision: str, comment: str = "", request=None
+def answer_decide(
+    *, actor, answer: Answer, version: int, decision: str, comment: str = "", request=None
 ) -> ApprovalDecision:
-    """An approver's decision on the version they saw. The draft row is locked, so two approvers
+    """An approver's decision on the version they saw. The answer row is locked, so two approvers
     acting at once are taken one after the other: the second sees the first one's outcome."""
-    draft = _locked(draft)
-    if not user_has_client_perm(actor, draft.client, ClientPerm.APPROVE_RESPONSES):
-        raise PermissionDenied(_("You may not approve answers for %(client)s.") % {"client": draft.client.name})
+    answer = _locked(answer)
+    if not user_has_client_perm(actor, answer.client, ClientPerm.APPROVE_RESPONSES):
+        raise PermissionDenied(_("You may not approve answers for %(client)s.") % {"client": answer.client.name})
     if decision not in Decision.values:
         raise ValidationError({"decision": [_("Approve, request changes or reject.")]})
-    if draft.state != DraftState.PENDING:
-        raise ValidationError(_("This answer is not waiting for approval; it is %(state)s.") % {"state": _state(draft)})
-    current = draft.current_version
+    if answer.state != AnswerState.PENDING:
+        raise ValidationError(
+            _("This answer is not waiting for approval; it is %(state)s.") % {"state": _state(answer)}
+        )
+    current = answer.current_version
     if version != current.number:
         raise ValidationError(
             {
@@ -265,86 +269,86 @@ def draft_decide(
                 ]
             }
         )
-    if actor.pk not in current_approvers(draft):
+    if actor.pk not in current_approvers(answer):
         raise PermissionDenied(_("You are not an approver of this step."))
-    policy = approval_policy_of(draft.client)
+    policy = approval_policy_of(answer.client)
     if current.author_id == actor.pk and decision == Decision.APPROVE and not policy.allow_self_approval:
         raise ValidationError(_("The policy does not let you approve your own answer."))
     comment = (comment or "").strip()
     if decision in (Decision.REQUEST_CHANGES, Decision.REJECT) and not comment:
         raise ValidationError({"comment": [_("Say what should change, or why it is rejected.")]})
-    if ApprovalDecision.objects.unscoped().filter(version=current, step=draft.step, approver=actor).exists():
+    if ApprovalDecision.objects.unscoped().filter(version=current, step=answer.step, approver=actor).exists():
         raise ValidationError(_("You have decided on this version already."))
     made = ApprovalDecision.objects.create(
-        client=draft.client,
-        draft=draft,
+        client=answer.client,
+        answer=answer,
         version=current,
-        step=draft.step,
+        step=answer.step,
         approver=actor,
         decision=decision,
         comment=comment[:2000],
     )
-    before = {"state": draft.state, "step": draft.step}
+    before = {"state": answer.state, "step": answer.step}
     if decision == Decision.APPROVE:
-        _after_approval(draft, current, policy)
-        if draft.step != before["step"]:
-            notices.tell_approvers(draft, current_approvers(draft))
-        elif draft.state == DraftState.APPROVED:
-            notices.tell_author(draft, _("Your answer to %(who)s is approved: it can go out."))
+        _after_approval(answer, current, policy)
+        if answer.step != before["step"]:
+            notices.tell_approvers(answer, current_approvers(answer))
+        elif answer.state == AnswerState.APPROVED:
+            notices.tell_author(answer, _("Your answer to %(who)s is approved: it can go out."))
     else:
         notices.tell_author(
-            draft,
+            answer,
             _("Changes requested on your answer to %(who)s")
             if decision == Decision.REQUEST_CHANGES
             else _("Your answer to %(who)s was rejected"),
             comment,
         )
-        draft.state = DraftState.CHANGES_REQUESTED if decision == Decision.REQUEST_CHANGES else DraftState.REJECTED
-        _clear_step(draft)
-    draft.save()
-    events.draft_event(
+        answer.state = AnswerState.CHANGES_REQUESTED if decision == Decision.REQUEST_CHANGES else AnswerState.REJECTED
+        _clear_step(answer)
+    answer.save()
+    events.answer_event(
         actor=actor,
-        draft=draft,
+        answer=answer,
         action="decided",
         before=before,
-        after={"decision": decision, "version": current.number, "state": draft.state, "step": draft.step},
+        after={"decision": decision, "version": current.number, "state": answer.state, "step": answer.step},
         request=request,
     )
-    if draft.state in (DraftState.CHANGES_REQUESTED, DraftState.REJECTED):
-        back_to_work(actor, draft, request)
+    if answer.state in (AnswerState.CHANGES_REQUESTED, AnswerState.REJECTED):
+        back_to_work(actor, answer, request)
     return made
 
 
-def _after_approval(draft: Draft, version: DraftVersion, policy) -> None:
-    step = draft.steps[draft.step]
+def _after_approval(answer: Answer, version: AnswerVersion, policy) -> None:
+    step = answer.steps[answer.step]
     if step["mode"] == StepMode.ALL:
         approved = set(
             ApprovalDecision.objects.unscoped()
-            .filter(version=version, step=draft.step, decision=Decision.APPROVE)
+            .filter(version=version, step=answer.step, decision=Decision.APPROVE)
             .values_list("approver_id", flat=True)
         )
         if not set(step["approvers"]) <= approved:
             return
-    if draft.step + 1 < len(draft.steps):
-        draft.step += 1
-        _start_step(draft, timezone.now(), policy)
+    if answer.step + 1 < len(answer.steps):
+        answer.step += 1
+        _start_step(answer, timezone.now(), policy)
     else:
-        draft.state, draft.approved_version = DraftState.APPROVED, version
-        _stop_waiting(draft)
+        answer.state, answer.approved_version = AnswerState.APPROVED, version
+        _stop_waiting(answer)
 
 
-def approval_still_holds(draft: Draft) -> bool:
+def approval_still_holds(answer: Answer) -> bool:
     """The policy would not ask more of this answer now than when it was approved: a mention
     re-rated from low to critical after its answer went through unapproved must be submitted
     again."""
-    return steps_needed(rule_for(draft.mention, draft.reply_type)) <= len(draft.steps)
+    return steps_needed(rule_for(answer.mention, answer.reply_type)) <= len(answer.steps)
 
 
-def is_cleared_to_publish(draft: Draft) -> bool:
+def is_cleared_to_publish(answer: Answer) -> bool:
     """The one check before anything goes out: approved, and for the text it has now."""
     return (
-        draft.state in (DraftState.APPROVED, DraftState.FAILED)
-        and draft.approved_version_id == draft.current_version_id
+        answer.state in (AnswerState.APPROVED, AnswerState.FAILED)
+        and answer.approved_version_id == answer.current_version_id
     )
 
 

@@ -13,17 +13,17 @@ from . import reminders, sending
     soft_time_limit=int(settings.FETCH_TOTAL_TIMEOUT) * 3 + 20,
     time_limit=int(settings.FETCH_TOTAL_TIMEOUT) * 3 + 40,
 )
-def publish_answer_task(draft_id: int) -> None:
-    sending.deliver_answer(draft_id)
+def publish_answer_task(answer_id: int) -> None:
+    sending.deliver_answer(answer_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def requeue_answers_task() -> int:
     """Beat: answers due to be published that no task is working on (the claim stops doubles)."""
-    draft_ids = sending.lost_answers()
-    for draft_id in draft_ids:
-        publish_answer_task.delay(draft_id)
-    return len(draft_ids)
+    answer_ids = sending.lost_answers()
+    for answer_id in answer_ids:
+        publish_answer_task.delay(answer_id)
+    return len(answer_ids)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -3,7 +3,7 @@ from django.urls import path
 from . import setup_views, views
 
 MENTION_ANSWERS = "c/<slug:client_slug>/mentions/<int:mention_pk>/answers/"
-ANSWER = "c/<slug:client_slug>/answers/<int:draft_pk>/"
+ANSWER = "c/<slug:client_slug>/answers/<int:answer_pk>/"
 APPROVALS = "c/<slug:client_slug>/approvals/"
 
 urlpatterns = [
@@ -16,7 +16,7 @@ urlpatterns = [
     path(ANSWER + "diff/", views.AnswerDiffView.as_view(), name="answer_diff"),
     # Approving: account leads and the client's own approvers.
     path(APPROVALS, views.ApprovalListView.as_view(), name="approvals"),
-    path(APPROVALS + "<int:draft_pk>/", views.ApprovalDetailView.as_view(), name="approval_detail"),
+    path(APPROVALS + "<int:answer_pk>/", views.ApprovalDetailView.as_view(), name="approval_detail"),
     # Setting up (policy and saved replies): see setup_views.
     path(APPROVALS + "policy/", setup_views.ApprovalPolicyView.as_view(), name="approval_policy"),
     path(APPROVALS + "policy/rules/new/", setup_views.ApprovalRuleFormView.as_view(), name="approval_rule_new"),

@@ -21,40 +21,40 @@ from apps.tenants.roles import ClientPerm
 
 from . import selectors, sending, services
 from .forms import AnswerForm, DecisionForm, DiffForm, MarkSentForm, SubmitForm
-from .models import Draft, DraftState
+from .models import Answer, AnswerState
 from .writing import diff_words
 
 
 def answers_panel(*, view, mention, forms) -> dict:
     """The mention page's answers; a refused answer form comes back with its errors and text, on
-    its draft (None: a new one)."""
+    its answer (None: a new one)."""
     return {
         **selectors.answer_panel(view.request.user, mention),
         "answer_form": forms.get("answer_form"),
-        "answer_draft": forms.get("answer_draft"),
+        "refused_answer": forms.get("refused_answer"),
     }
 
 
 class AnswerScopedMixin(MentionScopedMixin):
-    """A draft of this client, worked on by the team (the right to work mentions)."""
+    """A answer of this client, worked on by the team (the right to work mentions)."""
 
-    def load_draft(self, draft_pk) -> Draft:
-        return self.get_scoped_object(Draft.objects.select_related("mention__brand", "current_version"), pk=draft_pk)
+    def load_answer(self, answer_pk) -> Answer:
+        return self.get_scoped_object(Answer.objects.select_related("mention__brand", "current_version"), pk=answer_pk)
 
-    def back(self, draft: Draft):
-        return redirect(draft.mention.get_absolute_url() + "#answer")
+    def back(self, answer: Answer):
+        return redirect(answer.mention.get_absolute_url() + "#answer")
 
-    def refused(self, draft: Draft, form, error: ValidationError | None = None):
+    def refused(self, answer: Answer, form, error: ValidationError | None = None):
         if error is not None:
             apply_service_errors(form, error)
-        return self.render_detail(draft.mention, status=400, answer_form=form, answer_draft=draft.pk)
+        return self.render_detail(answer.mention, status=400, answer_form=form, refused_answer=answer.pk)
 
 
 class AnswerStartView(MentionScopedMixin, View):
     def refused(self, mention, form, error: ValidationError | None = None):
         if error is not None:
             apply_service_errors(form, error)
-        return self.render_detail(mention, status=400, answer_form=form, answer_draft=None)
+        return self.render_detail(mention, status=400, answer_form=form, refused_answer=None)
 
     def post(self, request, client_slug, mention_pk):
         mention = self.load_mention(mention_pk)
@@ -63,7 +63,7 @@ class AnswerStartView(MentionScopedMixin, View):
             return self.refused(mention, form)
         data = form.cleaned_data
         try:
-            services.draft_start(
+            services.answer_start(
                 actor=request.user,
                 mention=mention,
                 text=data["text"],
@@ -73,95 +73,95 @@ class AnswerStartView(MentionScopedMixin, View):
             )
         except ValidationError as error:
             return self.refused(mention, form, error)
-        messages.success(request, _("Draft saved as version 1."))
+        messages.success(request, _("Answer saved as version 1."))
         return redirect(mention.get_absolute_url() + "#answer")
 
 
 class AnswerSaveView(AnswerScopedMixin, View):
-    def post(self, request, client_slug, draft_pk):
-        draft = self.load_draft(draft_pk)
+    def post(self, request, client_slug, answer_pk):
+        answer = self.load_answer(answer_pk)
         form = AnswerForm(request.POST)
         if not form.is_valid():
-            return self.refused(draft, form)
+            return self.refused(answer, form)
         data = form.cleaned_data
         try:
-            draft = services.draft_save(
+            answer = services.answer_save(
                 actor=request.user,
-                draft=draft,
+                answer=answer,
                 text=data["text"],
                 language=data["language"],
                 base_version=data["base_version"] or 0,
                 request=request,
             )
         except ValidationError as error:
-            return self.refused(draft, form, error)
-        messages.success(request, _("Saved as version %(n)d.") % {"n": draft.current_version.number})
-        return self.back(draft)
+            return self.refused(answer, form, error)
+        messages.success(request, _("Saved as version %(n)d.") % {"n": answer.current_version.number})
+        return self.back(answer)
 
 
 class AnswerSubmitView(AnswerScopedMixin, View):
-    def post(self, request, client_slug, draft_pk):
-        draft = self.load_draft(draft_pk)
+    def post(self, request, client_slug, answer_pk):
+        answer = self.load_answer(answer_pk)
         form = SubmitForm(request.POST)
         if not form.is_valid():
-            return self.refused(draft, form)
+            return self.refused(answer, form)
         try:
-            draft = services.draft_submit(
-                actor=request.user, draft=draft, comment=form.cleaned_data["comment"], request=request
+            answer = services.answer_submit(
+                actor=request.user, answer=answer, comment=form.cleaned_data["comment"], request=request
             )
         except ValidationError as error:
-            return self.refused(draft, form, error)
-        if draft.state == DraftState.APPROVED:
+            return self.refused(answer, form, error)
+        if answer.state == AnswerState.APPROVED:
             messages.success(request, _("The policy needs no approval for this answer: it can go out."))
         else:
             messages.success(request, _("Sent for approval."))
-        return self.back(draft)
+        return self.back(answer)
 
 
 class AnswerPublishView(AnswerScopedMixin, View):
-    def post(self, request, client_slug, draft_pk):
-        draft = self.load_draft(draft_pk)
+    def post(self, request, client_slug, answer_pk):
+        answer = self.load_answer(answer_pk)
         published = run_and_report(
             request,
-            lambda: sending.draft_publish(actor=request.user, draft=draft, request=request),
+            lambda: sending.answer_publish(actor=request.user, answer=answer, request=request),
             _("Publishing: the page shows when it is out."),
         )
-        return self.back(draft) if published else self.render_detail(draft.mention, status=400)
+        return self.back(answer) if published else self.render_detail(answer.mention, status=400)
 
 
 class AnswerMarkSentView(AnswerScopedMixin, View):
-    def post(self, request, client_slug, draft_pk):
-        draft = self.load_draft(draft_pk)
+    def post(self, request, client_slug, answer_pk):
+        answer = self.load_answer(answer_pk)
         form = MarkSentForm(request.POST)
         if not form.is_valid():
-            return self.refused(draft, form)
+            return self.refused(answer, form)
         try:
-            sending.draft_mark_sent(
+            sending.answer_mark_sent(
                 actor=request.user,
-                draft=draft,
+                answer=answer,
                 url=form.cleaned_data["url"],
                 sent_at=form.cleaned_data["sent_at"],
                 request=request,
             )
         except ValidationError as error:
-            return self.refused(draft, form, error)
+            return self.refused(answer, form, error)
         messages.success(request, _("Recorded as sent by hand: the mention is answered."))
-        return self.back(draft)
+        return self.back(answer)
 
 
 class AnswerDiffView(AnswerScopedMixin, View):
-    def get(self, request, client_slug, draft_pk):
-        draft = self.load_draft(draft_pk)
+    def get(self, request, client_slug, answer_pk):
+        answer = self.load_answer(answer_pk)
         form = DiffForm(request.GET)
         if not form.is_valid():
             raise Http404(_("Choose two versions of this answer."))
         try:
-            old, new = selectors.versions_to_compare(draft, form.cleaned_data["a"], form.cleaned_data["b"])
+            old, new = selectors.versions_to_compare(answer, form.cleaned_data["a"], form.cleaned_data["b"])
         except ValidationError as error:
             raise Http404(_("Choose two versions of this answer.")) from error
         context = {
             **self.client_context(),
-            "draft": draft,
+            "answer": answer,
             "old": old,
             "new": new,
             "pieces": diff_words(old.text, new.text),
@@ -183,9 +183,9 @@ class ApprovalListView(ApproverMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        drafts = selectors.approvals_for(self.request.user, self.client)
-        names = selectors.approver_names(drafts)
-        context["answers"] = [selectors.describe(self.request.user, draft, names) for draft in drafts]
+        answers = selectors.approvals_for(self.request.user, self.client)
+        names = selectors.approver_names(answers)
+        context["answers"] = [selectors.describe(self.request.user, answer, names) for answer in answers]
         return context
 
 
@@ -193,36 +193,36 @@ class ApprovalDetailView(ApproverMixin, View):
     """The mention, the proposed text, the agency's comment and what changed since the last
     version; the approver decides here."""
 
-    def load(self, draft_pk) -> Draft:
-        draft = selectors.approval_of(self.request.user, self.client, draft_pk)
-        if draft is None:
+    def load(self, answer_pk) -> Answer:
+        answer = selectors.approval_of(self.request.user, self.client, answer_pk)
+        if answer is None:
             raise Http404
-        return draft
+        return answer
 
-    def show(self, draft: Draft, form: DecisionForm | None = None, status: int = 200):
-        versions = list(draft.versions.all())  # newest first
+    def show(self, answer: Answer, form: DecisionForm | None = None, status: int = 200):
+        versions = list(answer.versions.all())  # newest first
         current, previous = versions[0], versions[1] if len(versions) > 1 else None
         context = {
             **self.client_context(),
-            "answer": selectors.describe(self.request.user, draft),
-            "mention": draft.mention,
+            "card": selectors.describe(self.request.user, answer),
+            "mention": answer.mention,
             "current": current,
             "previous": previous,
             "pieces": diff_words(previous.text, current.text) if previous else [],
-            "decisions": list(draft.decisions.all()),
+            "decisions": list(answer.decisions.all()),
             "form": form or DecisionForm(initial={"version": current.number}),
         }
         return render(self.request, "responses/approval_detail.html", context, status=status)
 
-    def get(self, request, client_slug, draft_pk):
-        return self.show(self.load(draft_pk))
+    def get(self, request, client_slug, answer_pk):
+        return self.show(self.load(answer_pk))
 
-    def post(self, request, client_slug, draft_pk):
-        draft = self.load(draft_pk)
+    def post(self, request, client_slug, answer_pk):
+        answer = self.load(answer_pk)
         form = DecisionForm(request.POST)
         if form.is_valid():
             try:
-                services.draft_decide(actor=request.user, draft=draft, request=request, **form.cleaned_data)
+                services.answer_decide(actor=request.user, answer=answer, request=request, **form.cleaned_data)
             except ValidationError as error:
                 apply_service_errors(form, error)
             except PermissionDenied as error:
@@ -230,4 +230,4 @@ class ApprovalDetailView(ApproverMixin, View):
             else:
                 messages.success(request, _("Your decision is recorded."))
                 return redirect("approvals", client_slug=self.client.slug)
-        return self.show(draft, form, status=400)
+        return self.show(answer, form, status=400)

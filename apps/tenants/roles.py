@@ -31,7 +31,7 @@ class ClientPerm:
     MANAGE = "manage_client"  # client settings and brands
     MANAGE_MEMBERS = "manage_members"  # invitations, roles, revoking access
     VIEW_AUDIT = "view_audit"
-    WORK_MENTIONS = "work_mentions"  # triage, assign, draft responses
+    WORK_MENTIONS = "work_mentions"  # triage, assign, answer mentions
     ANALYSE = "analyse"  # evaluations and reports
     VIEW_REPORTS = "view_reports"
     APPROVE_RESPONSES = "approve_responses"

@@ -1,4 +1,4 @@
-"""An answer's whole way in a real browser: a responder drafts it, the account lead approves, the
+"""An answer's whole way in a real browser: a responder answers it, the account lead approves, the
 client's approver approves, it is published on a local server that speaks Mastodon's API, and
 the mention shows as answered."""
 
@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from apps.mentions.models import Mention
-from apps.responses.models import Draft, DraftState
+from apps.responses.models import Answer, AnswerState
 from tests.factories import ApprovalRuleFactory, ApprovalStepFactory, MentionFactory, SourceFactory
 from tests.listening.platform_fixtures import load_sample
 
@@ -58,8 +58,8 @@ def test_responder_drafts_two_approve_and_the_answer_is_published(
     page.goto(mention_url)
     page.get_by_text("Own the failure and compensate where it is fair.").wait_for()
     page.locator("#answer-text-new").fill("Det er vi kede af. Skriv dit ordrenummer, så finder vi pakken i dag.")
-    page.get_by_role("button", name="Save the draft").click()
-    page.get_by_text("Draft saved as version 1.").wait_for()
+    page.get_by_role("button", name="Save the answer").click()
+    page.get_by_text("Answer saved as version 1.").wait_for()
     page.get_by_label("Comment for the approvers").fill("Promise only today's search, no refund yet.")
     page.get_by_role("button", name="Submit for approval").click()
     page.get_by_text("Waiting for approval, step 1 of 2").wait_for()
@@ -88,6 +88,6 @@ def test_responder_drafts_two_approve_and_the_answer_is_published(
     assert posted["status"] == f"@{mastodon_mention.raw['account']['acct']} Det er vi kede af. " + (
         "Skriv dit ordrenummer, så finder vi pakken i dag."
     )
-    draft = Draft.objects.get(mention=mastodon_mention)
-    assert draft.state == DraftState.PUBLISHED and [d.decision for d in draft.decisions.all()] == ["approve"] * 2
+    answer = Answer.objects.get(mention=mastodon_mention)
+    assert answer.state == AnswerState.PUBLISHED and [d.decision for d in answer.decisions.all()] == ["approve"] * 2
     assert Mention.objects.get(pk=mastodon_mention.pk).first_response_at is not None

@@ -11,7 +11,7 @@ from apps.core.models import AuditEvent
 from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind
 from apps.mentions.models import Mention, MentionNote, SavedView, Topic
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
-from apps.responses.models import ApprovalPolicy, ApprovalRule, ApprovalStep, Draft, DraftVersion, SavedReply
+from apps.responses.models import Answer, AnswerVersion, ApprovalPolicy, ApprovalRule, ApprovalStep, SavedReply
 from apps.risk.models import RiskPolicy, RiskRating
 from apps.routing.models import OnCallShift, RoutingPolicy
 from apps.tenants.models import Brand, BusinessHoursBlock, Client, Holiday, Membership
@@ -333,11 +333,11 @@ class SavedReplyFactory(factory.django.DjangoModelFactory):
     text = "Hi {author}, thank you for writing to {brand}."
 
 
-class DraftFactory(factory.django.DjangoModelFactory):
-    """A draft answer with its first version."""
+class AnswerFactory(factory.django.DjangoModelFactory):
+    """A answer answer with its first version."""
 
     class Meta:
-        model = Draft
+        model = Answer
         skip_postgeneration_save = True
 
     mention = factory.SubFactory(MentionFactory)
@@ -345,14 +345,14 @@ class DraftFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(UserFactory)
 
     @factory.post_generation
-    def text(draft, create, extracted, **kwargs):
+    def text(answer, create, extracted, **kwargs):
         if not create:
             return
-        draft.current_version = DraftVersion.objects.create(
-            client=draft.client,
-            draft=draft,
+        answer.current_version = AnswerVersion.objects.create(
+            client=answer.client,
+            answer=answer,
             number=1,
             text=extracted or "Thank you, we are on it.",
-            author=draft.author,
+            author=answer.author,
         )
-        draft.save(update_fields=["current_version"])
+        answer.save(update_fields=["current_version"])

@@ -209,7 +209,7 @@ def test_client_people_have_no_inbox(web, client_viewer, brand_a, inbox):
     assert web(client_viewer).get(reverse("my_work")).status_code == 403
 
 
-def test_presence_shows_who_else_views_or_drafts(web, responder, account_lead, brand_a):
+def test_presence_shows_who_else_views_or_answers(web, responder, account_lead, brand_a):
     mention = MentionFactory(brand=brand_a)
     url = reverse("mention_presence", args=[brand_a.client.slug, mention.pk])
     web(account_lead).get(mention.get_absolute_url())

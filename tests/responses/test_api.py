@@ -1,19 +1,19 @@
-"""The answers API: drafts from first words to sent, approvals (a client approver sees only what
+"""The answers API: answers from first words to sent, approvals (a client approver sees only what
 waits for them), saved replies and the approval policy, with their 400s for bad input."""
 
 import pytest
 
 from apps.core.models import AuditEvent
 from apps.mentions.models import Mention
-from apps.responses.models import ApprovalRule, Draft, DraftState, SavedReply
+from apps.responses.models import Answer, AnswerState, ApprovalRule, SavedReply
 from apps.tenants.roles import Role
 from tests.conftest import _member
 from tests.factories import (
+    AnswerFactory,
     ApprovalPolicyFactory,
     ApprovalRuleFactory,
     ApprovalStepFactory,
     BrandFactory,
-    DraftFactory,
     MentionFactory,
     SavedReplyFactory,
 )
@@ -48,30 +48,30 @@ def mention(brand_a):
 
 
 def start(session, client, mention, text="Sorry, we are on it.") -> dict:
-    response = session.post(f"{base(client)}/drafts/", {"mention": mention.pk, "text": text}, format="json")
+    response = session.post(f"{base(client)}/answers/", {"mention": mention.pk, "text": text}, format="json")
     assert response.status_code == 201, response.content
     return response.json()
 
 
-def pending_for_approver(client, brand, author, approver_role="client_approver") -> Draft:
-    """A submitted draft whose only step waits for the client's approvers (rule on critical risk)."""
+def pending_for_approver(client, brand, author, approver_role="client_approver") -> Answer:
+    """A submitted answer whose only step waits for the client's approvers (rule on critical risk)."""
     rule = ApprovalRuleFactory(policy__client=client, risk_levels=["critical"])
     ApprovalStepFactory(rule=rule, approver_role=approver_role)
-    from apps.responses.services import draft_start, draft_submit
+    from apps.responses.services import answer_start, answer_submit
 
     critical = MentionFactory(brand=brand, risk_level="critical", text="You poisoned my dog", kind="service_failure")
-    return draft_submit(actor=author, draft=draft_start(actor=author, mention=critical, text="We are so sorry."))
+    return answer_submit(actor=author, answer=answer_start(actor=author, mention=critical, text="We are so sorry."))
 
 
-# --- Drafts: the whole way through ----------------------------------------------------------------
+# --- Answers: the whole way through ----------------------------------------------------------------
 
 
 def test_write_submit_approve_and_mark_sent(api, client_a, responder, account_lead, mention):
     team, lead = api(responder), api(account_lead)
-    draft = start(team, client_a, mention)
-    url = f"{base(client_a)}/drafts/{draft['id']}"
-    assert (draft["state"], draft["version"], draft["language"]) == ("draft", 1, "da")
-    assert draft["mention"] == {
+    answer = start(team, client_a, mention)
+    url = f"{base(client_a)}/answers/{answer['id']}"
+    assert (answer["state"], answer["version"], answer["language"]) == ("draft", 1, "da")
+    assert answer["mention"] == {
         "id": mention.pk,
         "url": mention.url,
         "author_name": "Ole",
@@ -98,7 +98,7 @@ def test_write_submit_approve_and_mark_sent(api, client_a, responder, account_le
 
     decided = lead.post(f"{url}/decide/", {"version": 2, "decision": "approve"}, format="json")
     assert decided.status_code == 201, decided.content
-    assert decided.json()["draft_state"] == "approved" and decided.json()["approver"] == account_lead.email
+    assert decided.json()["answer_state"] == "approved" and decided.json()["approver"] == account_lead.email
 
     shown = team.get(f"{url}/").json()
     assert [v["number"] for v in shown["versions"]] == [1, 2]
@@ -109,18 +109,18 @@ def test_write_submit_approve_and_mark_sent(api, client_a, responder, account_le
     # Without a source that can post, publishing is refused with the reason; sending by hand is recorded.
     refused = team.post(f"{url}/publish/", {}, format="json")
     assert "mark it sent by hand" in errors(refused)["non_field_errors"][0]
-    assert Draft.objects.get(pk=draft["id"]).state == DraftState.APPROVED
+    assert Answer.objects.get(pk=answer["id"]).state == AnswerState.APPROVED
     sent = team.post(f"{url}/mark-sent/", {"url": "https://m.example.test/@alpha/2"}, format="json")
     assert sent.status_code == 200, sent.content
     assert sent.json()["state"] == "published" and sent.json()["sent_by_hand"] is True
     assert sent.json()["published_url"] == "https://m.example.test/@alpha/2"
     assert Mention.objects.get(pk=mention.pk).status == "answered"
-    assert [a for a in actions(client_a) if a.startswith("draft.")] == [
-        "draft.created",
-        "draft.edited",
-        "draft.submitted",
-        "draft.decided",
-        "draft.sent_by_hand",
+    assert [a for a in actions(client_a) if a.startswith("answer.")] == [
+        "answer.created",
+        "answer.edited",
+        "answer.submitted",
+        "answer.decided",
+        "answer.sent_by_hand",
     ]
 
 
@@ -128,31 +128,44 @@ def test_the_list_filters_by_mention_and_state(api, client_a, brand_a, responder
     other = MentionFactory(brand=brand_a)
     first = start(api(responder), client_a, mention)
     start(api(responder), client_a, other)
-    listed = api(responder).get(f"{base(client_a)}/drafts/", {"mention": mention.pk}).json()
+    listed = api(responder).get(f"{base(client_a)}/answers/", {"mention": mention.pk}).json()
     assert [d["id"] for d in listed["results"]] == [first["id"]]
-    assert api(responder).get(f"{base(client_a)}/drafts/", {"state": "pending"}).json()["count"] == 0
-    assert api(responder).get(f"{base(client_a)}/drafts/", {"state": "draft"}).json()["count"] == 2
-    assert "state" in errors(api(responder).get(f"{base(client_a)}/drafts/", {"state": "lost"}))
-    assert "mention" in errors(api(responder).get(f"{base(client_a)}/drafts/", {"mention": "abc"}))
+    assert api(responder).get(f"{base(client_a)}/answers/", {"state": "pending"}).json()["count"] == 0
+    assert api(responder).get(f"{base(client_a)}/answers/", {"state": "draft"}).json()["count"] == 2
+    assert "state" in errors(api(responder).get(f"{base(client_a)}/answers/", {"state": "lost"}))
+    assert "mention" in errors(api(responder).get(f"{base(client_a)}/answers/", {"mention": "abc"}))
+
+
+def test_the_old_drafts_path_keeps_working_for_one_release_and_names_its_successor(api, client_a, responder, mention):
+    team = api(responder)
+    created = team.post(f"{base(client_a)}/drafts/", {"mention": mention.pk, "text": "Hej"}, format="json")
+    assert created.status_code == 201
+    old = team.get(f"{base(client_a)}/drafts/{created.json()['id']}/")
+    new = team.get(f"{base(client_a)}/answers/{created.json()['id']}/")
+    assert old.json() == new.json() and old.json()["text"] == "Hej"
+    assert old["Deprecation"] == "true" and "Deprecation" not in new
+    assert old["Link"] == f'<{base(client_a)}/answers/{created.json()["id"]}/>; rel="successor-version"'
+    schema = team.get("/api/schema/", {"format": "json"}).content.decode()
+    assert "/answers/" in schema and "/drafts/" not in schema  # the old path is not advertised
 
 
 def test_a_stale_version_is_refused(api, client_a, responder, account_lead, mention):
     team = api(responder)
-    url = f"{base(client_a)}/drafts/{start(team, client_a, mention)['id']}"
+    url = f"{base(client_a)}/answers/{start(team, client_a, mention)['id']}"
     team.post(f"{url}/save/", {"text": "Two", "base_version": 1}, format="json")
     stale = team.post(f"{url}/save/", {"text": "Three", "base_version": 1}, format="json")
     assert "Version 2 was saved meanwhile" in errors(stale)["base_version"][0]
     team.post(f"{url}/submit/", {}, format="json")
     late = api(account_lead).post(f"{url}/decide/", {"version": 1, "decision": "approve"}, format="json")
     assert "version" in errors(late)
-    assert Draft.objects.get(pk=url.rsplit("/", 1)[1]).state == DraftState.PENDING
+    assert Answer.objects.get(pk=url.rsplit("/", 1)[1]).state == AnswerState.PENDING
 
 
 def test_own_answer_cannot_be_approved(api, client_a, account_lead, mention):
     from apps.responses.models import ApprovalPolicy
 
     lead = api(account_lead)
-    url = f"{base(client_a)}/drafts/{start(lead, client_a, mention)['id']}"
+    url = f"{base(client_a)}/answers/{start(lead, client_a, mention)['id']}"
     # The author is the client's only lead: nobody else may approve, so the submission is refused.
     refused = lead.post(f"{url}/submit/", {}, format="json")
     assert "nobody who may approve" in errors(refused)["non_field_errors"][0]
@@ -164,22 +177,22 @@ def test_own_answer_cannot_be_approved(api, client_a, account_lead, mention):
     policy.save()
     refused = lead.post(f"{url}/decide/", {"version": 1, "decision": "approve"}, format="json")
     assert "own answer" in errors(refused)["non_field_errors"][0]
-    assert not AuditEvent.objects.filter(action="draft.decided").exists()
+    assert not AuditEvent.objects.filter(action="answer.decided").exists()
 
 
 def test_bad_input_answers_400_with_field_messages(api, client_a, brand_b, responder, account_lead, mention):
     team, lead = api(responder), api(account_lead)
-    drafts = f"{base(client_a)}/drafts/"
-    assert set(errors(team.post(drafts, {"mention": mention.pk}, format="json"))) == {"text"}
-    assert "text" in errors(team.post(drafts, {"mention": mention.pk, "text": "   "}, format="json"))
+    answers = f"{base(client_a)}/answers/"
+    assert set(errors(team.post(answers, {"mention": mention.pk}, format="json"))) == {"text"}
+    assert "text" in errors(team.post(answers, {"mention": mention.pk, "text": "   "}, format="json"))
     foreign = MentionFactory(brand=brand_b)
     for wrong in (foreign.pk, "abc", 2**70, None):
-        assert "mention" in errors(team.post(drafts, {"mention": wrong, "text": "Hi"}, format="json")), wrong
+        assert "mention" in errors(team.post(answers, {"mention": wrong, "text": "Hi"}, format="json")), wrong
     assert "reply_type" in errors(
-        team.post(drafts, {"mention": mention.pk, "text": "Hi", "reply_type": "shout"}, format="json")
+        team.post(answers, {"mention": mention.pk, "text": "Hi", "reply_type": "shout"}, format="json")
     )
 
-    url = f"{drafts}{start(team, client_a, mention)['id']}"
+    url = f"{answers}{start(team, client_a, mention)['id']}"
     assert set(errors(team.post(f"{url}/save/", {"text": "x"}, format="json"))) == {"base_version"}
     assert "base_version" in errors(team.post(f"{url}/save/", {"text": "x", "base_version": "one"}, format="json"))
     assert "a" in errors(team.get(f"{url}/diff/", {"a": "x"}))
@@ -206,69 +219,69 @@ def test_bad_input_answers_400_with_field_messages(api, client_a, brand_b, respo
 def test_submit_without_anyone_to_approve_is_refused(api, client_a, brand_a, responder):
     author = api(responder)
     ApprovalStepFactory(rule=ApprovalRuleFactory(policy__client=client_a), approver_role="client_approver")
-    url = f"{base(client_a)}/drafts/{start(author, client_a, MentionFactory(brand=brand_a))['id']}"
+    url = f"{base(client_a)}/answers/{start(author, client_a, MentionFactory(brand=brand_a))['id']}"
     refused = author.post(f"{url}/submit/", {}, format="json")
     assert "nobody who may approve" in errors(refused)["non_field_errors"][0]
 
 
-# --- Who sees which drafts -----------------------------------------------------------------------
+# --- Who sees which answers -----------------------------------------------------------------------
 
 
 def test_a_client_approver_sees_only_what_waits_for_them(
     api, client_a, brand_a, responder, account_lead, client_approver, mention
 ):
     mine = pending_for_approver(client_a, brand_a, responder)
-    not_submitted = DraftFactory(mention=mention)
-    url = f"{base(client_a)}/drafts/{start(api(responder), client_a, mention)['id']}"
+    not_submitted = AnswerFactory(mention=mention)
+    url = f"{base(client_a)}/answers/{start(api(responder), client_a, mention)['id']}"
     api(responder).post(f"{url}/submit/", {}, format="json")  # waits for the account lead
     approver = api(client_approver)
 
-    listed = approver.get(f"{base(client_a)}/drafts/").json()["results"]
+    listed = approver.get(f"{base(client_a)}/answers/").json()["results"]
     assert [d["id"] for d in listed] == [mine.pk]
     # Of the mention, only what they need to judge the answer.
     assert set(listed[0]["mention"]) == {"id", "url", "author_name", "author_handle", "text"}
-    shown = approver.get(f"{base(client_a)}/drafts/{mine.pk}/")
+    shown = approver.get(f"{base(client_a)}/answers/{mine.pk}/")
     assert shown.status_code == 200 and shown.json()["text"] == "We are so sorry."
-    assert approver.get(f"{base(client_a)}/drafts/{mine.pk}/diff/").status_code == 200
+    assert approver.get(f"{base(client_a)}/answers/{mine.pk}/diff/").status_code == 200
 
     for other in (not_submitted.pk, int(url.rsplit("/", 1)[1])):
-        assert approver.get(f"{base(client_a)}/drafts/{other}/").status_code == 404
-        assert approver.get(f"{base(client_a)}/drafts/{other}/diff/").status_code == 404
-        refused = approver.post(f"{base(client_a)}/drafts/{other}/decide/", {"version": 1, "decision": "approve"})
+        assert approver.get(f"{base(client_a)}/answers/{other}/").status_code == 404
+        assert approver.get(f"{base(client_a)}/answers/{other}/diff/").status_code == 404
+        refused = approver.post(f"{base(client_a)}/answers/{other}/decide/", {"version": 1, "decision": "approve"})
         assert refused.status_code == 404 and set(refused.json()) == {"status", "code", "detail"}
     # Nor the team's side of things.
     assert approver.get(f"{base(client_a)}/saved-replies/").status_code == 403
     assert approver.get(f"{base(client_a)}/approval-policy/").status_code == 403
     assert (
-        approver.post(f"{base(client_a)}/drafts/{mine.pk}/save/", {"text": "x", "base_version": 1}).status_code == 403
+        approver.post(f"{base(client_a)}/answers/{mine.pk}/save/", {"text": "x", "base_version": 1}).status_code == 403
     )
 
-    decided = approver.post(f"{base(client_a)}/drafts/{mine.pk}/decide/", {"version": 1, "decision": "approve"})
-    assert decided.status_code == 201 and decided.json()["draft_state"] == "approved"
+    decided = approver.post(f"{base(client_a)}/answers/{mine.pk}/decide/", {"version": 1, "decision": "approve"})
+    assert decided.status_code == 201 and decided.json()["answer_state"] == "approved"
     # Decided: it no longer waits for them, so they no longer see it.
-    assert approver.get(f"{base(client_a)}/drafts/").json()["count"] == 0
-    assert approver.get(f"{base(client_a)}/drafts/{mine.pk}/").status_code == 404
-    # The team sees every draft of the client.
-    assert api(account_lead).get(f"{base(client_a)}/drafts/").json()["count"] == 3
+    assert approver.get(f"{base(client_a)}/answers/").json()["count"] == 0
+    assert approver.get(f"{base(client_a)}/answers/{mine.pk}/").status_code == 404
+    # The team sees every answer of the client.
+    assert api(account_lead).get(f"{base(client_a)}/answers/").json()["count"] == 3
 
 
-def test_people_who_neither_work_nor_approve_may_not_read_drafts(api, client_a, client_viewer, analyst, mention):
-    draft = DraftFactory(mention=mention)
+def test_people_who_neither_work_nor_approve_may_not_read_answers(api, client_a, client_viewer, analyst, mention):
+    answer = AnswerFactory(mention=mention)
     for person in (client_viewer, analyst):
-        assert api(person).get(f"{base(client_a)}/drafts/").status_code == 403
-        assert api(person).get(f"{base(client_a)}/drafts/{draft.pk}/").status_code == 403
+        assert api(person).get(f"{base(client_a)}/answers/").status_code == 403
+        assert api(person).get(f"{base(client_a)}/answers/{answer.pk}/").status_code == 403
 
 
-def test_other_clients_drafts_answer_404(api, client_a, client_b, brand_b, account_lead, outsider_lead, mention):
-    theirs = DraftFactory(mention=MentionFactory(brand=brand_b))
-    ours = DraftFactory(mention=mention)
+def test_other_clients_answers_404(api, client_a, client_b, brand_b, account_lead, outsider_lead, mention):
+    theirs = AnswerFactory(mention=MentionFactory(brand=brand_b))
+    ours = AnswerFactory(mention=mention)
     lead = api(account_lead)
-    assert lead.get(f"{base(client_a)}/drafts/{theirs.pk}/").status_code == 404
-    assert lead.get(f"{base(client_b)}/drafts/").status_code == 404
-    assert lead.post(f"{base(client_a)}/drafts/{theirs.pk}/save/", {"text": "x", "base_version": 1}).status_code == 404
-    assert lead.get(f"{base(client_a)}/drafts/", {"mention": theirs.mention_id}).json()["count"] == 0
-    assert api(outsider_lead).get(f"{base(client_a)}/drafts/{ours.pk}/").status_code == 404
-    assert api(outsider_lead).get(f"{base(client_b)}/drafts/{ours.pk}/").status_code == 404
+    assert lead.get(f"{base(client_a)}/answers/{theirs.pk}/").status_code == 404
+    assert lead.get(f"{base(client_b)}/answers/").status_code == 404
+    assert lead.post(f"{base(client_a)}/answers/{theirs.pk}/save/", {"text": "x", "base_version": 1}).status_code == 404
+    assert lead.get(f"{base(client_a)}/answers/", {"mention": theirs.mention_id}).json()["count"] == 0
+    assert api(outsider_lead).get(f"{base(client_a)}/answers/{ours.pk}/").status_code == 404
+    assert api(outsider_lead).get(f"{base(client_b)}/answers/{ours.pk}/").status_code == 404
 
 
 # --- Saved replies ---------------------------------------------------------------------------------
@@ -424,6 +437,6 @@ def test_rules_take_effect_on_the_next_submission(api, client_a, account_lead, c
     rule = {"name": "Praise", "kinds": ["praise"], "steps": [step]}
     assert lead.post(f"{base(client_a)}/approval-rules/", rule, format="json").status_code == 201
     praise = MentionFactory(brand=BrandFactory(client=client_a), kind="praise")
-    url = f"{base(client_a)}/drafts/{start(api(responder), client_a, praise)['id']}"
+    url = f"{base(client_a)}/answers/{start(api(responder), client_a, praise)['id']}"
     body = api(responder).post(f"{url}/submit/", {}, format="json").json()
     assert body["rule_name"] == "Praise" and [a["id"] for a in body["current_approvers"]] == [client_approver.pk]

@@ -1,4 +1,4 @@
-"""Drafts, versions and approval decisions: the rule that nothing goes out unapproved."""
+"""Answers, versions and approval decisions: the rule that nothing goes out unapproved."""
 
 import threading
 
@@ -9,8 +9,8 @@ from django.db import close_old_connections
 from apps.core.models import AuditEvent
 from apps.mentions.lifecycle import path_to
 from apps.mentions.models import Mention
-from apps.responses.models import ApprovalDecision, Draft, DraftState
-from apps.responses.services import draft_decide, draft_save, draft_start, draft_submit, is_cleared_to_publish
+from apps.responses.models import Answer, AnswerState, ApprovalDecision
+from apps.responses.services import answer_decide, answer_save, answer_start, answer_submit, is_cleared_to_publish
 from apps.tenants.roles import Role
 from tests.conftest import _member
 from tests.factories import ApprovalPolicyFactory, ApprovalRuleFactory, ApprovalStepFactory, MentionFactory
@@ -32,29 +32,29 @@ def two_step_rule(client, **conditions):
 
 
 def test_without_a_policy_one_account_lead_must_approve(responder, account_lead, mention):
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
-    assert draft.state == DraftState.PENDING
-    assert draft.steps == [{"role": "account_lead", "mode": "any", "approvers": [account_lead.pk]}]
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Sorry!"))
+    assert answer.state == AnswerState.PENDING
+    assert answer.steps == [{"role": "account_lead", "mode": "any", "approvers": [account_lead.pk]}]
     assert Mention.objects.get(pk=mention.pk).status == "awaiting_approval"
-    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
-    draft.refresh_from_db()
-    assert draft.state == DraftState.APPROVED and is_cleared_to_publish(draft)
+    answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
+    answer.refresh_from_db()
+    assert answer.state == AnswerState.APPROVED and is_cleared_to_publish(answer)
 
 
 def test_the_first_matching_rule_chooses_the_steps(responder, account_lead, client_approver, client_a, mention):
     ApprovalRuleFactory(policy__client=client_a, position=0, risk_levels=["low"], needs_approval=False)
     two_step_rule(client_a, position=1, risk_levels=["high", "critical"])
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
-    assert [step["role"] for step in draft.steps] == ["account_lead", "client_approver"]
-    assert draft.steps[1]["approvers"] == [client_approver.pk]
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Sorry!"))
+    assert [step["role"] for step in answer.steps] == ["account_lead", "client_approver"]
+    assert answer.steps[1]["approvers"] == [client_approver.pk]
 
 
 def test_low_risk_answers_may_need_no_approval(responder, client_a, brand_a):
     ApprovalRuleFactory(policy__client=client_a, risk_levels=["low"], needs_approval=False)
     low = MentionFactory(brand=brand_a, risk_level="low")
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=low, text="Thanks!"))
-    assert draft.state == DraftState.APPROVED and is_cleared_to_publish(draft)
-    assert AuditEvent.objects.filter(action="draft.approved", after__by_policy=True).exists()
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=low, text="Thanks!"))
+    assert answer.state == AnswerState.APPROVED and is_cleared_to_publish(answer)
+    assert AuditEvent.objects.filter(action="answer.approved", after__by_policy=True).exists()
 
 
 def test_any_step_needs_one_and_all_step_needs_every_approver(
@@ -62,107 +62,107 @@ def test_any_step_needs_one_and_all_step_needs_every_approver(
 ):
     second_approver = _member(client_a, Role.CLIENT_APPROVER, "approver2@alpha.test")
     two_step_rule(client_a)
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
-    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
-    draft.refresh_from_db()
-    assert (draft.state, draft.step) == (DraftState.PENDING, 1)
-    draft_decide(actor=client_approver, draft=draft, version=1, decision="approve")
-    draft.refresh_from_db()
-    assert (draft.state, draft.step) == (DraftState.PENDING, 1)  # the other client approver has not decided
-    draft_decide(actor=second_approver, draft=draft, version=1, decision="approve")
-    draft.refresh_from_db()
-    assert draft.state == DraftState.APPROVED
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Sorry!"))
+    answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
+    answer.refresh_from_db()
+    assert (answer.state, answer.step) == (AnswerState.PENDING, 1)
+    answer_decide(actor=client_approver, answer=answer, version=1, decision="approve")
+    answer.refresh_from_db()
+    assert (answer.state, answer.step) == (AnswerState.PENDING, 1)  # the other client approver has not decided
+    answer_decide(actor=second_approver, answer=answer, version=1, decision="approve")
+    answer.refresh_from_db()
+    assert answer.state == AnswerState.APPROVED
 
 
 def test_an_edit_after_approval_needs_approval_again(responder, account_lead, mention):
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
-    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
-    draft = draft_save(actor=responder, draft=draft, text="Sorry, we are on it!", base_version=1)
-    assert (draft.state, draft.current_version.number) == (DraftState.DRAFT, 2)
-    assert not is_cleared_to_publish(draft)
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Sorry!"))
+    answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
+    answer = answer_save(actor=responder, answer=answer, text="Sorry, we are on it!", base_version=1)
+    assert (answer.state, answer.current_version.number) == (AnswerState.DRAFT, 2)
+    assert not is_cleared_to_publish(answer)
     assert Mention.objects.get(pk=mention.pk).status == "in_progress"
-    draft_submit(actor=responder, draft=draft)
+    answer_submit(actor=responder, answer=answer)
     with pytest.raises(ValidationError) as stale:
-        draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")  # what they saw before
+        answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")  # what they saw before
     assert "version" in stale.value.message_dict
-    draft_decide(actor=account_lead, draft=draft, version=2, decision="approve")
-    draft.refresh_from_db()
-    assert draft.state == DraftState.APPROVED and draft.approved_version.number == 2
+    answer_decide(actor=account_lead, answer=answer, version=2, decision="approve")
+    answer.refresh_from_db()
+    assert answer.state == AnswerState.APPROVED and answer.approved_version.number == 2
 
 
 def test_a_save_over_a_newer_version_is_refused(responder, mention):
-    draft = draft_start(actor=responder, mention=mention, text="One")
-    draft_save(actor=responder, draft=draft, text="Two", base_version=1)
+    answer = answer_start(actor=responder, mention=mention, text="One")
+    answer_save(actor=responder, answer=answer, text="Two", base_version=1)
     with pytest.raises(ValidationError) as refused:
-        draft_save(actor=responder, draft=draft, text="Three", base_version=1)
+        answer_save(actor=responder, answer=answer, text="Three", base_version=1)
     assert "base_version" in refused.value.message_dict
-    assert list(draft.versions.values_list("text", flat=True)) == ["One", "Two"]
+    assert list(answer.versions.values_list("text", flat=True)) == ["One", "Two"]
 
 
 def test_changes_and_rejection_need_a_comment_and_send_the_answer_back(responder, account_lead, mention):
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Sorry!"))
     with pytest.raises(ValidationError):
-        draft_decide(actor=account_lead, draft=draft, version=1, decision="request_changes")
-    draft_decide(actor=account_lead, draft=draft, version=1, decision="request_changes", comment="Name the refund")
-    draft.refresh_from_db()
-    assert draft.state == DraftState.CHANGES_REQUESTED
-    assert draft.current_version.decisions.get().comment == "Name the refund"
+        answer_decide(actor=account_lead, answer=answer, version=1, decision="request_changes")
+    answer_decide(actor=account_lead, answer=answer, version=1, decision="request_changes", comment="Name the refund")
+    answer.refresh_from_db()
+    assert answer.state == AnswerState.CHANGES_REQUESTED
+    assert answer.current_version.decisions.get().comment == "Name the refund"
     assert Mention.objects.get(pk=mention.pk).status == "in_progress"
 
 
 def test_own_answer_cannot_be_approved_unless_the_policy_allows(account_lead, client_a, brand_a, mention):
     # Two leads: the author is no approver of their own answer, the other lead is.
     other_lead = _member(client_a, Role.ACCOUNT_LEAD, "second-lead@example.test", with_totp=True)
-    draft = draft_submit(actor=account_lead, draft=draft_start(actor=account_lead, mention=mention, text="Sorry!"))
-    assert draft.steps[0]["approvers"] == [other_lead.pk]
+    answer = answer_submit(actor=account_lead, answer=answer_start(actor=account_lead, mention=mention, text="Sorry!"))
+    assert answer.steps[0]["approvers"] == [other_lead.pk]
     with pytest.raises(PermissionDenied):
-        draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+        answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
 
     # The author as the only lead: refused at submission, not left waiting for ever.
     other_lead.memberships.all().delete()
-    alone = draft_start(actor=account_lead, mention=MentionFactory(brand=brand_a), text="Hi")
+    alone = answer_start(actor=account_lead, mention=MentionFactory(brand=brand_a), text="Hi")
     with pytest.raises(ValidationError, match="nobody who may approve"):
-        draft_submit(actor=account_lead, draft=alone)
+        answer_submit(actor=account_lead, answer=alone)
 
     # Where the policy allows it, the author approves their own.
     ApprovalPolicyFactory(client=client_a, allow_self_approval=True)
-    alone = draft_submit(actor=account_lead, draft=alone)
-    draft_decide(actor=account_lead, draft=alone, version=1, decision="approve")
+    alone = answer_submit(actor=account_lead, answer=alone)
+    answer_decide(actor=account_lead, answer=alone, version=1, decision="approve")
     alone.refresh_from_db()
-    assert alone.state == DraftState.APPROVED
+    assert alone.state == AnswerState.APPROVED
 
 
 def test_only_the_steps_approvers_decide(
     responder, account_lead, client_approver, analyst, outsider_lead, client_a, mention
 ):
     two_step_rule(client_a)
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Sorry!"))
     for person in (client_approver, responder, analyst, outsider_lead):  # step 1 is the lead's
         with pytest.raises(PermissionDenied):
-            draft_decide(actor=person, draft=draft, version=1, decision="approve")
+            answer_decide(actor=person, answer=answer, version=1, decision="approve")
     assert not ApprovalDecision.objects.exists()
 
 
 def test_a_step_nobody_can_approve_is_refused_at_submission(responder, client_a, mention):
     two_step_rule(client_a)  # client_a has neither a lead nor a client approver here
-    draft = draft_start(actor=responder, mention=mention, text="Sorry!")
+    answer = answer_start(actor=responder, mention=mention, text="Sorry!")
     with pytest.raises(ValidationError):
-        draft_submit(actor=responder, draft=draft)
-    assert Draft.objects.get(pk=draft.pk).state == DraftState.DRAFT
+        answer_submit(actor=responder, answer=answer)
+    assert Answer.objects.get(pk=answer.pk).state == AnswerState.DRAFT
 
 
 def test_every_state_change_is_audited_on_the_mention(responder, account_lead, mention):
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
-    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Sorry!"))
+    answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
     actions = list(
-        AuditEvent.objects.filter(target_id=str(mention.pk), action__startswith="draft.")
+        AuditEvent.objects.filter(target_id=str(mention.pk), action__startswith="answer.")
         .order_by("id")
         .values_list("action", "actor")
     )
     assert actions == [
-        ("draft.created", responder.pk),
-        ("draft.submitted", responder.pk),
-        ("draft.decided", account_lead.pk),
+        ("answer.created", responder.pk),
+        ("answer.submitted", responder.pk),
+        ("answer.decided", account_lead.pk),
     ]
 
 
@@ -178,13 +178,13 @@ def test_two_approvers_at_the_same_moment_are_taken_one_after_the_other(client_a
     author = _member(client_a, Role.RESPONDER, "author@example.test")
     leads = [_member(client_a, Role.ACCOUNT_LEAD, f"lead{n}@example.test") for n in range(2)]
     mention = MentionFactory(brand=brand_a)
-    draft = draft_submit(actor=author, draft=draft_start(actor=author, mention=mention, text="Sorry!"))
+    answer = answer_submit(actor=author, answer=answer_start(actor=author, mention=mention, text="Sorry!"))
     barrier, outcomes = threading.Barrier(2), []
 
     def decide(person, decision):
         try:
             barrier.wait()
-            draft_decide(actor=person, draft=draft, version=1, decision=decision, comment="No")
+            answer_decide(actor=person, answer=answer, version=1, decision=decision, comment="No")
             outcomes.append("ok")
         except ValidationError:
             outcomes.append("refused")
@@ -202,7 +202,7 @@ def test_two_approvers_at_the_same_moment_are_taken_one_after_the_other(client_a
     # One decision decided the "any" step; the other found the answer no longer waiting.
     assert sorted(outcomes) == ["ok", "refused"]
     assert ApprovalDecision.objects.count() == 1
-    assert Draft.objects.get(pk=draft.pk).state in (DraftState.APPROVED, DraftState.REJECTED)
+    assert Answer.objects.get(pk=answer.pk).state in (AnswerState.APPROVED, AnswerState.REJECTED)
 
 
 def test_sent_again_unchanged_every_approver_decides_afresh(
@@ -210,37 +210,37 @@ def test_sent_again_unchanged_every_approver_decides_afresh(
 ):
     two_step_rule(client_a)
     ApprovalPolicyFactory(client=client_a, expire_after_hours=1)
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
-    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
-    Draft.objects.filter(pk=draft.pk).update(state=DraftState.EXPIRED)  # the client approver never came
-    draft = draft_submit(actor=responder, draft=Draft.objects.get(pk=draft.pk))
-    assert (draft.state, draft.step, draft.current_version.number) == (DraftState.PENDING, 0, 2)
-    assert draft.current_version.text == "Sorry!"
-    draft_decide(actor=account_lead, draft=draft, version=2, decision="approve")
-    draft_decide(actor=client_approver, draft=draft, version=2, decision="approve")
-    draft.refresh_from_db()
-    assert draft.state == DraftState.APPROVED and draft.approved_version.number == 2
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Sorry!"))
+    answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
+    Answer.objects.filter(pk=answer.pk).update(state=AnswerState.EXPIRED)  # the client approver never came
+    answer = answer_submit(actor=responder, answer=Answer.objects.get(pk=answer.pk))
+    assert (answer.state, answer.step, answer.current_version.number) == (AnswerState.PENDING, 0, 2)
+    assert answer.current_version.text == "Sorry!"
+    answer_decide(actor=account_lead, answer=answer, version=2, decision="approve")
+    answer_decide(actor=client_approver, answer=answer, version=2, decision="approve")
+    answer.refresh_from_db()
+    assert answer.state == AnswerState.APPROVED and answer.approved_version.number == 2
 
 
 def test_an_answered_mention_stays_answered_when_another_answer_changes(responder, account_lead, brand_a):
-    from apps.responses.sending import draft_mark_sent
+    from apps.responses.sending import answer_mark_sent
 
     mention = MentionFactory(brand=brand_a, platform="trustpilot")
-    first = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="One"))
-    draft_decide(actor=account_lead, draft=first, version=1, decision="approve")
-    second = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Two"))
-    draft_decide(actor=account_lead, draft=second, version=1, decision="approve")
-    draft_mark_sent(actor=responder, draft=Draft.objects.get(pk=first.pk))
-    draft_save(actor=responder, draft=second, text="Two, better", base_version=1)
+    first = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="One"))
+    answer_decide(actor=account_lead, answer=first, version=1, decision="approve")
+    second = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Two"))
+    answer_decide(actor=account_lead, answer=second, version=1, decision="approve")
+    answer_mark_sent(actor=responder, answer=Answer.objects.get(pk=first.pk))
+    answer_save(actor=responder, answer=second, text="Two, better", base_version=1)
     assert Mention.objects.get(pk=mention.pk).status == "answered"
 
 
 def test_sent_again_by_someone_else_the_text_keeps_its_author(responder, account_lead, mention):
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sorry!"))
-    draft_decide(actor=account_lead, draft=draft, version=1, decision="request_changes", comment="Warmer, please")
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Sorry!"))
+    answer_decide(actor=account_lead, answer=answer, version=1, decision="request_changes", comment="Warmer, please")
     # The lead sends it on unchanged: still the responder's text, so the lead may approve it.
-    draft = draft_submit(actor=account_lead, draft=Draft.objects.get(pk=draft.pk))
-    assert draft.current_version.author == responder
-    assert draft.steps[0]["approvers"] == [account_lead.pk]
-    draft_decide(actor=account_lead, draft=draft, version=2, decision="approve")
-    assert Draft.objects.get(pk=draft.pk).state == DraftState.APPROVED
+    answer = answer_submit(actor=account_lead, answer=Answer.objects.get(pk=answer.pk))
+    assert answer.current_version.author == responder
+    assert answer.steps[0]["approvers"] == [account_lead.pk]
+    answer_decide(actor=account_lead, answer=answer, version=2, decision="approve")
+    assert Answer.objects.get(pk=answer.pk).state == AnswerState.APPROVED

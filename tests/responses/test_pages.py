@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from apps.mentions.models import Mention
-from apps.responses.models import Draft, DraftState
-from apps.responses.services import draft_decide, draft_save, draft_start, draft_submit
+from apps.responses.models import Answer, AnswerState
+from apps.responses.services import answer_decide, answer_save, answer_start, answer_submit
 from tests.factories import ApprovalRuleFactory, ApprovalStepFactory, MentionFactory, SavedReplyFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,19 +47,19 @@ def test_writing_saving_and_submitting_an_answer(web, responder, account_lead, m
     http = web(responder)
     response = http.post(reverse("answer_start", args=["alpha", mention.pk]), {"text": "Hej", "reply_type": "public"})
     assert response.status_code == 302
-    draft = Draft.objects.get(mention=mention)
-    assert (draft.current_version.text, draft.current_version.language) == ("Hej", "da")
+    answer = Answer.objects.get(mention=mention)
+    assert (answer.current_version.text, answer.current_version.language) == ("Hej", "da")
 
-    save = reverse("answer_save", args=["alpha", draft.pk])
+    save = reverse("answer_save", args=["alpha", answer.pk])
     assert http.post(save, {"text": "Hej igen", "base_version": 1, "reply_type": "public"}).status_code == 302
     # A second tab still on version 1: refused, and the typed text comes back.
     stale = http.post(save, {"text": "Mine words " + HOSTILE, "base_version": 1, "reply_type": "public"})
     assert stale.status_code == 400
     body = stale.content.decode()
     assert "Version 2 was saved meanwhile" in body and "Mine words &lt;script&gt;" in body
-    assert Draft.objects.get(pk=draft.pk).current_version.text == "Hej igen"
+    assert Answer.objects.get(pk=answer.pk).current_version.text == "Hej igen"
 
-    response = http.post(reverse("answer_submit", args=["alpha", draft.pk]), {"comment": "Please check the tone"})
+    response = http.post(reverse("answer_submit", args=["alpha", answer.pk]), {"comment": "Please check the tone"})
     assert response.status_code == 302
     page = http.get(mention.get_absolute_url()).content.decode()
     assert "Waiting for approval, step 1 of 1" in page and str(account_lead) in page
@@ -71,7 +71,7 @@ def test_an_empty_answer_is_refused_with_its_reason(web, responder, mention):
         reverse("answer_start", args=["alpha", mention.pk]), {"text": " ", "reply_type": "x"}
     )
     assert response.status_code == 400
-    assert not Draft.objects.filter(mention=mention).exists()
+    assert not Answer.objects.filter(mention=mention).exists()
     assert "Select a valid choice" in response.content.decode()
 
 
@@ -79,13 +79,14 @@ def test_client_approvers_see_only_what_waits_for_them(
     web, responder, account_lead, client_approver, client_a, brand_a
 ):
     two_steps(client_a)
-    first = draft_submit(
-        actor=responder, draft=draft_start(actor=responder, mention=MentionFactory(brand=brand_a), text="A")
+    first = answer_submit(
+        actor=responder, answer=answer_start(actor=responder, mention=MentionFactory(brand=brand_a), text="A")
     )
-    second = draft_submit(
-        actor=responder, draft=draft_start(actor=responder, mention=MentionFactory(brand=brand_a), text="Second answer")
+    second = answer_submit(
+        actor=responder,
+        answer=answer_start(actor=responder, mention=MentionFactory(brand=brand_a), text="Second answer"),
     )
-    draft_decide(actor=account_lead, draft=second, version=1, decision="approve")  # now at the client's step
+    answer_decide(actor=account_lead, answer=second, version=1, decision="approve")  # now at the client's step
 
     http = web(client_approver)
     listing = http.get(reverse("approvals", args=["alpha"])).content.decode()
@@ -109,9 +110,11 @@ def test_a_client_viewer_has_no_approvals_page(web, client_viewer):
 
 def test_deciding_on_the_approval_page(web, responder, account_lead, client_approver, client_a, mention):
     two_steps(client_a)
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Hej " + HOSTILE))
-    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
-    url = reverse("approval_detail", args=["alpha", draft.pk])
+    answer = answer_submit(
+        actor=responder, answer=answer_start(actor=responder, mention=mention, text="Hej " + HOSTILE)
+    )
+    answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
+    url = reverse("approval_detail", args=["alpha", answer.pk])
     http = web(client_approver)
 
     page = http.get(url).content.decode()
@@ -123,22 +126,22 @@ def test_deciding_on_the_approval_page(web, responder, account_lead, client_appr
     assert stale.status_code == 400 and "the answer is at version 1 now" in stale.content.decode()
 
     assert http.post(url, {"version": 1, "decision": "approve"}).status_code == 302
-    draft.refresh_from_db()
-    assert draft.state == DraftState.APPROVED
+    answer.refresh_from_db()
+    assert answer.state == AnswerState.APPROVED
 
 
 def test_a_responder_reads_but_cannot_decide(web, responder, account_lead, mention):
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Hej"))
-    url = reverse("approval_detail", args=["alpha", draft.pk])
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Hej"))
+    url = reverse("approval_detail", args=["alpha", answer.pk])
     assert web(responder).get(url).status_code == 200
     assert web(responder).post(url, {"version": 1, "decision": "approve"}).status_code == 403
-    assert Draft.objects.get(pk=draft.pk).state == DraftState.PENDING
+    assert Answer.objects.get(pk=answer.pk).state == AnswerState.PENDING
 
 
 def test_the_diff_between_two_versions(web, responder, mention):
-    draft = draft_start(actor=responder, mention=mention, text="We are sorry about the delay.")
-    draft_save(actor=responder, draft=draft, text="We are very sorry about the <b>delay</b>.", base_version=1)
-    url = reverse("answer_diff", args=["alpha", draft.pk])
+    answer = answer_start(actor=responder, mention=mention, text="We are sorry about the delay.")
+    answer_save(actor=responder, answer=answer, text="We are very sorry about the <b>delay</b>.", base_version=1)
+    url = reverse("answer_diff", args=["alpha", answer.pk])
     page = web(responder).get(url, {"a": 1, "b": 2}).content.decode()
     assert (
         re.search(r"<ins>\s?very\s?</ins>", page)
@@ -151,20 +154,20 @@ def test_the_diff_between_two_versions(web, responder, mention):
 
 def test_sending_by_hand_from_the_page(web, responder, account_lead, brand_a):
     mention = MentionFactory(brand=brand_a, platform="trustpilot")
-    draft = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Hej"))
-    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Hej"))
+    answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
     http = web(responder)
     page = http.get(mention.get_absolute_url()).content.decode()
     assert "Mark as sent" in page and "The app cannot post on trustpilot" in page
 
-    url = reverse("answer_mark_sent", args=["alpha", draft.pk])
+    url = reverse("answer_mark_sent", args=["alpha", answer.pk])
     assert http.post(url, {"url": "ftp://x", "sent_at": ""}).status_code == 400
     assert http.post(url, {"url": "https://www.trustpilot.com/r/1", "sent_at": ""}).status_code == 302
     assert Mention.objects.get(pk=mention.pk).status == "answered"
     page = http.get(mention.get_absolute_url()).content.decode()
     assert "Sent by hand" in page and "https://www.trustpilot.com/r/1" in page
 
-    refused = http.post(reverse("answer_publish", args=["alpha", draft.pk]))
+    refused = http.post(reverse("answer_publish", args=["alpha", answer.pk]))
     assert refused.status_code == 400
 
 
@@ -172,20 +175,23 @@ def test_the_mention_page_reads_answers_in_a_fixed_number_of_queries(web, respon
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from apps.responses.sending import draft_mark_sent
+    from apps.responses.sending import answer_mark_sent
 
     mention = MentionFactory(brand=brand_a, platform="trustpilot")
     http = web(responder)
 
     def answers(n):
         for _ in range(n):
-            sent = draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Sent"))
-            draft_decide(actor=account_lead, draft=sent, version=1, decision="approve")
-            draft_mark_sent(actor=responder, draft=Draft.objects.get(pk=sent.pk))
-            draft_save(
-                actor=responder, draft=draft_start(actor=responder, mention=mention, text="A"), text="B", base_version=1
+            sent = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Sent"))
+            answer_decide(actor=account_lead, answer=sent, version=1, decision="approve")
+            answer_mark_sent(actor=responder, answer=Answer.objects.get(pk=sent.pk))
+            answer_save(
+                actor=responder,
+                answer=answer_start(actor=responder, mention=mention, text="A"),
+                text="B",
+                base_version=1,
             )
-            draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text="Waiting"))
+            answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Waiting"))
 
     def page_queries():
         with CaptureQueriesContext(connection) as queries:

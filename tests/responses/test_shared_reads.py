@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.responses.models import ApprovalDecision, DraftVersion, SavedReply
+from apps.responses.models import AnswerVersion, ApprovalDecision, SavedReply
 from apps.responses.policy import DEFAULT_STEPS, steps_needed
 from apps.responses.reminders import chase_approvals
-from apps.responses.selectors import approval_rules_of, approver_names, drafts_in_approval, versions_to_compare
-from apps.responses.services import draft_decide, draft_save, draft_start, draft_submit, saved_reply_save
+from apps.responses.selectors import answers_in_approval, approval_rules_of, approver_names, versions_to_compare
+from apps.responses.services import answer_decide, answer_save, answer_start, answer_submit, saved_reply_save
 from tests.factories import ApprovalPolicyFactory, ApprovalRuleFactory, ApprovalStepFactory, MentionFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,45 +27,45 @@ def two_steps(client):
 
 def submitted(responder, brand, text="Hej"):
     mention = MentionFactory(brand=brand)
-    return draft_submit(actor=responder, draft=draft_start(actor=responder, mention=mention, text=text))
+    return answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text=text))
 
 
 def test_versions_to_compare_defaults_and_names_the_missing_one(responder, brand_a):
-    draft = draft_start(actor=responder, mention=MentionFactory(brand=brand_a), text="One")
-    draft = draft_save(actor=responder, draft=draft, text="Two", base_version=1)
-    old, new = versions_to_compare(draft)
+    answer = answer_start(actor=responder, mention=MentionFactory(brand=brand_a), text="One")
+    answer = answer_save(actor=responder, answer=answer, text="Two", base_version=1)
+    old, new = versions_to_compare(answer)
     assert (old.number, new.number) == (1, 2)
-    assert [v.number for v in versions_to_compare(draft, 2, 1)] == [2, 1]
+    assert [v.number for v in versions_to_compare(answer, 2, 1)] == [2, 1]
     with pytest.raises(ValidationError) as refused:
-        versions_to_compare(draft, 1, 9)
+        versions_to_compare(answer, 1, 9)
     assert set(refused.value.message_dict) == {"b"}
     with pytest.raises(ValidationError) as refused:
-        versions_to_compare(draft, 7, 9)
+        versions_to_compare(answer, 7, 9)
     assert set(refused.value.message_dict) == {"a", "b"}
 
 
 def test_the_diff_page_defaults_to_the_last_change(web, responder, brand_a):
-    draft = draft_start(actor=responder, mention=MentionFactory(brand=brand_a), text="We are sorry.")
-    draft_save(actor=responder, draft=draft, text="We are very sorry.", base_version=1)
-    page = web(responder).get(reverse("answer_diff", args=["alpha", draft.pk]))
+    answer = answer_start(actor=responder, mention=MentionFactory(brand=brand_a), text="We are sorry.")
+    answer_save(actor=responder, answer=answer, text="We are very sorry.", base_version=1)
+    page = web(responder).get(reverse("answer_diff", args=["alpha", answer.pk]))
     assert page.status_code == 200 and "very" in page.content.decode()
 
 
-def test_drafts_in_approval_team_sees_all_a_client_approver_what_waits(
+def test_answers_in_approval_team_sees_all_a_client_approver_what_waits(
     responder, account_lead, client_approver, client_a, brand_a
 ):
     two_steps(client_a)
     first = submitted(responder, brand_a)
     second = submitted(responder, brand_a)
-    draft_decide(actor=account_lead, draft=second, version=1, decision="approve")
-    assert set(drafts_in_approval(responder, client_a)) == {first, second}
-    assert list(drafts_in_approval(client_approver, client_a)) == [second]
+    answer_decide(actor=account_lead, answer=second, version=1, decision="approve")
+    assert set(answers_in_approval(responder, client_a)) == {first, second}
+    assert list(answers_in_approval(client_approver, client_a)) == [second]
 
 
 def test_approver_names_reads_everyone_waited_for_in_one_query(responder, account_lead, client_a, brand_a):
-    drafts = [submitted(responder, brand_a) for _ in range(3)]
+    answers = [submitted(responder, brand_a) for _ in range(3)]
     with CaptureQueriesContext(connection) as queries:
-        names = approver_names(drafts)
+        names = approver_names(answers)
     assert len(queries) == 1
     assert names == {account_lead.pk: str(account_lead)}
 
@@ -93,11 +93,11 @@ def test_the_approval_pages_show_team_links_from_perms_here(
     web, responder, account_lead, client_approver, client_a, brand_a
 ):
     two_steps(client_a)
-    draft = submitted(responder, brand_a)
-    draft_decide(actor=account_lead, draft=draft, version=1, decision="approve")  # now the client's step
+    answer = submitted(responder, brand_a)
+    answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")  # now the client's step
     listing = reverse("approvals", args=["alpha"])
-    detail = reverse("approval_detail", args=["alpha", draft.pk])
-    mention_link = f'href="{draft.mention.get_absolute_url()}#answer"'
+    detail = reverse("approval_detail", args=["alpha", answer.pk])
+    mention_link = f'href="{answer.mention.get_absolute_url()}#answer"'
     assert "Everything that waits at this client" in web(responder).get(listing).content.decode()
     assert mention_link in web(responder).get(detail).content.decode()
     assert "Everything that waits at this client" not in web(client_approver).get(listing).content.decode()
@@ -108,7 +108,7 @@ def test_the_approval_pages_show_team_links_from_perms_here(
 def test_the_editor_takes_its_limit_and_reply_types_from_the_model(web, responder, brand_a):
     mention = MentionFactory(brand=brand_a)
     page = web(responder).get(mention.get_absolute_url()).content.decode()
-    limit = DraftVersion._meta.get_field("text").max_length
+    limit = AnswerVersion._meta.get_field("text").max_length
     assert f'id="answer-text-new" rows="5" maxlength="{limit}"' in page
     assert '<option value="public">Public reply</option><option value="private">Private message</option>' in page
 
@@ -125,11 +125,11 @@ def test_a_saved_reply_takes_its_limits_from_the_model(responder, client_a):
     assert reply.language == "nb"
 
 
-def test_reminders_read_who_decided_once_for_all_due_drafts(responder, account_lead, client_a, brand_a):
+def test_reminders_read_who_decided_once_for_all_due_answers(responder, account_lead, client_a, brand_a):
     ApprovalPolicyFactory(client=client_a, remind_after_minutes=10)
-    drafts = [submitted(responder, brand_a) for _ in range(3)]
+    answers = [submitted(responder, brand_a) for _ in range(3)]
     table = ApprovalDecision._meta.db_table
     with CaptureQueriesContext(connection) as queries:
-        result = chase_approvals(max(d.step_started_at for d in drafts) + timedelta(minutes=11))
+        result = chase_approvals(max(d.step_started_at for d in answers) + timedelta(minutes=11))
     assert result["reminded"] == 3
     assert sum(f'FROM "{table}"' in query["sql"] for query in queries) == 1

@@ -83,7 +83,7 @@ def unscoped_reads(source: str, models: set[str]) -> list[int]:
 
 def test_pages_api_forms_and_serializers_read_client_rows_only_through_the_scoping_entry_point():
     models = _client_owned_models()
-    assert {"Mention", "Brand", "Source", "Draft"} <= models
+    assert {"Mention", "Brand", "Source", "Answer"} <= models
     found = {
         str(path.relative_to(APPS)): lines
         for path in sorted(APPS.rglob("*.py"))
