@@ -28,17 +28,13 @@ from apps.tenants.services import require_client_perm
 
 from . import events
 from .lifecycle import NEEDS_PRIVATE_CHANNEL, NEEDS_REASON, STOPS_THE_CLOCK, allowed_from, path_to
+from .locks import mention_locked
 from .models import Mention, MentionLink, MentionNote, MentionStatus, PrivateChannel, SavedView, Topic
 from .selectors import workers_of
 
 MAX_NOTE_CHARS = 5000
 MAX_BULK = 500
 MAX_LINKED_AT_ONCE = 50
-
-
-def mention_locked(mention: Mention) -> Mention:
-    """The mention's row again, locked for this transaction: what a service writing a mention starts from."""
-    return Mention.objects.unscoped().select_for_update().select_related("client", "brand").get(pk=mention.pk)
 
 
 @transaction.atomic

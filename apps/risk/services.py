@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from apps.core.audit import changed_fields
 from apps.core.services import model_update
+from apps.mentions.locks import mention_locked
 from apps.mentions.models import UNANSWERED, Mention, RiskLevel
 from apps.mentions.ratings import FACTORS, LEVEL_ORDER
-from apps.mentions.services import mention_locked
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
 from apps.routing.selectors import escalation_contacts

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Availability
 from apps.core.audit import changed_fields
 from apps.core.services import model_update
+from apps.mentions.locks import mention_locked
 from apps.mentions.models import OPEN_WORK, UNANSWERED, Mention, RiskLevel
-from apps.mentions.services import mention_locked
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
 from apps.tenants.roles import ClientPerm

@@ -165,3 +165,37 @@ def test_bulk_ignores_other_clients_mentions(brand_a, brand_b, responder):
         mentions_bulk(actor=responder, client=brand_a.client, mentions=[foreign], action="archive", params={})
     foreign.refresh_from_db()
     assert foreign.archived_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_mention_leaves_its_client_and_brand_unlocked(brand_a):
+    import threading
+
+    from django.db import connection, transaction
+
+    from apps.mentions.locks import mention_locked
+    from apps.tenants.models import Brand, Client
+
+    mention = MentionFactory(brand=brand_a)
+    outcome = {}
+
+    def another_worker():
+        try:
+            with transaction.atomic():
+                Client.objects.unscoped().select_for_update(nowait=True).get(pk=brand_a.client_id)
+                Brand.objects.unscoped().select_for_update(nowait=True).get(pk=brand_a.pk)
+                outcome["client and brand"] = "free"
+                Mention.objects.unscoped().select_for_update(nowait=True).get(pk=mention.pk)
+                outcome["mention"] = "free"
+        except Exception as error:  # the mention's lock refuses NOWAIT at once
+            outcome["refused"] = type(error).__name__
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        locked = mention_locked(mention)
+        assert locked.client == brand_a.client  # read along, not locked
+        thread = threading.Thread(target=another_worker)
+        thread.start()
+        thread.join(10)
+    assert outcome == {"client and brand": "free", "refused": "OperationalError"}
