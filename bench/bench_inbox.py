@@ -120,7 +120,7 @@ def inbox_page_urls(dataset, target) -> dict[str, str] | None:
     `/c/<client_slug>/inbox/` with GET sort=risk|due|newest, status, risk, channel, language,
     sentiment, kind, topic, assignee, brand, since, until, q, after (an opaque keyset cursor,
     also found in the page's `<a rel="next" href=...>`), and
-    `apps.mentions.selectors.encode_cursor(sort, mention)` to jump straight to a deep page.
+    `apps.mentions.selectors.encode_cursor(sort=..., mention=...)` to jump straight to a deep page.
     """
     from django.urls import Resolver404, resolve
 
@@ -152,7 +152,7 @@ def deep_cursor(target, encode_cursor) -> str:
     # A small dataset (BENCH_INBOX_N) has fewer pages: then the last page there is.
     position = min((DEEP_PAGE - 1) * PAGE_SIZE, newest_first.count() - 1) - 1
     last_of_previous = newest_first[max(position, 0)]
-    return encode_cursor("newest", last_of_previous)
+    return encode_cursor(sort="newest", mention=last_of_previous)
 
 
 def links_on(web, url: str) -> None:

@@ -518,7 +518,7 @@ def _create_workspace(clients: int) -> None:
                 staff.append((person(f"approver@{stem}.client.bench", f"Approver at {name}"), Role.CLIENT_APPROVER))
             for user, role in staff:
                 membership = Membership.objects.create(user=user, client=client, role=role, granted_by=admin)
-                apply_role_permissions(membership, old_role=None)
+                apply_role_permissions(membership=membership, old_role=None)
             for weekdays, opens, closes in HOURS[tz]:
                 BusinessHoursBlock.objects.bulk_create(
                     BusinessHoursBlock(client=client, weekday=day, opens=opens, closes=closes) for day in weekdays

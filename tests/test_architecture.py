@@ -86,3 +86,40 @@ def test_registries_hold_the_higher_apps_parts_in_their_order():
     assert pipeline.on_growth.keys() == ["risk"]
     assert bulk_actions.keys() == ["assign", "status", "add_topic", "link", "risk", "archive"]
     assert mention_panels.keys() == ["rating", "assignee", "answers"]
+
+
+# Parameters whose type every service and selector states (DESIGN.md: keyword-only, typed).
+TYPED_PARAMETERS = {"actor", "user", "client", "mention", "brand", "request"}
+
+
+def _signature_faults(path: Path) -> list[str]:
+    faults = []
+    for node in ast.parse(path.read_text()).body:
+        if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+            continue
+        where = f"{path.parent.name}/{path.name}:{node.lineno} {node.name}"
+        positional = [arg.arg for arg in node.args.posonlyargs + node.args.args]
+        if positional:
+            faults.append(f"{where}: positional {positional}")
+        untyped = [arg.arg for arg in node.args.kwonlyargs if arg.arg in TYPED_PARAMETERS and arg.annotation is None]
+        if untyped:
+            faults.append(f"{where}: untyped {untyped}")
+        if node.returns is None:
+            faults.append(f"{where}: no return type")
+    return faults
+
+
+def test_services_and_selectors_are_keyword_only_and_typed():
+    modules = sorted(path for path in APPS.rglob("*.py") if path.name in ("services.py", "selectors.py"))
+    assert len(modules) >= 15
+    assert [fault for path in modules for fault in _signature_faults(path)] == []
+
+
+def test_the_signature_check_sees_positional_untyped_and_unreturned(tmp_path):
+    module = tmp_path / "services.py"
+    module.write_text("def a(user):\n    pass\ndef b(*, actor) -> None:\n    pass\ndef _c(x):\n    pass\n")
+    assert _signature_faults(module) == [
+        f"{tmp_path.name}/services.py:1 a: positional ['user']",
+        f"{tmp_path.name}/services.py:1 a: no return type",
+        f"{tmp_path.name}/services.py:3 b: untyped ['actor']",
+    ]

@@ -24,7 +24,7 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_roles(self, user) -> dict[str, str]:
-        return {str(client_id): role for client_id, role in roles_of(user).items()}
+        return {str(client_id): role for client_id, role in roles_of(user=user).items()}
 
 
 @extend_schema(responses=MeSerializer)

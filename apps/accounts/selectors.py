@@ -7,9 +7,10 @@ from django.db.models import QuerySet
 from apps.tenants.models import Client, Membership
 
 from .mfa_policy import has_mfa_annotation
+from .models import User
 
 
-def members_of(user, client: Client) -> QuerySet[Membership]:
+def members_of(*, user: User, client: Client) -> QuerySet[Membership]:
     return (
         Membership.objects.visible_to(user)
         .filter(client=client)

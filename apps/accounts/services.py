@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -38,9 +39,11 @@ def _send_invitation_email(invitation: Invitation, key: str) -> None:
 
 
 @transaction.atomic
-def invitation_create(*, actor, client: Client, email: str, role: str, request=None) -> tuple[Invitation, str]:
+def invitation_create(
+    *, actor: User, client: Client, email: str, role: str, request: HttpRequest | None = None
+) -> tuple[Invitation, str]:
     """Invite `email` to `client` as `role`; returns the invitation and its one-time key."""
-    require_client_perm(actor, client, ClientPerm.MANAGE_MEMBERS)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE_MEMBERS)
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -52,7 +55,7 @@ def invitation_create(*, actor, client: Client, email: str, role: str, request=N
     if existing_user is not None:
         if Membership.objects.unscoped().filter(user=existing_user, client=client).exists():
             raise ValidationError({"email": _("This person already has access to this client.")})
-        check_role_fits_user(existing_user, client, role)
+        check_role_fits_user(user=existing_user, client=client, role=role)
     # A new invitation replaces any pending one for the same person and client.
     now = timezone.now()
     for old in Invitation.objects.select_for_update().filter(
@@ -75,7 +78,7 @@ def invitation_create(*, actor, client: Client, email: str, role: str, request=N
     return invitation, key
 
 
-def invitation_by_key(key: str) -> Invitation | None:
+def invitation_by_key(*, key: str) -> Invitation | None:
     """The invitation a link's key opens, whatever its state (the caller tells expired from used)."""
     return (
         Invitation.objects.unscoped()
@@ -87,14 +90,14 @@ def invitation_by_key(key: str) -> Invitation | None:
 
 @transaction.atomic
 def invitation_accept(
-    *, key: str, user: User | None = None, full_name: str = "", password: str = "", request=None
+    *, key: str, user: User | None = None, full_name: str = "", password: str = "", request: HttpRequest | None = None
 ) -> User:
     """Accept an invitation as `user` (signed in already) or as a new account.
 
     The invitation is authorised by the person who sent it: if they have lost
     the right to manage this client's people since, the invitation is void.
     """
-    found = invitation_by_key(key)
+    found = invitation_by_key(key=key)
     invitation = Invitation.objects.unscoped().select_for_update().filter(pk=found.pk).first() if found else None
     if invitation is None or not invitation.is_pending:
         raise ValidationError(_("This invitation is no longer valid. Ask for a new one."))
@@ -124,8 +127,8 @@ def invitation_accept(
 
 
 @transaction.atomic
-def invitation_revoke(*, actor, invitation: Invitation, request=None) -> Invitation:
-    require_client_perm(actor, invitation.client, ClientPerm.MANAGE_MEMBERS)
+def invitation_revoke(*, actor: User, invitation: Invitation, request: HttpRequest | None = None) -> Invitation:
+    require_client_perm(actor=actor, client=invitation.client, codename=ClientPerm.MANAGE_MEMBERS)
     invitation = Invitation.objects.unscoped().select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
         raise ValidationError(_("Only pending invitations can be revoked."))
@@ -135,14 +138,14 @@ def invitation_revoke(*, actor, invitation: Invitation, request=None) -> Invitat
     return invitation
 
 
-def _require_self_or_admin(actor, user) -> None:
+def _require_self_or_admin(actor: User, user: User) -> None:
     if actor.pk != user.pk and not actor.is_agency_admin:
         raise PermissionDenied(_("Only the person or an agency admin may manage these tokens."))
 
 
 @transaction.atomic
 def api_token_create(
-    *, actor, user: User, name: str, expires_at: datetime | None = None, request=None
+    *, actor: User, user: User, name: str, expires_at: datetime | None = None, request: HttpRequest | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token; the returned secret is shown once and never stored."""
     _require_self_or_admin(actor, user)
@@ -166,7 +169,7 @@ def api_token_create(
 
 
 @transaction.atomic
-def api_token_revoke(*, actor, token: ApiToken, request=None) -> ApiToken:
+def api_token_revoke(*, actor: User, token: ApiToken, request: HttpRequest | None = None) -> ApiToken:
     _require_self_or_admin(actor, token.user)
     token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
     if token.revoked_at is None:
@@ -177,7 +180,7 @@ def api_token_revoke(*, actor, token: ApiToken, request=None) -> ApiToken:
 
 
 @transaction.atomic
-def user_set_active(*, actor, user: User, active: bool, request=None) -> User:
+def user_set_active(*, actor: User, user: User, active: bool, request: HttpRequest | None = None) -> User:
     """Switch a person's access to the whole workspace off or on (agency admins only)."""
     if not actor.is_agency_admin:
         raise PermissionDenied(_("Only agency admins may switch a person's access."))

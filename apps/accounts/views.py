@@ -28,7 +28,7 @@ class InvitationAcceptView(TemplateView):
     template_name = "accounts/invitation_accept.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.invitation = services.invitation_by_key(kwargs["key"])
+        self.invitation = services.invitation_by_key(key=kwargs["key"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -163,7 +163,7 @@ class TeamView(ClientScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("invite_form", InviteForm())
-        context["members"] = members_of(self.request.user, self.client)
+        context["members"] = members_of(user=self.request.user, client=self.client)
         context["invitations"] = (
             Invitation.objects.visible_to(self.request.user)
             .filter(client=self.client, accepted_at__isnull=True, revoked_at__isnull=True)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -12,7 +14,9 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def audit_events_for(user, *, client=None, filters: dict | None = None) -> QuerySet[AuditEvent]:
+def audit_events_for(
+    *, user: AbstractBaseUser, client: models.Model | None = None, filters: dict | None = None
+) -> QuerySet[AuditEvent]:
     """Audit events the user may read, of one client or (agency admins) of all."""
     events = AuditEvent.objects.visible_to(user).select_related("client")
     if client is not None:

@@ -44,7 +44,7 @@ def healthz(request):
 def render_audit_page(view, request, client=None):
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    events = audit_events_for(request.user, client=client, filters=filters)
+    events = audit_events_for(user=request.user, client=client, filters=filters)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -69,7 +69,7 @@ class SourceSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         view = self.context.get("view")
         if view is not None and hasattr(view, "client"):
-            self.fields["brand"].queryset = brands_of(view.request.user, view.client)
+            self.fields["brand"].queryset = brands_of(user=view.request.user, client=view.client)
         if self.instance is not None and not isinstance(self.instance, list):
             self.fields["kind"].read_only = True
 

@@ -111,7 +111,7 @@ class SourceForm(forms.Form):
                 **source.config,
             }
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = brands_of(user, client)
+        self.fields["brand"].queryset = brands_of(user=user, client=client)
         if source is not None:
             self.fields["kind"].disabled = True
             self.fields["kind"].choices = SourceKind.choices
@@ -173,7 +173,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, user, client, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = brands_of(user, client)
+        self.fields["brand"].queryset = brands_of(user=user, client=client)
         for field, meaning in FIELDS.items():
             self.fields[f"col_{field}"] = forms.CharField(
                 label=field, required=field in REQUIRED, initial=field, max_length=120, help_text=meaning

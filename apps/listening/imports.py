@@ -52,8 +52,8 @@ def clean_mapping(mapping: dict) -> dict:
 def import_start(
     *, actor, client: Client, brand: Brand, uploaded, mapping: dict, platform: str = "import", request=None
 ) -> ImportJob:
-    require_client_perm(actor, client, ClientPerm.MANAGE)
-    check_brand(client, brand)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
+    check_brand(client=client, brand=brand)
     file_format = FORMATS.get(Path(uploaded.name).suffix.lower())
     if file_format is None:
         raise ValidationError({"file": _("Upload a .csv, .tsv, .jsonl, .ndjson or .json file.")})

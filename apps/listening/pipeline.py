@@ -301,7 +301,7 @@ def _prepared(batches, context: BrandContext, source_id, require_match, detector
 def _enriched(partial: IngestResult, rows: list[dict], grown: dict, languages, context: BrandContext) -> tuple:
     enrich(rows, context, languages.result())
     for step in ingest_steps:
-        step(rows, context)
+        step(rows=rows, context=context)
     return partial, rows, grown
 
 
@@ -426,7 +426,7 @@ def _insert(fresh: list[dict], grown: dict[int, dict], context: BrandContext) ->
             created = _insert_with_conflicts(cursor, fresh)
         if created:
             for hook in after_insert:
-                hook(cursor, created)
+                hook(cursor=cursor, created=created)
         return list(created)
 
 
@@ -463,7 +463,7 @@ def _store_growth(cursor, grown: dict[int, dict], context: BrandContext) -> None
         [ids, *([grown[pk][column] for pk in ids] for column in ("likes", "reposts", "replies"))],
     )
     for hook in on_growth:
-        hook(cursor, grown, context)
+        hook(cursor=cursor, grown=grown, context=context)
 
 
 def _copy_new(cursor, client_id: int, rows: list[dict]) -> dict[int, dict]:

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from apps.accounts.models import User
 from apps.mentions.models import Topic
 from apps.tenants.models import Brand, Client
 
 from .models import BrandQuery, ImportJob, Source
 
 
-def sources_of(user, client: Client) -> QuerySet[Source]:
+def sources_of(*, user: User, client: Client) -> QuerySet[Source]:
     return Source.objects.visible_to(user).filter(client=client).select_related("brand")
 
 
-def brand_query_of(user, brand: Brand) -> BrandQuery | None:
+def brand_query_of(*, user: User, brand: Brand) -> BrandQuery | None:
     return BrandQuery.objects.visible_to(user).filter(brand=brand).first()
 
 
-def topics_of(user, brand: Brand) -> QuerySet[Topic]:
+def topics_of(*, user: User, brand: Brand) -> QuerySet[Topic]:
     """The brand's own topics and those for every brand of its client."""
     return (
         Topic.objects.visible_to(user)
@@ -27,5 +28,5 @@ def topics_of(user, brand: Brand) -> QuerySet[Topic]:
     )
 
 
-def imports_of(user, client: Client) -> QuerySet[ImportJob]:
+def imports_of(*, user: User, client: Client) -> QuerySet[ImportJob]:
     return ImportJob.objects.visible_to(user).filter(client=client)

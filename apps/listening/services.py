@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlparse
@@ -11,10 +12,12 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
 from apps.core.audit import changed_fields, only_changed
 from apps.core.backoff import backoff_seconds as exponential_backoff
 from apps.core.http import FetchError, SafeHttpClient
@@ -44,7 +47,7 @@ POLL_LEASE = Lease(
 HOST_SLOT_TTL = 15 * 60
 
 
-def check_brand(client: Client, brand: Brand) -> None:
+def check_brand(*, client: Client, brand: Brand) -> None:
     if brand.client_id != client.pk:
         raise ValidationError({"brand": _("Choose a brand of this client.")})
 
@@ -64,7 +67,7 @@ def _validated_config(kind: str, config: dict, credentials: dict, brand: Brand) 
 @transaction.atomic
 def source_create(
     *,
-    actor,
+    actor: User,
     client: Client,
     brand: Brand,
     kind: str,
@@ -74,11 +77,11 @@ def source_create(
     poll_interval: int = 300,
     enabled: bool = True,
     own_channel: bool = False,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> tuple[Source, str | None]:
     """Create a source. For a webhook, also returns its signing secret, shown once."""
-    require_client_perm(actor, client, ClientPerm.MANAGE)
-    check_brand(client, brand)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
+    check_brand(client=client, brand=brand)
     credentials = dict(credentials or {})
     source = Source(
         client=client,
@@ -106,11 +109,11 @@ def source_create(
 @transaction.atomic
 def source_update(
     *,
-    actor,
+    actor: User,
     source: Source,
-    request=None,
+    request: HttpRequest | None = None,
     name=None,
-    brand=None,
+    brand: Brand | None = None,
     config=None,
     credentials=None,
     poll_interval=None,
@@ -118,11 +121,11 @@ def source_update(
     own_channel=None,
 ) -> Source:
     """Change a source. Credentials left empty keep the stored ones (they are never shown back)."""
-    require_client_perm(actor, source.client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=source.client, codename=ClientPerm.MANAGE)
     source = Source.objects.unscoped().select_for_update().get(pk=source.pk)
     before = changed_fields(source, events.SOURCE_FIELDS)
     if brand is not None:
-        check_brand(source.client, brand)
+        check_brand(client=source.client, brand=brand)
         source.brand = brand
     if name is not None:
         source.name = name.strip()
@@ -161,9 +164,9 @@ def source_update(
 
 
 @transaction.atomic
-def source_poll_now(*, actor, source: Source, request=None) -> Source:
+def source_poll_now(*, actor: User, source: Source, request: HttpRequest | None = None) -> Source:
     """Poll as soon as a worker is free, whatever the schedule says."""
-    require_client_perm(actor, source.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=source.client, codename=ClientPerm.WORK_MENTIONS)
     if not source.is_polled:
         raise ValidationError(_("This source is not polled: its mentions are pushed or uploaded."))
     if not source.enabled:
@@ -185,7 +188,7 @@ def claim_due_sources(*, limit: int = 200) -> list[int]:
     return POLL_LEASE.claim_due(polled, timezone.now(), limit=limit)
 
 
-def source_host(source: Source) -> str:
+def source_host(*, source: Source) -> str:
     config = source.config or {}
     address = config.get("url") or config.get("base_url") or ""
     return (urlparse(address).hostname or source.kind).lower()
@@ -196,7 +199,7 @@ class HostBusy(Exception):
 
 
 @contextmanager
-def host_slot(host: str):
+def host_slot(*, host: str) -> Iterator[None]:
     """At most FETCH_PER_HOST_CONCURRENCY polls talk to one host at a time (a counter in Redis)."""
     key = f"varde:fetch-slots:{host}"
     client = redis_client()
@@ -208,7 +211,7 @@ def host_slot(host: str):
         client.decr(key)
 
 
-def poll_source(source_id: int, *, http: SafeHttpClient | None = None) -> IngestResult | None:
+def poll_source(*, source_id: int, http: SafeHttpClient | None = None) -> IngestResult | None:
     """Fetch what is new for one source, ingest it, and record the source's health.
 
     Raises HostBusy, keeping the claim, when the source's host has no free slot.
@@ -217,8 +220,8 @@ def poll_source(source_id: int, *, http: SafeHttpClient | None = None) -> Ingest
     if source is None or not source.enabled or not source.is_polled:
         Source.objects.unscoped().filter(pk=source_id).update(claimed_until=None)
         return None
-    host = source_host(source)
-    with host_slot(host) as free:
+    host = source_host(source=source)
+    with host_slot(host=host) as free:
         if not free:
             raise HostBusy(host)
         return _poll(source, http)
@@ -238,19 +241,19 @@ def _poll(source: Source, http: SafeHttpClient | None) -> IngestResult | None:
             require_match=source.require_match,
         )
     except FetchError as exc:
-        record_poll_failure(source, str(exc), retry_after=exc.retry_after, at=started)
+        record_poll_failure(source=source, message=str(exc), retry_after=exc.retry_after, at=started)
         return None
     except Exception as exc:  # a connector bug or hostile payload must not stop the worker
         log.exception("poll of source %s failed", source.pk)
-        record_poll_failure(source, f"{type(exc).__name__}: {exc}", at=started)
+        record_poll_failure(source=source, message=f"{type(exc).__name__}: {exc}", at=started)
         return None
     record_poll_success(
-        source, cursor=fetched.cursor, fetched=len(fetched.mentions), created=result.created, at=started
+        source=source, cursor=fetched.cursor, fetched=len(fetched.mentions), created=result.created, at=started
     )
     return result
 
 
-def record_poll_success(source: Source, *, cursor: dict, fetched: int, created: int, at=None) -> None:
+def record_poll_success(*, source: Source, cursor: dict, fetched: int, created: int, at=None) -> None:
     now = at or timezone.now()
     Source.objects.unscoped().filter(pk=source.pk).update(
         cursor=cursor,
@@ -265,7 +268,7 @@ def record_poll_success(source: Source, *, cursor: dict, fetched: int, created: 
     )
 
 
-def backoff_seconds(failures: int, retry_after: float | None = None) -> float:
+def backoff_seconds(*, failures: int, retry_after: float | None = None) -> float:
     """Exponential with jitter, capped; a server's Retry-After is honoured when longer."""
     return exponential_backoff(
         failures, base=settings.SOURCE_BACKOFF_BASE, cap=settings.SOURCE_BACKOFF_MAX, retry_after=retry_after
@@ -273,7 +276,7 @@ def backoff_seconds(failures: int, retry_after: float | None = None) -> float:
 
 
 @transaction.atomic
-def record_poll_failure(source: Source, message: str, *, retry_after: float | None = None, at=None) -> Source:
+def record_poll_failure(*, source: Source, message: str, retry_after: float | None = None, at=None) -> Source:
     now = at or timezone.now()
     source = Source.objects.unscoped().select_for_update().get(pk=source.pk)
     source.consecutive_failures += 1
@@ -281,7 +284,9 @@ def record_poll_failure(source: Source, message: str, *, retry_after: float | No
     source.last_error = message[:2000]
     source.last_error_at = now
     source.claimed_until = None
-    source.next_poll_at = now + timedelta(seconds=backoff_seconds(source.consecutive_failures, retry_after))
+    source.next_poll_at = now + timedelta(
+        seconds=backoff_seconds(failures=source.consecutive_failures, retry_after=retry_after)
+    )
     if source.consecutive_failures >= settings.SOURCE_MAX_FAILURES and source.enabled:
         source.enabled = False
         source.disabled_reason = _("Switched off after %(n)d failed polls in a row.") % {
@@ -298,7 +303,7 @@ def _notify_source_disabled(source: Source) -> None:
     notify(
         event=NotificationEvent.SOURCE_DISABLED,
         client=source.client,
-        recipients=account_leads_of(source.client),
+        recipients=account_leads_of(client=source.client),
         title=_("Listening stopped: %(source)s") % {"source": source.name},
         body=_(
             "The source %(source)s of %(brand)s failed %(n)d times in a row and was switched off.\n"
@@ -314,9 +319,9 @@ def _notify_source_disabled(source: Source) -> None:
     )
 
 
-def source_test_connection(*, actor, source: Source, http: SafeHttpClient | None = None) -> FetchResult:
+def source_test_connection(*, actor: User, source: Source, http: SafeHttpClient | None = None) -> FetchResult:
     """Fetch once without storing anything or moving the cursor: does the configuration work?"""
-    require_client_perm(actor, source.client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=source.client, codename=ClientPerm.MANAGE)
     if not source.is_polled:
         raise ValidationError(_("Only polled sources can be tested this way."))
     with http or SafeHttpClient() as client:
@@ -327,11 +332,18 @@ def source_test_connection(*, actor, source: Source, http: SafeHttpClient | None
 
 @transaction.atomic
 def brand_query_save(
-    *, actor, brand: Brand, keywords, hashtags, excluded_words, expression: str, request=None
+    *,
+    actor: User,
+    brand: Brand,
+    keywords,
+    hashtags,
+    excluded_words,
+    expression: str,
+    request: HttpRequest | None = None,
 ) -> BrandQuery:
     from .enrichment.query import parse_expression
 
-    require_client_perm(actor, brand.client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=brand.client, codename=ClientPerm.MANAGE)
     if expression.strip():
         try:
             parse_expression(expression.strip())
@@ -354,18 +366,18 @@ def brand_query_save(
 @transaction.atomic
 def topic_save(
     *,
-    actor,
+    actor: User,
     client: Client,
     name: str,
     keywords,
     sensitive: bool,
     brand: Brand | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Topic:
     """Add a topic to a brand, or to every brand of the client when `brand` is None."""
-    require_client_perm(actor, client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
     if brand is not None:
-        check_brand(client, brand)
+        check_brand(client=client, brand=brand)
     if not [k for k in keywords if k.strip()]:
         raise ValidationError({"keywords": _("Give at least one keyword.")})
     topic = Topic(client=client, brand=brand, name=name.strip(), keywords=list(keywords), sensitive=sensitive)

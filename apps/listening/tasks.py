@@ -20,7 +20,7 @@ def poll_due_sources_task() -> int:
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=20)
 def poll_source_task(self, source_id: int) -> None:
     try:
-        services.poll_source(source_id)
+        services.poll_source(source_id=source_id)
     except services.HostBusy:
         raise self.retry(countdown=random.uniform(5, 20)) from None
 

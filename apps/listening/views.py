@@ -27,7 +27,7 @@ class SourceListView(ClientScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["sources"] = selectors.sources_of(self.request.user, self.client)
+        context["sources"] = selectors.sources_of(user=self.request.user, client=self.client)
         return context
 
 
@@ -113,7 +113,9 @@ class SourceDetailView(SourceFormView):
         if once and once.get("source") == self.source.pk:
             context["webhook_secret"] = once["secret"]
         context["can_manage"] = self.can(ClientPerm.MANAGE)
-        context["recent_imports"] = selectors.imports_of(self.request.user, self.client).filter(source=self.source)[:10]
+        context["recent_imports"] = selectors.imports_of(user=self.request.user, client=self.client).filter(
+            source=self.source
+        )[:10]
         return context
 
 
@@ -168,7 +170,7 @@ class BrandListeningView(ClientScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         brand = self.get_brand()
-        query = selectors.brand_query_of(self.request.user, brand)
+        query = selectors.brand_query_of(user=self.request.user, brand=brand)
         context["brand"] = brand
         context.setdefault(
             "query_form",
@@ -184,7 +186,7 @@ class BrandListeningView(ClientScopedMixin, TemplateView):
             ),
         )
         context.setdefault("topic_form", TopicForm())
-        context["topics"] = selectors.topics_of(self.request.user, brand)
+        context["topics"] = selectors.topics_of(user=self.request.user, brand=brand)
         return context
 
     def post(self, request, *args, **kwargs):
@@ -226,7 +228,7 @@ class ImportListView(ClientScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ImportForm(user=self.request.user, client=self.client))
-        context["jobs"] = selectors.imports_of(self.request.user, self.client)[:50]
+        context["jobs"] = selectors.imports_of(user=self.request.user, client=self.client)[:50]
         return context
 
     def post(self, request, *args, **kwargs):

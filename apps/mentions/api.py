@@ -196,7 +196,7 @@ class BulkSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = services.bulk_actions.keys()
         if client is not None:
-            self.fields["assignee"].queryset = selectors.workers_of(client)
+            self.fields["assignee"].queryset = selectors.workers_of(client=client)
 
 
 BulkOutcomeSerializer = inline_serializer(
@@ -235,8 +235,8 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
         filters = form.cleaned_data
         try:
             page = selectors.inbox_page(
-                request.user,
-                filters,
+                user=request.user,
+                filters=filters,
                 clients=[self.client],
                 after=filters.get("after") or "",
                 size=filters.get("size") or selectors.PAGE_SIZE,
@@ -244,7 +244,10 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
         except selectors.BadCursor as error:
             raise exceptions.ValidationError({"after": [str(error.message)]}) from error
         # The page's rows leave the text out; the API answers whole mentions, in one more query.
-        whole = {m.pk: m for m in selectors.mentions_of(request.user, self.client, [m.pk for m in page.mentions])}
+        whole = {
+            m.pk: m
+            for m in selectors.mentions_of(user=request.user, client=self.client, ids=[m.pk for m in page.mentions])
+        }
         mentions = [whole[m.pk] for m in page.mentions if m.pk in whole]
         following = None
         if page.next_cursor:
@@ -299,7 +302,7 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
         """The mention's internal notes, oldest first; POST {"text"} adds one and tells the people it @mentions."""
         mention = self.get_object()
         if request.method == "GET":
-            return Response(NoteSerializer(selectors.notes_of(mention), many=True).data)
+            return Response(NoteSerializer(selectors.notes_of(mention=mention), many=True).data)
         data = NoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note = services.note_add(actor=request.user, mention=mention, text=data.validated_data["text"], request=request)
@@ -313,7 +316,7 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         ids = list(dict.fromkeys(fields["ids"]))
-        mentions = selectors.mentions_of(request.user, self.client, ids)
+        mentions = selectors.mentions_of(user=request.user, client=self.client, ids=ids)
         names = ("assignee", "status", "reason", "private_channel", "topic", "level")
         params = {key: fields[key] for key in names if key in fields}
         try:
@@ -387,7 +390,7 @@ class SavedViewViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Retrie
     filter_backends = []
 
     def scoped_queryset(self):
-        return selectors.saved_views_of(self.request.user, self.client)
+        return selectors.saved_views_of(user=self.request.user, client=self.client)
 
     def create(self, request, *args, **kwargs):
         data = SavedViewSerializer(data=request.data)

@@ -54,11 +54,11 @@ _QUERY_PARTS = len(SEARCH_CONFIGS) + 1
 SNIPPET_CHARS = 280
 
 
-def mention_exists(user, client, pk: int) -> bool:
+def mention_exists(*, user: User, client: Client, pk: int) -> bool:
     return Mention.objects.visible_to(user).filter(client=client, pk=pk).exists()
 
 
-def mention_of(user, client, pk: int) -> Mention | None:
+def mention_of(*, user: User, client: Client, pk: int) -> Mention | None:
     return (
         Mention.objects.visible_to(user)
         .filter(client=client, pk=pk)
@@ -67,11 +67,11 @@ def mention_of(user, client, pk: int) -> Mention | None:
     )
 
 
-def mentions_of(user, client, ids) -> list[Mention]:
+def mentions_of(*, user: User, client: Client, ids) -> list[Mention]:
     return list(Mention.objects.visible_to(user).filter(client=client, pk__in=list(ids)).select_related("client"))
 
 
-def workers_of(client) -> QuerySet[User]:
+def workers_of(*, client: Client) -> QuerySet[User]:
     """People who may be given this client's mentions: those who work them there, and admins."""
     return users_with_client_perm(client, ClientPerm.WORK_MENTIONS).order_by("email")
 
@@ -92,7 +92,7 @@ class InboxPage:
     next_cursor: str = ""
 
 
-def encode_cursor(sort: str, mention) -> str:
+def encode_cursor(*, sort: str, mention: Mention) -> str:
     """The page link value that continues after `mention` in `sort` order."""
     if sort == "risk":
         key = mention.risk_score if mention.risk_score is not None else -1
@@ -134,7 +134,7 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def filtered_mentions(user, filters: dict, *, clients=None) -> QuerySet[Mention]:
+def filtered_mentions(*, user: User, filters: dict, clients: list[Client] | None = None) -> QuerySet[Mention]:
     """Mentions of `clients` (all the user may see when None) that pass the inbox filters."""
     q = (filters.get("q") or "").strip()
     if q:
@@ -181,7 +181,7 @@ def filtered_mentions(user, filters: dict, *, clients=None) -> QuerySet[Mention]
     return mentions
 
 
-def _searchable(user, clients) -> QuerySet[Mention]:
+def _searchable(user: User, clients: list[Client]) -> QuerySet[Mention]:
     """Mentions a search may return: scoped by hand, with the rule of `visible_to`.
 
     Given an indexable client condition, the planner ANDs the text index with a bitmap of the
@@ -201,19 +201,21 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def default_sort(filters: dict) -> str:
+def default_sort(*, filters: dict) -> str:
     return "relevance" if (filters.get("q") or "").strip() else "risk"
 
 
-def inbox_page(user, filters: dict, *, clients=None, after: str = "", size: int = PAGE_SIZE) -> InboxPage:
+def inbox_page(
+    *, user: User, filters: dict, clients: list[Client] | None = None, after: str = "", size: int = PAGE_SIZE
+) -> InboxPage:
     """One page of the inbox in keyset order: as fast 500 pages deep as on the first.
 
     Raises BadCursor for a page link that does not belong to this sort.
     """
-    sort = filters.get("sort") or default_sort(filters)
+    sort = filters.get("sort") or default_sort(filters=filters)
     if sort == "relevance" and not (filters.get("q") or "").strip():
         sort = "risk"
-    mentions = filtered_mentions(user, filters, clients=clients)
+    mentions = filtered_mentions(user=user, filters=filters, clients=clients)
     key_sql = {
         "risk": f'COALESCE(("{_TABLE}"."risk_score")::integer, -1)',
         "due": f'COALESCE("{_TABLE}"."response_due_at", \'9999-12-31 00:00:00+00:00\'::timestamptz)',
@@ -245,7 +247,7 @@ def inbox_page(user, filters: dict, *, clients=None, after: str = "", size: int 
     rows = _as_rows(mentions.order_by(*order)[: size + 1], ranked=sort == "relevance")
     page = InboxPage(mentions=rows[:size], sort=sort)
     if len(rows) > size:
-        page.next_cursor = encode_cursor(sort, rows[size - 1])
+        page.next_cursor = encode_cursor(sort=sort, mention=rows[size - 1])
     return page
 
 
@@ -321,12 +323,17 @@ def _as_rows(mentions: QuerySet[Mention], *, ranked: bool = False) -> list[Inbox
     return [InboxRow(*values) for values in rows]
 
 
-def new_since(user, filters: dict, *, clients=None, newest_id: int) -> int:
+def new_since(*, user: User, filters: dict, clients: list[Client] | None = None, newest_id: int) -> int:
     """How many mentions passing the filters arrived after the one with `newest_id` (at most 100)."""
-    return filtered_mentions(user, filters, clients=clients).filter(pk__gt=newest_id).values("pk")[:100].count()
+    return (
+        filtered_mentions(user=user, filters=filters, clients=clients)
+        .filter(pk__gt=newest_id)
+        .values("pk")[:100]
+        .count()
+    )
 
 
-def changed_since(user, *, clients, mention_ids, since: datetime) -> list[int]:
+def changed_since(*, user: User, clients: list[Client], mention_ids, since: datetime) -> list[int]:
     """Of the mentions on screen, those someone changed after `since` (the audit trail is the change log)."""
 
     if not mention_ids:
@@ -342,7 +349,7 @@ def changed_since(user, *, clients, mention_ids, since: datetime) -> list[int]:
     return sorted({int(pk) for pk in events.values_list("target_id", flat=True)})
 
 
-def inbox_rows(user, clients, ids) -> list[Mention]:
+def inbox_rows(*, user: User, clients: list[Client], ids) -> list[Mention]:
     """Fresh rows for the given mentions, as the inbox shows them."""
     mentions = Mention.objects.visible_to(user).filter(
         client_id__in=[client.pk for client in clients], pk__in=list(ids)
@@ -350,7 +357,7 @@ def inbox_rows(user, clients, ids) -> list[Mention]:
     return _as_rows(mentions)
 
 
-def inbox_choices(client) -> dict:
+def inbox_choices(*, client: Client) -> dict:
     """What the filter and bulk menus offer: brands, people, topics. Cached a minute: every page shows them."""
     from django.core.cache import cache
 
@@ -359,7 +366,7 @@ def inbox_choices(client) -> dict:
     if choices is None:
         choices = {
             "brands": list(client.brands.order_by("name").values_list("pk", "name")),
-            "workers": [(person.pk, person.display_name) for person in workers_of(client)],
+            "workers": [(person.pk, person.display_name) for person in workers_of(client=client)],
             "topics": sorted(set(Topic.objects.unscoped().filter(client=client).values_list("name", flat=True))),
         }
         cache.set(key, choices, 60)
@@ -369,12 +376,12 @@ def inbox_choices(client) -> dict:
 # --- Saved views -----------------------------------------------------------------------------
 
 
-def saved_views_of(user, client) -> QuerySet[SavedView]:
+def saved_views_of(*, user: User, client: Client) -> QuerySet[SavedView]:
     """The user's own views and those shared with the client team."""
     return SavedView.objects.visible_to(user).filter(Q(owner=user) | Q(shared=True), client=client)
 
 
-def saved_view_counts(user, client, views) -> dict[int, int]:
+def saved_view_counts(*, user: User, client: Client, views) -> dict[int, int]:
     """How many mentions each view shows now (cached briefly: counting is the dear part)."""
     from django.core.cache import cache
 
@@ -385,7 +392,7 @@ def saved_view_counts(user, client, views) -> dict[int, int]:
         key = f"inbox:count:{client.pk}:{user.pk}:{view.pk}:{digest}"
         count = cache.get(key)
         if count is None:
-            count = filtered_mentions(user, view.filters, clients=[client]).count()
+            count = filtered_mentions(user=user, filters=view.filters, clients=[client]).count()
             cache.set(key, count, 60)
         counts[view.pk] = count
     return counts
@@ -394,7 +401,7 @@ def saved_view_counts(user, client, views) -> dict[int, int]:
 # --- Around one mention ----------------------------------------------------------------------
 
 
-def conversation_of(user, mention: Mention) -> tuple[Mention | None, list[Mention]]:
+def conversation_of(*, user: User, mention: Mention) -> tuple[Mention | None, list[Mention]]:
     """The post it answers and the answers to it, where the platform told us."""
     same_place = Mention.objects.visible_to(user).filter(client_id=mention.client_id, platform=mention.platform)
     parent = None
@@ -416,7 +423,7 @@ def _of_client(other: Mention, mention: Mention) -> Mention:
 RELATED_TOPIC_WINDOW = timedelta(days=14)
 
 
-def related_of(user, mention: Mention, limit: int = 10) -> dict[str, list[Mention]]:
+def related_of(*, user: User, mention: Mention, limit: int = 10) -> dict[str, list[Mention]]:
     """Mentions by the same author, on the same topics lately, and those a person linked to it."""
     base = (
         Mention.objects.visible_to(user)
@@ -443,11 +450,11 @@ def related_of(user, mention: Mention, limit: int = 10) -> dict[str, list[Mentio
     return {key: [_of_client(other, mention) for other in rows] for key, rows in related.items()}
 
 
-def notes_of(mention: Mention) -> QuerySet[MentionNote]:
+def notes_of(*, mention: Mention) -> QuerySet[MentionNote]:
     return mention.notes.select_related("author")
 
 
-def timeline_of(mention: Mention, limit: int = 100) -> list:
+def timeline_of(*, mention: Mention, limit: int = 100) -> list:
     """What happened to the mention, newest first, from the audit trail, ending with its arrival.
 
     Unscoped on purpose, like `changed_since`: whoever may open the mention sees its own history,

@@ -16,12 +16,15 @@ from itertools import combinations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
 from apps.core.registry import Registry
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
+from apps.tenants.models import Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 from apps.tenants.services import require_client_perm
@@ -39,10 +42,16 @@ MAX_LINKED_AT_ONCE = 50
 
 @transaction.atomic
 def mention_transition(
-    *, actor, mention: Mention, status: str, reason: str = "", private_channel: str = "", request=None
+    *,
+    actor: User,
+    mention: Mention,
+    status: str,
+    reason: str = "",
+    private_channel: str = "",
+    request: HttpRequest | None = None,
 ) -> Mention:
     """Move a mention to `status`, if the lifecycle allows it from where it is now."""
-    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=mention.client, codename=ClientPerm.WORK_MENTIONS)
     return _transition(
         actor=actor,
         mention=mention_locked(mention),
@@ -54,7 +63,9 @@ def mention_transition(
 
 
 @transaction.atomic
-def mention_move(*, actor, mention: Mention, status: str, private_channel: str = "", request=None) -> Mention:
+def mention_move(
+    *, actor: User, mention: Mention, status: str, private_channel: str = "", request: HttpRequest | None = None
+) -> Mention:
     """Move a mention to `status` along the lifecycle's shortest path, each step audited.
 
     For the answer workflow, which checked its own right: a client approver who sends an answer
@@ -69,7 +80,15 @@ def mention_move(*, actor, mention: Mention, status: str, private_channel: str =
     return mention
 
 
-def _transition(*, actor, mention: Mention, status: str, reason: str = "", private_channel: str = "", request=None):
+def _transition(
+    *,
+    actor: User,
+    mention: Mention,
+    status: str,
+    reason: str = "",
+    private_channel: str = "",
+    request: HttpRequest | None = None,
+):
     reason = (reason or "").strip()
     allowed = allowed_from(mention.status)
     if status not in allowed:
@@ -108,7 +127,7 @@ def _transition(*, actor, mention: Mention, status: str, reason: str = "", priva
     return mention
 
 
-def sla_stop(*, actor, mention: Mention, at: datetime | None = None, request=None) -> bool:
+def sla_stop(*, actor: User, mention: Mention, at: datetime | None = None, request: HttpRequest | None = None) -> bool:
     """Record the first response to a mention: its SLA clock stops. False if it had stopped already.
 
     Called by the responses workflow when an answer is published or recorded.
@@ -122,9 +141,11 @@ def sla_stop(*, actor, mention: Mention, at: datetime | None = None, request=Non
 
 
 @transaction.atomic
-def mention_archive(*, actor, mention: Mention, archived: bool = True, request=None) -> Mention:
+def mention_archive(
+    *, actor: User, mention: Mention, archived: bool = True, request: HttpRequest | None = None
+) -> Mention:
     """Take a mention out of the inbox (or bring it back). Staff archive; nobody deletes."""
-    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=mention.client, codename=ClientPerm.WORK_MENTIONS)
     mention = mention_locked(mention)
     if (mention.archived_at is not None) == archived:
         return mention
@@ -135,7 +156,7 @@ def mention_archive(*, actor, mention: Mention, archived: bool = True, request=N
 
 
 @transaction.atomic
-def mention_purge(*, actor, mention: Mention, reason: str, request=None) -> None:
+def mention_purge(*, actor: User, mention: Mention, reason: str, request: HttpRequest | None = None) -> None:
     """Delete a mention for a legal reason (a court order, a GDPR erasure). Agency admins only."""
     if not getattr(actor, "is_agency_admin", False):
         raise PermissionDenied(_("Only agency admins purge mentions."))
@@ -150,12 +171,12 @@ def mention_purge(*, actor, mention: Mention, reason: str, request=None) -> None
 _AT_NAME = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 
-def mentioned_people(text: str, client) -> list:
+def mentioned_people(*, text: str, client: Client) -> list:
     """The people a note @mentions, among those who work this client's mentions."""
     names = {name.lower().rstrip(".") for name in _AT_NAME.findall(text)}
     if not names:
         return []
-    workers = list(workers_of(client))
+    workers = list(workers_of(client=client))
     local_part = {person.pk: person.email.split("@")[0].lower() for person in workers}
     holders = Counter(local_part.values())
     return [
@@ -166,16 +187,16 @@ def mentioned_people(text: str, client) -> list:
 
 
 @transaction.atomic
-def note_add(*, actor, mention: Mention, text: str, request=None) -> MentionNote:
+def note_add(*, actor: User, mention: Mention, text: str, request: HttpRequest | None = None) -> MentionNote:
     """An internal note; the people it @mentions are told."""
-    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=mention.client, codename=ClientPerm.WORK_MENTIONS)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": [_("Write the note first.")]})
     if len(text) > MAX_NOTE_CHARS:
         raise ValidationError({"text": [_("Keep a note under %(max)d characters.") % {"max": MAX_NOTE_CHARS}]})
     note = MentionNote.objects.create(client=mention.client, mention=mention, author=actor, text=text)
-    mentioned = [person for person in mentioned_people(text, mention.client) if person != actor]
+    mentioned = [person for person in mentioned_people(text=text, client=mention.client) if person != actor]
     events.mention_note_added_event(actor=actor, note=note, mentioned=[p.pk for p in mentioned], request=request)
     if mentioned:
         notify(
@@ -191,9 +212,9 @@ def note_add(*, actor, mention: Mention, text: str, request=None) -> MentionNote
 
 
 @transaction.atomic
-def mention_add_topic(*, actor, mention: Mention, topic: str, request=None) -> Mention:
+def mention_add_topic(*, actor: User, mention: Mention, topic: str, request: HttpRequest | None = None) -> Mention:
     """Tag a mention with one of its brand's (or the client's) topics."""
-    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=mention.client, codename=ClientPerm.WORK_MENTIONS)
     mention = mention_locked(mention)
     known = Topic.objects.unscoped().filter(
         Q(brand=None) | Q(brand=mention.brand_id), client=mention.client, name=topic
@@ -212,9 +233,9 @@ def mention_add_topic(*, actor, mention: Mention, topic: str, request=None) -> M
 
 
 @transaction.atomic
-def mentions_link(*, actor, client, mentions: list[Mention], request=None) -> int:
+def mentions_link(*, actor: User, client: Client, mentions: list[Mention], request: HttpRequest | None = None) -> int:
     """Link the given mentions to each other (one story); returns the number of new links."""
-    require_client_perm(actor, client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.WORK_MENTIONS)
     ids = sorted({mention.pk for mention in mentions if mention.client_id == client.pk})
     if len(ids) < 2:
         raise ValidationError({"mentions": [_("Choose at least two mentions to link.")]})
@@ -250,9 +271,11 @@ def _check_view_name(name: str) -> str:
 
 
 @transaction.atomic
-def saved_view_create(*, actor, client, name: str, filters: dict, shared: bool, request=None) -> SavedView:
+def saved_view_create(
+    *, actor: User, client: Client, name: str, filters: dict, shared: bool, request: HttpRequest | None = None
+) -> SavedView:
     """Save the inbox's filters under a name; a shared view is seen by the whole client team."""
-    require_client_perm(actor, client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.WORK_MENTIONS)
     name = _check_view_name(name)
     if SavedView.objects.unscoped().filter(client=client, owner=actor, name=name).exists():
         raise ValidationError({"name": [_("You have a view with this name already.")]})
@@ -262,8 +285,8 @@ def saved_view_create(*, actor, client, name: str, filters: dict, shared: bool, 
 
 
 @transaction.atomic
-def saved_view_delete(*, actor, view: SavedView, request=None) -> None:
-    require_client_perm(actor, view.client, ClientPerm.WORK_MENTIONS)
+def saved_view_delete(*, actor: User, view: SavedView, request: HttpRequest | None = None) -> None:
+    require_client_perm(actor=actor, client=view.client, codename=ClientPerm.WORK_MENTIONS)
     if view.owner_id != actor.pk and not user_has_client_perm(actor, view.client, ClientPerm.MANAGE_MEMBERS):
         raise PermissionDenied(_("Only the person who made a view, or the account lead, removes it."))
     events.saved_view_deleted_event(actor=actor, view=view, request=request)
@@ -290,9 +313,17 @@ class BulkAction:
 bulk_actions = Registry("inbox bulk actions")
 
 
-def mentions_bulk(*, actor, client, mentions: list[Mention], action: str, params: dict, request=None) -> BulkOutcome:
+def mentions_bulk(
+    *,
+    actor: User,
+    client: Client,
+    mentions: list[Mention],
+    action: str,
+    params: dict,
+    request: HttpRequest | None = None,
+) -> BulkOutcome:
     """One action on many mentions. Each mention is its own transaction: one refusal stops no other."""
-    require_client_perm(actor, client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.WORK_MENTIONS)
     if action not in bulk_actions:
         raise ValidationError(
             {"action": [_("Choose one of: %(actions)s.") % {"actions": ", ".join(bulk_actions.keys())}]}
@@ -325,18 +356,18 @@ def mentions_bulk(*, actor, client, mentions: list[Mention], action: str, params
     return outcome
 
 
-def _bulk_status(*, actor, mention, params, request):
+def _bulk_status(*, actor: User, mention: Mention, params, request: HttpRequest):
     keys = ("status", "reason", "private_channel")
     return mention_transition(
         actor=actor, mention=mention, request=request, **{key: params.get(key, "") for key in keys}
     )
 
 
-def _bulk_add_topic(*, actor, mention, params, request):
+def _bulk_add_topic(*, actor: User, mention: Mention, params, request: HttpRequest):
     return mention_add_topic(actor=actor, mention=mention, topic=params.get("topic", ""), request=request)
 
 
-def _bulk_archive(*, actor, mention, params, request):
+def _bulk_archive(*, actor: User, mention: Mention, params, request: HttpRequest):
     return mention_archive(actor=actor, mention=mention, request=request)
 
 

@@ -45,8 +45,8 @@ def _page_or_error(request, form, clients):
         return None
     try:
         return selectors.inbox_page(
-            request.user,
-            form.cleaned_data,
+            user=request.user,
+            filters=form.cleaned_data,
             clients=clients,
             after=form.cleaned_data.get("after") or "",
             size=form.cleaned_data.get("size") or selectors.PAGE_SIZE,
@@ -132,10 +132,10 @@ class InboxView(ClientScopedMixin, InboxMixin, View):
     def get(self, request, client_slug):
         if request.htmx and request.GET.get("after"):
             return self.render_inbox(request, [self.client], {})  # "More": only rows, none of the page
-        views = list(selectors.saved_views_of(request.user, self.client))
+        views = list(selectors.saved_views_of(user=request.user, client=self.client))
         context = {
             **self.client_context(),
-            **selectors.inbox_choices(self.client),
+            **selectors.inbox_choices(client=self.client),
             "saved_views": views,
             "view_form": SavedViewForm(),
             "poll_url": request.path + "poll/",
@@ -187,9 +187,9 @@ class InboxPollMixin:
             return HttpResponseBadRequest(_("The poll needs newest, seen_at and shown."))
         filters = {**form.cleaned_data, **self.fixed_filters}
         checked_at = timezone.now()  # before reading: a change made meanwhile comes with the next poll
-        new_count = selectors.new_since(request.user, filters, clients=clients, newest_id=newest_id)
-        changed_ids = selectors.changed_since(request.user, clients=clients, mention_ids=shown, since=since)
-        rows = _for_display(selectors.inbox_rows(request.user, clients, changed_ids))
+        new_count = selectors.new_since(user=request.user, filters=filters, clients=clients, newest_id=newest_id)
+        changed_ids = selectors.changed_since(user=request.user, clients=clients, mention_ids=shown, since=since)
+        rows = _for_display(selectors.inbox_rows(user=request.user, clients=clients, ids=changed_ids))
         return render(
             request,
             "mentions/_inbox_poll.html",
@@ -221,8 +221,8 @@ class SavedViewCountsView(ClientScopedMixin, View):
     read_permission = ClientPerm.WORK_MENTIONS
 
     def get(self, request, client_slug):
-        views = list(selectors.saved_views_of(request.user, self.client))
-        counts = selectors.saved_view_counts(request.user, self.client, views)
+        views = list(selectors.saved_views_of(user=request.user, client=self.client))
+        counts = selectors.saved_view_counts(user=request.user, client=self.client, views=views)
         return render(request, "mentions/_saved_view_counts.html", {"counts": counts, "views": views})
 
 
@@ -253,7 +253,7 @@ class SavedViewDeleteView(ClientScopedMixin, View):
     write_permission = ClientPerm.WORK_MENTIONS
 
     def post(self, request, client_slug, view_pk):
-        view = get_object_or_404(selectors.saved_views_of(request.user, self.client), pk=view_pk)
+        view = get_object_or_404(selectors.saved_views_of(user=request.user, client=self.client), pk=view_pk)
         services.saved_view_delete(actor=request.user, view=view, request=request)
         return redirect("inbox", client_slug=client_slug)
 
@@ -265,7 +265,7 @@ class BulkView(ClientScopedMixin, View):
 
     def post(self, request, client_slug):
         ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
-        mentions = selectors.mentions_of(request.user, self.client, ids)
+        mentions = selectors.mentions_of(user=request.user, client=self.client, ids=ids)
         action = request.POST.get("action", "")
         params = {key: request.POST.get(key, "") for key in ("status", "reason", "private_channel", "topic", "level")}
         if action == "assign":
@@ -273,7 +273,7 @@ class BulkView(ClientScopedMixin, View):
             if assignee_id and not assignee_id.isdigit():
                 return _answer(request, _("Choose a person to assign."), status=400)
             params["assignee"] = (
-                get_object_or_404(selectors.workers_of(self.client), pk=assignee_id) if assignee_id else None
+                get_object_or_404(selectors.workers_of(client=self.client), pk=assignee_id) if assignee_id else None
             )
         try:
             outcome = services.mentions_bulk(
@@ -311,14 +311,14 @@ class MentionScopedMixin(ClientScopedMixin):
     write_permission = ClientPerm.WORK_MENTIONS
 
     def load_mention(self, mention_pk):
-        mention = selectors.mention_of(self.request.user, self.client, mention_pk)
+        mention = selectors.mention_of(user=self.request.user, client=self.client, pk=mention_pk)
         if mention is None:
             raise Http404
         return mention
 
     def render_detail(self, mention, *, status=200, **forms):
         """The mention page; `forms` are refused forms shown again with their errors, by name."""
-        parent, replies = selectors.conversation_of(self.request.user, mention)
+        parent, replies = selectors.conversation_of(user=self.request.user, mention=mention)
         context = {
             **self.client_context(),
             "mention": mention,
@@ -328,9 +328,9 @@ class MentionScopedMixin(ClientScopedMixin):
             "private_channels": PrivateChannel.choices,
             "parent": parent,
             "replies": replies,
-            "related": selectors.related_of(self.request.user, mention),
-            "notes": list(selectors.notes_of(mention)),
-            "timeline": selectors.timeline_of(mention),
+            "related": selectors.related_of(user=self.request.user, mention=mention),
+            "notes": list(selectors.notes_of(mention=mention)),
+            "timeline": selectors.timeline_of(mention=mention),
             "present": presence.present_on(mention.pk, exclude_user_id=self.request.user.pk),
             "presence_renew": presence.PRESENCE_RENEW,
         }
@@ -365,7 +365,7 @@ class MentionTransitionView(MentionScopedMixin, View):
                 return HttpResponse(" ".join(refusals), status=400, content_type="text/plain; charset=utf-8")
             return self.render_detail(mention, transition_form=form, status=400)
         if request.htmx:
-            row = _for_display(selectors.inbox_rows(request.user, [self.client], [mention.pk]))
+            row = _for_display(selectors.inbox_rows(user=request.user, clients=[self.client], ids=[mention.pk]))
             return render(
                 request, "mentions/_inbox_row.html", {"mention": row[0], "now": timezone.now(), "with_client": False}
             )
@@ -414,7 +414,7 @@ class MentionPresenceView(MentionScopedMixin, View):
 
     def post(self, request, client_slug, mention_pk):
         # Every 10 s per open tab: whether the mention is there for this person, not the whole row.
-        if not selectors.mention_exists(request.user, self.client, mention_pk):
+        if not selectors.mention_exists(user=request.user, client=self.client, pk=mention_pk):
             raise Http404
         if request.POST.get("state") == "gone":
             presence.presence_leave(mention_id=mention_pk, user=request.user)

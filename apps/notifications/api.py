@@ -69,7 +69,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return notifications_for(self.request.user)
+        return notifications_for(user=self.request.user)
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
@@ -113,7 +113,7 @@ class NotificationSettingsView(APIView):
 
     @extend_schema(responses=NotificationSettingsSerializer)
     def get(self, request):
-        return Response(NotificationSettingsSerializer(notification_settings_of(request.user)).data)
+        return Response(NotificationSettingsSerializer(notification_settings_of(user=request.user)).data)
 
     @extend_schema(request=NotificationSettingsSerializer, responses=NotificationSettingsSerializer)
     def put(self, request):
@@ -128,7 +128,7 @@ class NotificationSettingsView(APIView):
             time_zone=data["time_zone"],
             digest_minutes=data["digest_minutes"]
             if "digest_minutes" in data
-            else notification_settings_of(request.user).digest_minutes,
+            else notification_settings_of(user=request.user).digest_minutes,
             request=request,
         )
         return Response(NotificationSettingsSerializer(preferences).data)
@@ -213,7 +213,7 @@ class WebhookEndpointViewSet(
     action_permissions = {"test": ClientPerm.MANAGE}
 
     def scoped_queryset(self):
-        return webhook_endpoints_of(self.request.user, self.client).select_related("client")
+        return webhook_endpoints_of(user=self.request.user, client=self.client).select_related("client")
 
     @extend_schema(request=WebhookEndpointSerializer, responses={201: NewWebhookEndpointSerializer})
     def create(self, request, *args, **kwargs):
@@ -273,4 +273,4 @@ class WebhookDeliveryViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.
     read_permission = ClientPerm.WORK_MENTIONS
 
     def scoped_queryset(self):
-        return webhook_deliveries_of(self.request.user, self.client)
+        return webhook_deliveries_of(user=self.request.user, client=self.client)

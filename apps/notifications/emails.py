@@ -63,7 +63,7 @@ def _item(notification: Notification, zone) -> dict:
         "event": notification.get_event_display(),
         "critical": notification.critical,
         "time": timezone.localtime(notification.created_at, zone),
-        "link": absolute_link(notification.url) or absolute_link(reverse("notification_list")),
+        "link": absolute_link(url=notification.url) or absolute_link(url=reverse("notification_list")),
     }
 
 
@@ -75,7 +75,7 @@ def _deliver(user, make_subject: Callable[[], str], template: str, context: dict
             {
                 **context,
                 "agency_name": settings.AGENCY_NAME,
-                "settings_link": absolute_link(reverse("notification_settings")),
+                "settings_link": absolute_link(url=reverse("notification_settings")),
             },
         )
         send_mail(_subject(make_subject()), text, None, [user.email])
@@ -92,7 +92,7 @@ def send_notification_email(notification_id: int) -> bool:
     if not _may_receive(user, notification):
         claim.update(email_state=EmailState.NOT_NEEDED, email_claimed_at=None)
         return False
-    zone = notification_settings_of(user).zone
+    zone = notification_settings_of(user=user).zone
     try:
         _deliver(
             user,
@@ -119,7 +119,7 @@ def send_email_digest(user_id: int, *, now=None) -> int:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        preferences = locked_notification_settings(user_id)
+        preferences = locked_notification_settings(user_id=user_id)
         if not preferences.digest_due(now):
             return 0
         held = list(
@@ -183,7 +183,7 @@ def _send_digest(user, notifications: list[Notification], preferences: Notificat
             "items": [_item(n, zone) for n in listed],
             "total": len(notifications),
             "more": len(notifications) - len(listed),
-            "list_link": absolute_link(reverse("notification_list")),
+            "list_link": absolute_link(url=reverse("notification_list")),
         },
     )
 

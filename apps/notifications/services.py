@@ -12,10 +12,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
 from apps.core.services import model_update
 from apps.core.timezones import time_zone_names
 from apps.tenants.models import Client
@@ -45,7 +47,7 @@ DIGEST_MINUTES_RANGE = (1, 240)
 URL_MAX_CHARS = 500
 
 
-def absolute_link(url: str) -> str:
+def absolute_link(*, url: str) -> str:
     return f"{settings.SITE_URL}{url}" if url else ""
 
 
@@ -54,7 +56,7 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _mention_summary(mention) -> dict | None:
+def _mention_summary(mention: models.Model) -> dict | None:
     if mention is None:
         return None
     return {
@@ -69,10 +71,18 @@ def _mention_summary(mention) -> dict | None:
 
 
 def webhook_payload(
-    *, event: str, client: Client, title: str, body: str, url: str, mention, critical: bool, extra: dict | None
+    *,
+    event: str,
+    client: Client,
+    title: str,
+    body: str,
+    url: str,
+    mention: models.Model | None,
+    critical: bool,
+    extra: dict | None,
 ) -> dict:
     """Slack-compatible: chat tools show `text`; other receivers read the structured keys."""
-    link = absolute_link(url)
+    link = absolute_link(url=url)
     text = " — ".join(part for part in (title, body) if part)
     return {
         "text": _slack_escape(f"{text} {link}".strip()),
@@ -121,7 +131,7 @@ def notify(
     title: str,
     body: str = "",
     url: str = "",
-    mention=None,
+    mention: models.Model | None = None,  # a Mention: mentions sits above notifications
     critical: bool = False,
     payload: dict | None = None,
 ) -> list[Notification]:
@@ -145,7 +155,7 @@ def notify(
     body = body[:BODY_MAX_CHARS]
     now = timezone.now()
     notifications, digest_user_ids = [], []
-    for person in recipients_who_see(client, recipients):
+    for person in recipients_who_see(client=client, recipients=recipients):
         try:
             preferences = person.notification_settings
         except NotificationSettings.DoesNotExist:
@@ -198,19 +208,19 @@ def notify(
 # --- Reading ---
 
 
-def notification_mark_read(*, actor, notification: Notification) -> Notification:
+def notification_mark_read(*, actor: User, notification: Notification) -> Notification:
     if notification.user_id != actor.pk:
         raise PermissionDenied(_("This is someone else's notification."))
     if notification.read_at is None:
         now = timezone.now()
-        notifications_for(actor).filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notifications_for(user=actor).filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
         notification.read_at = now
     return notification
 
 
-def notifications_mark_all_read(*, actor) -> int:
+def notifications_mark_all_read(*, actor: User) -> int:
     """Marks every unread notification the person sees in the app read; returns how many."""
-    return notifications_for(actor).filter(read_at__isnull=True).update(read_at=timezone.now())
+    return notifications_for(user=actor).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 # --- Settings ---
@@ -229,7 +239,7 @@ def _clean_channels(channels: dict) -> dict[str, list[str]]:
     return cleaned
 
 
-def locked_notification_settings(user_id: int) -> NotificationSettings:
+def locked_notification_settings(*, user_id: int) -> NotificationSettings:
     """The person's settings row, created if missing, locked until the transaction ends."""
     NotificationSettings.objects.get_or_create(user_id=user_id)
     return NotificationSettings.objects.select_for_update().get(user_id=user_id)
@@ -238,13 +248,13 @@ def locked_notification_settings(user_id: int) -> NotificationSettings:
 @transaction.atomic
 def notification_settings_update(
     *,
-    actor,
+    actor: User,
     channels: dict[str, list[str]],
     quiet_hours_start: time | None,
     quiet_hours_end: time | None,
     time_zone: str,
     digest_minutes: int,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> NotificationSettings:
     """Replace the person's own settings. Channels of events not given keep their current choice."""
     errors = {}
@@ -261,7 +271,7 @@ def notification_settings_update(
     if errors:
         raise ValidationError(errors)
     cleaned_channels = _clean_channels(channels)
-    preferences = locked_notification_settings(actor.pk)
+    preferences = locked_notification_settings(user_id=actor.pk)
     data = {
         "channels": {**preferences.channels, **cleaned_channels},
         "quiet_hours_start": quiet_hours_start,
@@ -302,10 +312,17 @@ def _fail_open_deliveries(endpoint: WebhookEndpoint, reason: str) -> None:
 
 @transaction.atomic
 def webhook_endpoint_create(
-    *, actor, client: Client, name: str, url: str, events: Iterable[str] = (), enabled: bool = True, request=None
+    *,
+    actor: User,
+    client: Client,
+    name: str,
+    url: str,
+    events: Iterable[str] = (),
+    enabled: bool = True,
+    request: HttpRequest | None = None,
 ) -> tuple[WebhookEndpoint, str]:
     """Create an endpoint. Returns it and its signing secret, which is shown this once and stored encrypted."""
-    require_client_perm(actor, client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
     endpoint = WebhookEndpoint(
         client=client,
         name=(name or "").strip(),
@@ -326,16 +343,16 @@ def webhook_endpoint_create(
 @transaction.atomic
 def webhook_endpoint_update(
     *,
-    actor,
+    actor: User,
     endpoint: WebhookEndpoint,
     name: str | None = None,
     url: str | None = None,
     events: Iterable[str] | None = None,
     enabled: bool | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> WebhookEndpoint:
     """Change an endpoint. Switching it off fails what is still queued for it; switching it on starts afresh."""
-    require_client_perm(actor, endpoint.client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=endpoint.client, codename=ClientPerm.MANAGE)
     endpoint = WebhookEndpoint.objects.unscoped().select_for_update().select_related("client").get(pk=endpoint.pk)
     if endpoint.deleted_at is not None:
         raise ValidationError(_("This endpoint was deleted."))
@@ -364,9 +381,11 @@ def webhook_endpoint_update(
 
 
 @transaction.atomic
-def webhook_endpoint_delete(*, actor, endpoint: WebhookEndpoint, request=None) -> WebhookEndpoint:
+def webhook_endpoint_delete(
+    *, actor: User, endpoint: WebhookEndpoint, request: HttpRequest | None = None
+) -> WebhookEndpoint:
     """Switch the endpoint off and hide it; its delivery log stays."""
-    require_client_perm(actor, endpoint.client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=endpoint.client, codename=ClientPerm.MANAGE)
     endpoint = WebhookEndpoint.objects.unscoped().select_for_update().select_related("client").get(pk=endpoint.pk)
     if endpoint.deleted_at is not None:
         return endpoint
@@ -379,9 +398,11 @@ def webhook_endpoint_delete(*, actor, endpoint: WebhookEndpoint, request=None) -
 
 
 @transaction.atomic
-def webhook_endpoint_send_test(*, actor, endpoint: WebhookEndpoint, request=None) -> WebhookDelivery:
+def webhook_endpoint_send_test(
+    *, actor: User, endpoint: WebhookEndpoint, request: HttpRequest | None = None
+) -> WebhookDelivery:
     """Queue one test event for this endpoint only (one attempt, no retries)."""
-    require_client_perm(actor, endpoint.client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=endpoint.client, codename=ClientPerm.MANAGE)
     if endpoint.deleted_at is not None or not endpoint.enabled:
         raise ValidationError(_("Switch the endpoint on first."))
     payload = webhook_payload(

@@ -43,7 +43,7 @@ def notification_badge(request):
 
     Rendered without the request: the page-wide context (the client switcher) is not needed here.
     """
-    context = bell_context(request.user)
+    context = bell_context(user=request.user)
     if not context["show_bell"]:
         return HttpResponse(status=204)
     return HttpResponse(render_to_string("notifications/_bell.html", context))
@@ -56,10 +56,10 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(notifications_for(self.request.user), NOTIFICATIONS_PER_PAGE).get_page(
+        page = Paginator(notifications_for(user=self.request.user), NOTIFICATIONS_PER_PAGE).get_page(
             self.request.GET.get("page")
         )
-        context.update(page=page, notifications=page.object_list, unread=unread_count(self.request.user))
+        context.update(page=page, notifications=page.object_list, unread=unread_count(user=self.request.user))
         return context
 
 
@@ -67,7 +67,7 @@ class NotificationOpenView(LoginRequiredMixin, View):
     """Mark one notification read and go where it points."""
 
     def post(self, request, notification_pk):
-        notification = get_object_or_404(notifications_for(request.user), pk=notification_pk)
+        notification = get_object_or_404(notifications_for(user=request.user), pk=notification_pk)
         services.notification_mark_read(actor=request.user, notification=notification)
         if notification.url and is_relative_link(notification.url):
             return redirect(notification.url)
@@ -91,11 +91,13 @@ class NotificationSettingsView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", NotificationSettingsForm(preferences=notification_settings_of(self.request.user)))
+        context.setdefault(
+            "form", NotificationSettingsForm(preferences=notification_settings_of(user=self.request.user))
+        )
         return context
 
     def post(self, request, *args, **kwargs):
-        form = NotificationSettingsForm(request.POST, preferences=notification_settings_of(request.user))
+        form = NotificationSettingsForm(request.POST, preferences=notification_settings_of(user=request.user))
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -123,7 +125,7 @@ class WebhookListView(ClientScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["endpoints"] = webhook_endpoints_of(self.request.user, self.client)
+        context["endpoints"] = webhook_endpoints_of(user=self.request.user, client=self.client)
         context["can_manage"] = self.can(ClientPerm.MANAGE)
         return context
 
@@ -177,7 +179,7 @@ class WebhookDetailView(WebhookEndpointMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         endpoint = context.setdefault("endpoint", self.get_endpoint())
         deliveries = list(
-            webhook_deliveries_of(self.request.user, self.client, endpoint=endpoint)[:DELIVERY_LOG_LENGTH]
+            webhook_deliveries_of(user=self.request.user, client=self.client, endpoint=endpoint)[:DELIVERY_LOG_LENGTH]
         )
         context["deliveries"] = deliveries
         context["sending"] = any(d.status == DeliveryStatus.PENDING for d in deliveries)

@@ -151,15 +151,15 @@ class AnswerSerializer(serializers.ModelSerializer):
     @extend_schema_field(ApproverSerializer(many=True))
     def get_current_approvers(self, answer) -> list[dict]:
         """Who the current step waits for. Names come from the context when a page gives them."""
-        waiting = services.current_approvers(answer)
+        waiting = services.current_approvers(answer=answer)
         names = self.context.get("names")
         if names is None:
-            names = names_of(waiting)
+            names = names_of(user_ids=waiting)
         return [{"id": pk, "name": names.get(pk, "?")} for pk in waiting]
 
     def get_cleared_to_publish(self, answer) -> bool:
         """Approved for the text it has now: it may go out."""
-        return services.is_cleared_to_publish(answer)
+        return services.is_cleared_to_publish(answer=answer)
 
     def get_cannot_publish(self, answer) -> str:
         """Why the app cannot post this answer on the platform ("" when it can): then it is sent by hand
@@ -262,7 +262,7 @@ class AnswerViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveM
 
     def scoped_queryset(self):
         # A client approver reaches only the answers waiting for them, as on the approval page.
-        answers = answers_in_approval(self.request.user, self.client).select_related(
+        answers = answers_in_approval(user=self.request.user, client=self.client).select_related(
             "mention__source", "author", "current_version", "approved_version"
         )
         if self.action != "list":
@@ -284,7 +284,7 @@ class AnswerViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveM
     @extend_schema(responses={200: AnswerSerializer(many=True)})
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        names = approver_names(page)
+        names = approver_names(answers=page)
         return self.get_paginated_response(AnswerSerializer(page, many=True, context={"names": names}).data)
 
     @extend_schema(request=AnswerStartSerializer, responses={201: AnswerDetailSerializer})
@@ -366,7 +366,9 @@ class AnswerViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveM
         answer = self.get_object()
         query = DiffQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        older, newer = versions_to_compare(answer, query.validated_data.get("a"), query.validated_data.get("b"))
+        older, newer = versions_to_compare(
+            answer=answer, a=query.validated_data.get("a"), b=query.validated_data.get("b")
+        )
         pieces = diff_words(older.text, newer.text)
         return Response([asdict(piece) for piece in pieces])
 
@@ -524,7 +526,7 @@ class ApprovalRuleViewSet(
     filter_backends = []
 
     def scoped_queryset(self):
-        return approval_rules_of(self.request.user, self.client)
+        return approval_rules_of(user=self.request.user, client=self.client)
 
     def _save(self, request, rule: ApprovalRule | None) -> ApprovalRule:
         data = RuleInputSerializer(data=request.data)
@@ -575,7 +577,7 @@ class ApprovalPolicyViewSet(ClientScopedViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         body = ApprovalSettingsSerializer(approval_policy_of(self.client)).data
-        body["rules"] = ApprovalRuleSerializer(approval_rules_of(request.user, self.client), many=True).data
+        body["rules"] = ApprovalRuleSerializer(approval_rules_of(user=request.user, client=self.client), many=True).data
         return Response(body)
 
     @extend_schema(request=ApprovalSettingsSerializer, responses={200: ApprovalPolicySerializer})

@@ -58,7 +58,7 @@ def _remind(now) -> int:
         )
         .filter(remind_at__lte=now)[:BATCH]
     )
-    decided = decisions_on_current_versions(due)  # read once for all, not per answer
+    decided = decisions_on_current_versions(answers=due)  # read once for all, not per answer
     sent = 0
     for answer in due:
         claimed = (
@@ -67,7 +67,9 @@ def _remind(now) -> int:
             .update(reminded_at=now)
         )
         if claimed:
-            notices.tell_approvers(answer, still_to_decide(answer, decided), event=NotificationEvent.APPROVAL_REMINDER)
+            notices.tell_approvers(
+                answer, still_to_decide(answer=answer, decided=decided), event=NotificationEvent.APPROVAL_REMINDER
+            )
             sent += 1
     return sent
 
@@ -79,7 +81,7 @@ def _escalate(now) -> int:
         .select_related(*TOLD)
         .filter(escalated_at=None, mention__first_response_at=None, mention__response_warn_at__lte=now)[:BATCH]
     )
-    leads = per_client(lambda client: [lead.pk for lead in account_leads_of(client)])
+    leads = per_client(read=lambda client: [lead.pk for lead in account_leads_of(client=client)])
     sent = 0
     for answer in at_risk:
         claimed = (
@@ -111,6 +113,6 @@ def _expire_one(answer_id: int, now) -> int:
     _stop_waiting(answer)
     answer.save()
     events.answer_event(actor=None, answer=answer, action="expired", before=before, after={"state": answer.state})
-    back_to_work(None, answer)
+    back_to_work(actor=None, answer=answer)
     notices.tell_author(answer, _("The approval of your answer to %(who)s expired: submit it again if it still fits."))
     return 1

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
+from apps.mentions.models import Mention
+from apps.tenants.models import Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 
@@ -16,8 +18,6 @@ from .models import Answer, AnswerState, AnswerVersion, ApprovalDecision, Approv
 from .publishing import publish_unavailable
 from .services import MAX_TEXT, approvers_at, current_approvers, is_cleared_to_publish
 from .writing import fill_placeholders, strategy_for
-
-User = get_user_model()
 
 
 def _with_history(answers):
@@ -28,14 +28,14 @@ def _with_history(answers):
     )
 
 
-def names_of(user_ids) -> dict[int, str]:
+def names_of(*, user_ids) -> dict[int, str]:
     people = User.objects.filter(pk__in=set(user_ids))
     return {person.pk: str(person) for person in people}
 
 
-def approver_names(answers) -> dict[int, str]:
+def approver_names(*, answers) -> dict[int, str]:
     """The names of everyone the answers' current steps wait for, in one query."""
-    return names_of(pk for answer in answers for pk in current_approvers(answer))
+    return names_of(user_ids=(pk for answer in answers for pk in current_approvers(answer=answer)))
 
 
 @dataclass
@@ -49,10 +49,10 @@ class AnswerCard:
     cannot_publish: str = ""
 
 
-def describe(user, answer: Answer, names: dict[int, str] | None = None) -> AnswerCard:
-    waiting = current_approvers(answer)
-    names = names if names is not None else names_of(waiting)
-    cleared = is_cleared_to_publish(answer)
+def describe(*, user: User, answer: Answer, names: dict[int, str] | None = None) -> AnswerCard:
+    waiting = current_approvers(answer=answer)
+    names = names if names is not None else names_of(user_ids=waiting)
+    cleared = is_cleared_to_publish(answer=answer)
     return AnswerCard(
         answer=answer,
         approvers=[names.get(pk, "?") for pk in waiting],
@@ -62,17 +62,17 @@ def describe(user, answer: Answer, names: dict[int, str] | None = None) -> Answe
     )
 
 
-def answer_panel(user, mention) -> dict:
+def answer_panel(*, user: User, mention: Mention) -> dict:
     """Everything the answer section of a mention's page shows."""
     answers = list(_with_history(Answer.objects.visible_to(user).filter(mention=mention)).order_by("-pk"))
     for answer in answers:
         answer.mention = mention  # the page has it, with its brand and source
-    names = approver_names(answers)
+    names = approver_names(answers=answers)
     replies = SavedReply.objects.visible_to(user).filter(
         client=mention.client, language__in=[mention.language or "", ""], kind__in=[mention.kind or "", ""]
     )
     return {
-        "answers": [describe(user, answer, names) for answer in answers],
+        "answers": [describe(user=user, answer=answer, names=names) for answer in answers],
         "strategy": strategy_for(mention.kind),
         "tone_of_voice": mention.brand.tone_of_voice,
         "saved_replies": [(reply, fill_placeholders(reply.text, mention)) for reply in replies.order_by("name")],
@@ -82,38 +82,44 @@ def answer_panel(user, mention) -> dict:
     }
 
 
-def waiting_ids(user, client) -> list[int]:
+def waiting_ids(*, user: User, client: Client) -> list[int]:
     """Ids of the answers of `client` whose current step waits for `user`; read without history."""
     candidates = Answer.objects.visible_to(user).filter(
         client=client, state=AnswerState.PENDING, steps__contains=[{"approvers": [user.pk]}]
     )
     return [
-        pk for pk, step, steps in candidates.values_list("pk", "step", "steps") if user.pk in approvers_at(steps, step)
+        pk
+        for pk, step, steps in candidates.values_list("pk", "step", "steps")
+        if user.pk in approvers_at(steps=steps, step=step)
     ]
 
 
-def answers_in_approval(user, client):
+def answers_in_approval(*, user: User, client: Client) -> QuerySet[Answer]:
     """The answers the approval pages and the answers API may show: the team sees all of the
     client's, a client approver only those waiting for them (any other answers 404)."""
     answers = Answer.objects.visible_to(user).filter(client=client)
     if user_has_client_perm(user, client, ClientPerm.WORK_MENTIONS):
         return answers
-    return answers.filter(pk__in=waiting_ids(user, client))
+    return answers.filter(pk__in=waiting_ids(user=user, client=client))
 
 
-def approvals_for(user, client) -> list[Answer]:
+def approvals_for(*, user: User, client: Client) -> list[Answer]:
     """The approvals list: what waits at the client (for a client approver: what waits for them)."""
-    answers = answers_in_approval(user, client).filter(state=AnswerState.PENDING)
+    answers = answers_in_approval(user=user, client=client).filter(state=AnswerState.PENDING)
     return list(answers.select_related("mention", "current_version").order_by("step_started_at"))
 
 
-def approval_of(user, client, answer_pk: int) -> Answer | None:
+def approval_of(*, user: User, client: Client, answer_pk: int) -> Answer | None:
     """One answer for its approval page, with its history."""
-    return _with_history(answers_in_approval(user, client).filter(pk=answer_pk)).select_related("mention").first()
+    return (
+        _with_history(answers_in_approval(user=user, client=client).filter(pk=answer_pk))
+        .select_related("mention")
+        .first()
+    )
 
 
 def versions_to_compare(
-    answer: Answer, a: int | None = None, b: int | None = None
+    *, answer: Answer, a: int | None = None, b: int | None = None
 ) -> tuple[AnswerVersion, AnswerVersion]:
     """Versions `a` (older) and `b` (newer) of the answer; by default the current version and the
     one before. A number the answer has no version of is a ValidationError on "a" or "b"."""
@@ -130,6 +136,6 @@ def versions_to_compare(
     return versions[older], versions[newer]
 
 
-def approval_rules_of(user, client):
+def approval_rules_of(*, user: User, client: Client) -> QuerySet[ApprovalRule]:
     """The client's approval rules in the order they are checked, with their steps and people."""
     return ApprovalRule.objects.visible_to(user).filter(client=client).prefetch_related("steps__people")

@@ -48,13 +48,13 @@ RETRY_MAX_SECONDS = 60 * 60
 
 
 def _require_cleared(answer: Answer) -> None:
-    if not is_cleared_to_publish(answer):
+    if not is_cleared_to_publish(answer=answer):
         raise ValidationError(
             _("Only an approved answer goes out; this one is %(state)s.") % {"state": _state(answer)}
             if answer.state != AnswerState.APPROVED
             else _("The text changed after it was approved: it needs approval again.")
         )
-    if not approval_still_holds(answer):
+    if not approval_still_holds(answer=answer):
         raise ValidationError(
             _("The mention is rated %(level)s now and its policy asks for more approval: submit the answer again.")
             % {"level": answer.mention.get_risk_level_display().lower() or "?"}
@@ -64,7 +64,7 @@ def _require_cleared(answer: Answer) -> None:
 @transaction.atomic
 def answer_publish(*, actor, answer: Answer, request=None) -> Answer:
     """Post the approved answer on the mention's platform: a task does it after this commits."""
-    require_client_perm(actor, answer.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=answer.client, codename=ClientPerm.WORK_MENTIONS)
     answer = _locked(answer)
     _require_cleared(answer)
     reason = publishing.publish_unavailable(answer)
@@ -210,7 +210,7 @@ def _published(answer: Answer, published: publishing.Published) -> Answer:
 @transaction.atomic
 def answer_mark_sent(*, actor, answer: Answer, url: str = "", sent_at: datetime | None = None, request=None) -> Answer:
     """Record that the approved answer was posted by hand, where and when."""
-    require_client_perm(actor, answer.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=answer.client, codename=ClientPerm.WORK_MENTIONS)
     answer = _locked(answer)
     if answer.state == AnswerState.PUBLISHING:
         raise ValidationError(_("The app is publishing this answer right now."))

@@ -12,13 +12,16 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
 from apps.core.audit import changed_fields
 from apps.core.services import model_update
 from apps.mentions.models import Mention, MentionKind, MentionStatus, RiskLevel
 from apps.mentions.services import mention_move
+from apps.tenants.models import Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm, users_with_client_perm
 from apps.tenants.services import require_client_perm
@@ -76,7 +79,7 @@ def _clean_language(language: str | None) -> str:
     return language
 
 
-def _new_version(answer: Answer, *, actor, text: str, language: str, comment: str = "") -> AnswerVersion:
+def _new_version(answer: Answer, *, actor: User, text: str, language: str, comment: str = "") -> AnswerVersion:
     number = (answer.current_version.number + 1) if answer.current_version else 1
     version = AnswerVersion.objects.create(
         client=answer.client, answer=answer, number=number, text=text, language=language, author=actor, comment=comment
@@ -87,10 +90,16 @@ def _new_version(answer: Answer, *, actor, text: str, language: str, comment: st
 
 @transaction.atomic
 def answer_start(
-    *, actor, mention: Mention, text: str, reply_type: str = ReplyType.PUBLIC, language: str = "", request=None
+    *,
+    actor: User,
+    mention: Mention,
+    text: str,
+    reply_type: str = ReplyType.PUBLIC,
+    language: str = "",
+    request: HttpRequest | None = None,
 ) -> Answer:
     """A new answer to `mention`, with its first version."""
-    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=mention.client, codename=ClientPerm.WORK_MENTIONS)
     if reply_type not in ReplyType.values:
         raise ValidationError({"reply_type": [_("Choose a public reply or a private message.")]})
     text, language = _clean_text(text), _clean_language(language)
@@ -105,12 +114,18 @@ def answer_start(
 
 @transaction.atomic
 def answer_save(
-    *, actor, answer: Answer, text: str, language: str | None = None, base_version: int, request=None
+    *,
+    actor: User,
+    answer: Answer,
+    text: str,
+    language: str | None = None,
+    base_version: int,
+    request: HttpRequest | None = None,
 ) -> Answer:
     """Save a new version. `base_version` is the version the editor started from: a newer one
     saved meanwhile is refused rather than overwritten. Any approval given is void: the new
     version needs approval again."""
-    require_client_perm(actor, answer.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=answer.client, codename=ClientPerm.WORK_MENTIONS)
     answer = _locked(answer)
     if not answer.is_editable:
         raise ValidationError(_("A %(state)s answer cannot be edited.") % {"state": _state(answer)})
@@ -137,11 +152,11 @@ def answer_save(
         request=request,
     )
     if before["state"] in (AnswerState.PENDING, AnswerState.APPROVED):
-        back_to_work(actor, answer, request)
+        back_to_work(actor=actor, answer=answer, request=request)
     return answer
 
 
-def back_to_work(actor, answer: Answer, request=None) -> None:
+def back_to_work(*, actor: User, answer: Answer, request: HttpRequest | None = None) -> None:
     """This answer no longer waits for approval: its mention is back in progress, unless it was
     answered meanwhile or another of its answers still waits."""
     waiting = Answer.objects.unscoped().filter(mention_id=answer.mention_id, state=AnswerState.PENDING)
@@ -160,10 +175,10 @@ def _stop_waiting(answer: Answer) -> None:
 
 
 @transaction.atomic
-def answer_submit(*, actor, answer: Answer, comment: str = "", request=None) -> Answer:
+def answer_submit(*, actor: User, answer: Answer, comment: str = "", request: HttpRequest | None = None) -> Answer:
     """Ask for the approvals the client's policy requires of this answer, or approve it at once
     where the policy needs none."""
-    require_client_perm(actor, answer.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=answer.client, codename=ClientPerm.WORK_MENTIONS)
     answer = _locked(answer)
     if answer.state not in SUBMITTABLE:
         raise ValidationError(_("Only a answer can be submitted; this one is %(state)s.") % {"state": _state(answer)})
@@ -208,7 +223,7 @@ def answer_submit(*, actor, answer: Answer, comment: str = "", request=None) -> 
         request=request,
     )
     mention_move(actor=actor, mention=answer.mention, status=MentionStatus.AWAITING_APPROVAL, request=request)
-    notices.tell_approvers(answer, current_approvers(answer))
+    notices.tell_approvers(answer, current_approvers(answer=answer))
     return answer
 
 
@@ -219,7 +234,7 @@ def _start_step(answer: Answer, now, policy) -> None:
     answer.expires_at = now + timedelta(hours=hours) if hours else None
 
 
-def decisions_on_current_versions(answers) -> set[tuple[int, int, int]]:
+def decisions_on_current_versions(*, answers) -> set[tuple[int, int, int]]:
     """(version id, step, approver id) of every decision on the answers' current versions, in one query."""
     versions = {answer.current_version_id for answer in answers}
     return set(
@@ -229,24 +244,26 @@ def decisions_on_current_versions(answers) -> set[tuple[int, int, int]]:
     )
 
 
-def still_to_decide(answer: Answer, decided: set[tuple[int, int, int]]) -> list[int]:
+def still_to_decide(*, answer: Answer, decided: set[tuple[int, int, int]]) -> list[int]:
     """The current step's approvers who have not decided on this version yet; `decided` from
     decisions_on_current_versions."""
-    return [pk for pk in current_approvers(answer) if (answer.current_version_id, answer.step, pk) not in decided]
+    return [
+        pk for pk in current_approvers(answer=answer) if (answer.current_version_id, answer.step, pk) not in decided
+    ]
 
 
-def approvers_at(steps: list[dict], step: int) -> list[int]:
+def approvers_at(*, steps: list[dict], step: int) -> list[int]:
     """The approvers of step `step` of the chosen `steps` (none past the last)."""
     return list(steps[step]["approvers"]) if step < len(steps) else []
 
 
-def current_approvers(answer: Answer) -> list[int]:
-    return approvers_at(answer.steps, answer.step) if answer.state == AnswerState.PENDING else []
+def current_approvers(*, answer: Answer) -> list[int]:
+    return approvers_at(steps=answer.steps, step=answer.step) if answer.state == AnswerState.PENDING else []
 
 
 @transaction.atomic
 def answer_decide(
-    *, actor, answer: Answer, version: int, decision: str, comment: str = "", request=None
+    *, actor: User, answer: Answer, version: int, decision: str, comment: str = "", request: HttpRequest | None = None
 ) -> ApprovalDecision:
     """An approver's decision on the version they saw. The answer row is locked, so two approvers
     acting at once are taken one after the other: the second sees the first one's outcome."""
@@ -269,7 +286,7 @@ def answer_decide(
                 ]
             }
         )
-    if actor.pk not in current_approvers(answer):
+    if actor.pk not in current_approvers(answer=answer):
         raise PermissionDenied(_("You are not an approver of this step."))
     policy = approval_policy_of(answer.client)
     if current.author_id == actor.pk and decision == Decision.APPROVE and not policy.allow_self_approval:
@@ -292,7 +309,7 @@ def answer_decide(
     if decision == Decision.APPROVE:
         _after_approval(answer, current, policy)
         if answer.step != before["step"]:
-            notices.tell_approvers(answer, current_approvers(answer))
+            notices.tell_approvers(answer, current_approvers(answer=answer))
         elif answer.state == AnswerState.APPROVED:
             notices.tell_author(answer, _("Your answer to %(who)s is approved: it can go out."))
     else:
@@ -315,7 +332,7 @@ def answer_decide(
         request=request,
     )
     if answer.state in (AnswerState.CHANGES_REQUESTED, AnswerState.REJECTED):
-        back_to_work(actor, answer, request)
+        back_to_work(actor=actor, answer=answer, request=request)
     return made
 
 
@@ -337,14 +354,14 @@ def _after_approval(answer: Answer, version: AnswerVersion, policy) -> None:
         _stop_waiting(answer)
 
 
-def approval_still_holds(answer: Answer) -> bool:
+def approval_still_holds(*, answer: Answer) -> bool:
     """The policy would not ask more of this answer now than when it was approved: a mention
     re-rated from low to critical after its answer went through unapproved must be submitted
     again."""
     return steps_needed(rule_for(answer.mention, answer.reply_type)) <= len(answer.steps)
 
 
-def is_cleared_to_publish(answer: Answer) -> bool:
+def is_cleared_to_publish(*, answer: Answer) -> bool:
     """The one check before anything goes out: approved, and for the text it has now."""
     return (
         answer.state in (AnswerState.APPROVED, AnswerState.FAILED)
@@ -355,17 +372,17 @@ def is_cleared_to_publish(answer: Answer) -> bool:
 @transaction.atomic
 def saved_reply_save(
     *,
-    actor,
-    client,
+    actor: User,
+    client: Client,
     name: str,
     text: str,
     language: str = "",
     kind: str = "",
     reply: SavedReply | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> SavedReply:
     """Create or change a saved reply of the client's team."""
-    require_client_perm(actor, client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.WORK_MENTIONS)
     if reply is not None and reply.client_id != client.pk:
         raise PermissionDenied
     errors = {}
@@ -400,8 +417,8 @@ def saved_reply_save(
 
 
 @transaction.atomic
-def saved_reply_delete(*, actor, reply: SavedReply, request=None) -> None:
-    require_client_perm(actor, reply.client, ClientPerm.WORK_MENTIONS)
+def saved_reply_delete(*, actor: User, reply: SavedReply, request: HttpRequest | None = None) -> None:
+    require_client_perm(actor=actor, client=reply.client, codename=ClientPerm.WORK_MENTIONS)
     events.saved_reply_event(actor=actor, reply=reply, action="deleted", before={"name": reply.name}, request=request)
     reply.delete()
 
@@ -416,10 +433,16 @@ EXPIRE_MAX_HOURS = 30 * 24
 
 @transaction.atomic
 def approval_policy_save(
-    *, actor, client, allow_self_approval: bool, remind_after_minutes: int, expire_after_hours: int, request=None
+    *,
+    actor: User,
+    client: Client,
+    allow_self_approval: bool,
+    remind_after_minutes: int,
+    expire_after_hours: int,
+    request: HttpRequest | None = None,
 ) -> ApprovalPolicy:
     """The client's approval settings: self-approval, when to remind approvers, when requests expire."""
-    require_client_perm(actor, client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
     errors = {}
 
     def is_count(value) -> bool:
@@ -461,8 +484,8 @@ def _clean_choices(values, allowed, field: str, errors: dict) -> list[str]:
 @transaction.atomic
 def approval_rule_save(
     *,
-    actor,
-    client,
+    actor: User,
+    client: Client,
     name: str,
     steps: list[dict],
     risk_levels=(),
@@ -472,14 +495,14 @@ def approval_rule_save(
     needs_approval: bool = True,
     position: int | None = None,
     rule: ApprovalRule | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> ApprovalRule:
     """Create or change a rule with its steps. `steps`: [{"role", "mode", "people": [user ids]}], in order.
 
     Named people must be able to approve at this client; a rule that needs approval needs a step.
     """
 
-    require_client_perm(actor, client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
     if rule is not None and rule.client_id != client.pk:
         raise PermissionDenied
     errors: dict = {}
@@ -534,7 +557,7 @@ def _channel_names(channels) -> list[str]:
     return [str(value).strip().lower() for value in channels or [] if str(value).strip()]
 
 
-def _clean_steps(client, steps, errors: dict) -> list[tuple[str, str, list[int]]]:
+def _clean_steps(client: Client, steps, errors: dict) -> list[tuple[str, str, list[int]]]:
     if not isinstance(steps, (list, tuple)) or len(steps) > MAX_STEPS:
         errors["steps"] = [_("At most %(max)d steps.") % {"max": MAX_STEPS}]
         return []
@@ -578,7 +601,7 @@ def _rule_snapshot(rule: ApprovalRule) -> dict:
 
 
 @transaction.atomic
-def approval_rule_delete(*, actor, rule: ApprovalRule, request=None) -> None:
-    require_client_perm(actor, rule.client, ClientPerm.MANAGE)
+def approval_rule_delete(*, actor: User, rule: ApprovalRule, request: HttpRequest | None = None) -> None:
+    require_client_perm(actor=actor, client=rule.client, codename=ClientPerm.MANAGE)
     events.approval_rule_event(actor=actor, rule=rule, action="deleted", before=_rule_snapshot(rule), request=request)
     rule.delete()

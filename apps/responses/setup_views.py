@@ -72,7 +72,7 @@ class ApprovalPolicyView(ClientScopedMixin, TemplateView):
         # Until one is saved, the model's defaults apply.
         policy = approval_policy_of(self.client)
         form = context.setdefault("form", ApprovalPolicyForm(initial=ApprovalPolicyForm.initial_from(policy)))
-        rules = approval_rules_of(self.request.user, self.client)
+        rules = approval_rules_of(user=self.request.user, client=self.client)
         context["rules"] = [
             {
                 "rule": rule,

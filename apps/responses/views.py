@@ -29,7 +29,7 @@ def answers_panel(*, view, mention, forms) -> dict:
     """The mention page's answers; a refused answer form comes back with its errors and text, on
     its answer (None: a new one)."""
     return {
-        **selectors.answer_panel(view.request.user, mention),
+        **selectors.answer_panel(user=view.request.user, mention=mention),
         "answer_form": forms.get("answer_form"),
         "refused_answer": forms.get("refused_answer"),
     }
@@ -156,7 +156,7 @@ class AnswerDiffView(AnswerScopedMixin, View):
         if not form.is_valid():
             raise Http404(_("Choose two versions of this answer."))
         try:
-            old, new = selectors.versions_to_compare(answer, form.cleaned_data["a"], form.cleaned_data["b"])
+            old, new = selectors.versions_to_compare(answer=answer, a=form.cleaned_data["a"], b=form.cleaned_data["b"])
         except ValidationError as error:
             raise Http404(_("Choose two versions of this answer.")) from error
         context = {
@@ -183,9 +183,11 @@ class ApprovalListView(ApproverMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        answers = selectors.approvals_for(self.request.user, self.client)
-        names = selectors.approver_names(answers)
-        context["answers"] = [selectors.describe(self.request.user, answer, names) for answer in answers]
+        answers = selectors.approvals_for(user=self.request.user, client=self.client)
+        names = selectors.approver_names(answers=answers)
+        context["answers"] = [
+            selectors.describe(user=self.request.user, answer=answer, names=names) for answer in answers
+        ]
         return context
 
 
@@ -194,7 +196,7 @@ class ApprovalDetailView(ApproverMixin, View):
     version; the approver decides here."""
 
     def load(self, answer_pk) -> Answer:
-        answer = selectors.approval_of(self.request.user, self.client, answer_pk)
+        answer = selectors.approval_of(user=self.request.user, client=self.client, answer_pk=answer_pk)
         if answer is None:
             raise Http404
         return answer
@@ -204,7 +206,7 @@ class ApprovalDetailView(ApproverMixin, View):
         current, previous = versions[0], versions[1] if len(versions) > 1 else None
         context = {
             **self.client_context(),
-            "card": selectors.describe(self.request.user, answer),
+            "card": selectors.describe(user=self.request.user, answer=answer),
             "mention": answer.mention,
             "current": current,
             "previous": previous,

@@ -49,7 +49,7 @@ class MentionRatingViewSet(ClientScopedViewSet, mixins.ListModelMixin):
     write_permission = ClientPerm.WORK_MENTIONS
 
     def mention(self) -> Mention:
-        mention = mention_of(self.request.user, self.client, self.kwargs["mention_pk"])
+        mention = mention_of(user=self.request.user, client=self.client, pk=self.kwargs["mention_pk"])
         if mention is None:
             raise Http404
         return mention
@@ -57,7 +57,7 @@ class MentionRatingViewSet(ClientScopedViewSet, mixins.ListModelMixin):
     def list(self, request, *args, **kwargs):
         # The mention page's history, of a mention scoped first: it includes the arrival rating,
         # which lives on the mention until another replaces it (ratings_of), so no queryset here.
-        ratings = self.paginate_queryset(ratings_of(self.mention()))
+        ratings = self.paginate_queryset(ratings_of(mention=self.mention()))
         return self.get_paginated_response(self.get_serializer(ratings, many=True).data)
 
     @extend_schema(request=RiskOverrideSerializer, responses={201: RiskRatingSerializer})

@@ -50,7 +50,7 @@ class BrandRiskSetup:
 
     def __init__(self, brand) -> None:
         self.rules = risk_rules_of(brand)
-        self.schedule = schedule_of(brand.client)
+        self.schedule = schedule_of(client=brand.client)
         self.sensitive = frozenset(
             Topic.objects.unscoped()
             .filter(Q(brand=brand) | Q(brand=None), client_id=brand.client_id, sensitive=True)

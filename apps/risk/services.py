@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
 from apps.core.audit import changed_fields
 from apps.core.services import model_update
 from apps.mentions.locks import mention_locked
@@ -20,6 +22,7 @@ from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
 from apps.routing.selectors import escalation_contacts
 from apps.routing.tasks import announce_mentions_task
+from apps.tenants.models import Brand, Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.selectors import account_leads_of, per_client, schedule_of
 from apps.tenants.services import require_client_perm
@@ -46,7 +49,7 @@ POLICY_FIELDS = [
 ]
 
 
-def validate_policy(data: dict) -> None:
+def validate_policy(*, data: dict) -> None:
     """Field errors for a policy that could not work: thresholds out of order, targets not positive."""
     errors: dict[str, list[str]] = {}
     thresholds = [data.get("medium_from"), data.get("high_from"), data.get("critical_from")]
@@ -75,12 +78,14 @@ def validate_policy(data: dict) -> None:
 
 
 @transaction.atomic
-def risk_policy_save(*, actor, client, brand=None, data: dict, request=None) -> RiskPolicy:
+def risk_policy_save(
+    *, actor: User, client: Client, brand: Brand | None = None, data: dict, request: HttpRequest | None = None
+) -> RiskPolicy:
     """Create or change the policy of a client (brand None) or of one of its brands."""
-    require_client_perm(actor, client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
     if brand is not None and brand.client_id != client.pk:
         raise PermissionDenied
-    validate_policy(data)
+    validate_policy(data=data)
     policy = RiskPolicy.objects.unscoped().select_for_update().filter(client=client, brand=brand).first()
     policy = policy or RiskPolicy(client=client, brand=brand)
     values = {name: data[name] for name in POLICY_FIELDS if name in data}
@@ -112,9 +117,9 @@ def _rate(
     score: int,
     level: str,
     factors: list,
-    actor=None,
+    actor: User | None = None,
     reason: str = "",
-    request=None,
+    request: HttpRequest | None = None,
     arrival_kept: bool = False,
 ):
     """Make this the mention's current rating: a changed level moves the SLA clock (counted from
@@ -128,7 +133,9 @@ def _rate(
         if setup is not None:
             moved = setup.deadlines(level, mention.ingested_at)
         else:  # one person's override: the rules and hours, not the brand's whole scoring setup
-            moved = deadlines(risk_rules_of(mention.brand), schedule_of(mention.client), level, mention.ingested_at)
+            moved = deadlines(
+                risk_rules_of(mention.brand), schedule_of(client=mention.client), level, mention.ingested_at
+            )
         mention.response_due_at, mention.response_warn_at = moved
     mention.risk_score, mention.risk_level, mention.risk_factors, mention.rated_at = score, level, factors, now
     mention.risk_overridden = mention.risk_overridden or bool(reason)
@@ -150,9 +157,11 @@ def _rate(
 
 
 @transaction.atomic
-def mention_override_risk(*, actor, mention: Mention, level: str, reason: str, request=None) -> RiskRating:
+def mention_override_risk(
+    *, actor: User, mention: Mention, level: str, reason: str, request: HttpRequest | None = None
+) -> RiskRating:
     """A person sets the level, with a reason; the system will not change it back on its own."""
-    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=mention.client, codename=ClientPerm.WORK_MENTIONS)
     if level not in RiskLevel.values:
         raise ValidationError({"level": [_("Choose one of the risk levels.")]})
     if not (reason or "").strip():
@@ -170,7 +179,7 @@ def mention_override_risk(*, actor, mention: Mention, level: str, reason: str, r
     )
 
 
-def rerate_grown_mentions(cursor, grown: dict[int, dict], context) -> None:
+def rerate_grown_mentions(*, cursor, grown: dict[int, dict], context) -> None:
     """Pipeline hook: mentions that arrived again with more engagement are rated anew, each with
     its own brand's scoring setup (the ingestion's, read once, for its brand; a post stored under
     another brand of the client that came back through this one gets that brand's).
@@ -215,7 +224,7 @@ def _not_reminded(kind: str):
     return ~Exists(SlaReminder.objects.filter(mention=OuterRef("pk"), kind=kind, due_at=OuterRef("response_due_at")))
 
 
-def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
+def sla_send_due_reminders(*, now: datetime | None = None) -> dict[str, int]:
     """Warn assignees whose deadline nears and escalate missed ones; each reminder once.
 
     Safe to run twice at once (two beats, two workers): the unique reminder row decides,
@@ -223,8 +232,8 @@ def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
     """
 
     now = now or timezone.now()
-    leads_of = per_client(account_leads_of)
-    contacts_of = escalation_contacts(now, leads_of)
+    leads_of = per_client(read=account_leads_of)
+    contacts_of = escalation_contacts(at=now, leads_of=leads_of)
     waiting = Mention.objects.unscoped().filter(UNANSWERED).select_related("client", "brand", "assignee")
 
     def warning(mention):
@@ -268,7 +277,9 @@ def sla_send_due_reminders(now: datetime | None = None) -> dict[str, int]:
     return sent
 
 
-def bulk_override_risk(*, actor, mention: Mention, params: dict, request=None) -> RiskRating:
+def bulk_override_risk(
+    *, actor: User, mention: Mention, params: dict, request: HttpRequest | None = None
+) -> RiskRating:
     """The inbox's bulk "risk" action on one mention."""
     return mention_override_risk(
         actor=actor, mention=mention, level=params.get("level", ""), reason=params.get("reason", ""), request=request

@@ -39,7 +39,7 @@ class ResponseRulesView(ClientScopedMixin, TemplateView):
         context.setdefault(
             "hours_form", BusinessHoursForm(initial=BusinessHoursForm.initial_from(self.client, blocks, holidays))
         )
-        routing = routing_policy_of(self.client)
+        routing = routing_policy_of(client=self.client)
         context.setdefault(
             "routing_form",
             RoutingPolicyForm(
@@ -108,7 +108,7 @@ class ResponseRulesView(ClientScopedMixin, TemplateView):
 
 def rating_panel(*, view, mention, forms) -> dict:
     """The mention page's rating: the sentence, the history and the override form."""
-    ratings = ratings_of(mention)
+    ratings = ratings_of(mention=mention)
     return {
         "explanation": explain(mention.risk_level, mention.risk_score, mention.risk_factors)
         if mention.risk_level

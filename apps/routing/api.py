@@ -24,7 +24,7 @@ class AssignmentSerializer(serializers.Serializer):
     def __init__(self, *args, client=None, **kwargs):
         super().__init__(*args, **kwargs)
         if client is not None:  # only this client's workers: anyone else answers like an unknown id
-            self.fields["assignee"].queryset = workers_of(client)
+            self.fields["assignee"].queryset = workers_of(client=client)
 
 
 class MentionAssignmentViewSet(ClientScopedViewSet):
@@ -35,7 +35,7 @@ class MentionAssignmentViewSet(ClientScopedViewSet):
     write_permission = ClientPerm.WORK_MENTIONS
 
     def update(self, request, *args, **kwargs):
-        mention = mention_of(request.user, self.client, self.kwargs["mention_pk"])
+        mention = mention_of(user=request.user, client=self.client, pk=self.kwargs["mention_pk"])
         if mention is None:
             raise Http404
         data = AssignmentSerializer(data=request.data, client=self.client)
@@ -60,7 +60,7 @@ class RoutingPolicyViewSet(ClientScopedViewSet):
     write_permission = ClientPerm.MANAGE
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(RoutingPolicySerializer(routing_policy_of(self.client)).data)
+        return Response(RoutingPolicySerializer(routing_policy_of(client=self.client)).data)
 
     def update(self, request, *args, **kwargs):
         data = RoutingPolicySerializer(data=request.data)
@@ -83,7 +83,7 @@ class OnCallShiftSerializer(serializers.ModelSerializer):
     def __init__(self, *args, client=None, **kwargs):
         super().__init__(*args, **kwargs)
         if client is not None:  # as the shift form: this client's workers; anyone else is an unknown id
-            self.fields["user"].queryset = workers_of(client)
+            self.fields["user"].queryset = workers_of(client=client)
 
 
 class HandoverSerializer(serializers.Serializer):
@@ -124,7 +124,7 @@ class OnCallShiftViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Dest
     def now(self, request, *args, **kwargs):
         """Who is on call for this client right now."""
         now = timezone.now()
-        people = {user.pk for user in on_call_now(self.client, now)}
+        people = {user.pk for user in on_call_now(client=self.client, at=now)}
         current = self.get_queryset().filter(starts_at__lte=now, user_id__in=people)
         return Response(OnCallShiftSerializer(current, many=True).data)
 

@@ -20,7 +20,7 @@ def _schedule(context):
     if risk is not None:
         return risk.schedule
 
-    return schedule_of(context.brand.client)
+    return schedule_of(client=context.brand.client)
 
 
 # How long one ingestion trusts what it read about who is on duty and their open work.
@@ -39,8 +39,8 @@ def _routing(context, now: datetime) -> _Routing:
     routing = context.extras.get("routing")
     if routing is None or now - routing.read_at > ROSTER_MAX_AGE:
         client = context.brand.client
-        policy = routing_policy_of(client)
-        roster = roster_of(client, policy, now, open_now=_schedule(context).is_open(now))
+        policy = routing_policy_of(client=client)
+        roster = roster_of(client=client, policy=policy, now=now, open_now=_schedule(context).is_open(now))
         routing = context.extras["routing"] = _Routing(policy, roster, now)
     return routing
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Count
 
 from apps.accounts.models import Availability, User
 from apps.mentions.models import OPEN_WORK, Mention
-from apps.tenants.models import Membership
+from apps.tenants.models import Client, Membership
 from apps.tenants.roles import Role
 from apps.tenants.selectors import account_leads_of, per_client
 
 from .models import OnCallShift, RoutingMode, RoutingPolicy
+
+if TYPE_CHECKING:  # assignment imports these selectors
+    from .assignment import Roster
 
 
 @dataclass(frozen=True)
@@ -22,7 +27,7 @@ class Responder:
     capacity: int
 
 
-def routing_policy_of(client) -> RoutingPolicy:
+def routing_policy_of(*, client: Client) -> RoutingPolicy:
     """The client's routing policy, or an unsaved one with the defaults.
 
     Takes a client the caller resolved (get_client_or_404, a task's own row): see DECISIONS.
@@ -30,28 +35,28 @@ def routing_policy_of(client) -> RoutingPolicy:
     return RoutingPolicy.objects.unscoped().filter(client=client).first() or RoutingPolicy(client=client)
 
 
-def roster_of(client, policy: RoutingPolicy, now: datetime, *, open_now: bool):
+def roster_of(*, client: Client, policy: RoutingPolicy, now: datetime, open_now: bool) -> Roster | None:
     """The client's on-duty responders with their open work, to choose from in turn; None when
     routing is off or nobody is on duty. Shared by ingestion and reassignment."""
     from .assignment import Roster
 
     if policy.mode == RoutingMode.OFF:
         return None
-    responders = on_duty_responders(client, now, open_now=open_now, policy=policy)
+    responders = on_duty_responders(client=client, at=now, open_now=open_now, policy=policy)
     if not responders:
         return None
-    counts = open_work(client, [responder.user_id for responder in responders])
+    counts = open_work(client=client, user_ids=[responder.user_id for responder in responders])
     return Roster(responders, counts, policy.mode, policy.last_assignee_id)
 
 
-def on_call_now(client, at: datetime) -> list[User]:
+def on_call_now(*, client: Client, at: datetime) -> list[User]:
     """Who is on call for the client at `at`: its own shifts, else the agency-wide ones."""
     shifts = OnCallShift.objects.unscoped().covering(at).filter(user__is_active=True).select_related("user")
     own = [shift.user for shift in shifts.filter(client=client)]
     return own or [shift.user for shift in shifts.filter(client=None)]
 
 
-def on_duty_responders(client, at: datetime, *, open_now: bool, policy: RoutingPolicy) -> list[Responder]:
+def on_duty_responders(*, client: Client, at: datetime, open_now: bool, policy: RoutingPolicy) -> list[Responder]:
     """Responders of the client who may get new work now, in a stable order.
 
     In business hours: every available responder. Outside them: only those on call.
@@ -60,7 +65,7 @@ def on_duty_responders(client, at: datetime, *, open_now: bool, policy: RoutingP
         client=client, role=Role.RESPONDER, user__is_active=True, user__availability=Availability.AVAILABLE
     )
     if not open_now:
-        on_call = {user.pk for user in on_call_now(client, at)}
+        on_call = {user.pk for user in on_call_now(client=client, at=at)}
         members = members.filter(user_id__in=on_call)
     return [
         Responder(user_id, capacity if capacity is not None else policy.default_capacity)
@@ -68,7 +73,7 @@ def on_duty_responders(client, at: datetime, *, open_now: bool, policy: RoutingP
     ]
 
 
-def open_work(client, user_ids) -> dict[int, int]:
+def open_work(*, client: Client, user_ids) -> dict[int, int]:
     """{user id: open mentions assigned to them}."""
     rows = (
         Mention.objects.unscoped()
@@ -79,10 +84,10 @@ def open_work(client, user_ids) -> dict[int, int]:
     return {row["assignee_id"]: row["open"] for row in rows}
 
 
-def escalation_contacts(at: datetime, leads_of=None):
+def escalation_contacts(*, at: datetime, leads_of: Callable | None = None) -> Callable[[Client], list]:
     """A reader of each client's account leads plus whoever is on call at `at`, read once per client.
 
     `leads_of`: a per_client reader of the leads the caller reads anyway, so they are read once.
     """
-    leads_of = leads_of or per_client(account_leads_of)
-    return per_client(lambda client: [*leads_of(client), *on_call_now(client, at)])
+    leads_of = leads_of or per_client(read=account_leads_of)
+    return per_client(read=lambda client: [*leads_of(client), *on_call_now(client=client, at=at)])

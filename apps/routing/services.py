@@ -6,17 +6,19 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import Availability
+from apps.accounts.models import Availability, User
 from apps.core.audit import changed_fields
 from apps.core.services import model_update
 from apps.mentions.locks import mention_locked
 from apps.mentions.models import OPEN_WORK, UNANSWERED, Mention, RiskLevel
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
+from apps.tenants.models import Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import is_agency_staff, user_has_client_perm
 from apps.tenants.selectors import schedule_of
@@ -51,10 +53,10 @@ def _notify_assignee(mention: Mention, *, reassigned: bool = False) -> None:
     )
 
 
-def announce_mentions(mention_ids: list[int]) -> None:
+def announce_mentions(*, mention_ids: list[int]) -> None:
     """Tell assignees of their new mentions; a critical one also alerts the leads and whoever is on call."""
 
-    contacts_of = escalation_contacts(timezone.now())
+    contacts_of = escalation_contacts(at=timezone.now())
     mentions = Mention.objects.unscoped().filter(pk__in=mention_ids).select_related("client", "brand")
     for mention in mentions:
         if mention.assignee_id:
@@ -73,9 +75,9 @@ def announce_mentions(mention_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def mention_assign(*, actor, mention: Mention, assignee, request=None) -> Mention:
+def mention_assign(*, actor: User, mention: Mention, assignee, request: HttpRequest | None = None) -> Mention:
     """Give a mention to someone who works this client's mentions (None: nobody)."""
-    require_client_perm(actor, mention.client, ClientPerm.WORK_MENTIONS)
+    require_client_perm(actor=actor, client=mention.client, codename=ClientPerm.WORK_MENTIONS)
     if assignee is not None and not (
         assignee.is_active and user_has_client_perm(assignee, mention.client, ClientPerm.WORK_MENTIONS)
     ):
@@ -92,7 +94,7 @@ def mention_assign(*, actor, mention: Mention, assignee, request=None) -> Mentio
     return mention
 
 
-def reassign_unanswered(now: datetime | None = None) -> int:
+def reassign_unanswered(*, now: datetime | None = None) -> int:
     """Where a client asks for it, mentions unanswered too long after assignment go to someone else.
 
     The conditional update (same assignee, same assignment time) makes a racing run a no-op.
@@ -112,7 +114,7 @@ def reassign_unanswered(now: datetime | None = None) -> int:
         )
         if not stale.exists():
             continue
-        roster = roster_of(client, policy, now, open_now=schedule_of(client).is_open(now))
+        roster = roster_of(client=client, policy=policy, now=now, open_now=schedule_of(client=client).is_open(now))
         if roster is None:
             continue
         for mention in stale.select_related("client", "brand").order_by("assigned_at")[:200]:
@@ -139,8 +141,16 @@ def reassign_unanswered(now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def routing_policy_save(*, actor, client, mode: str, default_capacity: int, reassign_after_minutes, request=None):
-    require_client_perm(actor, client, ClientPerm.MANAGE)
+def routing_policy_save(
+    *,
+    actor: User,
+    client: Client,
+    mode: str,
+    default_capacity: int,
+    reassign_after_minutes: int | None,
+    request: HttpRequest | None = None,
+) -> RoutingPolicy:
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
     errors = {}
     if mode not in RoutingMode.values:
         errors["mode"] = [_("Choose a way of assigning.")]
@@ -152,7 +162,7 @@ def routing_policy_save(*, actor, client, mode: str, default_capacity: int, reas
         errors["reassign_after_minutes"] = [_("Give a positive number of minutes, or leave it empty.")]
     if errors:
         raise ValidationError(errors)
-    policy = routing_policy_of(client)
+    policy = routing_policy_of(client=client)
     data = {"mode": mode, "default_capacity": default_capacity, "reassign_after_minutes": reassign_after_minutes}
     changes = model_update(instance=policy, fields=POLICY_FIELDS, data=data, clean=False)
     if changes:
@@ -165,13 +175,21 @@ def routing_policy_save(*, actor, client, mode: str, default_capacity: int, reas
 SHIFT_FIELDS = ["client_id", "user_id", "starts_at", "ends_at", "handover_note"]
 
 
-def _may_plan(actor, client) -> bool:
+def _may_plan(actor: User, client: Client) -> bool:
     return actor.is_agency_admin if client is None else user_has_client_perm(actor, client, ClientPerm.MANAGE)
 
 
 @transaction.atomic
 def shift_save(
-    *, actor, client, user, starts_at, ends_at, handover_note: str = "", shift: OnCallShift | None = None, request=None
+    *,
+    actor: User,
+    client: Client,
+    user: User,
+    starts_at,
+    ends_at,
+    handover_note: str = "",
+    shift: OnCallShift | None = None,
+    request: HttpRequest | None = None,
 ) -> OnCallShift:
     """Plan or change an on-call shift: for one client, or agency-wide (client None, admins only)."""
     if not _may_plan(actor, client) or (shift is not None and not _may_plan(actor, shift.client)):
@@ -202,7 +220,7 @@ def shift_save(
 
 
 @transaction.atomic
-def shift_delete(*, actor, shift: OnCallShift, request=None) -> None:
+def shift_delete(*, actor: User, shift: OnCallShift, request: HttpRequest | None = None) -> None:
     if not _may_plan(actor, shift.client):
         raise PermissionDenied
     shift_deleted_event(actor=actor, shift=shift, request=request)
@@ -210,7 +228,9 @@ def shift_delete(*, actor, shift: OnCallShift, request=None) -> None:
 
 
 @transaction.atomic
-def shift_hand_over(*, actor, shift: OnCallShift, note: str, request=None) -> OnCallShift | None:
+def shift_hand_over(
+    *, actor: User, shift: OnCallShift, note: str, request: HttpRequest | None = None
+) -> OnCallShift | None:
     """The person on call leaves a note for the next shift; the next person is told. Returns that shift."""
     if actor.pk != shift.user_id and not _may_plan(actor, shift.client):
         raise PermissionDenied
@@ -243,7 +263,7 @@ def shift_hand_over(*, actor, shift: OnCallShift, note: str, request=None) -> On
     return following
 
 
-def availability_set(*, actor, status: str, request=None) -> None:
+def availability_set(*, actor: User, status: str, request: HttpRequest | None = None) -> None:
     if status not in Availability.values:
         raise ValidationError({"availability": [_("Choose available, busy or away.")]})
     before = actor.availability
@@ -258,16 +278,16 @@ CAPACITY_MAX = 32767
 
 
 @transaction.atomic
-def responder_capacities_set(*, actor, client, capacities, request=None) -> None:
+def responder_capacities_set(*, actor: User, client: Client, capacities, request: HttpRequest | None = None) -> None:
     """The capacity table of a client's responders, all of it or none: [(membership, capacity)]."""
-    require_client_perm(actor, client, ClientPerm.MANAGE)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
     for membership, capacity in capacities:
         if membership.client_id != client.pk:
             raise PermissionDenied
         _capacity_set(actor=actor, membership=membership, capacity=capacity, request=request)
 
 
-def _capacity_set(*, actor, membership, capacity: int | None, request=None):
+def _capacity_set(*, actor: User, membership, capacity: int | None, request: HttpRequest | None = None):
     """How many open mentions routing may give this person at this client (None: the routing default)."""
     if capacity is not None and not (isinstance(capacity, int) and 1 <= capacity <= CAPACITY_MAX):
         raise ValidationError(
@@ -282,6 +302,6 @@ def _capacity_set(*, actor, membership, capacity: int | None, request=None):
     return membership
 
 
-def bulk_assign(*, actor, mention: Mention, params: dict, request=None) -> Mention:
+def bulk_assign(*, actor: User, mention: Mention, params: dict, request: HttpRequest | None = None) -> Mention:
     """The inbox's bulk "assign" action on one mention."""
     return mention_assign(actor=actor, mention=mention, assignee=params.get("assignee"), request=request)

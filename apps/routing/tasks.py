@@ -5,7 +5,7 @@ from . import services
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def announce_mentions_task(mention_ids: list[int]) -> None:
-    services.announce_mentions(mention_ids)
+    services.announce_mentions(mention_ids=mention_ids)
 
 
 @shared_task(soft_time_limit=60, time_limit=90)

@@ -32,7 +32,9 @@ class RotaView(ClientScopedMixin, TemplateView):
     write_permission = ClientPerm.MANAGE
 
     def shift_form(self, data=None) -> ShiftForm:
-        return ShiftForm(data, workers=workers_of(self.client), may_plan_agency_wide=self.request.user.is_agency_admin)
+        return ShiftForm(
+            data, workers=workers_of(client=self.client), may_plan_agency_wide=self.request.user.is_agency_admin
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -49,7 +51,7 @@ class RotaView(ClientScopedMixin, TemplateView):
         for shift in shifts:
             days.setdefault(timezone.localtime(shift.starts_at).date(), []).append(shift)
         context["days"] = sorted(days.items())
-        context["on_call"] = on_call_now(self.client, now)
+        context["on_call"] = on_call_now(client=self.client, at=now)
         context["mine_now"] = next(
             (s for s in shifts if s.user_id == self.request.user.pk and s.starts_at <= now), None
         )
@@ -123,14 +125,14 @@ class AvailabilityView(ClientScopedMixin, View):
 def assignee_panel(*, view, mention, forms) -> dict:
     return {
         "assign_form": forms.get("assign_form")
-        or AssignForm(workers=workers_of(view.client), initial={"assignee": mention.assignee_id})
+        or AssignForm(workers=workers_of(client=view.client), initial={"assignee": mention.assignee_id})
     }
 
 
 class MentionAssignView(MentionScopedMixin, View):
     def post(self, request, client_slug, mention_pk):
         mention = self.load_mention(mention_pk)
-        form = AssignForm(request.POST, workers=workers_of(self.client))
+        form = AssignForm(request.POST, workers=workers_of(client=self.client))
         if not form.is_valid():
             return self.render_detail(mention, assign_form=form, status=400)
         assignee = form.cleaned_data["assignee"]

@@ -11,6 +11,6 @@ def workspace(request):
     return {
         "agency_name": settings.AGENCY_NAME,
         # Lazy: read only by pages that show the switcher, not by polls and partials.
-        "switcher_clients": clients_for(user) if signed_in else [],
+        "switcher_clients": clients_for(user=user) if signed_in else [],
         "works_mentions": signed_in and is_agency_staff(user),
     }

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from .hours import Schedule
@@ -12,20 +15,20 @@ from .models import Brand, BusinessHoursBlock, Client, Holiday, Membership
 from .roles import Role
 
 
-def clients_for(user) -> QuerySet[Client]:
+def clients_for(*, user: AbstractBaseUser) -> QuerySet[Client]:
     return Client.objects.visible_to(user).order_by("name")
 
 
-def brands_of(user, client: Client) -> QuerySet[Brand]:
+def brands_of(*, user: AbstractBaseUser, client: Client) -> QuerySet[Brand]:
     return Brand.objects.visible_to(user).filter(client=client).order_by("name")
 
 
-def roles_of(user) -> dict[int, str]:
+def roles_of(*, user: AbstractBaseUser) -> dict[int, str]:
     """{client_id: role} for a user's memberships."""
     return dict(Membership.objects.unscoped().filter(user=user).values_list("client_id", "role"))
 
 
-def schedule_of(client: Client) -> Schedule:
+def schedule_of(*, client: Client) -> Schedule:
     """The client's opening hours and holidays, for SLA arithmetic and who is on duty."""
     blocks: dict[int, list] = {}
     for block in BusinessHoursBlock.objects.unscoped().filter(client=client).order_by("weekday", "opens"):
@@ -34,7 +37,7 @@ def schedule_of(client: Client) -> Schedule:
     return Schedule(ZoneInfo(client.timezone), {day: tuple(b) for day, b in blocks.items()}, holidays)
 
 
-def account_leads_of(client: Client) -> list:
+def account_leads_of(*, client: Client) -> list:
     """The client's active account leads: whom the system tells when something needs a lead."""
     return list(
         get_user_model()
@@ -43,13 +46,13 @@ def account_leads_of(client: Client) -> list:
     )
 
 
-def per_client(read):
+def per_client(*, read: Callable) -> Callable[[Client], Any]:
     """`read(client)` remembered per client: for loops over many mentions of few clients."""
     seen: dict = {}
 
     def cached(client):
         if client.pk not in seen:
-            seen[client.pk] = read(client)
+            seen[client.pk] = read(client=client)
         return seen[client.pk]
 
     return cached

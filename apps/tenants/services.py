@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import time
 from itertools import pairwise
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -19,12 +21,12 @@ from .roles import CLIENT_ROLES, ROLE_PERMISSIONS, ClientPerm, Role
 from .scoping import forget_client_permissions, user_has_client_perm
 
 
-def require_client_perm(actor, client: Client, codename: str) -> None:
+def require_client_perm(*, actor: AbstractBaseUser, client: Client, codename: str) -> None:
     if not user_has_client_perm(actor, client, codename):
         raise PermissionDenied(_("You may not do this for %(client)s.") % {"client": client.name})
 
 
-def client_create(*, actor, name: str, slug: str, timezone: str = "Europe/Copenhagen") -> Client:
+def client_create(*, actor: AbstractBaseUser, name: str, slug: str, timezone: str = "Europe/Copenhagen") -> Client:
     if not actor.is_agency_admin:
         raise PermissionDenied(_("Only agency admins create clients."))
     client = Client(name=name, slug=slug, timezone=timezone)
@@ -35,8 +37,8 @@ def client_create(*, actor, name: str, slug: str, timezone: str = "Europe/Copenh
 
 
 @transaction.atomic
-def brand_create(*, actor, client: Client, request=None, **fields) -> Brand:
-    require_client_perm(actor, client, ClientPerm.MANAGE)
+def brand_create(*, actor: AbstractBaseUser, client: Client, request: HttpRequest | None = None, **fields) -> Brand:
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
     brand = Brand(client=client, **fields)
     brand.full_clean()
     brand.save()
@@ -45,8 +47,8 @@ def brand_create(*, actor, client: Client, request=None, **fields) -> Brand:
 
 
 @transaction.atomic
-def brand_update(*, actor, brand: Brand, request=None, **fields) -> Brand:
-    require_client_perm(actor, brand.client, ClientPerm.MANAGE)
+def brand_update(*, actor: AbstractBaseUser, brand: Brand, request: HttpRequest | None = None, **fields) -> Brand:
+    require_client_perm(actor=actor, client=brand.client, codename=ClientPerm.MANAGE)
     brand = Brand.objects.select_for_update().get(pk=brand.pk)
     changes = model_update(instance=brand, fields=events.BRAND_FIELDS, data=fields)
     if changes:
@@ -54,7 +56,7 @@ def brand_update(*, actor, brand: Brand, request=None, **fields) -> Brand:
     return brand
 
 
-def check_role_fits_user(user, client: Client, role: str) -> None:
+def check_role_fits_user(*, user: AbstractBaseUser, client: Client, role: str) -> None:
     """Client people belong to one client only and never hold agency roles."""
     if role not in ROLE_PERMISSIONS:
         raise ValidationError({"role": _("Unknown role.")})
@@ -68,7 +70,7 @@ def check_role_fits_user(user, client: Client, role: str) -> None:
         raise ValidationError({"role": _("This person is a client user of another client.")})
 
 
-def apply_role_permissions(membership: Membership, old_role: str | None) -> None:
+def apply_role_permissions(*, membership: Membership, old_role: str | None) -> None:
     """Make the user's guardian permissions at the client match the membership's role."""
     old = ROLE_PERMISSIONS.get(old_role, frozenset()) if old_role else frozenset()
     new = ROLE_PERMISSIONS.get(membership.role, frozenset())
@@ -80,17 +82,19 @@ def apply_role_permissions(membership: Membership, old_role: str | None) -> None
 
 
 @transaction.atomic
-def membership_grant(*, actor, client: Client, user, role: str, request=None) -> Membership:
+def membership_grant(
+    *, actor: AbstractBaseUser, client: Client, user: AbstractBaseUser, role: str, request: HttpRequest | None = None
+) -> Membership:
     """Give `user` a role at `client`; changes the role if they already have one."""
-    require_client_perm(actor, client, ClientPerm.MANAGE_MEMBERS)
-    check_role_fits_user(user, client, role)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE_MEMBERS)
+    check_role_fits_user(user=user, client=client, role=role)
     existing = Membership.objects.unscoped().select_for_update().filter(user=user, client=client).first()
     if existing:
         return membership_change_role(actor=actor, membership=existing, role=role, request=request)
     membership = Membership.objects.create(
         user=user, client=client, role=role, granted_by=actor if actor and actor.is_authenticated else None
     )
-    apply_role_permissions(membership, old_role=None)
+    apply_role_permissions(membership=membership, old_role=None)
     events.membership_granted_event(actor=actor, membership=membership, request=request)
     return membership
 
@@ -104,26 +108,28 @@ def _guard_last_lead(membership: Membership, new_role: str | None) -> None:
 
 
 @transaction.atomic
-def membership_change_role(*, actor, membership: Membership, role: str, request=None) -> Membership:
-    require_client_perm(actor, membership.client, ClientPerm.MANAGE_MEMBERS)
+def membership_change_role(
+    *, actor: AbstractBaseUser, membership: Membership, role: str, request: HttpRequest | None = None
+) -> Membership:
+    require_client_perm(actor=actor, client=membership.client, codename=ClientPerm.MANAGE_MEMBERS)
     membership = (
         Membership.objects.unscoped().select_for_update().select_related("user", "client").get(pk=membership.pk)
     )
     if membership.role == role:
         return membership
-    check_role_fits_user(membership.user, membership.client, role)
+    check_role_fits_user(user=membership.user, client=membership.client, role=role)
     _guard_last_lead(membership, role)
     old_role = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
-    apply_role_permissions(membership, old_role=old_role)
+    apply_role_permissions(membership=membership, old_role=old_role)
     events.membership_role_changed_event(actor=actor, membership=membership, old_role=old_role, request=request)
     return membership
 
 
 @transaction.atomic
-def membership_revoke(*, actor, membership: Membership, request=None) -> None:
-    require_client_perm(actor, membership.client, ClientPerm.MANAGE_MEMBERS)
+def membership_revoke(*, actor: AbstractBaseUser, membership: Membership, request: HttpRequest | None = None) -> None:
+    require_client_perm(actor=actor, client=membership.client, codename=ClientPerm.MANAGE_MEMBERS)
     membership = (
         Membership.objects.unscoped().select_for_update().select_related("user", "client").get(pk=membership.pk)
     )
@@ -142,7 +148,7 @@ def _minutes(value: time) -> int:
     return value.hour * 60 + value.minute
 
 
-def validate_business_hours(timezone_name: str, blocks: list[tuple[int, time, time]]) -> None:
+def validate_business_hours(*, timezone_name: str, blocks: list[tuple[int, time, time]]) -> None:
     errors: dict[str, list[str]] = {}
     if timezone_name not in time_zone_names():
         errors["timezone"] = [_("Unknown time zone.")]
@@ -166,11 +172,17 @@ def validate_business_hours(timezone_name: str, blocks: list[tuple[int, time, ti
 
 @transaction.atomic
 def business_hours_save(
-    *, actor, client, timezone_name: str, blocks: list[tuple[int, time, time]], holidays, request=None
+    *,
+    actor: AbstractBaseUser,
+    client: Client,
+    timezone_name: str,
+    blocks: list[tuple[int, time, time]],
+    holidays,
+    request: HttpRequest | None = None,
 ) -> None:
     """Replace a client's opening hours and holidays ([(date, name)]) at once."""
-    require_client_perm(actor, client, ClientPerm.MANAGE)
-    validate_business_hours(timezone_name, blocks)
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
+    validate_business_hours(timezone_name=timezone_name, blocks=blocks)
     before = _hours_snapshot(client)
     client.timezone = timezone_name
     client.save(update_fields=["timezone", "updated_at"])
@@ -185,7 +197,7 @@ def business_hours_save(
     )
 
 
-def _hours_snapshot(client) -> dict:
+def _hours_snapshot(client: Client) -> dict:
     return {
         "timezone": client.timezone,
         "blocks": [

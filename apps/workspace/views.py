@@ -15,7 +15,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "workspace/home.html"
 
     def get(self, request, *args, **kwargs):
-        clients = list(clients_for(request.user))
+        clients = list(clients_for(user=request.user))
         # Client people have one client: take them straight to it.
         if len(clients) == 1 and not request.user.is_agency_admin:
             return redirect("client_detail", client_slug=clients[0].slug)
@@ -37,7 +37,7 @@ class ClientDetailView(ClientScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["brands"] = brands_of(self.request.user, self.client)
+        context["brands"] = brands_of(user=self.request.user, client=self.client)
         if self.can(ClientPerm.APPROVE_RESPONSES):
-            context["waiting_for_me"] = len(waiting_ids(self.request.user, self.client))
+            context["waiting_for_me"] = len(waiting_ids(user=self.request.user, client=self.client))
         return context

@@ -73,7 +73,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         membership = super()._create(model_class, *args, **kwargs)
-        apply_role_permissions(membership, old_role=None)
+        apply_role_permissions(membership=membership, old_role=None)
         return membership
 
 

@@ -30,13 +30,13 @@ def feed_source(brand_a, httpserver):
 
 @pytest.mark.django_db
 def test_a_successful_poll_ingests_matching_mentions_and_records_health(feed_source):
-    result = services.poll_source(feed_source.pk)
+    result = services.poll_source(source_id=feed_source.pk)
     feed_source.refresh_from_db()
     assert result.created == 2 and result.filtered == 1  # the weather item is not about the brand
     assert feed_source.consecutive_failures == 0 and feed_source.last_success_at is not None
     assert feed_source.next_poll_at > timezone.now() + timedelta(seconds=250)
     assert (feed_source.last_fetched_count, feed_source.last_created_count) == (3, 2)
-    assert services.poll_source(feed_source.pk).created == 0  # the cursor remembers what it saw
+    assert services.poll_source(source_id=feed_source.pk).created == 0  # the cursor remembers what it saw
     assert Mention.objects.count() == 2
 
 
@@ -47,20 +47,20 @@ def test_failures_back_off_and_honour_retry_after(brand_a, httpserver):
     down = SourceFactory(brand=brand_a, config={"url": httpserver.url_for("/down")})
     busy = SourceFactory(brand=brand_a, config={"url": httpserver.url_for("/busy")})
     before = timezone.now()
-    services.poll_source(down.pk)
-    services.poll_source(busy.pk)
+    services.poll_source(source_id=down.pk)
+    services.poll_source(source_id=busy.pk)
     down.refresh_from_db()
     busy.refresh_from_db()
     assert down.consecutive_failures == 1 and "500" in down.last_error
     assert before + timedelta(seconds=40) < down.next_poll_at < before + timedelta(seconds=80)
     assert busy.next_poll_at >= before + timedelta(seconds=899)
-    services.poll_source(down.pk)
+    services.poll_source(source_id=down.pk)
     down.refresh_from_db()
     assert down.next_poll_at > before + timedelta(seconds=90)  # doubled
 
 
 def test_backoff_grows_and_is_capped(settings):
-    delays = [services.backoff_seconds(n) for n in range(1, 20)]
+    delays = [services.backoff_seconds(failures=n) for n in range(1, 20)]
     assert delays[0] < delays[3] < delays[6]
     assert max(delays) <= settings.SOURCE_BACKOFF_MAX * 1.2
 
@@ -74,7 +74,7 @@ def test_repeated_failures_switch_the_source_off_and_tell_the_leads(
     source = SourceFactory(brand=brand_a, config={"url": httpserver.url_for("/bad")})
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
-            services.poll_source(source.pk)
+            services.poll_source(source_id=source.pk)
     source.refresh_from_db()
     assert not source.enabled and source.disabled_reason
     assert AuditEvent.objects.filter(action="source.disabled", client=brand_a.client).exists()
@@ -132,7 +132,7 @@ def test_two_concurrent_polls_of_one_source_store_each_mention_once(feed_source)
 
     def poll():
         barrier.wait()
-        results.append(services.poll_source(feed_source.pk))
+        results.append(services.poll_source(source_id=feed_source.pk))
         connection.close()
 
     threads = [threading.Thread(target=poll) for _ in range(2)]
@@ -160,10 +160,10 @@ def test_a_busy_host_defers_the_poll_and_keeps_the_claim(feed_source, settings):
     settings.FETCH_PER_HOST_CONCURRENCY = 1
     claimed = services.claim_due_sources()
     assert claimed == [feed_source.pk]
-    with services.host_slot(services.source_host(feed_source)) as free:
+    with services.host_slot(host=services.source_host(source=feed_source)) as free:
         assert free
         with pytest.raises(services.HostBusy):
-            services.poll_source(feed_source.pk)
+            services.poll_source(source_id=feed_source.pk)
     feed_source.refresh_from_db()
     assert feed_source.claimed_until is not None and feed_source.last_polled_at is None
-    assert services.poll_source(feed_source.pk).created == 2  # the slot is free again
+    assert services.poll_source(source_id=feed_source.pk).created == 2  # the slot is free again

@@ -301,7 +301,7 @@ def test_related_by_topic_are_those_two_weeks_either_side(responder, brand_a):
     MentionFactory(brand=brand_a, topics=["recall"], posted_at=posted + timedelta(days=15))
     MentionFactory(brand=brand_a, topics=["recall"], posted_at=posted - timedelta(days=15))
     MentionFactory(brand=brand_a, topics=["price"], posted_at=posted)
-    assert related_of(responder, mention)["topic"] == [after, before]
+    assert related_of(user=responder, mention=mention)["topic"] == [after, before]
 
 
 def test_an_invalid_transition_from_the_inbox_answers_400_naming_the_allowed(web, responder, brand_a):
@@ -364,11 +364,11 @@ def test_search_keeps_to_the_clients_the_person_may_see(responder, agency_admin,
     ours = MentionFactory(brand=brand_a, language="en", text="The kettle leaks")
     theirs = MentionFactory(brand=brand_b, language="en", text="The kettle leaks")
     search = {"q": "kettle"}
-    assert list(filtered_mentions(responder, search, clients=[brand_b.client])) == []
-    assert list(filtered_mentions(responder, search, clients=None)) == [ours]
-    assert list(filtered_mentions(responder, search, clients=[brand_a.client, brand_b.client])) == [ours]
-    assert set(filtered_mentions(agency_admin, search, clients=None)) == {ours, theirs}
-    assert list(filtered_mentions(AnonymousUser(), search, clients=None)) == []
+    assert list(filtered_mentions(user=responder, filters=search, clients=[brand_b.client])) == []
+    assert list(filtered_mentions(user=responder, filters=search, clients=None)) == [ours]
+    assert list(filtered_mentions(user=responder, filters=search, clients=[brand_a.client, brand_b.client])) == [ours]
+    assert set(filtered_mentions(user=agency_admin, filters=search, clients=None)) == {ours, theirs}
+    assert list(filtered_mentions(user=AnonymousUser(), filters=search, clients=None)) == []
 
 
 @pytest.mark.parametrize("back", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])

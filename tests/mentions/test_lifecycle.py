@@ -59,7 +59,7 @@ def test_an_invalid_move_names_the_allowed_ones_and_changes_nothing(mention, res
 def test_no_response_needed_wants_a_reason_and_leaves_open_work(mention, responder):
     mention.assignee = responder
     mention.save()
-    assert open_work(mention.client, [responder.pk]) == {responder.pk: 1}
+    assert open_work(client=mention.client, user_ids=[responder.pk]) == {responder.pk: 1}
     with pytest.raises(ValidationError) as refused:
         mention_transition(actor=responder, mention=mention, status="no_response_needed", reason="  ")
     assert "reason" in refused.value.message_dict
@@ -70,7 +70,7 @@ def test_no_response_needed_wants_a_reason_and_leaves_open_work(mention, respond
         "Spam from a bot",
         None,
     )
-    assert open_work(mention.client, [responder.pk]).get(responder.pk, 0) == 0
+    assert open_work(client=mention.client, user_ids=[responder.pk]).get(responder.pk, 0) == 0
 
 
 def test_taken_private_records_the_channel_and_stops_the_clock(mention, responder):

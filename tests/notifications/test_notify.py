@@ -147,7 +147,7 @@ def test_personal_channel_choices_decide(on_commit, client_a, responder, analyst
     assert [(n.user_id, n.in_app) for n in created] == [(responder.pk, False)]
     assert len(mail.outbox) == 1
     # E-mail-only rows carry the e-mail; they never reach the bell or the list.
-    assert unread_count(responder) == 0 and not notifications_for(responder).exists()
+    assert unread_count(user=responder) == 0 and not notifications_for(user=responder).exists()
 
 
 # --- Quiet hours and flood control ---

@@ -38,7 +38,7 @@ def test_without_a_policy_one_account_lead_must_approve(responder, account_lead,
     assert Mention.objects.get(pk=mention.pk).status == "awaiting_approval"
     answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
     answer.refresh_from_db()
-    assert answer.state == AnswerState.APPROVED and is_cleared_to_publish(answer)
+    assert answer.state == AnswerState.APPROVED and is_cleared_to_publish(answer=answer)
 
 
 def test_the_first_matching_rule_chooses_the_steps(responder, account_lead, client_approver, client_a, mention):
@@ -53,7 +53,7 @@ def test_low_risk_answers_may_need_no_approval(responder, client_a, brand_a):
     ApprovalRuleFactory(policy__client=client_a, risk_levels=["low"], needs_approval=False)
     low = MentionFactory(brand=brand_a, risk_level="low")
     answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=low, text="Thanks!"))
-    assert answer.state == AnswerState.APPROVED and is_cleared_to_publish(answer)
+    assert answer.state == AnswerState.APPROVED and is_cleared_to_publish(answer=answer)
     assert AuditEvent.objects.filter(action="answer.approved", after__by_policy=True).exists()
 
 
@@ -79,7 +79,7 @@ def test_an_edit_after_approval_needs_approval_again(responder, account_lead, me
     answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
     answer = answer_save(actor=responder, answer=answer, text="Sorry, we are on it!", base_version=1)
     assert (answer.state, answer.current_version.number) == (AnswerState.DRAFT, 2)
-    assert not is_cleared_to_publish(answer)
+    assert not is_cleared_to_publish(answer=answer)
     assert Mention.objects.get(pk=mention.pk).status == "in_progress"
     answer_submit(actor=responder, answer=answer)
     with pytest.raises(ValidationError) as stale:

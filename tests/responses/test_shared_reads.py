@@ -33,14 +33,14 @@ def submitted(responder, brand, text="Hej"):
 def test_versions_to_compare_defaults_and_names_the_missing_one(responder, brand_a):
     answer = answer_start(actor=responder, mention=MentionFactory(brand=brand_a), text="One")
     answer = answer_save(actor=responder, answer=answer, text="Two", base_version=1)
-    old, new = versions_to_compare(answer)
+    old, new = versions_to_compare(answer=answer)
     assert (old.number, new.number) == (1, 2)
-    assert [v.number for v in versions_to_compare(answer, 2, 1)] == [2, 1]
+    assert [v.number for v in versions_to_compare(answer=answer, a=2, b=1)] == [2, 1]
     with pytest.raises(ValidationError) as refused:
-        versions_to_compare(answer, 1, 9)
+        versions_to_compare(answer=answer, a=1, b=9)
     assert set(refused.value.message_dict) == {"b"}
     with pytest.raises(ValidationError) as refused:
-        versions_to_compare(answer, 7, 9)
+        versions_to_compare(answer=answer, a=7, b=9)
     assert set(refused.value.message_dict) == {"a", "b"}
 
 
@@ -58,14 +58,14 @@ def test_answers_in_approval_team_sees_all_a_client_approver_what_waits(
     first = submitted(responder, brand_a)
     second = submitted(responder, brand_a)
     answer_decide(actor=account_lead, answer=second, version=1, decision="approve")
-    assert set(answers_in_approval(responder, client_a)) == {first, second}
-    assert list(answers_in_approval(client_approver, client_a)) == [second]
+    assert set(answers_in_approval(user=responder, client=client_a)) == {first, second}
+    assert list(answers_in_approval(user=client_approver, client=client_a)) == [second]
 
 
 def test_approver_names_reads_everyone_waited_for_in_one_query(responder, account_lead, client_a, brand_a):
     answers = [submitted(responder, brand_a) for _ in range(3)]
     with CaptureQueriesContext(connection) as queries:
-        names = approver_names(answers)
+        names = approver_names(answers=answers)
     assert len(queries) == 1
     assert names == {account_lead.pk: str(account_lead)}
 
@@ -76,7 +76,7 @@ def test_approval_rules_of_is_the_clients_rules_in_order(responder, client_a, cl
     later.position = 1
     later.save()
     ApprovalRuleFactory(policy__client=client_b)
-    rules = list(approval_rules_of(responder, client_a))
+    rules = list(approval_rules_of(user=responder, client=client_a))
     assert rules == [earlier, later]
     with CaptureQueriesContext(connection) as queries:
         [list(step.people.all()) for rule in rules for step in rule.steps.all()]

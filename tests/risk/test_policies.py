@@ -91,7 +91,7 @@ def test_business_hours_replace_the_old_ones(client_a, account_lead):
     business_hours_save(
         actor=account_lead, client=client_a, timezone_name="Europe/Warsaw", blocks=blocks[:1], holidays=[]
     )
-    schedule = schedule_of(client_a)
+    schedule = schedule_of(client=client_a)
     assert (str(schedule.tz), schedule.blocks, schedule.holidays) == (
         "Europe/Warsaw",
         {0: ((time(8), time(12)),)},

@@ -40,7 +40,7 @@ def test_new_mentions_are_rated_with_history_and_a_clock(brand):
     ingest([angry()], brand=brand)
     mention = Mention.objects.get()
     assert mention.risk_level and mention.risk_score is not None and mention.risk_factors
-    [rating] = ratings_of(mention)
+    [rating] = ratings_of(mention=mention)
     assert (rating.level, rating.score, rating.factors, rating.actor, rating.is_override, rating.rated_at) == (
         mention.risk_level,
         mention.risk_score,
@@ -136,9 +136,9 @@ def test_a_later_poll_with_more_engagement_re_rates_the_post(brand, httpserver):
         config={"base_url": httpserver.url_for("/appview"), "pds_url": "https://pds.invalid", "query": "Havbris"},
     )
 
-    poll_source(source.pk)
+    poll_source(source_id=source.pk)
     first = Mention.objects.get()
-    poll_source(source.pk)
+    poll_source(source_id=source.pk)
     grown = Mention.objects.get()
 
     assert (grown.likes, grown.reposts, grown.replies) == (40_000, 9_000, 3_000)
@@ -172,7 +172,7 @@ def test_override_needs_a_reason_and_is_not_overwritten_by_the_system(brand, res
         rated.rated_at,
         rated.risk_factors,
     )
-    assert [r.pk for r in ratings_of(mention)] == [override.pk, arrival.pk]
+    assert [r.pk for r in ratings_of(mention=mention)] == [override.pk, arrival.pk]
     assert AuditEvent.objects.filter(action="mention.rerated", actor=responder).exists()
 
     ingest([angry(likes=1)], brand=brand)  # new engagement arrives

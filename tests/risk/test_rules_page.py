@@ -94,9 +94,10 @@ def test_capacity_per_responder_is_set_audited_and_used_by_routing(web, account_
     assert (event.actor, event.before, event.after) == (account_lead, {"capacity": None}, {"capacity": 4})
     from django.utils import timezone
 
-    policy = routing_policy_of(client_a)
+    policy = routing_policy_of(client=client_a)
     capacities = {
-        r.user_id: r.capacity for r in on_duty_responders(client_a, timezone.now(), open_now=True, policy=policy)
+        r.user_id: r.capacity
+        for r in on_duty_responders(client=client_a, at=timezone.now(), open_now=True, policy=policy)
     }
     assert capacities[responder.pk] == 4
 

@@ -67,7 +67,7 @@ def test_the_assignment_on_arrival_is_kept_on_the_mention_and_shown_in_its_timel
     assert (mention.assignee, mention.assigned_at is not None) == (first, True)
     # Part of the arrival, like the first rating: the trail records what changes after.
     assert not AuditEvent.objects.filter(action="mention.assigned").exists()
-    [arrival] = timeline_of(mention)
+    [arrival] = timeline_of(mention=mention)
     assert (arrival.actor_label, arrival.action, arrival.occurred_at) == (
         "system",
         "mention.assigned",
@@ -77,7 +77,7 @@ def test_the_assignment_on_arrival_is_kept_on_the_mention_and_shown_in_its_timel
 
     mention_assign(actor=account_lead, mention=mention, assignee=second)
     mention_assign(actor=account_lead, mention=mention, assignee=first)
-    later, handed_on, arrival = timeline_of(mention)
+    later, handed_on, arrival = timeline_of(mention=mention)
     assert (later.actor_label, handed_on.after, arrival.after) == (
         account_lead.email,
         {"assignee_id": second.pk},
@@ -89,10 +89,10 @@ def test_the_assignment_on_arrival_is_kept_on_the_mention_and_shown_in_its_timel
 def test_a_mention_that_arrived_unassigned_has_no_arrival_assignment(brand, client_a, account_lead):
     arrive(brand, 1)  # no responder yet
     mention = Mention.objects.get()
-    assert mention.assignee is None and timeline_of(mention) == []
+    assert mention.assignee is None and timeline_of(mention=mention) == []
     [responder] = responders(client_a, 1)
     mention_assign(actor=account_lead, mention=mention, assignee=responder)
-    assert [event.actor_label for event in timeline_of(mention)] == [account_lead.email]
+    assert [event.actor_label for event in timeline_of(mention=mention)] == [account_lead.email]
 
 
 def test_a_re_sent_post_takes_nobody_s_turn(brand, client_a):

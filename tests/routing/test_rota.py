@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 def test_client_shift_wins_over_agency_wide(client_a, responder, agency_admin):
     now = timezone.now()
     OnCallShiftFactory(client=None, user=agency_admin)
-    assert on_call_now(client_a, now) == [agency_admin]
+    assert on_call_now(client=client_a, at=now) == [agency_admin]
     OnCallShiftFactory(client=client_a, user=responder)
-    assert on_call_now(client_a, now) == [responder]
-    assert on_call_now(client_a, now + timedelta(days=2)) == []
+    assert on_call_now(client=client_a, at=now) == [responder]
+    assert on_call_now(client=client_a, at=now + timedelta(days=2)) == []
 
 
 def test_shifts_are_checked(client_a, account_lead, responder, analyst, client_viewer):

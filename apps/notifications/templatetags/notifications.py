@@ -9,4 +9,4 @@ register = template.Library()
 def notification_bell(context) -> dict:
     """The bell with the unread count; the query runs only where a page shows the bell."""
     request = context.get("request")
-    return bell_context(getattr(request, "user", None))
+    return bell_context(user=getattr(request, "user", None))
