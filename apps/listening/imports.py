@@ -133,6 +133,9 @@ def _rows_jsonl(raw) -> Iterator[tuple[int, dict | None, str]]:
         except ValueError:
             yield number, None, "not valid JSON"
             continue
+        except RecursionError:
+            yield number, None, "nested too deeply"
+            continue
         yield (number, flatten(value), "") if isinstance(value, dict) else (number, None, "not a JSON object")
 
 
@@ -141,6 +144,9 @@ def _rows_json(raw) -> Iterator[tuple[int, dict | None, str]]:
         document = json.loads(raw.read().decode("utf-8-sig", errors="replace"))
     except ValueError as exc:
         yield 1, None, f"not valid JSON: {exc}"
+        return
+    except RecursionError:
+        yield 1, None, "not valid JSON: nested too deeply"
         return
     items = document.get("mentions", document.get("items")) if isinstance(document, dict) else document
     if not isinstance(items, list):

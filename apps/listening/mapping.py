@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
@@ -28,6 +29,11 @@ FIELDS = {
 }
 REQUIRED = ("id", "text")
 COUNT_FIELDS = ("author_followers", "likes", "reposts", "replies")
+# Bounds on what a pushed or imported record may hold, so that what is accepted can be stored,
+# handed to a worker and read back: nesting (a worker pickles what it is given, and 500 levels
+# kill it), values per record, and every string valid Unicode (no lone surrogates).
+MAX_DEPTH = 16
+MAX_VALUES = 5_000
 
 
 class BadRecord(ValueError):
@@ -57,11 +63,46 @@ def _count(name: str, value) -> int | None:
         return None
     try:
         number = int(float(str(value).replace(",", "").strip()))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: "inf" and "-inf"
         raise BadRecord(f"{name}: {str(value)[:40]!r} is not a number") from None
     if number < 0:
         raise BadRecord(f"{name}: must not be negative")
     return number
+
+
+def check_untrusted(record: dict) -> None:
+    """BadRecord naming the field when the record nests too deep, holds too much, a string that
+    is not valid Unicode, or a number that is not finite; nothing when it may be stored as it is."""
+    seen = 0
+    for field, top in record.items():
+        if not isinstance(field, str) or not _valid_text(field):
+            raise BadRecord("a field name is not valid text")
+        stack = [(top, 1)]
+        while stack:
+            value, depth = stack.pop()
+            seen += 1
+            if seen > MAX_VALUES:
+                raise BadRecord(f"the record holds more than {MAX_VALUES} values")
+            if depth > MAX_DEPTH:
+                raise BadRecord(f"{field}: nested more than {MAX_DEPTH} levels deep")
+            if isinstance(value, str) and not _valid_text(value):
+                raise BadRecord(f"{field}: holds text that is not valid Unicode")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise BadRecord(f"{field}: holds a number that is not finite")
+            if isinstance(value, dict):
+                if not all(isinstance(key, str) and _valid_text(key) for key in value):
+                    raise BadRecord(f"{field}: a name inside it is not valid text")
+                stack.extend((inner, depth + 1) for inner in value.values())
+            elif isinstance(value, list):
+                stack.extend((inner, depth + 1) for inner in value)
+
+
+def _valid_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. JSON's "\ud800"
+        return False
+    return True
 
 
 def flatten(item: dict) -> dict:
@@ -79,6 +120,7 @@ def flatten(item: dict) -> dict:
 
 def record_to_mention(record: dict, *, default_platform: str) -> RawMention:
     """A RawMention from a record using our field names; raises BadRecord."""
+    check_untrusted(record)
     for name in REQUIRED:
         value = record.get(name)
         if value is None or not str(value).strip():

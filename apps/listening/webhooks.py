@@ -37,7 +37,11 @@ def _error(status: int, code: str, detail: str, **extra) -> JsonResponse:
 def _signature_ok(source: Source, request, body: bytes) -> bool:
     timestamp = request.META.get(TIMESTAMP_HEADER, "")
     signature = request.META.get(SIGNATURE_HEADER, "")
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > settings.WEBHOOK_MAX_SKEW:
+    # ASCII digits only ("²" is a digit to str.isdigit, not to int()), and no longer than a
+    # Unix time in seconds is for centuries.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return False
+    if abs(time.time() - int(timestamp)) > settings.WEBHOOK_MAX_SKEW:
         return False
     secret = source.credentials.get("secret", "")
     return bool(secret) and hmac.compare_digest(sign(secret, timestamp, body), signature)
@@ -49,6 +53,8 @@ def parse_push(body: bytes, *, platform: str = "webhook") -> tuple[list[dict], l
         document = json.loads(body)
     except ValueError:
         raise BadRecord("the body is not JSON") from None
+    except RecursionError:
+        raise BadRecord("the body is nested too deeply") from None
     items = document.get("mentions") if isinstance(document, dict) and "mentions" in document else document
     if isinstance(items, dict):
         items = [items]

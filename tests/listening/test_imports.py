@@ -117,3 +117,33 @@ def test_the_import_source_is_audited_once_and_a_job_runs_once(web, client_a, br
     first = ImportJob.objects.order_by("pk").first()
     ImportJob.objects.filter(pk=first.pk).update(status=ImportJob.Status.RUNNING, rows_done=0)
     assert run_import(first.pk).rows_done == 0  # a redelivered task finds the job claimed and leaves it
+
+
+JSONL_MAPPING = {"col_id": "id", "col_text": "text", "col_likes": "likes"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hostile_json_lines_are_reported_by_line_and_the_good_ones_kept(web, client_a, brand_a, account_lead):
+    lines = "\n".join(
+        [
+            '{"id": "good-1", "text": "Alpha Crisps, tak"}',
+            '{"id": "surrogate", "text": "Alpha Crisps \\ud800"}',
+            '{"id": "inf", "text": "Alpha Crisps", "likes": "inf"}',
+            "[" * 100_000 + "]" * 100_000,
+            '{"id": "good-2", "text": "Alpha Crisps er for dyre"}',
+        ]
+    )
+    upload(web, account_lead, client_a, brand_a, "export.jsonl", lines, JSONL_MAPPING)
+    job = ImportJob.objects.get()
+    assert job.status == "done" and (job.rows_created, job.rows_bad) == (2, 3)
+    reasons = {error["line"]: error["error"] for error in job.errors}
+    assert "not valid Unicode" in reasons[2] and "likes" in reasons[3] and "nested too deeply" in reasons[4]
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["good-1", "good-2"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_json_file_nested_100000_deep_ends_failed_with_its_reason(web, client_a, brand_a, account_lead):
+    upload(web, account_lead, client_a, brand_a, "export.json", "[" * 100_000 + "]" * 100_000, JSONL_MAPPING)
+    job = ImportJob.objects.get()
+    assert job.status != "running" and job.rows_bad == 1
+    assert "nested too deeply" in job.errors[0]["error"]

@@ -100,3 +100,62 @@ def test_pushing_the_same_mention_twice_creates_one(web, webhook):
     push(web, source, secret, MENTION)
     push(web, source, secret, MENTION)
     assert Mention.objects.count() == 1
+
+
+def _nested(depth: int) -> object:
+    value: object = "bottom"
+    for _ in range(depth):
+        value = {"deeper": value}
+    return value
+
+
+def push_body(web, source, secret, body: bytes, *, timestamp: str | None = None):
+    timestamp = timestamp or str(int(time.time()))
+    return web().post(
+        reverse("webhook_receive", args=[source.webhook_token]),
+        body,
+        content_type="application/json",
+        HTTP_X_VARDE_TIMESTAMP=timestamp,
+        HTTP_X_VARDE_SIGNATURE=sign(secret, timestamp, body),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hostile_items_are_refused_by_name_and_what_was_accepted_is_stored(web, webhook):
+    """Deep nesting (killed workers when pickled), a lone surrogate (failed the whole batch in
+    language detection) and infinite counts (answered 500) are refused at the door, each by
+    index and field; the good item of the same push is stored."""
+    source, secret = webhook
+    hostile = [
+        {**MENTION, "id": "deep", "extra": _nested(500)},
+        {**MENTION, "id": "surrogate", "text": "Alpha Crisps \ud800"},
+        {**MENTION, "id": "inf", "likes": "inf"},
+        {**MENTION, "id": "minus-inf", "author": {"name": "x", "followers": "-inf"}},
+        {**MENTION, "id": "nan", "replies": float("nan")},
+        MENTION,
+    ]
+    response = push(web, source, secret, hostile)
+    assert response.status_code == 202
+    body = response.json()
+    assert body["accepted"] == 1
+    reasons = {item["index"]: item["error"] for item in body["rejected"]}
+    assert set(reasons) == {0, 1, 2, 3, 4}
+    assert "extra: nested more than" in reasons[0]
+    assert "text: holds text that is not valid Unicode" in reasons[1]
+    assert "likes" in reasons[2] and "author_followers" in reasons[3] and "not finite" in reasons[4]
+    assert list(Mention.objects.values_list("external_id", flat=True)) == ["b24-1"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("timestamp", ["\u00b2", "\u0661\u0667" + "\u0660" * 8, "9" * 5000, "-1", " 1700000000"])
+def test_a_timestamp_of_other_digits_or_huge_is_401_not_500(web, webhook, timestamp):
+    source, secret = webhook
+    assert push_body(web, source, secret, json.dumps(MENTION).encode(), timestamp=timestamp).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_signed_body_nested_100000_deep_is_400(web, webhook):
+    source, secret = webhook
+    response = push_body(web, source, secret, b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
+    assert Mention.objects.count() == 0
