@@ -35,6 +35,7 @@ class SourceSerializer(serializers.ModelSerializer):
         child=serializers.CharField(), write_only=True, required=False, help_text="Stored encrypted; never returned."
     )
     webhook_secret = serializers.CharField(read_only=True, help_text="Webhooks only, in the create answer only.")
+    config = serializers.DictField(required=False, help_text="The platform's settings, an object (see the kinds).")
 
     class Meta:
         model = Source

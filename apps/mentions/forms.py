@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.numbers import parse_id
 from apps.mentions.models import RiskLevel
 
 from .models import MentionKind, MentionStatus, PrivateChannel, Sentiment
@@ -68,7 +69,7 @@ class InboxFilterForm(forms.Form):
 
     def clean_assignee(self):
         value = self.cleaned_data["assignee"].strip()
-        if value and value not in ("me", "none") and not value.isdigit():
+        if value and value not in ("me", "none") and parse_id(value) is None:
             raise forms.ValidationError(_("Choose a person, “me” or “none”."))
         return value
 

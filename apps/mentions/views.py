@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import View
 
 from apps.core.forms import apply_service_errors
+from apps.core.numbers import parse_id, parse_ids
 from apps.core.registry import Registry
 from apps.core.sessions import background_poll
 from apps.core.views import redirect_back, run_and_report
@@ -177,13 +178,13 @@ class InboxPollMixin:
         form = _filter_form(request.GET)
         if not form.is_valid():
             return HttpResponseBadRequest(_("The filters are not valid."))
+        newest_id = parse_id(request.GET.get("newest") or "0", allow_zero=True)
+        shown = parse_ids(request.GET.getlist("shown"), limit=200)
         try:
-            newest_id = int(request.GET.get("newest") or 0)
             since = datetime.fromisoformat(request.GET.get("seen_at") or "")
-            shown = [int(pk) for pk in request.GET.getlist("shown")[:200]]
         except ValueError:
-            return HttpResponseBadRequest(_("The poll needs newest, seen_at and shown."))
-        if since.tzinfo is None:
+            since = None
+        if newest_id is None or shown is None or since is None or since.tzinfo is None:
             return HttpResponseBadRequest(_("The poll needs newest, seen_at and shown."))
         filters = {**form.cleaned_data, **self.fixed_filters}
         checked_at = timezone.now()  # before reading: a change made meanwhile comes with the next poll
@@ -264,13 +265,15 @@ class BulkView(ClientScopedMixin, View):
     write_permission = ClientPerm.WORK_MENTIONS
 
     def post(self, request, client_slug):
-        ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+        ids = parse_ids(request.POST.getlist("ids"), limit=services.MAX_BULK + 1)
+        if ids is None:
+            return _answer(request, _("Choose mentions from the list."), status=400)
         mentions = selectors.mentions_of(user=request.user, client=self.client, ids=ids)
         action = request.POST.get("action", "")
         params = {key: request.POST.get(key, "") for key in ("status", "reason", "private_channel", "topic", "level")}
         if action == "assign":
             assignee_id = request.POST.get("assignee", "")
-            if assignee_id and not assignee_id.isdigit():
+            if assignee_id and parse_id(assignee_id) is None:
                 return _answer(request, _("Choose a person to assign."), status=400)
             params["assignee"] = (
                 get_object_or_404(selectors.workers_of(client=self.client), pk=assignee_id) if assignee_id else None

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Availability, User
 from apps.core.audit import changed_fields
+from apps.core.numbers import column_range, in_column_range
 from apps.core.services import model_update
 from apps.mentions.locks import mention_locked
 from apps.mentions.models import OPEN_WORK, UNANSWERED, Mention, RiskLevel
@@ -36,6 +37,8 @@ from .models import OnCallShift, RoutingMode, RoutingPolicy
 from .selectors import escalation_contacts, roster_of, routing_policy_of
 
 POLICY_FIELDS = ["mode", "default_capacity", "reassign_after_minutes"]
+# A year: a longer wait is no reassignment at all, and "now minus" it must stay a date.
+REASSIGN_MAX_MINUTES = 365 * 24 * 60
 
 
 def _notify_assignee(mention: Mention, *, reassigned: bool = False) -> None:
@@ -154,12 +157,15 @@ def routing_policy_save(
     errors = {}
     if mode not in RoutingMode.values:
         errors["mode"] = [_("Choose a way of assigning.")]
-    if not isinstance(default_capacity, int) or default_capacity < 1:
-        errors["default_capacity"] = [_("Give at least one open mention per responder.")]
-    if reassign_after_minutes is not None and (
-        not isinstance(reassign_after_minutes, int) or reassign_after_minutes < 1
+    if not in_column_range(default_capacity, RoutingPolicy, "default_capacity", low=1):
+        high = column_range(RoutingPolicy, "default_capacity")[1]
+        errors["default_capacity"] = [_("Give from 1 to %(max)d open mentions per responder.") % {"max": high}]
+    if reassign_after_minutes is not None and not (
+        isinstance(reassign_after_minutes, int) and 1 <= reassign_after_minutes <= REASSIGN_MAX_MINUTES
     ):
-        errors["reassign_after_minutes"] = [_("Give a positive number of minutes, or leave it empty.")]
+        errors["reassign_after_minutes"] = [
+            _("Give from 1 to %(max)d minutes, or leave it empty.") % {"max": REASSIGN_MAX_MINUTES}
+        ]
     if errors:
         raise ValidationError(errors)
     policy = routing_policy_of(client=client)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, viewsets
 
 from apps.core.models import AuditEvent
+from apps.core.numbers import as_utc
 
 from . import services
 from .mixins import ClientScopedViewSet
@@ -147,13 +148,20 @@ class AuditEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time with any offset Python reads, asked of the database in UTC."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, as_utc(value))
+
+
 class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(lookup_expr="istartswith")
     actor = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains")
     target_type = django_filters.CharFilter()
     target_id = django_filters.CharFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    since = UtcDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = UtcDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent
