@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from apps.tenants.models import Client, Membership
 from apps.tenants.roles import ROLE_PERMISSIONS, ClientPerm
-from apps.tenants.services import check_role_fits_user, membership_grant, require_client_perm
+from apps.tenants.services import membership_grant, require_client_perm
 
 from . import events
 from .authentication import TOKEN_PREFIX
@@ -51,11 +51,10 @@ def invitation_create(
         raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
     if role not in ROLE_PERMISSIONS:
         raise ValidationError({"role": _("Choose one of the roles.")})
-    existing_user = User.objects.filter(email__iexact=email).first()
-    if existing_user is not None:
-        if Membership.objects.unscoped().filter(user=existing_user, client=client).exists():
-            raise ValidationError({"email": _("This person already has access to this client.")})
-        check_role_fits_user(user=existing_user, client=client, role=role)
+    # Only this client's own people are looked at: whether the address belongs to someone at
+    # another client must not show in the answer. Whether the role fits is decided on acceptance.
+    if Membership.objects.unscoped().filter(user__email__iexact=email, client=client).exists():
+        raise ValidationError({"email": _("This person already has access to this client.")})
     # A new invitation replaces any pending one for the same person and client.
     now = timezone.now()
     for old in Invitation.objects.select_for_update().filter(
@@ -116,9 +115,15 @@ def invitation_accept(
         raise ValidationError(_("This invitation was sent to another e-mail address."))
     # The link arrived by e-mail, so following it proves the address.
     EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
-    membership_grant(
-        actor=invitation.invited_by, client=invitation.client, user=user, role=invitation.role, request=request
-    )
+    try:
+        membership_grant(
+            actor=invitation.invited_by, client=invitation.client, user=user, role=invitation.role, request=request
+        )
+    except ValidationError as refusal:  # e.g. a client role for someone who works elsewhere too
+        raise ValidationError(
+            _("This invitation cannot be accepted with this account: %(why)s Ask %(inviter)s for another role.")
+            % {"why": " ".join(refusal.messages), "inviter": invitation.invited_by}
+        ) from None
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])

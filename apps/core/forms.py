@@ -28,6 +28,8 @@ class LinesField(forms.CharField):
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form, by field where the form has it."""
+    if not hasattr(form, "cleaned_data"):  # a form the view never validated (a button alone)
+        form.cleaned_data = {}
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():
             form.add_error(field if field in form.fields else None, messages)

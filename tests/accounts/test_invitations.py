@@ -95,15 +95,34 @@ def test_existing_account_accepts_after_signing_in(web, client_a, account_lead, 
 
 
 @pytest.mark.django_db
-def test_client_roles_are_for_one_client_only(web, client_a, account_lead, django_capture_on_commit_callbacks):
+def test_client_roles_are_for_one_client_only_and_this_is_decided_on_acceptance(
+    web, api, client_a, account_lead, django_capture_on_commit_callbacks
+):
+    """The invitation's answer never tells the lead of A where an address works (it said "a client
+    user of another client" before): the role is checked when the person accepts."""
     elsewhere = UserFactory(email="staff@example.test")
     MembershipFactory(user=elsewhere, client=ClientFactory(), role=Role.RESPONDER)
-    response = _invite(
+    invite_known = _invite(
         web, account_lead, client_a, elsewhere.email, Role.CLIENT_VIEWER, django_capture_on_commit_callbacks
     )
-    assert response.status_code == 400
-    assert b"Client roles are for people of this client only" in response.content
-    assert not Invitation.objects.filter(email=elsewhere.email).exists()
+    invite_unknown = _invite(
+        web, account_lead, client_a, "nobody@example.test", Role.CLIENT_VIEWER, django_capture_on_commit_callbacks
+    )
+    assert (invite_known.status_code, invite_known.url) == (invite_unknown.status_code, invite_unknown.url)
+    by_api = [
+        api(account_lead).post(
+            f"/api/v1/clients/{client_a.pk}/invitations/", {"email": email, "role": Role.CLIENT_VIEWER}, format="json"
+        )
+        for email in (elsewhere.email, "other@example.test")
+    ]
+    assert [answer.status_code for answer in by_api] == [201, 201]
+    assert set(by_api[0].json()) == set(by_api[1].json())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(web, account_lead, client_a, elsewhere.email, Role.CLIENT_VIEWER, django_capture_on_commit_callbacks)
+    refused = web(elsewhere).post(_link_from_mail().removeprefix("http://localhost:8000"))
+    assert "Client roles are for people of this client only" in refused.content.decode()
+    assert not Membership.objects.filter(user=elsewhere, client=client_a).exists()
 
 
 @pytest.mark.django_db
