@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
+from apps.core.mail import queue_email
+
 
 class AccountAdapter(DefaultAccountAdapter):
     """No public sign-up: people join through an invitation from their team."""
@@ -9,5 +11,10 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def send_mail(self, template_prefix, email, context):
+        """allauth's mail (password reset, sign-in codes, address checks) leaves through the worker."""
         context.setdefault("agency_name", settings.AGENCY_NAME)
-        return super().send_mail(template_prefix, email, context)
+        message = self.render_mail(template_prefix, email, context)
+        html = next((content for content, kind in getattr(message, "alternatives", []) if kind == "text/html"), "")
+        queue_email(
+            subject=message.subject, body=message.body, to=list(message.to), html=html, from_email=message.from_email
+        )

@@ -9,7 +9,6 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
@@ -18,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.mail import queue_email
 from apps.tenants.models import Client, Membership
 from apps.tenants.roles import ROLE_PERMISSIONS, ClientPerm
 from apps.tenants.services import membership_grant, require_client_perm
@@ -35,7 +35,7 @@ def _send_invitation_email(invitation: Invitation, key: str) -> None:
     }
     subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
     body = render_to_string("accounts/email/invitation_message.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    queue_email(subject=subject, body=body, to=[invitation.email])
 
 
 @transaction.atomic
@@ -73,7 +73,7 @@ def invitation_create(
         expires_at=now + settings.INVITATION_MAX_AGE,
     )
     events.invitation_sent_event(actor=actor, invitation=invitation, request=request)
-    transaction.on_commit(lambda: _send_invitation_email(invitation, key))
+    _send_invitation_email(invitation, key)  # queued, sent after this commits
     return invitation, key
 
 

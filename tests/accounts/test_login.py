@@ -44,10 +44,11 @@ def test_repeated_failures_are_throttled_even_for_the_right_password(web, respon
 
 
 @pytest.mark.django_db
-def test_unverified_address_must_be_confirmed_before_working(web):
+def test_unverified_address_must_be_confirmed_before_working(web, django_capture_on_commit_callbacks):
     user = UserFactory(email="new@example.test", verified=False)
     user.emailaddress_set.all().delete()
-    response = _login(web, user.email, PASSWORD)
+    with django_capture_on_commit_callbacks(execute=True):  # mail leaves once the request commits
+        response = _login(web, user.email, PASSWORD)
     assert response.status_code == 302
     assert "confirm-email" in response["Location"] or "verification" in response["Location"]
     assert any("new@example.test" in m.to for m in mail.outbox)
@@ -66,8 +67,9 @@ def test_there_is_no_public_sign_up(web):
 
 
 @pytest.mark.django_db
-def test_password_reset_mails_a_link(web, responder):
-    web().post(reverse("account_reset_password"), {"email": responder.email})
+def test_password_reset_mails_a_link(web, responder, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        web().post(reverse("account_reset_password"), {"email": responder.email})
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
 
@@ -103,10 +105,11 @@ def test_password_change_is_audited(web, responder):
 
 
 @pytest.mark.django_db
-def test_password_reset_by_mail_is_audited(web, responder):
+def test_password_reset_by_mail_is_audited(web, responder, django_capture_on_commit_callbacks):
     import re
 
-    web().post(reverse("account_reset_password"), {"email": responder.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        web().post(reverse("account_reset_password"), {"email": responder.email})
     link = re.search(r"http://\S+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
     http = web()
     form_page = http.get(link, follow=True)
