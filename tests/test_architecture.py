@@ -123,3 +123,14 @@ def test_the_signature_check_sees_positional_untyped_and_unreturned(tmp_path):
         f"{tmp_path.name}/services.py:1 a: no return type",
         f"{tmp_path.name}/services.py:3 b: untyped ['actor']",
     ]
+
+
+def test_ready_may_run_twice_without_conflict_or_duplicates():
+    """Django may call AppConfig.ready() more than once (e.g. when tests repopulate the apps)."""
+    from django.apps import apps as django_apps
+
+    before = (pipeline.ingest_steps.keys(), bulk_actions.keys(), mention_panels.keys())
+    for config in django_apps.get_app_configs():
+        if config.name.startswith("apps."):
+            config.ready()
+    assert (pipeline.ingest_steps.keys(), bulk_actions.keys(), mention_panels.keys()) == before

@@ -21,7 +21,8 @@ class Hook:
         self._provider: Callable | None = None
 
     def provide(self, function: Callable) -> Callable:
-        if self._provider is not None and self._provider is not function:
+        # AppConfig.ready() may run more than once: the same provider again is no conflict.
+        if self._provider is not None and self._provider != function:
             raise RuntimeError(f"{self.name} is provided twice: {self._provider!r} and {function!r}")
         self._provider = function
         return function
@@ -41,7 +42,7 @@ class Registry:
 
     def register(self, key: str, entry: Any, *, rank: int = 100) -> Any:
         known = self._entries.get(key)
-        if known is not None and known[1] is not entry:
+        if known is not None and known[1] != entry:  # the same entry again (ready() twice) is fine
             raise RuntimeError(f"{self.name} has {key!r} already")
         self._entries[key] = (rank, entry)
         return entry

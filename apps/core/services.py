@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 
-from .audit import changed_fields, only_changed
+from .audit import changed_fields
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,12 @@ def model_update(*, instance: models.Model, fields: list[str], data: dict[str, A
     """
     created = instance._state.adding
     watched = list(dict.fromkeys([*fields, *data]))
+    # Compared as values (a related row by its key), reported as JSON-safe snapshots.
+    raw = {
+        name: copy.deepcopy(value) if isinstance(value, list | dict) else value
+        for name in watched
+        for value in [getattr(instance, name)]
+    }
     before = changed_fields(instance, watched)
     for name, value in data.items():
         setattr(instance, name, value)
@@ -38,9 +45,9 @@ def model_update(*, instance: models.Model, fields: list[str], data: dict[str, A
     if created:
         instance.save()
         return Changes(before=None, after={name: after[name] for name in fields})
-    before, after = only_changed(before, after)
-    if after:
+    changed = [name for name in watched if getattr(instance, name) != raw[name]]
+    if changed:
         stamp = [field.name for field in instance._meta.concrete_fields if field.name == "updated_at"]
-        instance.save(update_fields=[*after, *stamp])
-    audited = [name for name in after if name in fields]
+        instance.save(update_fields=[*changed, *stamp])
+    audited = [name for name in changed if name in fields]
     return Changes(before={name: before[name] for name in audited}, after={name: after[name] for name in audited})

@@ -127,6 +127,7 @@ def _transition(
     return mention
 
 
+@transaction.atomic
 def sla_stop(*, actor: User, mention: Mention, at: datetime | None = None, request: HttpRequest | None = None) -> bool:
     """Record the first response to a mention: its SLA clock stops. False if it had stopped already.
 
@@ -301,15 +302,17 @@ class BulkOutcome:
 
 @dataclass(frozen=True)
 class BulkAction:
-    """What a bulk action cannot do without (the assignee may be None, but must be named), and the
-    service for one mention: run(actor=, mention=, params=, request=)."""
+    """What a bulk action cannot do without (the assignee may be None, but must be named), and its
+    service: for one mention at a time run(actor=, mention=, params=, request=), or with `together`
+    for all of them at once run(actor=, client=, mentions=, request=)."""
 
     needs: tuple[str, ...]
     run: Callable
+    together: bool = False
 
 
-# The inbox's bulk actions, in menu order. Risk ("risk") and routing ("assign") add theirs in
-# their AppConfig.ready(); "link" acts on the mentions together, so mentions_bulk does it itself.
+# The bulk actions of the inbox's form and POST .../mentions/bulk/, in order. Risk ("risk") and
+# routing ("assign") add theirs in their AppConfig.ready().
 bulk_actions = Registry("inbox bulk actions")
 
 
@@ -342,11 +345,12 @@ def mentions_bulk(
     if len(mentions) > MAX_BULK:
         raise ValidationError({"mentions": [_("Choose at most %(max)d mentions at once.") % {"max": MAX_BULK}]})
     outcome = BulkOutcome()
-    if action == "link":
-        mentions_link(actor=actor, client=client, mentions=mentions, request=request)
+    chosen = bulk_actions[action]
+    if chosen.together:
+        chosen.run(actor=actor, client=client, mentions=mentions, request=request)
         outcome.done = [mention.pk for mention in mentions]
         return outcome
-    run = bulk_actions[action].run
+    run = chosen.run
     for mention in mentions:
         try:
             run(actor=actor, mention=mention, params=params, request=request)
@@ -373,5 +377,5 @@ def _bulk_archive(*, actor: User, mention: Mention, params, request: HttpRequest
 
 bulk_actions.register("status", BulkAction(needs=("status",), run=_bulk_status), rank=20)
 bulk_actions.register("add_topic", BulkAction(needs=("topic",), run=_bulk_add_topic), rank=30)
-bulk_actions.register("link", BulkAction(needs=(), run=mentions_link), rank=40)
+bulk_actions.register("link", BulkAction(needs=(), run=mentions_link, together=True), rank=40)
 bulk_actions.register("archive", BulkAction(needs=(), run=_bulk_archive), rank=60)

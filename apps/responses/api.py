@@ -380,10 +380,13 @@ class AnswerViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveM
 class LegacyDraftViewSet(AnswerViewSet):
     """The answers under their old path, .../drafts/, kept working for one release (README).
 
-    Every answer there says it is deprecated and names its successor path.
+    Every answer there says it is deprecated and names its successor path; a decision keeps its
+    old field `draft_state` beside `answer_state`.
     """
 
     def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(getattr(response, "data", None), dict) and "answer_state" in response.data:
+            response.data["draft_state"] = response.data["answer_state"]
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Deprecation"] = "true"
         successor = request.path.replace("/drafts/", "/answers/", 1)

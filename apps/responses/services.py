@@ -454,17 +454,21 @@ def approval_policy_save(
         errors["expire_after_hours"] = [_("Between 0 (never) and %(max)d hours.") % {"max": EXPIRE_MAX_HOURS}]
     if errors:
         raise ValidationError(errors)
-    policy = ApprovalPolicy.objects.unscoped().select_for_update().filter(client=client).first()
-    policy = policy or ApprovalPolicy(client=client)
+    # get_or_create: two first saves at once both find no row; the loser reads the winner's.
+    policy, created = ApprovalPolicy.objects.unscoped().select_for_update().get_or_create(client=client)
     data = {
         "allow_self_approval": bool(allow_self_approval),
         "remind_after_minutes": remind_after_minutes,
         "expire_after_hours": expire_after_hours,
     }
     changes = model_update(instance=policy, fields=list(data), data=data, clean=False)
-    if changes:  # nothing changed, nothing to record
+    if created or changes:  # a stored policy that did not change records nothing
         events.approval_policy_event(
-            actor=actor, policy=policy, before=changes.before, after=changes.after, request=request
+            actor=actor,
+            policy=policy,
+            before=None if created else changes.before,
+            after=data if created else changes.after,
+            request=request,
         )
     return policy
 

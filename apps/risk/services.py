@@ -208,7 +208,6 @@ def rerate_grown_mentions(*, cursor, grown: dict[int, dict], context) -> None:
         transaction.on_commit(lambda: announce_mentions_task.delay(climbed))
 
 
-@transaction.atomic
 def _claim_reminder(mention: Mention, kind: str, due_at: datetime) -> bool:
     """Insert the reminder's row; only the caller whose insert lands may send it."""
     try:

@@ -9,7 +9,6 @@ class TenantsConfig(AppConfig):
         """Tenants' part in core's registry: who may read which clients' audit trail."""
         from apps.core.models import audit_readable_clients
 
-        from .roles import ClientPerm
-        from .scoping import client_ids_with_perm
+        from .scoping import audit_readable_client_ids
 
-        audit_readable_clients.provide(lambda user: client_ids_with_perm(user, ClientPerm.VIEW_AUDIT))
+        audit_readable_clients.provide(audit_readable_client_ids)

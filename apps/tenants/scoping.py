@@ -45,6 +45,11 @@ def client_ids_with_perm(user, codename: str) -> list[int]:
     return [client_id for client_id, perms in client_permissions(user).items() if codename in perms]
 
 
+def audit_readable_client_ids(user) -> list[int]:
+    """The clients whose audit trail the person may read (core's AuditEvent scoping asks this)."""
+    return client_ids_with_perm(user, "view_audit")
+
+
 def user_has_client_perm(user, client, codename: str) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False

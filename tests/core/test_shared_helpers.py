@@ -54,3 +54,13 @@ def test_a_lease_is_won_once_until_it_runs_out_and_lost_work_is_found_after_the_
     assert LEASE.lost(rows, later, limit=10) == [source.pk]
     assert LEASE.claim_due(rows, later, limit=10) == [source.pk]
     assert LEASE.claim_due(rows, later, limit=10) == []
+
+
+@pytest.mark.django_db
+def test_model_update_sees_a_new_related_row_even_with_the_same_name():
+    first, second = BrandFactory(name="Same"), BrandFactory(name="Same")
+    source = SourceFactory(brand=first)
+    changes = model_update(instance=source, fields=["brand"], data={"brand": second}, clean=False)
+    assert changes  # the names print alike; the rows differ
+    source.refresh_from_db()
+    assert source.brand_id == second.pk

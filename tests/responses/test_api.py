@@ -136,7 +136,9 @@ def test_the_list_filters_by_mention_and_state(api, client_a, brand_a, responder
     assert "mention" in errors(api(responder).get(f"{base(client_a)}/answers/", {"mention": "abc"}))
 
 
-def test_the_old_drafts_path_keeps_working_for_one_release_and_names_its_successor(api, client_a, responder, mention):
+def test_the_old_drafts_path_keeps_working_for_one_release_and_names_its_successor(
+    api, client_a, responder, account_lead, mention
+):
     team = api(responder)
     created = team.post(f"{base(client_a)}/drafts/", {"mention": mention.pk, "text": "Hej"}, format="json")
     assert created.status_code == 201
@@ -145,6 +147,11 @@ def test_the_old_drafts_path_keeps_working_for_one_release_and_names_its_success
     assert old.json() == new.json() and old.json()["text"] == "Hej"
     assert old["Deprecation"] == "true" and "Deprecation" not in new
     assert old["Link"] == f'<{base(client_a)}/answers/{created.json()["id"]}/>; rel="successor-version"'
+    old_url = f"{base(client_a)}/drafts/{created.json()['id']}"
+    assert team.post(f"{old_url}/submit/", {}, format="json").status_code == 200
+    decided = api(account_lead).post(f"{old_url}/decide/", {"version": 1, "decision": "approve"}, format="json")
+    assert decided.status_code == 201
+    assert decided.json()["draft_state"] == decided.json()["answer_state"] == "approved"  # its old field too
     schema = team.get("/api/schema/", {"format": "json"}).content.decode()
     assert "/answers/" in schema and "/drafts/" not in schema  # the old path is not advertised
 

@@ -4,10 +4,14 @@ import django.contrib.postgres.fields
 import django.db.models.deletion
 from django.db import migrations, models
 
+from apps.core.migration_helpers import moved_model
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('contenttypes', '0002_remove_content_type_name'),
+        ('core', '0003_lean_indexes'),
         ('mentions', '0008_open_work_index'),
         ('tenants', '0003_moved_models'),
     ]
@@ -37,4 +41,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
+        migrations.RunPython(*moved_model("listening", "mentions", "topic")),
     ]

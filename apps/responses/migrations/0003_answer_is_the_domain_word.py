@@ -7,13 +7,16 @@ The audit trail's codes follow, so one history reads in one vocabulary.
 import django.db.models.deletion
 from django.db import migrations, models
 
+# Answer events name their answer in `after` ({"draft": id} before, {"answer": id} now).
 AUDIT_SQL = (
-    "UPDATE core_auditevent SET action = 'answer.' || substr(action, 7) WHERE action LIKE 'draft.%%'",
-    "UPDATE core_auditevent SET target_type = 'responses.answer' WHERE target_type = 'responses.draft'",
+    "UPDATE core_auditevent SET action = 'answer.' || substr(action, 7),"
+    " after = CASE WHEN after ? 'draft' THEN (after - 'draft') || jsonb_build_object('answer', after -> 'draft')"
+    " ELSE after END WHERE action LIKE 'draft.%%'",
 )
 AUDIT_REVERSE_SQL = (
-    "UPDATE core_auditevent SET action = 'draft.' || substr(action, 8) WHERE action LIKE 'answer.%%'",
-    "UPDATE core_auditevent SET target_type = 'responses.draft' WHERE target_type = 'responses.answer'",
+    "UPDATE core_auditevent SET action = 'draft.' || substr(action, 8),"
+    " after = CASE WHEN after ? 'answer' THEN (after - 'answer') || jsonb_build_object('draft', after -> 'answer')"
+    " ELSE after END WHERE action LIKE 'answer.%%'",
 )
 
 

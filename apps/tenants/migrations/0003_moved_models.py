@@ -3,10 +3,15 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from apps.core.migration_helpers import moved_model
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('contenttypes', '0002_remove_content_type_name'),
+        ('core', '0003_lean_indexes'),
+        ('risk', '0002_lean_indexes'),  # the tables it takes over are made there
         ('tenants', '0002_membership_capacity'),
     ]
 
@@ -44,4 +49,6 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
+        migrations.RunPython(*moved_model("risk", "tenants", "businesshoursblock")),
+        migrations.RunPython(*moved_model("risk", "tenants", "holiday")),
     ]
