@@ -10,6 +10,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return False
 
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """Failed sign-ins count per account *and* address: whoever knows an address cannot lock
+        its owner out by failing five times from elsewhere (the owner may also sign in by a code
+        sent by e-mail). allauth's own key is the account alone."""
+        return f"{super()._get_login_attempts_cache_key(request, **credentials)}:{self.get_client_ip(request)}"
+
     def send_mail(self, template_prefix, email, context):
         """allauth's mail (password reset, sign-in codes, address checks) leaves through the worker."""
         context.setdefault("agency_name", settings.AGENCY_NAME)

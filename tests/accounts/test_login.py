@@ -119,3 +119,29 @@ def test_password_reset_by_mail_is_audited(web, responder, django_capture_on_com
     )
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="auth.password_reset", actor=responder).exists()
+
+
+@pytest.mark.django_db
+def test_failures_from_one_address_do_not_lock_the_owner_out_elsewhere(web, responder):
+    for _ in range(5):
+        web().post(reverse("account_login"), {"login": responder.email, "password": "wrong"}, REMOTE_ADDR="203.0.113.9")
+    locked = web().post(
+        reverse("account_login"), {"login": responder.email, "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
+    )
+    assert b"Too many failed login attempts" in locked.content
+    owner = web().post(
+        reverse("account_login"), {"login": responder.email, "password": PASSWORD}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert owner.status_code == 302
+    assert AuditEvent.objects.filter(action="auth.login", actor=responder).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_owner_can_always_ask_for_a_sign_in_code_by_mail(web, responder, django_capture_on_commit_callbacks):
+    assert reverse("account_request_login_code") in web().get(reverse("account_login")).content.decode()
+    for _ in range(5):
+        _login(web, responder.email, "wrong")
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = web().post(reverse("account_request_login_code"), {"email": responder.email})
+    assert asked.status_code == 302
+    assert mail.outbox[-1].to == [responder.email]
