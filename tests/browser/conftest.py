@@ -106,7 +106,16 @@ def context(browser, live_server, in_flight):
 
 @pytest.fixture
 def page(context):
-    return context.new_page()
+    """A page that fails its test when the browser reports a Content-Security-Policy violation
+    (Chromium logs each one on the console)."""
+    page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    yield page
+    assert violations == [], "the page broke its Content-Security-Policy"
 
 
 @pytest.fixture
