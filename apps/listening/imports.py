@@ -86,15 +86,50 @@ def import_start(
     return job
 
 
-def _rows_csv(raw) -> Iterator[tuple[int, dict | None, str]]:
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-    sample = text.read(64 * 1024)
-    text.seek(0)
+class NotText(ValueError):
+    """The upload is not text this import reads; the message says what it is instead."""
+
+
+# How much of the file decides its encoding and its CSV dialect.
+SAMPLE_BYTES = 64 * 1024
+
+
+def _text_encoding(raw) -> str:
+    """UTF-8 (with or without BOM) or, by its BOM, UTF-16; NotText for an archive or binary data."""
+    head = raw.read(SAMPLE_BYTES)
+    raw.seek(0)
+    if head.startswith(b"PK\x03\x04"):
+        raise NotText(_("The file is a ZIP archive, not a CSV or JSON file: unpack it and upload what is inside."))
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    text = head.decode("utf-8", errors="replace")
+    # A cut at the end of the sample may split one character; anything more is not UTF-8 text.
+    if "\x00" in text or text.count("\ufffd") > max(3, len(text) // 100):
+        raise NotText(_("The file is not UTF-8 text (it looks binary): save it as UTF-8 CSV, JSON or JSON Lines."))
+    return "utf-8-sig"
+
+
+def _csv_dialect(sample: str) -> type[csv.Dialect]:
+    """One dialect for the header check and the rows: sniffed, with spaces after a delimiter
+    skipped (CrisisLex writes "Tweet ID, Tweet Text, ...")."""
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
-        dialect = csv.excel
+        sniffed = csv.excel
+    return type("ImportDialect", (sniffed,), {"skipinitialspace": True})
+
+
+def _csv_text(raw) -> tuple[io.TextIOWrapper, type[csv.Dialect]]:
+    text = io.TextIOWrapper(raw, encoding=_text_encoding(raw), errors="replace", newline="")
+    dialect = _csv_dialect(text.read(SAMPLE_BYTES))
+    text.seek(0)
+    return text, dialect
+
+
+def _rows_csv(raw) -> Iterator[tuple[int, dict | None, str]]:
+    text, dialect = _csv_text(raw)
     reader = csv.DictReader(text, dialect=dialect)
+    reader.fieldnames = [name.strip() for name in reader.fieldnames or []]  # reads the header line
     try:
         yield from _read_csv(reader)
     finally:
@@ -123,7 +158,7 @@ def _read_csv(reader) -> Iterator[tuple[int, dict | None, str]]:
 
 
 def _rows_jsonl(raw) -> Iterator[tuple[int, dict | None, str]]:
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    decoder = codecs.getincrementaldecoder(_text_encoding(raw))(errors="replace")
     for number, line in enumerate(raw, start=1):
         text = decoder.decode(line).strip().lstrip("\ufeff")
         if not text:
@@ -140,8 +175,9 @@ def _rows_jsonl(raw) -> Iterator[tuple[int, dict | None, str]]:
 
 
 def _rows_json(raw) -> Iterator[tuple[int, dict | None, str]]:
+    encoding = _text_encoding(raw)
     try:
-        document = json.loads(raw.read().decode("utf-8-sig", errors="replace"))
+        document = json.loads(raw.read().decode(encoding, errors="replace"))
     except ValueError as exc:
         yield 1, None, f"not valid JSON: {exc}"
         return
@@ -208,11 +244,16 @@ def run_import(job_id: int) -> ImportJob:
             if pending:
                 totals.add(_ingest(pending, job, context), keep_ids=False)
             _progress(job, raw, done, totals, bad, errors, finished=ImportJob.Status.DONE)
-    except (ValidationError, OSError) as exc:
+    except (ValidationError, OSError, NotText) as exc:
         message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-        errors.insert(0, {"line": 0, "error": message})
-        ImportJob.objects.unscoped().filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, errors=errors[:MAX_STORED_ERRORS], finished_at=timezone.now()
+        _fail(job, errors, message)
+    except Exception:
+        # Whatever else stops the import ends the job as failed, with the rows stored so far kept.
+        log.exception("import %s stopped", job.pk)
+        _fail(
+            job,
+            errors,
+            _("The import stopped on an error of ours after %(done)d rows; they are kept.") % {"done": done},
         )
     job.refresh_from_db()
     events.import_finished_event(job=job)
@@ -220,12 +261,12 @@ def run_import(job_id: int) -> ImportJob:
 
 
 def _check_columns(job: ImportJob, raw) -> None:
-    header_line = raw.readline().decode("utf-8-sig", errors="replace")
-    raw.seek(0)
+    text, dialect = _csv_text(raw)
     try:
-        header = next(csv.reader([header_line], csv.Sniffer().sniff(header_line, delimiters=",;\t|")))
-    except (csv.Error, StopIteration):
-        header = next(csv.reader([header_line]), [])
+        header = [name.strip() for name in next(csv.reader(text, dialect=dialect), [])]
+    finally:
+        text.detach()
+        raw.seek(0)
     wanted = [column for field, column in job.mapping.items() if not field.startswith("_")]
     missing = [column for column in wanted if column not in header]
     if missing:
@@ -245,12 +286,24 @@ def _ingest(mentions, job: ImportJob, context: BrandContext) -> IngestResult:
     )
 
 
+def _fail(job: ImportJob, errors: list[dict], message: str) -> None:
+    errors.insert(0, {"line": 0, "error": message})
+    ImportJob.objects.unscoped().filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED, errors=_storable(errors[:MAX_STORED_ERRORS]), finished_at=timezone.now()
+    )
+
+
+def _storable(errors: list[dict]) -> list[dict]:
+    # PostgreSQL's jsonb holds no NUL character; a file's own text may bring one.
+    return [{**error, "error": str(error["error"]).replace("\x00", "")[:500]} for error in errors]
+
+
 def _progress(job, raw, done, totals, bad, errors, finished=None) -> None:
     fields = {
         "rows_done": done,
         "rows_created": totals.created,
         "rows_bad": bad,
-        "errors": errors[:MAX_STORED_ERRORS],
+        "errors": _storable(errors[:MAX_STORED_ERRORS]),
         "bytes_done": min(job.bytes_total, raw.tell()) if not raw.closed else job.bytes_total,
     }
     if finished:

@@ -147,3 +147,74 @@ def test_a_json_file_nested_100000_deep_ends_failed_with_its_reason(web, client_
     job = ImportJob.objects.get()
     assert job.status != "running" and job.rows_bad == 1
     assert "nested too deeply" in job.errors[0]["error"]
+
+
+# As CrisisLex writes them: spaces after the header's commas, none in the rows, quoted texts.
+CRISISLEX_CSV = (
+    "Tweet ID, Tweet Text, Information Type, Information Source\n"
+    "'296487153485852672',\"Alpha Crisps: fire at the factory in Vejle, 3 hurt http://t.co/x\",Affected,Media\n"
+    "'296487153485852673',\"Thinking of everyone at Alpha Crisps, Vejle\",Sympathy,Outsiders\n"
+)
+CRISISLEX_MAPPING = {"col_id": "Tweet ID", "col_text": "Tweet Text"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_header_with_spaces_after_the_commas_imports_its_rows(web, client_a, brand_a, account_lead):
+    """CrisisLex exports write "Tweet ID, Tweet Text, ...": every row came out "text: missing"."""
+    upload(web, account_lead, client_a, brand_a, "crisislex.csv", CRISISLEX_CSV, CRISISLEX_MAPPING)
+    job = ImportJob.objects.get()
+    assert (job.status, job.rows_created, job.rows_bad) == ("done", 2, 0)
+    assert Mention.objects.get(external_id="'296487153485852672'").text.startswith("Alpha Crisps: fire at the factory")
+
+
+def _upload_bytes(web, lead, client, brand, name, content: bytes, mapping):
+    data = {"brand": brand.pk, "platform": "brand24", "file": SimpleUploadedFile(name, content)}
+    for field in FIELD_NAMES:
+        data[f"col_{field}"] = mapping.get(f"col_{field}", "")
+    return web(lead).post(reverse("import_list", args=[client.slug]), data)
+
+
+FIELD_NAMES = (
+    "id",
+    "text",
+    "title",
+    "url",
+    "platform",
+    "author_name",
+    "author_handle",
+    "author_url",
+    "author_followers",
+    "posted_at",
+    "likes",
+    "reposts",
+    "replies",
+    "language",
+    "parent_id",
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_utf16_csv_is_read_as_text(web, client_a, brand_a, account_lead):
+    content = CRISISLEX_CSV.encode("utf-16")  # with its BOM, as Excel writes "Unicode text"
+    _upload_bytes(web, account_lead, client_a, brand_a, "excel.csv", content, CRISISLEX_MAPPING)
+    job = ImportJob.objects.get()
+    assert (job.status, job.rows_created) == ("done", 2)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("archive.csv", b"PK\x03\x04" + bytes(range(256)) * 40, "ZIP archive"),
+        ("noise.csv", bytes((n * 7919) % 256 for n in range(20_000)), "not UTF-8 text"),
+        ("nul.csv", "Tweet ID,Tweet Text\n1,Alpha\x00 Crisps\n".encode("utf-16-le"), "not UTF-8 text"),
+        ("noise.jsonl", b"PK\x03\x04\x00\x00", "ZIP archive"),
+    ],
+)
+def test_files_that_are_not_text_end_failed_with_a_reason_never_running(
+    web, client_a, brand_a, account_lead, name, content, reason
+):
+    _upload_bytes(web, account_lead, client_a, brand_a, name, content, CRISISLEX_MAPPING)
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and reason in job.errors[0]["error"]
+    assert AuditEvent.objects.get(action="import.finished").after["status"] == "failed"
