@@ -142,3 +142,30 @@ def test_one_bad_date_in_a_json_feed_does_not_lose_the_feed():
     first, second, third = parse_feed(feed)
     assert first.posted_at is None
     assert second.posted_at.tzinfo is not None and third.posted_at.hour == 1
+
+
+CYRILLIC_RSS = """<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Новости</title><link>https://news.example/</link>
+<item><guid>n-1</guid><title>Компания Альфа отзывает чипсы</title><link>https://news.example/1</link>
+<description>Покупатели жалуются на вкус</description><pubDate>Tue, 01 Dec 2026 10:00:00 GMT</pubDate></item>
+</channel></rss>"""
+
+
+@pytest.mark.parametrize("charset", ["koi8-r", "windows-1251"])
+def test_the_charset_of_the_http_header_is_used_for_a_feed_that_names_none(httpserver, charset):
+    body = CYRILLIC_RSS.encode(charset)
+    httpserver.expect_request("/ru").respond_with_data(body, content_type=f"application/rss+xml; charset={charset}")
+    [item] = fetch(httpserver.url_for("/ru")).mentions
+    assert item.title == "Компания Альфа отзывает чипсы"
+    assert item.text == "Покупатели жалуются на вкус"
+
+
+def test_hebrew_and_japanese_feeds_by_their_header(httpserver):
+    for path, charset, title in (("/he", "windows-1255", "חברת אלפא"), ("/ja", "shift_jis", "アルファ社の新商品")):
+        body = CYRILLIC_RSS.replace("Компания Альфа отзывает чипсы", title).replace(
+            "Покупатели жалуются на вкус", title
+        )
+        body = body.replace("Новости", "x").encode(charset)
+        httpserver.expect_request(path).respond_with_data(body, content_type=f"application/rss+xml; charset={charset}")
+        [item] = fetch(httpserver.url_for(path)).mentions
+        assert item.title == title

@@ -62,8 +62,12 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest() if text else ""
 
 
-def _from_feedparser(content: bytes) -> list[RawMention]:
-    parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=False)
+def _from_feedparser(content: bytes, content_type: str) -> list[RawMention]:
+    # The charset of the HTTP header comes first, then the document's own, then detection
+    # (feedparser's order when it is given the header): koi8-r, Shift-JIS or windows-1255 feeds
+    # served with a right header were read as mojibake without it.
+    headers = {"content-type": content_type} if content_type else {}
+    parsed = feedparser.parse(content, response_headers=headers, sanitize_html=True, resolve_relative_uris=False)
     if not parsed.entries and parsed.bozo and not parsed.get("version"):
         raise FetchError(f"not a feed: {type(parsed.get('bozo_exception')).__name__}")
     is_alerts = "googlealerts" in (parsed.feed.get("id") or "")
@@ -130,7 +134,7 @@ def _from_json_feed(document: dict) -> list[RawMention]:
     return mentions
 
 
-def parse_feed(content: bytes) -> list[RawMention]:
+def parse_feed(content: bytes, *, content_type: str = "") -> list[RawMention]:
     head = content[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"{"):
         try:
@@ -140,7 +144,7 @@ def parse_feed(content: bytes) -> list[RawMention]:
         if not isinstance(document, dict) or "jsonfeed.org" not in str(document.get("version", "")):
             raise FetchError("JSON that is not a JSON Feed")
         return _from_json_feed(document)
-    return _from_feedparser(content)
+    return _from_feedparser(content, content_type)
 
 
 class RssConnector:
@@ -163,7 +167,7 @@ class RssConnector:
         response = http.get(config["url"], headers=headers)
         if response.status == 304:
             return FetchResult([], cursor)
-        entries = parse_feed(response.content)
+        entries = parse_feed(response.content, content_type=response.headers.get("content-type", ""))
         seen = set(cursor.get("seen", []))
         fresh = [entry for entry in entries if entry.external_id and entry.external_id not in seen]
         remembered = [entry.external_id for entry in entries if entry.external_id][:SEEN_IDS]
