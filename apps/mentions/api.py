@@ -54,6 +54,7 @@ class MentionSerializer(serializers.ModelSerializer):
             "title",
             "text",
             "posted_at",
+            "posted_at_known",
             "ingested_at",
             "language",
             "language_confidence",

@@ -104,6 +104,9 @@ class Mention(models.Model):
     title = models.CharField(_("title"), max_length=500, blank=True)
     text = models.TextField(_("text"))
     posted_at = models.DateTimeField(_("posted"))
+    # False when the source gave no time it could be read from: posted_at then holds the arrival
+    # time, for ordering only, and pages say the posting time is unknown.
+    posted_at_known = models.BooleanField(_("posting time known"), default=True, db_default=True)
     ingested_at = models.DateTimeField(_("ingested"), auto_now_add=True)
 
     language = models.CharField(_("language"), max_length=8, blank=True)

@@ -275,6 +275,7 @@ class InboxRow:
     topics: list
     status: str
     posted_at: datetime
+    posted_at_known: bool
     risk_score: int | None
     risk_level: str
     response_due_at: datetime | None
@@ -297,7 +298,7 @@ _ROW_COLUMNS = (
     *("id", "client_id", "client_slug", "client_name", "brand_name"),
     *("assignee_id", "assignee_full_name", "assignee_email"),
     *("platform", "title", "snippet", "author_name", "author_handle", "author_followers", "language"),
-    *("sentiment", "kind", "topics", "status", "posted_at", "risk_score", "risk_level"),
+    *("sentiment", "kind", "topics", "status", "posted_at", "posted_at_known", "risk_score", "risk_level"),
     *("response_due_at", "response_warn_at", "first_response_at"),
 )
 

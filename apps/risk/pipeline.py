@@ -24,7 +24,7 @@ def signals_of(row, sensitive: frozenset[str], own_channels: frozenset[int]) -> 
         row["sentiment_score"],
         row["author_followers"],
         row["likes"] + row["reposts"] + row["replies"],
-        row["posted_at"],
+        row["posted_at"] if row["posted_at_known"] else None,  # no velocity from an invented age
         row["kind"],
         tuple(topic for topic in topics if topic in sensitive) if topics and sensitive else (),
         row["source_id"] in own_channels,
@@ -39,6 +39,7 @@ _SIGNAL_FIELDS = (
     "reposts",
     "replies",
     "posted_at",
+    "posted_at_known",
     "kind",
     "topics",
     "source_id",

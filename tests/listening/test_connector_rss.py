@@ -169,3 +169,16 @@ def test_hebrew_and_japanese_feeds_by_their_header(httpserver):
         httpserver.expect_request(path).respond_with_data(body, content_type=f"application/rss+xml; charset={charset}")
         [item] = fetch(httpserver.url_for(path)).mentions
         assert item.title == title
+
+
+PORTUGUESE_RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Notícias</title><link>https://noticias.example/</link>
+<item><guid>pt-1</guid><title>Alpha Crisps no Brasil</title><link>https://noticias.example/1</link>
+<description>Lançamento da Alpha Crisps</description><pubDate>terça, 3 março 2020 10:00:00</pubDate></item>
+</channel></rss>"""
+
+
+def test_a_date_the_parser_cannot_read_stays_unknown_not_the_poll_time(httpserver):
+    httpserver.expect_request("/pt").respond_with_data(PORTUGUESE_RSS, content_type="application/rss+xml")
+    [item] = fetch(httpserver.url_for("/pt")).mentions
+    assert item.posted_at is None

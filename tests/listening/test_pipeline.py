@@ -257,3 +257,20 @@ def test_the_hour_a_clock_goes_back_keeps_both_of_its_instants(brand):
     )
     stored = dict(Mention.objects.values_list("external_id", "posted_at"))
     assert stored["2"] - stored["1"] == timedelta(hours=1)
+
+
+@pytest.mark.django_db
+def test_an_unknown_posting_time_is_marked_shown_and_gives_no_velocity(brand, web, agency_admin):
+    from django.urls import reverse
+
+    result = ingest([raw("old", "Havbris er elendig", posted_at=None, likes=500)], brand=brand)
+    [mention] = Mention.objects.filter(pk__in=result.created_ids)
+    assert mention.posted_at_known is False  # posted_at holds the arrival, for order only
+    assert "velocity" not in {factor["factor"] for factor in mention.risk_factors}
+    page = web(agency_admin).get(reverse("mention_detail", args=[brand.client.slug, mention.pk])).content.decode()
+    assert "posting time unknown" in page
+    inbox = web(agency_admin).get(reverse("inbox", args=[brand.client.slug])).content.decode()
+    assert "posting time unknown" in inbox
+    known = ingest([raw("new", "Havbris er elendig", likes=500, posted_at=datetime.now(UTC))], brand=brand)
+    dated = Mention.objects.get(pk=known.created_ids[0])
+    assert dated.posted_at_known is True and "velocity" in {factor["factor"] for factor in dated.risk_factors}

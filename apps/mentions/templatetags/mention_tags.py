@@ -162,8 +162,11 @@ def inbox_row(mention, now, with_client=False) -> str:
         else "",
         status_label=mention.status_label,
         assignee=mention.assignee_name or "—",
-        posted=timezone.localtime(mention.posted_at).strftime("%Y-%m-%d %H:%M"),
-        age=age(mention.posted_at, now),
+        posted=timezone.localtime(mention.posted_at).strftime("%Y-%m-%d %H:%M")
+        if mention.posted_at_known
+        else _("posting time unknown; arrived %(at)s")
+        % {"at": timezone.localtime(mention.posted_at).strftime("%Y-%m-%d %H:%M")},
+        age=age(mention.posted_at, now) if mention.posted_at_known else "?",
     )
 
 
