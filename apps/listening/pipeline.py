@@ -363,10 +363,45 @@ def _without_nul(value):
     return value
 
 
+# A raw payload is kept for people to look at, not as the mention's text (cut at _MAX_TEXT):
+# past this size its long strings are cut, and past it again only its short top-level fields stay.
+RAW_MAX_CHARS = 64 * 1024
+RAW_STRING_CHARS = 2000
+
+
 def _raw_json(value) -> str:
     dumped = json.dumps(value, ensure_ascii=False, default=str)
+    if len(dumped) > RAW_MAX_CHARS:
+        dumped = _bounded_raw_json(value, len(dumped))
     # jsonb refuses \u0000; the rare payload that has one is cleaned before dumping again.
-    return json.dumps(_without_nul(value), ensure_ascii=False, default=str) if "\\u0000" in dumped else dumped
+    return json.dumps(_without_nul(json.loads(dumped)), ensure_ascii=False) if "\\u0000" in dumped else dumped
+
+
+def _bounded_raw_json(value, size: int) -> str:
+    note = f"the payload was {size:,} characters; long values were cut to {RAW_STRING_CHARS:,}"
+    cut = _cut_strings(value)
+    if isinstance(cut, dict):
+        cut = {**cut, "_cut": note}
+    dumped = json.dumps(cut, ensure_ascii=False, default=str)
+    if len(dumped) <= RAW_MAX_CHARS:
+        return dumped
+    short = (str, int, float, bool)
+    kept = (
+        {k: v for k, v in cut.items() if isinstance(v, short) and len(str(v)) <= 200} if isinstance(cut, dict) else {}
+    )
+    kept["_cut"] = f"the payload was {size:,} characters; only its short top-level fields were kept"
+    dumped = json.dumps(kept, ensure_ascii=False, default=str)
+    return dumped if len(dumped) <= RAW_MAX_CHARS else json.dumps({"_cut": kept["_cut"]})
+
+
+def _cut_strings(value):
+    if isinstance(value, str):
+        return value if len(value) <= RAW_STRING_CHARS else value[:RAW_STRING_CHARS] + " …"
+    if isinstance(value, dict):
+        return {str(k)[:200]: _cut_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cut_strings(v) for v in value]
+    return value
 
 
 _RAW = COLUMNS.index("raw")

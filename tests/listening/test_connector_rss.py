@@ -182,3 +182,33 @@ def test_a_date_the_parser_cannot_read_stays_unknown_not_the_poll_time(httpserve
     httpserver.expect_request("/pt").respond_with_data(PORTUGUESE_RSS, content_type="application/rss+xml")
     [item] = fetch(httpserver.url_for("/pt")).mentions
     assert item.posted_at is None
+
+
+def entity_bomb(references: int, entity_chars: int = 100_000) -> bytes:
+    return (
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY big "' + "x" * entity_chars + '">]>'
+        '<rss version="2.0"><channel><title>t</title><item><guid>1</guid><title>Alpha</title>'
+        "<description>" + "&big;" * references + "</description></item></channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize("references", [1_000, 20_000])
+def test_an_entity_bomb_is_refused_before_any_parser_expands_it(httpserver, references):
+    httpserver.expect_request("/bomb").respond_with_data(entity_bomb(references), content_type="application/rss+xml")
+    began = time.monotonic()
+    with pytest.raises(FetchError, match="entities that expand to more than"):
+        fetch(httpserver.url_for("/bomb"))
+    assert time.monotonic() - began < 2
+
+
+def test_nested_entities_count_as_expanded_and_a_small_entity_is_fine():
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(f'<!ENTITY {chr(98 + n)} "{("&" + chr(97 + n) + ";") * 10}">' for n in range(8))
+        + ']><rss version="2.0"><channel><title>t</title><item><guid>1</guid><title>&i;</title></item></channel></rss>'
+    ).encode()
+    with pytest.raises(FetchError, match="entities"):
+        parse_feed(laughs)
+    small = entity_bomb(3, entity_chars=10).replace(b"<title>Alpha</title>", b"<title>Alpha &big;</title>")
+    [item] = parse_feed(small)
+    assert item.title.startswith("Alpha")

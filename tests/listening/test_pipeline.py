@@ -274,3 +274,19 @@ def test_an_unknown_posting_time_is_marked_shown_and_gives_no_velocity(brand, we
     known = ingest([raw("new", "Havbris er elendig", likes=500, posted_at=datetime.now(UTC))], brand=brand)
     dated = Mention.objects.get(pk=known.created_ids[0])
     assert dated.posted_at_known is True and "velocity" in {factor["factor"] for factor in dated.risk_factors}
+
+
+@pytest.mark.django_db
+def test_a_huge_raw_payload_is_stored_cut_with_a_note_and_its_short_fields_kept(brand):
+    from apps.listening.pipeline import RAW_MAX_CHARS
+
+    huge = {"id": "p-1", "link": "https://x.example/1", "description": "Havbris " * 540_000}  # 4.3 MB
+    result = ingest([raw("p-1", "Havbris er god", raw=huge, posted_at=datetime.now(UTC))], brand=brand)
+    stored = Mention.objects.get(pk=result.created_ids[0]).raw
+    assert stored["id"] == "p-1" and stored["link"] == "https://x.example/1"
+    assert len(stored["description"]) < 2100 and "4,320,0" in stored["_cut"]
+    assert len(str(stored)) < RAW_MAX_CHARS
+    many = {f"field_{n}": "Havbris " * 500 for n in range(400)}  # still too big once each string is cut
+    result = ingest([raw("p-2", "Havbris er god", raw=many, posted_at=datetime.now(UTC))], brand=brand)
+    stored = Mention.objects.get(pk=result.created_ids[0]).raw
+    assert "only its short top-level fields" in stored["_cut"] and len(str(stored)) < RAW_MAX_CHARS
