@@ -27,12 +27,14 @@ USER_AGENT = "VardeListening/1.0 (+https://varde.invalid/bot)"
 
 
 class FetchError(Exception):
-    """A fetch failed in a way the source's health should record."""
+    """A fetch failed in a way the source's health should record: the message in words a lead
+    understands, the technical `detail` for whoever looks closer."""
 
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None, detail: str = ""):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.detail = detail
 
 
 class BlockedAddress(FetchError):

@@ -51,6 +51,7 @@ class Source(TimeStampedModel):
     last_polled_at = models.DateTimeField(_("last poll"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    last_error_detail = models.TextField(_("technical detail of the last error"), blank=True)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
     disabled_reason = models.CharField(_("why disabled"), max_length=255, blank=True)

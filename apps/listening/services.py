@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlparse
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -241,11 +242,23 @@ def _poll(source: Source, http: SafeHttpClient | None) -> IngestResult | None:
             require_match=source.require_match,
         )
     except FetchError as exc:
-        record_poll_failure(source=source, message=str(exc), retry_after=exc.retry_after, at=started)
+        record_poll_failure(source=source, message=str(exc), detail=exc.detail, retry_after=exc.retry_after, at=started)
+        return None
+    except SoftTimeLimitExceeded:
+        record_poll_failure(
+            source=source,
+            message=_("The poll took longer than %(s)d seconds and was stopped.")
+            % {"s": settings.CELERY_TASK_SOFT_TIME_LIMIT},
+            detail="SoftTimeLimitExceeded",
+            at=started,
+        )
         return None
     except Exception as exc:  # a connector bug or hostile payload must not stop the worker
         log.exception("poll of source %s failed", source.pk)
-        record_poll_failure(source=source, message=f"{type(exc).__name__}: {exc}", at=started)
+        message = _("What the source sent could not be stored; the error is logged for the agency's developers.")
+        if not isinstance(exc, DatabaseError):
+            message = _("The poll stopped on an error of ours; it is logged for the agency's developers.")
+        record_poll_failure(source=source, message=message, detail=f"{type(exc).__name__}: {exc}"[:2000], at=started)
         return None
     record_poll_success(
         source=source, cursor=fetched.cursor, fetched=len(fetched.mentions), created=result.created, at=started
@@ -261,6 +274,7 @@ def record_poll_success(*, source: Source, cursor: dict, fetched: int, created: 
         last_success_at=now,
         consecutive_failures=0,
         last_error="",
+        last_error_detail="",
         next_poll_at=now + timedelta(seconds=source.poll_interval),
         claimed_until=None,
         last_fetched_count=fetched,
@@ -276,12 +290,15 @@ def backoff_seconds(*, failures: int, retry_after: float | None = None) -> float
 
 
 @transaction.atomic
-def record_poll_failure(*, source: Source, message: str, retry_after: float | None = None, at=None) -> Source:
+def record_poll_failure(
+    *, source: Source, message: str, detail: str = "", retry_after: float | None = None, at=None
+) -> Source:
     now = at or timezone.now()
     source = Source.objects.unscoped().select_for_update().get(pk=source.pk)
     source.consecutive_failures += 1
     source.last_polled_at = now
     source.last_error = message[:2000]
+    source.last_error_detail = detail[:2000]
     source.last_error_at = now
     source.claimed_until = None
     source.next_poll_at = now + timedelta(

@@ -268,3 +268,11 @@ def test_a_known_comment_with_more_likes_is_handed_on_again(httpserver, http, vi
     second = connector.fetch(config=config_for(httpserver), credentials=CREDENTIALS, cursor=first.cursor, http=http)
 
     assert [(m.external_id, m.likes) for m in second.mentions] == [(top["id"], top["snippet"]["likeCount"])]
+
+
+def test_an_answer_of_another_resource_type_is_no_healthy_poll(httpserver, http, video_page):
+    comments = {**last_page(video_page), "kind": "youtube#commentListResponse"}
+    httpserver.expect_request("/youtube/v3/commentThreads").respond_with_json(comments)
+    with pytest.raises(FetchError, match="something else than comment threads") as refused:
+        connector.fetch(config=config_for(httpserver), credentials=CREDENTIALS, cursor={}, http=http)
+    assert refused.value.detail == "kind: youtube#commentListResponse"

@@ -4,11 +4,14 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.http import SafeHttpClient
 from apps.core.models import AuditEvent
 from apps.listening import services
 from apps.listening.models import Source
+from apps.listening.services import poll_source
 from apps.listening.tasks import poll_due_sources_task
 from apps.mentions.models import Mention
 from tests.factories import SourceFactory
@@ -167,3 +170,35 @@ def test_a_busy_host_defers_the_poll_and_keeps_the_claim(feed_source, settings):
     feed_source.refresh_from_db()
     assert feed_source.claimed_until is not None and feed_source.last_polled_at is None
     assert services.poll_source(source_id=feed_source.pk).created == 2  # the slot is free again
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "words", "detail"),
+    [
+        (b"<!DOCTYPE html><html><body><form>Log in</form></body></html>", "a web page, not a feed", "XML"),
+        (b"", "the answer was empty", ""),
+        (bytes(range(256)) * 20, "binary data, not a feed", ""),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY big "'
+            + b"x" * 100_000
+            + b'">]><rss><channel>'
+            + b"&big;" * 1_000
+            + b"</channel></rss>",
+            "entities that expand to more than",
+            "",
+        ),
+    ],
+)
+def test_health_says_what_the_answer_was_with_the_detail_one_click_away(
+    brand_a, httpserver, web, account_lead, body, words, detail
+):
+    httpserver.expect_request("/odd").respond_with_data(body, content_type="text/html")
+    source = SourceFactory(brand=brand_a, config={"url": httpserver.url_for("/odd")})
+    poll_source(source_id=source.pk, http=SafeHttpClient(allow_private=True))
+    source.refresh_from_db()
+    assert words in source.last_error and "Exception" not in source.last_error
+    assert detail in source.last_error_detail
+    page = web(account_lead).get(reverse("source_detail", args=[brand_a.client.slug, source.pk])).content.decode()
+    assert words in page
+    assert ("Technical detail" in page) == bool(source.last_error_detail)

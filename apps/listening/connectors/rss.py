@@ -118,7 +118,8 @@ def _from_feedparser(content: bytes, content_type: str) -> list[RawMention]:
     headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(content, response_headers=headers, sanitize_html=True, resolve_relative_uris=False)
     if not parsed.entries and parsed.bozo and not parsed.get("version"):
-        raise FetchError(f"not a feed: {type(parsed.get('bozo_exception')).__name__}")
+        problem = parsed.get("bozo_exception")
+        raise FetchError(_not_a_feed(content), detail=f"{type(problem).__name__}: {problem}"[:2000])
     is_alerts = "googlealerts" in (parsed.feed.get("id") or "")
     mentions = []
     for entry in parsed.entries:
@@ -146,6 +147,18 @@ def _from_feedparser(content: bytes, content_type: str) -> list[RawMention]:
             )
         )
     return mentions
+
+
+def _not_a_feed(content: bytes) -> str:
+    """Why an answer is no feed, in the words of what it is instead."""
+    head = content[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head:
+        return _("The address answered with nothing: the answer was empty.")
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:1024]:
+        return _("The address answered with a web page, not a feed (a login page or a moved feed?).")
+    if b"\x00" in head or head.decode("utf-8", errors="replace").count("\ufffd") > len(head) // 20:
+        return _("The address answered with binary data, not a feed.")
+    return _("The address answered with something that is not a feed the app can read.")
 
 
 def _plain_entry(entry) -> dict:
@@ -185,6 +198,8 @@ def _from_json_feed(document: dict) -> list[RawMention]:
 
 def parse_feed(content: bytes, *, content_type: str = "") -> list[RawMention]:
     head = content[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head:  # an empty 200 is no healthy poll
+        raise FetchError(_not_a_feed(content))
     if head.startswith(b"{"):
         try:
             document = json.loads(content)

@@ -37,6 +37,9 @@ COMMENT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,120}$")
 API_KEY = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
 
+THREAD_LIST_KIND = "youtube#commentThreadListResponse"
+
+
 class YouTubeConnector:
     kind = "youtube"
 
@@ -93,6 +96,11 @@ class YouTubeConnector:
             page_params = {**params, "pageToken": page_token} if page_token else params
             document = http.get(f"{base_url}/commentThreads", params=page_params, headers=headers).json()
             threads = document.get("items") if isinstance(document, dict) else None
+            kind = document.get("kind") if isinstance(document, dict) else None
+            if kind not in (None, THREAD_LIST_KIND):  # e.g. a commentListResponse: a healthy-looking wrong answer
+                raise FetchError(
+                    "YouTube answered with something else than comment threads", detail=f"kind: {str(kind)[:100]}"
+                )
             if not isinstance(threads, list):
                 raise FetchError("YouTube answered without a list of comment threads")
 
