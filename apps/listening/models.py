@@ -114,6 +114,34 @@ class BrandQuery(TimeStampedModel):
         return f"Query for {self.brand}"
 
 
+class PushedBatch(models.Model):
+    """What a webhook push delivered, stored before it is answered 202: the worker that ingests
+    it is handed this row's id, never the items (a payload in a task message can stop workers)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        DONE = "done", _("Ingested")
+        FAILED = "failed", _("Failed")
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="pushed_batches")
+    records = models.JSONField(_("records"))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(_("error"), blank=True)
+    created = models.PositiveIntegerField(_("mentions created"), default=0)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "-received_at"], name="pushed_batch_client_time")]
+        verbose_name = _("pushed batch")
+        verbose_name_plural = _("pushed batches")
+
+    def __str__(self) -> str:
+        return f"push {self.pk} to {self.source_id}"
+
+
 class ImportJob(TimeStampedModel):
     """An uploaded export from another listening tool, ingested row by row."""
 

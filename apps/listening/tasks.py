@@ -26,10 +26,21 @@ def poll_source_task(self, source_id: int) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def ingest_pushed_mentions_task(source_id: int, items: list[dict]) -> None:
+def ingest_pushed_batch_task(batch_id: int) -> None:
     from .webhooks import ingest_pushed
 
-    ingest_pushed(source_id, items)
+    ingest_pushed(batch_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def ingest_pushed_mentions_task(source_id: int, items: list[dict]) -> None:
+    """Messages of the release before stored batches, still queued at an upgrade: stored, then
+    ingested by id like new pushes. Goes with the next release."""
+    from .webhooks import store_pushed
+
+    batch = store_pushed(source_id=source_id, records=items)
+    if batch is not None:
+        ingest_pushed_batch_task.delay(batch.pk)
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=60 * 60, time_limit=60 * 60 + 60)

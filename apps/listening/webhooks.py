@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import time
 
 from django.conf import settings
@@ -22,8 +23,10 @@ from django.views.decorators.http import require_POST
 from apps.core.signing import sign
 
 from .mapping import BadRecord, flatten, record_to_mention
-from .models import Source, SourceKind
+from .models import PushedBatch, Source, SourceKind
 from .pipeline import ingest
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "HTTP_X_VARDE_SIGNATURE"
 TIMESTAMP_HEADER = "HTTP_X_VARDE_TIMESTAMP"
@@ -96,16 +99,43 @@ def receive_push(request, token: str):
         return _error(400, "invalid", str(exc))
     if not good:
         return _error(400, "invalid", "No usable mention in the request.", errors=bad)
-    from .tasks import ingest_pushed_mentions_task
+    from .tasks import ingest_pushed_batch_task
 
-    transaction.on_commit(lambda: ingest_pushed_mentions_task.delay(source.pk, good))
-    return JsonResponse({"status": 202, "accepted": len(good), "rejected": bad}, status=202)
+    with transaction.atomic():
+        batch = PushedBatch.objects.unscoped().create(client_id=source.client_id, source=source, records=good)
+        transaction.on_commit(lambda: ingest_pushed_batch_task.delay(batch.pk))
+    return JsonResponse({"status": 202, "accepted": len(good), "rejected": bad, "batch": batch.pk}, status=202)
 
 
-def ingest_pushed(source_id: int, records: list[dict]) -> None:
-    source = Source.objects.unscoped().select_related("brand").filter(pk=source_id).first()
+def store_pushed(*, source_id: int, records: list[dict]) -> PushedBatch | None:
+    source = Source.objects.unscoped().filter(pk=source_id).first()
     if source is None:
+        return None
+    return PushedBatch.objects.unscoped().create(client_id=source.client_id, source=source, records=records)
+
+
+def ingest_pushed(batch_id: int) -> None:
+    """Ingest a stored push once: the claim moves it out of PENDING, so a redelivery does nothing."""
+    claimed = (
+        PushedBatch.objects.unscoped()
+        .filter(pk=batch_id, status=PushedBatch.Status.PENDING)
+        .update(status=PushedBatch.Status.DONE)
+    )
+    batch = PushedBatch.objects.unscoped().select_related("source__brand").filter(pk=batch_id).first()
+    if not claimed or batch is None:
         return
+    try:
+        created = _ingest_records(batch.source, batch.records)
+    except Exception as exc:  # the batch fails visibly; the worker goes on
+        log.exception("pushed batch %s failed", batch_id)
+        PushedBatch.objects.unscoped().filter(pk=batch_id).update(
+            status=PushedBatch.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        return
+    PushedBatch.objects.unscoped().filter(pk=batch_id).update(created=created)
+
+
+def _ingest_records(source: Source, records: list[dict]) -> int:
     mentions = []
     for record in records:
         try:
@@ -117,3 +147,4 @@ def ingest_pushed(source_id: int, records: list[dict]) -> None:
     Source.objects.unscoped().filter(pk=source.pk).update(
         last_success_at=now, last_polled_at=now, last_fetched_count=len(records), last_created_count=result.created
     )
+    return result.created

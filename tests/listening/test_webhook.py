@@ -159,3 +159,36 @@ def test_a_signed_body_nested_100000_deep_is_400(web, webhook):
     response = push_body(web, source, secret, b"[" * 100_000 + b"]" * 100_000)
     assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
     assert Mention.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_accepted_push_is_stored_before_the_answer_and_the_worker_gets_only_its_id(
+    web, webhook, django_capture_on_commit_callbacks
+):
+    from apps.listening.models import PushedBatch
+    from apps.listening.tasks import ingest_pushed_batch_task
+
+    source, secret = webhook
+    with django_capture_on_commit_callbacks() as queued:
+        response = push(web, source, secret, [MENTION])
+    assert response.status_code == 202
+    batch = PushedBatch.objects.get(pk=response.json()["batch"])
+    assert (batch.status, batch.source, [r["id"] for r in batch.records]) == ("pending", source, ["b24-1"])
+    assert Mention.objects.count() == 0  # stored, waiting for the worker
+    for callback in queued:
+        callback()
+    batch.refresh_from_db()
+    assert (batch.status, batch.created) == ("done", 1) and Mention.objects.count() == 1
+    ingest_pushed_batch_task.delay(batch.pk)  # a redelivered message does nothing more
+    assert Mention.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_message_of_the_previous_release_is_stored_and_ingested(webhook):
+    from apps.listening.models import PushedBatch
+    from apps.listening.tasks import ingest_pushed_mentions_task
+
+    source, _secret = webhook
+    ingest_pushed_mentions_task.delay(source.pk, [{**MENTION, "id": "old-release"}])
+    assert PushedBatch.objects.get().status == "done"
+    assert Mention.objects.filter(external_id="old-release").exists()
