@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework import exceptions, viewsets
 
@@ -119,6 +120,13 @@ class ClientScopedViewSet(viewsets.GenericViewSet):
     def scoped_queryset(self):
         """The rows this resource serves, before the base's scoping; override to narrow or join."""
         return self.model.objects.all()
+
+    def get_object(self):
+        # One-per-client resources (policies, business hours) name no object in their URL; DRF's
+        # OPTIONS asks for one to check object rights, and asserted (a 500) before.
+        if (self.lookup_url_kwarg or self.lookup_field) not in self.kwargs:
+            raise Http404
+        return super().get_object()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no client

@@ -154,3 +154,10 @@ def test_token_creation_for_others_does_not_reveal_which_users_exist(api, respon
     missing = api(responder).post(url, {"name": "x", "user": 987654}, format="json")
     assert existing.status_code == missing.status_code == 403
     assert existing.json() == missing.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ["risk-policy", "business-hours", "routing-policy", "approval-policy"])
+def test_options_on_a_one_per_client_resource_answers_not_500(api, account_lead, client_a, route):
+    """DRF's OPTIONS looked for an object named in the URL, which these resources have none of."""
+    assert api(account_lead).options(f"/api/v1/clients/{client_a.pk}/{route}/").status_code == 200
