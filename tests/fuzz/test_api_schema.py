@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from apps.accounts.services import api_token_create
 from tests.factories import BrandFactory, ClientFactory, MentionFactory, UserFactory
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
 
