@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from apps.core.models import AuditEvent
 from apps.listening.imports import run_import
+from apps.listening.mapping import FIELDS
 from apps.listening.models import ImportJob, Source
 from apps.mentions.models import Mention
 
@@ -23,25 +24,11 @@ MAPPING = {
 }
 
 
-def upload(web, lead, client, brand, name, content, mapping=MAPPING):
-    data = {"brand": brand.pk, "platform": "brand24", "file": SimpleUploadedFile(name, content.encode())}
-    for field in (
-        "id",
-        "text",
-        "title",
-        "url",
-        "platform",
-        "author_name",
-        "author_handle",
-        "author_url",
-        "author_followers",
-        "posted_at",
-        "likes",
-        "reposts",
-        "replies",
-        "language",
-        "parent_id",
-    ):
+def upload(web, lead, client, brand, name, content: str | bytes, mapping=MAPPING):
+    """Upload through the import page, every field mapped as `mapping` says (empty otherwise)."""
+    content = content.encode() if isinstance(content, str) else content
+    data = {"brand": brand.pk, "platform": "brand24", "file": SimpleUploadedFile(name, content)}
+    for field in FIELDS:
         data[f"col_{field}"] = mapping.get(f"col_{field}", "")
     return web(lead).post(reverse("import_list", args=[client.slug]), data)
 
@@ -167,36 +154,10 @@ def test_a_header_with_spaces_after_the_commas_imports_its_rows(web, client_a, b
     assert Mention.objects.get(external_id="'296487153485852672'").text.startswith("Alpha Crisps: fire at the factory")
 
 
-def _upload_bytes(web, lead, client, brand, name, content: bytes, mapping):
-    data = {"brand": brand.pk, "platform": "brand24", "file": SimpleUploadedFile(name, content)}
-    for field in FIELD_NAMES:
-        data[f"col_{field}"] = mapping.get(f"col_{field}", "")
-    return web(lead).post(reverse("import_list", args=[client.slug]), data)
-
-
-FIELD_NAMES = (
-    "id",
-    "text",
-    "title",
-    "url",
-    "platform",
-    "author_name",
-    "author_handle",
-    "author_url",
-    "author_followers",
-    "posted_at",
-    "likes",
-    "reposts",
-    "replies",
-    "language",
-    "parent_id",
-)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_utf16_csv_is_read_as_text(web, client_a, brand_a, account_lead):
     content = CRISISLEX_CSV.encode("utf-16")  # with its BOM, as Excel writes "Unicode text"
-    _upload_bytes(web, account_lead, client_a, brand_a, "excel.csv", content, CRISISLEX_MAPPING)
+    upload(web, account_lead, client_a, brand_a, "excel.csv", content, CRISISLEX_MAPPING)
     job = ImportJob.objects.get()
     assert (job.status, job.rows_created) == ("done", 2)
 
@@ -214,7 +175,7 @@ def test_a_utf16_csv_is_read_as_text(web, client_a, brand_a, account_lead):
 def test_files_that_are_not_text_end_failed_with_a_reason_never_running(
     web, client_a, brand_a, account_lead, name, content, reason
 ):
-    _upload_bytes(web, account_lead, client_a, brand_a, name, content, CRISISLEX_MAPPING)
+    upload(web, account_lead, client_a, brand_a, name, content, CRISISLEX_MAPPING)
     job = ImportJob.objects.get()
     assert job.status == "failed" and reason in job.errors[0]["error"]
     assert AuditEvent.objects.get(action="import.finished").after["status"] == "failed"
