@@ -115,14 +115,11 @@ def store_pushed(*, source_id: int, records: list[dict]) -> PushedBatch | None:
 
 
 def ingest_pushed(batch_id: int) -> None:
-    """Ingest a stored push once: the claim moves it out of PENDING, so a redelivery does nothing."""
-    claimed = (
-        PushedBatch.objects.unscoped()
-        .filter(pk=batch_id, status=PushedBatch.Status.PENDING)
-        .update(status=PushedBatch.Status.DONE)
-    )
+    """Ingest a stored push until it is done. Ingestion creates nothing twice (keys are unique),
+    so a message redelivered after a worker died mid-way ingests the rest, and one redelivered
+    after success does nothing."""
     batch = PushedBatch.objects.unscoped().select_related("source__brand").filter(pk=batch_id).first()
-    if not claimed or batch is None:
+    if batch is None or batch.status == PushedBatch.Status.DONE:
         return
     try:
         created = _ingest_records(batch.source, batch.records)
@@ -132,7 +129,7 @@ def ingest_pushed(batch_id: int) -> None:
             status=PushedBatch.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         return
-    PushedBatch.objects.unscoped().filter(pk=batch_id).update(created=created)
+    PushedBatch.objects.unscoped().filter(pk=batch_id).update(status=PushedBatch.Status.DONE, created=created)
 
 
 def _ingest_records(source: Source, records: list[dict]) -> int:

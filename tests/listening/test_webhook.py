@@ -192,3 +192,23 @@ def test_a_message_of_the_previous_release_is_stored_and_ingested(webhook):
     ingest_pushed_mentions_task.delay(source.pk, [{**MENTION, "id": "old-release"}])
     assert PushedBatch.objects.get().status == "done"
     assert Mention.objects.filter(external_id="old-release").exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_worker_died_mid_way_is_ingested_whole_when_its_message_comes_again(webhook):
+    from apps.listening.models import PushedBatch
+    from apps.listening.pipeline import ingest
+    from apps.listening.tasks import ingest_pushed_batch_task
+    from apps.listening.webhooks import store_pushed
+
+    source, _secret = webhook
+    records = [{**MENTION, "id": f"b24-{n}"} for n in range(3)]
+    batch = store_pushed(source_id=source.pk, records=records)
+    # The first worker stored one mention of three, then died: the batch is still waiting.
+    from apps.listening.mapping import record_to_mention
+
+    ingest([record_to_mention(records[0], default_platform="brand24")], brand=source.brand, source_id=source.pk)
+    ingest_pushed_batch_task.delay(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == "done" and Mention.objects.count() == 3
+    assert PushedBatch.objects.get(pk=batch.pk).created == 2
