@@ -26,6 +26,13 @@ document.querySelectorAll("form[data-kind-form]").forEach((form) => {
 document.addEventListener("input", (event) => {
   if (event.target.closest("[data-drafting]")) window.vardeDrafting = true;
 });
+// The presence renewal says which (here, not with hx-vals="js:...": the Content-Security-Policy
+// allows no eval).
+document.addEventListener("htmx:configRequest", (event) => {
+  if (event.detail.elt.id === "presence") {
+    event.detail.parameters.state = window.vardeDrafting ? "drafting" : "viewing";
+  }
+});
 
 // A saved reply goes into the editor it names; the person edits it from there.
 document.addEventListener("click", (event) => {

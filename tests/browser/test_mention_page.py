@@ -85,3 +85,23 @@ def test_hostile_mention_is_shown_as_text_and_fits_the_page(page, sign_in, respo
     assert meta.evaluate(READING_ORDER, "followers") == "ltr"
     heading = page.locator("h1")
     assert heading.evaluate(READING_ORDER, "Alpha Crisps") == "ltr"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_presence_renews_and_says_drafting_under_the_content_security_policy(
+    page, sign_in, responder, brand_a, monkeypatch
+):
+    """The renewal's state was an hx-vals="js:..." that the CSP (no eval) silently stopped."""
+    from apps.mentions import presence
+
+    monkeypatch.setattr(presence, "PRESENCE_RENEW", 1)
+    mention = MentionFactory(brand=brand_a)
+    sign_in(responder)
+    page.goto(reverse("mention_detail", args=[brand_a.client.slug, mention.pk]))
+    page.locator("[data-drafting] textarea").first.fill("Working on it")
+    with page.expect_response(
+        lambda answer: "/presence/" in answer.url and "drafting" in (answer.request.post_data or "")
+    ):
+        pass  # the next renewal after typing says "drafting"
+    assert [entry["state"] for entry in presence.present_on(mention.pk)] == ["drafting"]
