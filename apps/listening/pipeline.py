@@ -353,13 +353,13 @@ def _gather(
     return result, fresh, grown
 
 
-def _without_nul(value):
+def without_nul(value):
     if isinstance(value, str):
         return value.replace("\x00", "")
     if isinstance(value, dict):
-        return {_without_nul(str(k)): _without_nul(v) for k, v in value.items()}
+        return {without_nul(str(k)): without_nul(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_nul(v) for v in value]
+        return [without_nul(v) for v in value]
     return value
 
 
@@ -374,7 +374,7 @@ def _raw_json(value) -> str:
     if len(dumped) > RAW_MAX_CHARS:
         dumped = _bounded_raw_json(value, len(dumped))
     # jsonb refuses \u0000; the rare payload that has one is cleaned before dumping again.
-    return json.dumps(_without_nul(json.loads(dumped)), ensure_ascii=False) if "\\u0000" in dumped else dumped
+    return json.dumps(without_nul(json.loads(dumped)), ensure_ascii=False) if "\\u0000" in dumped else dumped
 
 
 def _bounded_raw_json(value, size: int) -> str:

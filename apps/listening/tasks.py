@@ -33,6 +33,18 @@ def ingest_pushed_batch_task(batch_id: int) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def requeue_pushed_batches_task() -> int:
+    """Pushes still waiting a while after they were stored: their message was lost (a broker
+    down at the 202, a worker killed outright). Ingesting twice creates nothing twice."""
+    from .webhooks import lost_pushed_batches
+
+    batch_ids = lost_pushed_batches()
+    for batch_id in batch_ids:
+        ingest_pushed_batch_task.delay(batch_id)
+    return len(batch_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def ingest_pushed_mentions_task(source_id: int, items: list[dict]) -> None:
     """Messages of the release before stored batches, still queued at an upgrade: stored, then
     ingested by id like new pushes. Goes with the next release."""

@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -24,7 +25,7 @@ from apps.core.signing import sign
 
 from .mapping import BadRecord, flatten, record_to_mention
 from .models import PushedBatch, Source, SourceKind
-from .pipeline import ingest
+from .pipeline import ingest, without_nul
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,10 @@ def receive_push(request, token: str):
     from .tasks import ingest_pushed_batch_task
 
     with transaction.atomic():
-        batch = PushedBatch.objects.unscoped().create(client_id=source.client_id, source=source, records=good)
-        transaction.on_commit(lambda: ingest_pushed_batch_task.delay(batch.pk))
+        batch = store_pushed(source_id=source.pk, records=good)
+        # robust: a broker that is down must not turn the stored, accepted push into a 500; the
+        # sweeper (requeue_pushed_batches_task) sends it later.
+        transaction.on_commit(lambda: ingest_pushed_batch_task.delay(batch.pk), robust=True)
     return JsonResponse({"status": 202, "accepted": len(good), "rejected": bad, "batch": batch.pk}, status=202)
 
 
@@ -111,7 +114,21 @@ def store_pushed(*, source_id: int, records: list[dict]) -> PushedBatch | None:
     source = Source.objects.unscoped().filter(pk=source_id).first()
     if source is None:
         return None
-    return PushedBatch.objects.unscoped().create(client_id=source.client_id, source=source, records=records)
+    # jsonb holds no NUL character; hostile senders put it anywhere.
+    return PushedBatch.objects.unscoped().create(
+        client_id=source.client_id, source=source, records=without_nul(records)
+    )
+
+
+# A stored push still waiting this long lost its message; a running ingestion takes far less.
+PUSH_SWEEP_AFTER = timedelta(minutes=5)
+
+
+def lost_pushed_batches(*, now=None, limit: int = 200) -> list[int]:
+    waiting = PushedBatch.objects.unscoped().filter(
+        status=PushedBatch.Status.PENDING, received_at__lt=(now or timezone.now()) - PUSH_SWEEP_AFTER
+    )
+    return list(waiting.order_by("received_at").values_list("id", flat=True)[:limit])
 
 
 def ingest_pushed(batch_id: int) -> None:

@@ -248,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.listening.tasks.poll_due_sources_task",
         "schedule": timedelta(seconds=30),
     },
+    "requeue-pushed-batches": {
+        "task": "apps.listening.tasks.requeue_pushed_batches_task",
+        "schedule": timedelta(minutes=1),
+    },
     "record-worker-heartbeat": {
         "task": "apps.core.tasks.record_worker_heartbeat_task",
         "schedule": timedelta(seconds=30),

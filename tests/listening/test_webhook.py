@@ -212,3 +212,32 @@ def test_a_batch_whose_worker_died_mid_way_is_ingested_whole_when_its_message_co
     batch.refresh_from_db()
     assert batch.status == "done" and Mention.objects.count() == 3
     assert PushedBatch.objects.get(pk=batch.pk).created == 2
+
+
+@pytest.mark.django_db
+def test_a_stored_push_whose_message_was_lost_is_sent_again_by_the_sweeper(webhook):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.listening.models import PushedBatch
+    from apps.listening.tasks import requeue_pushed_batches_task
+    from apps.listening.webhooks import store_pushed
+
+    source, _secret = webhook
+    lost = store_pushed(source_id=source.pk, records=[{**MENTION, "id": "lost"}])
+    fresh = store_pushed(source_id=source.pk, records=[{**MENTION, "id": "fresh"}])
+    PushedBatch.objects.filter(pk=lost.pk).update(received_at=timezone.now() - timedelta(minutes=6))
+    assert requeue_pushed_batches_task.delay().get() == 1  # the fresh one may still be on its way
+    assert PushedBatch.objects.get(pk=lost.pk).status == "done" and Mention.objects.filter(external_id="lost").exists()
+    assert PushedBatch.objects.get(pk=fresh.pk).status == "pending"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_push_with_nul_characters_is_stored_without_them(web, webhook):
+    source, secret = webhook
+    response = push(
+        web, source, secret, [{**MENTION, "id": "nul", "text": "Alpha Crisps\x00 er gode", "x\x00": "y\x00"}]
+    )
+    assert response.status_code == 202
+    assert Mention.objects.get(external_id="nul").text == "Alpha Crisps er gode"
