@@ -30,5 +30,7 @@ def send_email_task(self, *, subject: str, body: str, to: list[str], html: str =
     except (OSError, smtplib.SMTPException) as error:
         if self.request.retries + 1 >= settings.EMAIL_MAX_ATTEMPTS:
             raise
-        wait = backoff_seconds(self.request.retries + 1, base=30, cap=3600)
+        # Capped under the broker's visibility timeout (an hour on Redis): a message held longer
+        # would be delivered again and the mail sent twice.
+        wait = backoff_seconds(self.request.retries + 1, base=30, cap=1800)
         raise self.retry(exc=error, countdown=wait) from error

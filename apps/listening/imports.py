@@ -102,11 +102,26 @@ def _text_encoding(raw) -> str:
         raise NotText(_("The file is a ZIP archive, not a CSV or JSON file: unpack it and upload what is inside."))
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    text = head.decode("utf-8", errors="replace")
-    # A cut at the end of the sample may split one character; anything more is not UTF-8 text.
-    if "\x00" in text or text.count("\ufffd") > max(3, len(text) // 100):
+    # Decoding errors are counted, not U+FFFD characters (an export may hold those already); the
+    # sample's cut may split one character at its end.
+    errors = _utf8_errors(head)
+    if b"\x00" in head or errors > max(3, len(head) // 100):
         raise NotText(_("The file is not UTF-8 text (it looks binary): save it as UTF-8 CSV, JSON or JSON Lines."))
     return "utf-8-sig"
+
+
+def _utf8_errors(data: bytes, *, enough: int = 1000) -> int:
+    """How many bytes sequences of `data` are not UTF-8 (counting stops at `enough`)."""
+    errors, start = 0, 0
+    while errors < enough:
+        try:
+            data[start:].decode("utf-8")
+        except UnicodeDecodeError as error:
+            errors += 1
+            start += error.end
+        else:
+            break
+    return errors
 
 
 def _csv_dialect(sample: str) -> type[csv.Dialect]:
@@ -158,9 +173,17 @@ def _read_csv(reader) -> Iterator[tuple[int, dict | None, str]]:
 
 
 def _rows_jsonl(raw) -> Iterator[tuple[int, dict | None, str]]:
-    decoder = codecs.getincrementaldecoder(_text_encoding(raw))(errors="replace")
-    for number, line in enumerate(raw, start=1):
-        text = decoder.decode(line).strip().lstrip("\ufeff")
+    # Lines of text, not of bytes: in UTF-16 a 0x0A byte is half of many characters (上 is 0A 4E).
+    lines = io.TextIOWrapper(raw, encoding=_text_encoding(raw), errors="replace", newline="")
+    try:
+        yield from _json_lines(lines)
+    finally:
+        lines.detach()  # keep the file open for the caller's progress and cleanup
+
+
+def _json_lines(lines) -> Iterator[tuple[int, dict | None, str]]:
+    for number, line in enumerate(lines, start=1):
+        text = line.strip().lstrip("\ufeff")
         if not text:
             continue
         try:

@@ -289,7 +289,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 # A send that hangs must end before the e-mail's claim lapses (notifications.emails.CLAIM_LEASE).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-# Mail goes through a task (apps.core.mail); attempts while the server fails (30 s, 1 min, ... 1 h).
+# Mail goes through a task (apps.core.mail); attempts while the server fails (30 s, 1 min, ... 30 min).
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Varde <noreply@varde.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

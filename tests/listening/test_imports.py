@@ -179,3 +179,19 @@ def test_files_that_are_not_text_end_failed_with_a_reason_never_running(
     job = ImportJob.objects.get()
     assert job.status == "failed" and reason in job.errors[0]["error"]
     assert AuditEvent.objects.get(action="import.finished").after["status"] == "failed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_utf16_json_lines_keep_characters_whose_bytes_hold_a_newline(web, client_a, brand_a, account_lead):
+    lines = '{"id": "1", "text": "Alpha Crisps 我在上海"}\n{"id": "2", "text": "Alpha Crisps Ċ"}\n'
+    upload(web, account_lead, client_a, brand_a, "export.jsonl", lines.encode("utf-16"), JSONL_MAPPING)
+    job = ImportJob.objects.get()
+    assert (job.status, job.rows_created, job.rows_bad) == ("done", 2, 0)
+    assert Mention.objects.get(external_id="1").text == "Alpha Crisps 我在上海"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_utf8_with_many_replacement_characters_already_in_it_is_text(web, client_a, brand_a, account_lead):
+    text = "id,text\n" + "".join(f"{n},Alpha Crisps \ufffd\ufffd\ufffd\n" for n in range(200))
+    upload(web, account_lead, client_a, brand_a, "mojibake.csv", text, {"col_id": "id", "col_text": "text"})
+    assert ImportJob.objects.get().status == "done"
