@@ -212,3 +212,40 @@ def test_nested_entities_count_as_expanded_and_a_small_entity_is_fine():
     small = entity_bomb(3, entity_chars=10).replace(b"<title>Alpha</title>", b"<title>Alpha &big;</title>")
     [item] = parse_feed(small)
     assert item.title.startswith("Alpha")
+
+
+def _bomb(doctype: str, reference: str = "&a;", before: str = "") -> str:
+    body = '<rss version="2.0"><channel><title>t</title><item><guid>1</guid><title>Alpha</title><description>'
+    return (
+        '<?xml version="1.0"?>'
+        + before
+        + doctype
+        + body
+        + (reference * 1_000)
+        + "</description></item></channel></rss>"
+    )
+
+
+VALUE = "x" * 5_000  # 1,000 references: 5 million characters once expanded
+
+
+@pytest.mark.parametrize(
+    ("feed", "encoding"),
+    [
+        (_bomb(f'<!DOCTYPE rss>\n<!ENTITY a "{VALUE}">'), "utf-8"),  # declared outside a subset
+        (_bomb(f'<!DOCTYPE rss SYSTEM "x>y" [<!ENTITY a "{VALUE}">]>'), "utf-8"),
+        (_bomb(f'<!DOCTYPE rss [<!ENTITY a "{VALUE}" junk>]>'), "utf-8"),
+        (_bomb(f'<!DOCTYPE rss [<!ENTITY z "]>"><!ENTITY a "{VALUE}">]>'), "utf-8"),
+        (_bomb(f'<!DOCTYPE rss [<!ENTITY a "{VALUE}">]>'), "utf-16"),
+        (_bomb(f'<!DOCTYPE rss [<!ENTITY a "{VALUE}">]>', reference="&a "), "utf-8"),  # no ";"
+        (_bomb(f'<!DOCTYPE rss [<!ENTITY a "{VALUE}">]>', before="<!--" + "c" * 1_100_000 + "-->"), "utf-8"),
+        (_bomb('<!DOCTYPE rss [<!ENTITY % p "x"><!ENTITY a "y">]>'), "utf-8"),  # parameter entity
+    ],
+)
+def test_entity_bombs_in_every_shape_are_refused(feed, encoding):
+    began = time.monotonic()
+    with pytest.raises(FetchError, match="entities|binary data"):  # never expanded either way
+        parse_feed(feed.encode(encoding), content_type=f"application/rss+xml; charset={encoding}")
+    assert time.monotonic() - began < 2
+    with pytest.raises(FetchError):
+        parse_feed(feed.encode(encoding))  # and without the header's charset

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import feedparser
+import feedparser.encodings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
@@ -31,45 +32,53 @@ SEEN_IDS = 500
 # and feedparser's loose parser then expanded it: 103 KB on the wire became 100 million
 # characters (and 5.8 GB of one worker at 20,000 references).
 ENTITY_MAX_CHARS = 1024 * 1024
-_DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*\[(.*?)\]\s*>", re.DOTALL | re.IGNORECASE)
-_ENTITY = re.compile(rb"""<!ENTITY\s+([\w.:-]+)\s+(?:"([^"]*)"|'([^']*)')\s*>""")
-_REFERENCE = re.compile(rb"&([\w.:-]+);")
+# Read as feedparser reads them: anywhere in the document (inside a DOCTYPE's subset or not),
+# after feedparser's own conversion to UTF-8, references with or without their ";".
+_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_GENERAL_ENTITY = re.compile(
+    rb"""<!ENTITY\s+([A-Za-z_:][\w.:-]*)\s+(?:"([^"]*)"|'([^']*)'|(?:SYSTEM|PUBLIC)\s+(?:"[^"]*"|'[^']*')"""
+    rb"""(?:\s+(?:"[^"]*"|'[^']*'))?)[^>]*>""",
+    re.IGNORECASE,
+)
+_REFERENCE = re.compile(rb"&([A-Za-z_:][\w.:-]*)(?![\w.:-])")
 
 
 class EntityBomb(FetchError):
-    """The feed's entities would expand past ENTITY_MAX_CHARS."""
+    """The feed's entities would expand past ENTITY_MAX_CHARS, or are declared in a way this
+    check cannot read (then nothing it cannot size is parsed)."""
 
 
-def refuse_entity_bombs(content: bytes) -> None:
-    """EntityBomb when the document's internal entities, expanded wherever they are used, pass
-    ENTITY_MAX_CHARS; counted without expanding anything."""
-    doctype = _DOCTYPE.search(content[: 1024 * 1024])
-    if doctype is None:
+def refuse_entity_bombs(content: bytes, content_type: str = "") -> None:
+    """EntityBomb when the document's entities, expanded wherever they are used, pass
+    ENTITY_MAX_CHARS; sized without expanding anything."""
+    headers = {"content-type": content_type} if content_type else {}
+    data = feedparser.encodings.convert_to_utf8(headers, content, {})
+    declared = len(_DECLARATION.findall(data))
+    if not declared:
         return
-    definitions = {
-        m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ENTITY.finditer(doctype.group(1))
-    }
-    if not definitions:
-        return
+    found = list(_GENERAL_ENTITY.finditer(data))
+    if len(found) != declared:  # a parameter entity, or a declaration of a shape not read here
+        raise EntityBomb("the feed declares entities in a way the app does not read")
+    definitions = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) or b"" for m in found}
     sizes: dict[bytes, int] = {}
 
     def size(name: bytes, seen: frozenset = frozenset()) -> int:
         if name in sizes:
             return sizes[name]
-        if name in seen or name not in definitions:
-            return len(name) + 2  # a loop or an unknown name stays as written
+        if name in seen:
+            return 0  # a loop expands to nothing more
         value = definitions[name]
         total = len(value)
         for reference in _REFERENCE.finditer(value):
-            total += size(reference.group(1), seen | {name}) - len(reference.group(0))
-            if total > ENTITY_MAX_CHARS:
-                break
+            if reference.group(1) in definitions:
+                total += size(reference.group(1), seen | {name})
+                if total > ENTITY_MAX_CHARS:
+                    break
         sizes[name] = total
         return total
 
-    body = content[doctype.end() :]
     total = 0
-    for reference in _REFERENCE.finditer(body):
+    for reference in _REFERENCE.finditer(data):
         if reference.group(1) in definitions:
             total += size(reference.group(1))
             if total > ENTITY_MAX_CHARS:
@@ -111,7 +120,7 @@ def _digest(text: str) -> str:
 
 
 def _from_feedparser(content: bytes, content_type: str) -> list[RawMention]:
-    refuse_entity_bombs(content)
+    refuse_entity_bombs(content, content_type)
     # The charset of the HTTP header comes first, then the document's own, then detection
     # (feedparser's order when it is given the header): koi8-r, Shift-JIS or windows-1255 feeds
     # served with a right header were read as mojibake without it.
