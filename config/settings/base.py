@@ -181,7 +181,12 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # one address (the adapter's key is account and address, so nobody locks an owner out from afar).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/300s/key"),
+    # Failures for one account from all addresses together (apps.accounts.adapters).
+    "login_failed_account": env("LOGIN_FAILED_ACCOUNT_RATE_LIMIT", default="50/3600s/key"),
 }
+# Behind a reverse proxy, the client's address is in X-Forwarded-For: say how many proxies
+# (in production, usually 1), or every sign-in shares the proxy's address and its limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # "Mail me a sign-in code": the owner of an account gets in even while someone fails on it.
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

@@ -145,3 +145,16 @@ def test_the_owner_can_always_ask_for_a_sign_in_code_by_mail(web, responder, dja
         asked = web().post(reverse("account_request_login_code"), {"email": responder.email})
     assert asked.status_code == 302
     assert mail.outbox[-1].to == [responder.email]
+
+
+@pytest.mark.django_db
+def test_guessing_from_many_addresses_meets_a_cap_for_the_account(web, responder, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed_account": "12/3600s/key"}
+    for n in range(12):  # 4 addresses x 3 failures: no address reaches its own limit
+        web().post(
+            reverse("account_login"), {"login": responder.email, "password": "x"}, REMOTE_ADDR=f"203.0.113.{n % 4}"
+        )
+    refused = web().post(
+        reverse("account_login"), {"login": responder.email, "password": PASSWORD}, REMOTE_ADDR="198.51.100.9"
+    )
+    assert b"Too many failed login attempts" in refused.content
