@@ -6,7 +6,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
-app = Celery("varde")
+# Every task checks its message first: poison messages are set aside (apps/core/dead_letters.py).
+app = Celery("varde", task_cls="apps.core.dead_letters:GuardedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Tasks declared idempotent acknowledge after they finish, so a crashed worker's
 # message is redelivered; tasks opt in with acks_late=True one by one.

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("apps.risk.urls")),
     path("", include("apps.routing.urls")),
     path("", include("apps.responses.urls")),
+    path("", include("apps.core.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -54,6 +54,8 @@ NOT_CLIENT_SCOPED = {
     "people": "agency admins only",
     "user_access": "agency admins only",
     "agency_audit": "agency admins only",
+    "dead_letters": "agency admins only",
+    "dead_letter_run_again": "agency admins only",
     "healthz": "reports service health, no data",
     "set_language": "sets the caller's language",
     "api-schema": "the API description",
@@ -337,3 +339,15 @@ def test_user_with_no_membership_sees_nothing(web, api, client_a):
     nobody = UserFactory()
     assert web(nobody).get(reverse("client_detail", args=[client_a.slug])).status_code == 404
     assert api(nobody).get(reverse("api:client-list")).json()["count"] == 0
+
+
+AGENCY_ADMIN_ROUTES = [r for r in all_routes() if NOT_CLIENT_SCOPED.get(r.name) == "agency admins only"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", AGENCY_ADMIN_ROUTES, ids=_ids(AGENCY_ADMIN_ROUTES))
+def test_agency_admin_routes_refuse_everyone_else(route, web, account_lead):
+    url = reverse(route.name, kwargs={name: 987654321 for name in route.kwargs})
+    http = web(account_lead)
+    for method in supported_methods(route):
+        assert _send(http, method, url, False).status_code == 403, f"{method.upper()} {url}"

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -9,7 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.core.forms import apply_service_errors
-from apps.core.views import redirect_back, render_audit_page, run_and_report
+from apps.core.views import AgencyAdminRequiredMixin, redirect_back, render_audit_page, run_and_report
 from apps.tenants.forms import RoleForm
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Membership
@@ -102,13 +102,6 @@ class ApiTokenRevokeView(LoginRequiredMixin, View):
         services.api_token_revoke(actor=request.user, token=token, request=request)
         messages.success(request, _("Token revoked."))
         return redirect_back(request, "api_tokens")
-
-
-class AgencyAdminRequiredMixin(LoginRequiredMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_agency_admin:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
 
 class PeopleView(AgencyAdminRequiredMixin, TemplateView):

@@ -72,3 +72,39 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_repr}"
+
+
+class DeadLetterQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Background work is the agency's: admins only."""
+        if user.is_authenticated and user.is_agency_admin:
+            return self
+        return self.none()
+
+
+class DeadLetter(models.Model):
+    """A task message set aside instead of run: it kept killing its worker, or its arguments
+    were no task's. Kept so that an agency admin can see what stopped and run it again."""
+
+    created_at = models.DateTimeField(_("set aside"), auto_now_add=True, db_index=True)
+    task_name = models.CharField(_("task"), max_length=200)
+    task_id = models.CharField(_("task id"), max_length=64)
+    # The arguments as sent, when they are small enough to keep (tasks take ids); None otherwise.
+    arguments = models.JSONField(_("arguments"), null=True, blank=True)
+    arguments_summary = models.CharField(_("arguments"), max_length=500, blank=True)
+    reason = models.TextField(_("reason"))
+    deliveries = models.PositiveIntegerField(_("deliveries"), default=1)
+    retried_at = models.DateTimeField(_("run again"), null=True, blank=True)
+    retried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = DeadLetterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("task set aside")
+        verbose_name_plural = _("tasks set aside")
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id}"

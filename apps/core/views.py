@@ -1,19 +1,31 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView, View
 
+from .dead_letters import dead_letter_run_again, dead_letters_for
 from .forms import AuditFilterForm
 from .health import health_report
 from .selectors import audit_events_for
 
 AUDIT_PAGE_SIZE = 50
+DEAD_LETTER_PAGE_SIZE = 50
+
+
+class AgencyAdminRequiredMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_agency_admin:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
 
 def redirect_back(request, fallback: str):
@@ -52,3 +64,27 @@ def render_audit_page(view, request, client=None):
     return view.render_to_response(
         view.get_context_data(form=form, page=page, events=page.object_list, query=query.urlencode()), status=status
     )
+
+
+class DeadLettersView(AgencyAdminRequiredMixin, TemplateView):
+    """Background work set aside as poison messages, with the reason and a way to run it again."""
+
+    template_name = "core/dead_letters.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page"] = Paginator(dead_letters_for(user=self.request.user), DEAD_LETTER_PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        return context
+
+
+class DeadLetterRunAgainView(AgencyAdminRequiredMixin, View):
+    def post(self, request, pk):
+        dead_letter = get_object_or_404(dead_letters_for(user=request.user), pk=pk)
+        run_and_report(
+            request,
+            lambda: dead_letter_run_again(actor=request.user, dead_letter=dead_letter, request=request),
+            _("The task was sent to the workers again."),
+        )
+        return redirect("dead_letters")

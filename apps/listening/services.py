@@ -35,7 +35,7 @@ from apps.tenants.services import require_client_perm
 from . import events
 from .connectors import get_connector
 from .connectors.base import FetchResult
-from .models import POLLED_KINDS, BrandQuery, Source, SourceKind
+from .models import POLLED_KINDS, BrandQuery, ImportJob, PushedBatch, Source, SourceKind
 from .pipeline import IngestResult, ingest
 
 log = logging.getLogger(__name__)
@@ -404,3 +404,33 @@ def topic_save(
     topic.save()
     events.topic_created_event(actor=actor, topic=topic, request=request)
     return topic
+
+
+# --- Tasks set aside as poison messages (apps/core/dead_letters.py) ---------------------------
+
+
+@transaction.atomic
+def source_task_set_aside(*, source_id: int, reason: str) -> None:
+    """A poll or push of this source was set aside: its health says so, in words."""
+    source = Source.objects.unscoped().filter(pk=source_id).first()
+    if source is not None:
+        record_poll_failure(
+            source=source, message=_("Work on this source was set aside. %(reason)s") % {"reason": reason}
+        )
+
+
+def pushed_batch_set_aside(*, batch_id: int, reason: str) -> None:
+    batch = PushedBatch.objects.unscoped().filter(pk=batch_id).first()
+    if batch is None:
+        return
+    PushedBatch.objects.unscoped().filter(pk=batch_id).update(status=PushedBatch.Status.FAILED, error=reason)
+    source_task_set_aside(source_id=batch.source_id, reason=reason)
+
+
+def import_set_aside(*, job_id: int, reason: str) -> None:
+    """The import is failed with the reason; the rows read before the worker stopped are kept."""
+    ImportJob.objects.unscoped().filter(pk=job_id).exclude(status=ImportJob.Status.DONE).update(
+        status=ImportJob.Status.FAILED,
+        finished_at=timezone.now(),
+        errors=[{"line": 0, "error": _("The import was set aside. %(reason)s") % {"reason": reason}}],
+    )

@@ -60,3 +60,26 @@ def run_import_task(job_id: int) -> None:
     from .imports import run_import
 
     run_import(job_id)
+
+
+# When a task is set aside as a poison message, the object it works on is marked failed.
+
+
+def _source_set_aside(named: dict, reason: str) -> None:
+    services.source_task_set_aside(source_id=named["source_id"], reason=reason)
+
+
+def _batch_set_aside(named: dict, reason: str) -> None:
+    services.pushed_batch_set_aside(batch_id=named["batch_id"], reason=reason)
+
+
+def _import_set_aside(named: dict, reason: str) -> None:
+    services.import_set_aside(job_id=named["job_id"], reason=reason)
+
+
+SET_ASIDE_OWNERS = {
+    poll_source_task: _source_set_aside,
+    ingest_pushed_mentions_task: _source_set_aside,
+    ingest_pushed_batch_task: _batch_set_aside,
+    run_import_task: _import_set_aside,
+}

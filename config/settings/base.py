@@ -248,6 +248,12 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
+# Poison messages (apps/core/dead_letters.py): a task that has lost its worker (killed for
+# memory, a crash) more than this many times is set aside as a dead letter, not run again;
+# so are arguments deeper or larger than these bounds (tasks take ids, not payloads).
+TASK_MAX_WORKER_LOSSES = env.int("TASK_MAX_WORKER_LOSSES", default=3)
+TASK_MAX_ARGUMENT_DEPTH = 32
+TASK_MAX_ARGUMENT_BYTES = 1024 * 1024
 CELERY_BEAT_SCHEDULE = {
     "poll-due-sources": {
         "task": "apps.listening.tasks.poll_due_sources_task",

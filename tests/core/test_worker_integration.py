@@ -3,16 +3,23 @@
 import os
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 import warnings
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from apps.core.heartbeat import HEARTBEAT_KEY, last_worker_heartbeat
+from apps.core.models import DeadLetter
 from apps.core.redis_client import redis_client as _redis
+from apps.listening.models import PushedBatch, SourceKind
 from config.celery import app
+from tests.core.poison_tasks import STOPS_KEY
+from tests.factories import SourceFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,12 +33,8 @@ def _wait_for(predicate, timeout=30.0):
     return False
 
 
-@pytest.mark.integration
-@pytest.mark.django_db
-def test_worker_runs_a_task_sent_through_the_broker_and_health_sees_it(web):
-    _redis().delete(HEARTBEAT_KEY)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "0"}
-    worker = subprocess.Popen(
+def _start_worker(*options: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -41,28 +44,84 @@ def test_worker_runs_a_task_sent_through_the_broker_and_health_sees_it(web):
             "worker",
             "--concurrency",
             "1",
-            "--pool",
-            "solo",
             "--without-gossip",
             "--without-mingle",
             "--loglevel",
             "WARNING",
+            *options,
         ],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "0", **env},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=tempfile.TemporaryFile(),  # a pipe nobody reads would fill and stop the worker
     )
+
+
+def _send(name: str, *args) -> str:
+    with warnings.catch_warnings():  # eager mode in tests does not apply to send_task, as wanted
+        warnings.simplefilter("ignore")
+        return app.send_task(name, args=list(args)).id
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_worker_runs_a_task_sent_through_the_broker_and_health_sees_it(web):
+    _redis().delete(HEARTBEAT_KEY)
+    worker = _start_worker("--pool", "solo")
     try:
         # The worker stamps once when ready; clear that, then prove a task travels.
         assert _wait_for(lambda: last_worker_heartbeat() is not None), "worker did not start"
         _redis().delete(HEARTBEAT_KEY)
         sent_at = time.time()
-        with warnings.catch_warnings():  # eager mode in tests does not apply to send_task, as wanted
-            warnings.simplefilter("ignore")
-            app.send_task("apps.core.tasks.record_worker_heartbeat_task")
+        _send("apps.core.tasks.record_worker_heartbeat_task")
         assert _wait_for(lambda: (last_worker_heartbeat() or 0) >= sent_at), "task was not run"
         assert web().get(reverse("healthz")).status_code == 200
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_poison_messages_are_set_aside_and_the_worker_goes_on_serving(brand_a):
+    """Case 1 and the memory-killed poll of case 6: a message that kills the process running
+    it comes back after each loss (acks late, reject on worker lost); a message of the release
+    before stored pushes holds an item nested 500 deep. Neither may stop the worker."""
+    source = SourceFactory(brand=brand_a, kind=SourceKind.WEBHOOK, config={})
+    marker = uuid.uuid4().hex
+    deep = "bottom"
+    for _ in range(500):
+        deep = {"inner": deep}
+    _redis().delete(HEARTBEAT_KEY)
+    worker = _start_worker(
+        "--pool",
+        "prefork",
+        "--include",
+        "tests.core.poison_tasks",
+        DJANGO_SETTINGS_MODULE="tests.worker_settings",
+        VARDE_WORKER_DATABASE=connection.settings_dict["NAME"],
+        TASK_MAX_WORKER_LOSSES="2",
+    )
+    try:
+        assert _wait_for(lambda: last_worker_heartbeat() is not None), "worker did not start"
+        killer = _send("tests.core.poison_tasks.stop_own_worker_task", marker)
+        hostile = _send("apps.listening.tasks.ingest_pushed_mentions_task", source.pk, [{"id": "1", "extra": deep}])
+        _redis().delete(HEARTBEAT_KEY)
+        sent_at = time.time()
+        _send("apps.core.tasks.record_worker_heartbeat_task")
+
+        assert _wait_for(lambda: DeadLetter.objects.filter(task_id__in=[killer, hostile]).count() == 2, 60)
+        assert _wait_for(lambda: (last_worker_heartbeat() or 0) >= sent_at), "the worker stopped serving"
+        assert worker.poll() is None
+
+        # Killed more than twice (the limit), then set aside at the next delivery, unrun.
+        assert int(_redis().get(STOPS_KEY.format(marker))) == 3
+        killed = DeadLetter.objects.get(task_id=killer)
+        assert killed.deliveries == 4 and "stopped the worker running it 3 times" in killed.reason
+        assert "nested more than" in DeadLetter.objects.get(task_id=hostile).reason
+        source.refresh_from_db()
+        assert source.last_error.startswith("Work on this source was set aside. Its arguments are nested")
+        assert not PushedBatch.objects.exists()
     finally:
         worker.terminate()
         worker.wait(timeout=20)
