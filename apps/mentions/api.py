@@ -69,6 +69,7 @@ class MentionSerializer(serializers.ModelSerializer):
             "status",
             "status_reason",
             "private_channel",
+            "answered_elsewhere_url",
             "status_changed_at",
             "archived_at",
             "risk_score",
@@ -159,6 +160,13 @@ class TransitionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
     private_channel = serializers.ChoiceField(
         choices=PrivateChannel.choices, required=False, allow_blank=True, default=""
+    )
+    answer_url = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text='For "answered_elsewhere": the web address of the answer given outside the app.',
     )
 
 
@@ -267,7 +275,9 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
     )
     @action(detail=True, methods=["post"])
     def transition(self, request, *args, **kwargs):
-        """Move the mention along its lifecycle (a reason for "no response needed", a channel for "taken private")."""
+        """Move the mention along its lifecycle by hand (a reason for "no response needed", a channel for
+        "taken private", a reason and answer_url for "answered elsewhere"). "awaiting_approval" and
+        "answered" follow the mention's answer (see /answers/) and are refused here."""
         mention = self.get_object()  # a foreign or missing mention is 404 before the body is judged
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)

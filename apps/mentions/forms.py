@@ -99,6 +99,7 @@ class TransitionForm(forms.Form):
     private_channel = forms.ChoiceField(
         label=_("Private channel"), choices=[("", "—"), *PrivateChannel.choices], required=False
     )
+    answer_url = forms.CharField(label=_("Address of the answer"), required=False, max_length=2000)
 
 
 class NoteForm(forms.Form):

@@ -50,6 +50,7 @@ class MentionStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     NO_RESPONSE_NEEDED = "no_response_needed", _("No response needed")
     TAKEN_PRIVATE = "taken_private", _("Taken private")
+    ANSWERED_ELSEWHERE = "answered_elsewhere", _("Answered elsewhere")
 
 
 class PrivateChannel(models.TextChoices):
@@ -66,7 +67,9 @@ OPEN_STATUSES = (
 )
 # Waiting for a first answer: its SLA clock runs. Archived mentions and those that need no
 # answer wait for nothing.
-UNANSWERED = Q(first_response_at=None, archived_at=None) & ~Q(status=MentionStatus.NO_RESPONSE_NEEDED)
+UNANSWERED = Q(first_response_at=None, archived_at=None) & ~Q(
+    status__in=[MentionStatus.NO_RESPONSE_NEEDED, MentionStatus.ANSWERED_ELSEWHERE]
+)
 # A responder's open work: still open, answered or not (a follow-up is work too). Routing
 # counts it and "my work" lists it, both through the index with this condition.
 OPEN_WORK = Q(archived_at=None, status__in=OPEN_STATUSES)
@@ -130,6 +133,10 @@ class Mention(models.Model):
     status_reason = models.CharField(_("reason"), max_length=1000, blank=True, default="", db_default="")
     private_channel = models.CharField(
         _("private channel"), max_length=8, choices=PrivateChannel.choices, blank=True, default="", db_default=""
+    )
+    # Where the answer given elsewhere is (the client replied themselves, another team did).
+    answered_elsewhere_url = models.URLField(
+        _("answer given elsewhere"), max_length=2000, blank=True, default="", db_default=""
     )
     # Staff archive, never delete; only an agency admin can purge, for legal reasons.
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from itertools import combinations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -30,7 +31,16 @@ from apps.tenants.scoping import user_has_client_perm
 from apps.tenants.services import require_client_perm
 
 from . import events
-from .lifecycle import NEEDS_PRIVATE_CHANNEL, NEEDS_REASON, STOPS_THE_CLOCK, allowed_from, path_to
+from .lifecycle import (
+    FOLLOWS_THE_ANSWER,
+    NEEDS_ANSWER_URL,
+    NEEDS_PRIVATE_CHANNEL,
+    NEEDS_REASON,
+    STOPS_THE_CLOCK,
+    allowed_from,
+    manual_moves_from,
+    path_to,
+)
 from .locks import mention_locked
 from .models import Mention, MentionLink, MentionNote, MentionStatus, PrivateChannel, SavedView, Topic
 from .selectors import workers_of
@@ -48,16 +58,40 @@ def mention_transition(
     status: str,
     reason: str = "",
     private_channel: str = "",
+    answer_url: str = "",
     request: HttpRequest | None = None,
 ) -> Mention:
-    """Move a mention to `status`, if the lifecycle allows it from where it is now."""
+    """Move a mention to `status` by hand, if the lifecycle allows it from where it is now.
+
+    "Awaiting approval" and "answered" follow the answer workflow and are refused here."""
     require_client_perm(actor=actor, client=mention.client, codename=ClientPerm.WORK_MENTIONS)
+    mention = mention_locked(mention)
+    allowed = manual_moves_from(mention.status)
+    if status not in allowed and mention.status == MentionStatus.AWAITING_APPROVAL:
+        _refuse(
+            _(
+                "Its answer is waiting for approval: the approvers' decision moves it on, or withdraw "
+                "the answer to change it."
+            ),
+            allowed,
+        )
+    if status not in allowed and status in FOLLOWS_THE_ANSWER:
+        _refuse(
+            _(
+                "“Awaiting approval” and “answered” follow the mention's answer: submit an answer for "
+                "approval, publish it, or record that it was sent by hand. If someone answered outside "
+                "the app, choose “answered elsewhere” and give the answer's address."
+            ),
+            allowed,
+        )
     return _transition(
         actor=actor,
-        mention=mention_locked(mention),
+        mention=mention,
         status=status,
         reason=reason,
         private_channel=private_channel,
+        answer_url=answer_url,
+        allowed=allowed,
         request=request,
     )
 
@@ -80,6 +114,18 @@ def mention_move(
     return mention
 
 
+def _refuse(message: str, allowed: list[str]):
+    # The allowed statuses ride on the field's error (error_dict["status"][0].params["allowed"]):
+    # Django keeps no params of a ValidationError made from a dict.
+    raise ValidationError(
+        {
+            "status": ValidationError(
+                "%(message)s", code="transition_not_allowed", params={"message": message, "allowed": allowed}
+            )
+        }
+    )
+
+
 def _transition(
     *,
     actor: User,
@@ -87,39 +133,56 @@ def _transition(
     status: str,
     reason: str = "",
     private_channel: str = "",
+    answer_url: str = "",
+    allowed: list[str] | None = None,
     request: HttpRequest | None = None,
 ):
-    reason = (reason or "").strip()
-    allowed = allowed_from(mention.status)
+    reason, answer_url = (reason or "").strip(), (answer_url or "").strip()
+    allowed = allowed_from(mention.status) if allowed is None else allowed
     if status not in allowed:
         names = ", ".join(str(MentionStatus(value).label).lower() for value in allowed) or _("nothing")
-        # The allowed statuses ride on the field's error (error_dict["status"][0].params["allowed"]):
-        # Django keeps no params of a ValidationError made from a dict.
-        raise ValidationError(
-            {
-                "status": ValidationError(
-                    _("A mention that is %(current)s can move to: %(names)s."),
-                    code="transition_not_allowed",
-                    params={"current": mention.get_status_display().lower(), "names": names, "allowed": allowed},
-                )
-            }
+        _refuse(
+            _("A mention that is %(current)s can move to: %(names)s.")
+            % {"current": mention.get_status_display().lower(), "names": names},
+            allowed,
         )
     if status in NEEDS_REASON and not reason:
+        if status == MentionStatus.ANSWERED_ELSEWHERE:
+            raise ValidationError({"reason": [_("Say who answered it, and how.")]})
         raise ValidationError({"reason": [_("Say why this mention needs no response.")]})
+    if status in NEEDS_ANSWER_URL:
+        try:
+            URLValidator(schemes=["http", "https"])(answer_url)
+        except ValidationError:
+            raise ValidationError({"answer_url": [_("Give the web address of the answer (https://…).")]}) from None
     if status in NEEDS_PRIVATE_CHANNEL and private_channel not in PrivateChannel.values:
         raise ValidationError({"private_channel": [_("Choose where the conversation went: DM, e-mail or phone.")]})
 
-    before = {"status": mention.status, "reason": mention.status_reason, "private_channel": mention.private_channel}
+    before = {
+        "status": mention.status,
+        "reason": mention.status_reason,
+        "private_channel": mention.private_channel,
+        "answer_url": mention.answered_elsewhere_url,
+    }
     now = timezone.now()
     mention.status, mention.status_changed_at, mention.status_reason = status, now, reason[:1000]
     if status in NEEDS_PRIVATE_CHANNEL:
         mention.private_channel = private_channel
-    mention.save(update_fields=["status", "status_changed_at", "status_reason", "private_channel"])
+    if status in NEEDS_ANSWER_URL:
+        mention.answered_elsewhere_url = answer_url
+    mention.save(
+        update_fields=["status", "status_changed_at", "status_reason", "private_channel", "answered_elsewhere_url"]
+    )
     events.mention_status_changed_event(
         actor=actor,
         mention=mention,
         before=before,
-        after={"status": status, "reason": mention.status_reason, "private_channel": mention.private_channel},
+        after={
+            "status": status,
+            "reason": mention.status_reason,
+            "private_channel": mention.private_channel,
+            "answer_url": mention.answered_elsewhere_url,
+        },
         request=request,
     )
     if status in STOPS_THE_CLOCK:
@@ -361,7 +424,7 @@ def mentions_bulk(
 
 
 def _bulk_status(*, actor: User, mention: Mention, params, request: HttpRequest):
-    keys = ("status", "reason", "private_channel")
+    keys = ("status", "reason", "private_channel", "answer_url")
     return mention_transition(
         actor=actor, mention=mention, request=request, **{key: params.get(key, "") for key in keys}
     )

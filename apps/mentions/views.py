@@ -28,8 +28,8 @@ from apps.tenants.scoping import client_ids_with_perm
 
 from . import presence, selectors, services
 from .forms import InboxFilterForm, NoteForm, SavedViewForm, TransitionForm
-from .lifecycle import allowed_from
-from .models import Mention, PrivateChannel
+from .lifecycle import FOLLOWS_THE_ANSWER, NEEDS_ANSWER_URL, NEEDS_PRIVATE_CHANNEL, NEEDS_REASON, manual_moves_from
+from .models import Mention, MentionStatus, PrivateChannel
 
 # --- The inbox -------------------------------------------------------------------------------
 
@@ -66,6 +66,8 @@ def _query_without(request, *names) -> str:
 
 MULTI_FILTERS = ("status", "risk", "channel", "language", "sentiment", "kind")
 SINGLE_FILTERS = ("q", "topic", "assignee", "brand", "since", "until", "archived")
+# Statuses the bulk bar may set: none that follows an answer, none that needs an answer's address.
+BULK_STATUSES = [(v, label) for v, label in MentionStatus.choices if v not in FOLLOWS_THE_ANSWER | NEEDS_ANSWER_URL]
 # The menus' options, read once: asking the bound form for each option's state costs a page dearly.
 FILTER_CHOICES = {name: InboxFilterForm.base_fields[name].choices for name in MULTI_FILTERS}
 
@@ -118,6 +120,7 @@ class InboxMixin:
             "now": timezone.now(),
             "levels": RiskLevel.choices,
             "private_channels": PrivateChannel.choices,
+            "bulk_statuses": BULK_STATUSES,
             "chosen": _chosen(data),
             "choices": FILTER_CHOICES,
             **extra,
@@ -327,7 +330,10 @@ class MentionScopedMixin(ClientScopedMixin):
             "mention": mention,
             "transition_form": forms.get("transition_form") or TransitionForm(),
             "note_form": forms.get("note_form") or NoteForm(),
-            "allowed": allowed_from(mention.status),
+            "allowed": manual_moves_from(mention.status),
+            "needs_reason": " ".join(NEEDS_REASON),
+            "needs_answer_url": " ".join(NEEDS_ANSWER_URL),
+            "needs_private_channel": " ".join(NEEDS_PRIVATE_CHANNEL),
             "private_channels": PrivateChannel.choices,
             "parent": parent,
             "replies": replies,

@@ -8,18 +8,19 @@ document.addEventListener("submit", (event) => {
   const message = event.target.getAttribute("data-confirm");
   if (message && !window.confirm(message)) event.preventDefault();
 });
-// Source forms: show only the settings of the chosen kind.
-function showKindFields(form) {
-  const select = form.querySelector("select[name=kind]");
-  const kind = select ? select.value : form.dataset.kind;
-  form.querySelectorAll("[data-kinds]").forEach((row) => {
-    row.hidden = !row.dataset.kinds.split(" ").includes(kind);
+// Forms that show only the fields the chosen value needs (a source's kind, a mention's move):
+// the select named by data-shows-by, or a fixed data-chosen; fields list values in data-when.
+function showChosenFields(form) {
+  const select = form.querySelector(`select[name="${form.dataset.showsBy}"]`);
+  const chosen = select ? select.value : form.dataset.chosen;
+  form.querySelectorAll("[data-when]").forEach((field) => {
+    field.hidden = !field.dataset.when.split(" ").includes(chosen);
   });
 }
-document.querySelectorAll("form[data-kind-form]").forEach((form) => {
-  showKindFields(form);
+document.querySelectorAll("form[data-shows-by]").forEach((form) => {
+  showChosenFields(form);
   form.addEventListener("change", (event) => {
-    if (event.target.name === "kind") showKindFields(form);
+    if (event.target.name === form.dataset.showsBy) showChosenFields(form);
   });
 });
 // Mention page: typing a note or reply counts as drafting for the presence line.

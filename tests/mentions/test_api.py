@@ -302,7 +302,7 @@ def test_a_refused_transition_names_the_allowed_ones(api, responder, client_a, b
     )
     assert response.status_code == 400
     body = response.json()
-    assert body["allowed"] == ["in_progress", "answered", "no_response_needed", "taken_private"]
+    assert body["allowed"] == ["in_progress", "no_response_needed", "taken_private", "answered_elsewhere"]
     (message,) = body["errors"]["status"]
     assert "triaged" in message and "in progress" in message and "taken private" in message
     assert "resolved" not in message.split(":", 1)[1]

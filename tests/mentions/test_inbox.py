@@ -314,6 +314,45 @@ def test_an_invalid_transition_from_the_inbox_answers_400_naming_the_allowed(web
     assert ok.status_code == 200 and f'data-mention="{mention.pk}"' in ok.content.decode()
 
 
+def test_answered_cannot_be_chosen_by_hand_in_the_pages_or_the_api(web, api, responder, brand_a, inbox):
+    """Issue 16, point 1: the mention page, the bulk bar and the API refuse "answered" and
+    "awaiting approval"; the menus do not offer them; the SLA clock keeps running."""
+    high = [MentionFactory(brand=brand_a, risk_level="high") for _ in range(3)]
+    http = web(responder)
+
+    page = http.get(reverse("mention_detail", args=[brand_a.client.slug, high[0].pk])).content.decode()
+    status_menu = page.split('id="t-status"', 1)[1].split("</select>", 1)[0]
+    assert 'value="answered"' not in status_menu and 'value="awaiting_approval"' not in status_menu
+    assert 'value="answered_elsewhere"' in status_menu
+    bulk_menu = http.get(inbox).content.decode().split('data-for="status">', 1)[1].split("</select>", 1)[0]
+    assert 'value="answered"' not in bulk_menu and 'value="awaiting_approval"' not in bulk_menu
+
+    refused = http.post(reverse("mention_transition", args=[brand_a.client.slug, high[0].pk]), {"status": "answered"})
+    assert refused.status_code == 400 and "follow the mention&#x27;s answer" in refused.content.decode()
+    bulk = http.post(
+        reverse("inbox_bulk", args=[brand_a.client.slug]),
+        {"ids": [high[1].pk], "action": "status", "status": "answered", "next": inbox},
+        follow=True,
+    )
+    assert "follow the mention" in bulk.content.decode()
+    by_api = api(responder).post(
+        f"/api/v1/clients/{brand_a.client.pk}/mentions/{high[2].pk}/transition/",
+        {"status": "awaiting_approval"},
+        format="json",
+    )
+    assert by_api.status_code == 400 and "follow the mention's answer" in by_api.json()["errors"]["status"][0]
+    assert by_api.json()["allowed"] == [
+        "triaged",
+        "in_progress",
+        "no_response_needed",
+        "taken_private",
+        "answered_elsewhere",
+    ]
+    for mention in high:
+        mention.refresh_from_db()
+        assert (mention.status, mention.first_response_at) == ("new", None)
+
+
 def test_bulk_assign_from_the_inbox(web, responder, account_lead, brand_a, inbox):
     mentions = [MentionFactory(brand=brand_a) for _ in range(3)]
     response = web(responder).post(

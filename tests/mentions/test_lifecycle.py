@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.core.models import AuditEvent
-from apps.mentions.lifecycle import allowed_from
-from apps.mentions.models import Mention, MentionLink, MentionNote
+from apps.mentions.lifecycle import manual_moves_from
+from apps.mentions.models import UNANSWERED, Mention, MentionLink, MentionNote
 from apps.mentions.services import (
     mention_add_topic,
     mention_archive,
@@ -28,32 +28,95 @@ def mention(brand_a):
     return MentionFactory(brand=brand_a)
 
 
-def test_the_whole_way_from_new_to_resolved_is_audited(mention, responder):
-    for status in ("triaged", "in_progress", "awaiting_approval", "answered", "resolved"):
-        mention = mention_transition(actor=responder, mention=mention, status=status)
+def test_the_moves_by_hand_are_audited(mention, responder):
+    for status in ("triaged", "in_progress", "no_response_needed", "triaged", "in_progress"):
+        reason = "A bot" if status == "no_response_needed" else ""
+        mention = mention_transition(actor=responder, mention=mention, status=status, reason=reason)
     mention.refresh_from_db()
-    assert mention.status == "resolved"
+    assert mention.status == "in_progress"
     moves = AuditEvent.objects.filter(action="mention.status_changed", target_id=str(mention.pk)).order_by("id")
     assert [(event.before["status"], event.after["status"]) for event in moves] == [
         ("new", "triaged"),
         ("triaged", "in_progress"),
-        ("in_progress", "awaiting_approval"),
-        ("awaiting_approval", "answered"),
-        ("answered", "resolved"),
+        ("in_progress", "no_response_needed"),
+        ("no_response_needed", "triaged"),
+        ("triaged", "in_progress"),
     ]
     assert {event.actor for event in moves} == {responder}
+
+
+@pytest.mark.parametrize("start", ["new", "triaged", "in_progress"])
+@pytest.mark.parametrize("target", ["awaiting_approval", "answered"])
+def test_answered_and_awaiting_approval_are_never_set_by_hand(brand_a, responder, start, target):
+    """Point 1 of issue 16: the approval could be skipped and the SLA clock stopped with no answer."""
+    mention = MentionFactory(brand=brand_a, status=start, risk_level="high")
+    with pytest.raises(ValidationError) as refused:
+        mention_transition(actor=responder, mention=mention, status=target)
+    assert "follow the mention's answer" in refused.value.message_dict["status"][0]
+    mention.refresh_from_db()
+    assert (mention.status, mention.first_response_at) == (start, None)
+    assert not AuditEvent.objects.filter(target_id=str(mention.pk)).exists()
+
+
+def test_a_mention_awaiting_approval_moves_only_with_its_answer(brand_a, responder):
+    mention = MentionFactory(brand=brand_a, status="awaiting_approval")
+    for target in ("in_progress", "answered", "no_response_needed"):
+        with pytest.raises(ValidationError) as refused:
+            mention_transition(actor=responder, mention=mention, status=target, reason="x")
+        assert "waiting for approval" in refused.value.message_dict["status"][0]
+    assert manual_moves_from("awaiting_approval") == []
+
+
+def test_answered_elsewhere_wants_a_reason_and_the_address_and_is_counted_apart(mention, responder):
+    mention.assignee = responder
+    mention.save()
+    with pytest.raises(ValidationError) as refused:
+        mention_transition(actor=responder, mention=mention, status="answered_elsewhere", answer_url="https://x.test/1")
+    assert refused.value.message_dict == {"reason": ["Say who answered it, and how."]}
+    for address in ("", "javascript:alert(1)", "not a url"):
+        with pytest.raises(ValidationError) as refused:
+            mention_transition(
+                actor=responder, mention=mention, status="answered_elsewhere", reason="The client", answer_url=address
+            )
+        assert list(refused.value.message_dict) == ["answer_url"]
+
+    mention_transition(
+        actor=responder,
+        mention=mention,
+        status="answered_elsewhere",
+        reason="The client's shop manager replied on Facebook",
+        answer_url="https://facebook.example/alpha/posts/1#c2",
+    )
+    mention.refresh_from_db()
+    assert (mention.status, mention.answered_elsewhere_url) == (
+        "answered_elsewhere",
+        "https://facebook.example/alpha/posts/1#c2",
+    )
+    # No answer of ours: no first response is recorded, and it no longer waits or counts as work.
+    assert mention.first_response_at is None
+    assert not Mention.objects.filter(UNANSWERED, pk=mention.pk).exists()
+    assert open_work(client=mention.client, user_ids=[responder.pk]).get(responder.pk, 0) == 0
+    event = AuditEvent.objects.get(action="mention.status_changed", target_id=str(mention.pk))
+    assert event.after["answer_url"] == "https://facebook.example/alpha/posts/1#c2"
+    assert not AuditEvent.objects.filter(action="mention.first_response").exists()
 
 
 def test_an_invalid_move_names_the_allowed_ones_and_changes_nothing(mention, responder):
     with pytest.raises(ValidationError) as refused:
         mention_transition(actor=responder, mention=mention, status="resolved")
     message = refused.value.message_dict["status"][0]
-    assert "triaged" in message and "no response needed" in message and "taken private" in message
-    assert "resolved" not in message.split(":", 1)[1]
+    assert "triaged" in message and "no response needed" in message and "answered elsewhere" in message
+    assert "resolved" not in message.split(":", 1)[1] and "answered," not in message
     mention.refresh_from_db()
     assert mention.status == "new"
     assert not AuditEvent.objects.filter(action="mention.status_changed").exists()
-    assert set(allowed_from("new")) == {"triaged", "in_progress", "answered", "no_response_needed", "taken_private"}
+    assert manual_moves_from("new") == [
+        "triaged",
+        "in_progress",
+        "no_response_needed",
+        "taken_private",
+        "answered_elsewhere",
+    ]
 
 
 def test_no_response_needed_wants_a_reason_and_leaves_open_work(mention, responder):
