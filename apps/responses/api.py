@@ -208,6 +208,15 @@ class AnswerSubmitSerializer(serializers.Serializer):
     comment = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="", help_text="For the approvers."
     )
+    text = serializers.CharField(
+        max_length=services.MAX_TEXT,
+        required=False,
+        help_text="The text to submit: saved as a new version first when it differs (needs base_version).",
+    )
+    language = serializers.CharField(max_length=8, required=False)
+    base_version = serializers.IntegerField(
+        min_value=1, max_value=MAX_VERSION, required=False, help_text="The version the text was written from."
+    )
 
 
 class AnswerDecideSerializer(serializers.Serializer):
@@ -320,9 +329,7 @@ class AnswerViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveM
         answer = self.get_object()
         data = AnswerSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        answer = services.answer_submit(
-            actor=request.user, answer=answer, comment=data.validated_data["comment"], request=request
-        )
+        answer = services.answer_submit(actor=request.user, answer=answer, request=request, **data.validated_data)
         return self._answer(answer)
 
     @extend_schema(request=AnswerDecideSerializer, responses={201: DecisionMadeSerializer})

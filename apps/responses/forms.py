@@ -220,9 +220,21 @@ class AnswerForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
+    """Submitting from the editor sends its text too: it is saved as a new version first."""
+
     comment = forms.CharField(
         label=_("Comment for the approvers"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    text = forms.CharField(label=_("Answer"), max_length=MAX_TEXT, required=False)
+    language = forms.CharField(label=_("Language"), max_length=8, required=False)
+    base_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def edits(self) -> dict:
+        """The editor's text for answer_submit, when the form came from an editor."""
+        if "text" not in self.data:
+            return {}
+        data = self.cleaned_data
+        return {"text": data["text"], "language": data["language"] or None, "base_version": data["base_version"]}
 
 
 class DecisionForm(forms.Form):

@@ -175,13 +175,33 @@ def _stop_waiting(answer: Answer) -> None:
 
 
 @transaction.atomic
-def answer_submit(*, actor: User, answer: Answer, comment: str = "", request: HttpRequest | None = None) -> Answer:
+def answer_submit(
+    *,
+    actor: User,
+    answer: Answer,
+    comment: str = "",
+    text: str | None = None,
+    language: str | None = None,
+    base_version: int | None = None,
+    request: HttpRequest | None = None,
+) -> Answer:
     """Ask for the approvals the client's policy requires of this answer, or approve it at once
-    where the policy needs none."""
+    where the policy needs none.
+
+    With `text` (what the editor holds), that text is saved as a new version first when it
+    differs, from `base_version` as answer_save does: what is submitted is what the person sees."""
     require_client_perm(actor=actor, client=answer.client, codename=ClientPerm.WORK_MENTIONS)
     answer = _locked(answer)
     if answer.state not in SUBMITTABLE:
-        raise ValidationError(_("Only a answer can be submitted; this one is %(state)s.") % {"state": _state(answer)})
+        raise ValidationError(
+            _("Only an answer being written can be submitted; this one is %(state)s.") % {"state": _state(answer)}
+        )
+    if text is not None:
+        if base_version is None:
+            raise ValidationError({"base_version": [_("Say which version the text was written from.")]})
+        answer = answer_save(
+            actor=actor, answer=answer, text=text, language=language, base_version=base_version, request=request
+        )
     version = answer.current_version
     try:
         chosen = choose_steps(answer.mention, answer.reply_type, author_id=version.author_id)

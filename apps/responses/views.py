@@ -107,7 +107,7 @@ class AnswerSubmitView(AnswerScopedMixin, View):
             return self.refused(answer, form)
         try:
             answer = services.answer_submit(
-                actor=request.user, answer=answer, comment=form.cleaned_data["comment"], request=request
+                actor=request.user, answer=answer, comment=form.cleaned_data["comment"], request=request, **form.edits()
             )
         except ValidationError as error:
             return self.refused(answer, form, error)

@@ -23,6 +23,18 @@ document.querySelectorAll("form[data-shows-by]").forEach((form) => {
     if (event.target.name === form.dataset.showsBy) showChosenFields(form);
   });
 });
+// Text typed into an answer and not yet saved: leaving the page asks first.
+const unsaved = new Set();
+document.addEventListener("input", (event) => {
+  const form = event.target.closest("form[data-unsaved-warning]");
+  if (form) unsaved.add(form);
+});
+document.addEventListener("submit", (event) => {
+  if (!event.defaultPrevented) unsaved.delete(event.target);
+});
+window.addEventListener("beforeunload", (event) => {
+  if (unsaved.size) event.preventDefault();
+});
 // Mention page: typing a note or reply counts as drafting for the presence line.
 document.addEventListener("input", (event) => {
   if (event.target.closest("[data-drafting]")) window.vardeDrafting = true;

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from apps.mentions.models import Mention
 from apps.responses.models import Answer, AnswerState
+from apps.responses.services import answer_start
 from tests.factories import ApprovalRuleFactory, ApprovalStepFactory, MentionFactory, SourceFactory
 from tests.listening.platform_fixtures import load_sample
 
@@ -91,3 +92,29 @@ def test_responder_drafts_two_approve_and_the_answer_is_published(
     answer = Answer.objects.get(mention=mastodon_mention)
     assert answer.state == AnswerState.PUBLISHED and [d.decision for d in answer.decisions.all()] == ["approve"] * 2
     assert Mention.objects.get(pk=mastodon_mention.pk).first_response_at is not None
+
+
+def test_the_text_in_the_box_is_what_is_submitted_and_leaving_with_it_asks_first(
+    page, sign_in, responder, account_lead, client_a, brand_a
+):
+    """Issue 16, point 2: submitting used to send the last saved version and drop the box's text."""
+    mention = MentionFactory(brand=brand_a, text="Chipsene smagte af pap.", language="da")
+    answer = answer_start(actor=responder, mention=mention, text="Hej", reply_type="public")
+    sign_in(responder)
+    page.goto(reverse("mention_detail", args=[client_a.slug, mention.pk]))
+    editor = page.locator(f"#answer-text-{answer.pk}")
+
+    editor.fill("Hej, det er vi kede af. Send os posens kode, så undersøger vi det.")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="Inbox").first.click()
+    page.wait_for_timeout(300)
+    assert asked == ["beforeunload"]
+    assert page.url.endswith(reverse("mention_detail", args=[client_a.slug, mention.pk]))
+
+    page.get_by_role("button", name="Submit for approval").click()
+    page.get_by_text("Sent for approval.").wait_for()
+    assert asked == ["beforeunload"]  # a submit is no leaving
+    answer.refresh_from_db()
+    assert answer.state == AnswerState.PENDING
+    assert answer.current_version.text == "Hej, det er vi kede af. Send os posens kode, så undersøger vi det."

@@ -156,6 +156,16 @@ def test_the_old_drafts_path_keeps_working_for_one_release_and_names_its_success
     assert "/answers/" in schema and "/drafts/" not in schema  # the old path is not advertised
 
 
+def test_submit_with_the_text_saves_it_first(api, client_a, responder, account_lead, mention):
+    team = api(responder)
+    url = f"{base(client_a)}/answers/{start(team, client_a, mention)['id']}"
+    assert "base_version" in errors(team.post(f"{url}/submit/", {"text": "Two"}, format="json"))
+    submitted = team.post(f"{url}/submit/", {"text": "Two", "base_version": 1}, format="json")
+    assert submitted.status_code == 200, submitted.content
+    answer = Answer.objects.get(pk=url.rsplit("/", 1)[1])
+    assert (answer.state, answer.current_version.number, answer.current_version.text) == ("pending", 2, "Two")
+
+
 def test_a_stale_version_is_refused(api, client_a, responder, account_lead, mention):
     team = api(responder)
     url = f"{base(client_a)}/answers/{start(team, client_a, mention)['id']}"

@@ -66,6 +66,48 @@ def test_writing_saving_and_submitting_an_answer(web, responder, account_lead, m
     assert Mention.objects.get(pk=mention.pk).status == "awaiting_approval"
 
 
+def test_submitting_sends_the_text_in_the_box_not_the_last_saved_one(web, responder, account_lead, mention):
+    """Issue 16, point 2: "Submit for approval" used to submit the last saved version."""
+    http = web(responder)
+    answer = answer_start(actor=responder, mention=mention, text="Hej", reply_type="public")
+    submit = reverse("answer_submit", args=["alpha", answer.pk])
+
+    response = http.post(submit, {"text": "Hej Kunde, vi finder pakken i dag.", "base_version": 1, "comment": "Tone?"})
+
+    assert response.status_code == 302
+    answer.refresh_from_db()
+    assert answer.state == "pending"
+    assert (answer.current_version.number, answer.current_version.text) == (2, "Hej Kunde, vi finder pakken i dag.")
+    assert answer.current_version.comment == "Tone?"
+    approval = web(account_lead).get(reverse("approval_detail", args=["alpha", answer.pk])).content.decode()
+    assert "Hej Kunde, vi finder pakken i dag." in approval
+
+
+def test_submitting_text_written_on_an_old_version_is_refused_and_the_text_kept(web, responder, mention):
+    http = web(responder)
+    answer = answer_start(actor=responder, mention=mention, text="Hej", reply_type="public")
+    answer_save(actor=responder, answer=answer, text="Hej fra fanen ved siden af", base_version=1)
+
+    refused = http.post(
+        reverse("answer_submit", args=["alpha", answer.pk]), {"text": "Mine ord " + HOSTILE, "base_version": 1}
+    )
+
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "Version 2 was saved meanwhile" in body and "Mine ord &lt;script&gt;" in body
+    answer.refresh_from_db()
+    assert (answer.state, answer.current_version.number) == ("draft", 2)
+
+
+def test_the_editor_submits_from_the_same_form_and_warns_before_leaving(web, responder, mention):
+    answer = answer_start(actor=responder, mention=mention, text="Hej", reply_type="public")
+    page = web(responder).get(mention.get_absolute_url()).content.decode()
+    editor = page.split(f'action="{reverse("answer_save", args=["alpha", answer.pk])}"', 1)[1].split("</form>", 1)[0]
+    assert f'formaction="{reverse("answer_submit", args=["alpha", answer.pk])}"' in editor
+    assert f'id="answer-text-{answer.pk}"' in editor
+    assert "data-unsaved-warning" in page.split(f'action="{reverse("answer_save", args=["alpha", answer.pk])}"')[1][:60]
+
+
 def test_an_empty_answer_is_refused_with_its_reason(web, responder, mention):
     response = web(responder).post(
         reverse("answer_start", args=["alpha", mention.pk]), {"text": " ", "reply_type": "x"}
