@@ -88,7 +88,7 @@ class DeadLetter(models.Model):
 
     created_at = models.DateTimeField(_("set aside"), auto_now_add=True, db_index=True)
     task_name = models.CharField(_("task"), max_length=200)
-    task_id = models.CharField(_("task id"), max_length=64)
+    task_id = models.CharField(_("task id"), max_length=64, unique=True)
     # The arguments as sent, when they are small enough to keep (tasks take ids); None otherwise.
     arguments = models.JSONField(_("arguments"), null=True, blank=True)
     arguments_summary = models.CharField(_("arguments"), max_length=500, blank=True)

@@ -225,7 +225,7 @@ def _records(job: ImportJob, raw) -> Iterator[tuple[int, dict | None, str]]:
         yield line, {field: row.get(column) for field, column in columns.items()}, ""
 
 
-def run_import(job_id: int) -> ImportJob:
+def run_import(job_id: int, *, after_lost_worker: bool = False) -> ImportJob:
     # The claim: of redelivered or duplicated tasks, only the one that moves the job out of
     # QUEUED runs it; imports are not repeated.
     claimed = (
@@ -235,6 +235,16 @@ def run_import(job_id: int) -> ImportJob:
     )
     job = ImportJob.objects.unscoped().select_related("source__brand").get(pk=job_id)
     if not claimed:
+        if after_lost_worker and job.status == ImportJob.Status.RUNNING:
+            # The run before was killed with the worker (for memory, a crash): it never ends on its
+            # own, so it ends here, with the rows it stored.
+            message = _(
+                "The worker reading the file stopped (killed, for memory or by a crash) after line "
+                "%(line)d; the rows read until then are kept. Import the rest as a smaller file: rows "
+                "already stored are not stored twice."
+            ) % {"line": job.rows_done}
+            _fail(job, list(job.errors), message)
+            job.refresh_from_db()
         return job
     context = BrandContext.load(job.source.brand)
     platform = job.mapping.get("_platform", "import")

@@ -427,6 +427,18 @@ def pushed_batch_set_aside(*, batch_id: int, reason: str) -> None:
     source_task_set_aside(source_id=batch.source_id, reason=reason)
 
 
+def pushed_batch_requeue(*, batch_id: int) -> None:
+    PushedBatch.objects.unscoped().filter(pk=batch_id).update(status=PushedBatch.Status.PENDING, error="")
+
+
+def import_requeue(*, job_id: int) -> None:
+    """Ready a failed import to be read again from its first line: rows stored before are
+    recognised and not stored twice."""
+    ImportJob.objects.unscoped().filter(pk=job_id, status=ImportJob.Status.FAILED).update(
+        status=ImportJob.Status.QUEUED, errors=[], finished_at=None
+    )
+
+
 def import_set_aside(*, job_id: int, reason: str) -> None:
     """The import is failed with the reason; the rows read before the worker stopped are kept."""
     ImportJob.objects.unscoped().filter(pk=job_id).exclude(status=ImportJob.Status.DONE).update(

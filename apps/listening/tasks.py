@@ -6,6 +6,8 @@ import random
 
 from celery import shared_task
 
+from apps.core.dead_letters import Owner
+
 from . import services
 
 
@@ -55,14 +57,16 @@ def ingest_pushed_mentions_task(source_id: int, items: list[dict]) -> None:
         ingest_pushed_batch_task.delay(batch.pk)
 
 
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=60 * 60, time_limit=60 * 60 + 60)
-def run_import_task(job_id: int) -> None:
+@shared_task(bind=True, acks_late=True, ignore_result=True, soft_time_limit=60 * 60, time_limit=60 * 60 + 60)
+def run_import_task(self, job_id: int) -> None:
     from .imports import run_import
 
-    run_import(job_id)
+    # A redelivery after the worker reading the file was killed: the import cannot resume.
+    run_import(job_id, after_lost_worker=getattr(self.request, "worker_losses", 0) > 0)
 
 
-# When a task is set aside as a poison message, the object it works on is marked failed.
+# When a task is set aside as a poison message, the object it works on is marked failed; when
+# an agency admin runs it again, the object is readied first.
 
 
 def _source_set_aside(named: dict, reason: str) -> None:
@@ -73,13 +77,21 @@ def _batch_set_aside(named: dict, reason: str) -> None:
     services.pushed_batch_set_aside(batch_id=named["batch_id"], reason=reason)
 
 
+def _batch_run_again(named: dict) -> None:
+    services.pushed_batch_requeue(batch_id=named["batch_id"])
+
+
 def _import_set_aside(named: dict, reason: str) -> None:
     services.import_set_aside(job_id=named["job_id"], reason=reason)
 
 
+def _import_run_again(named: dict) -> None:
+    services.import_requeue(job_id=named["job_id"])
+
+
 SET_ASIDE_OWNERS = {
-    poll_source_task: _source_set_aside,
-    ingest_pushed_mentions_task: _source_set_aside,
-    ingest_pushed_batch_task: _batch_set_aside,
-    run_import_task: _import_set_aside,
+    poll_source_task: Owner(set_aside=_source_set_aside),
+    ingest_pushed_mentions_task: Owner(set_aside=_source_set_aside),
+    ingest_pushed_batch_task: Owner(set_aside=_batch_set_aside, run_again=_batch_run_again),
+    run_import_task: Owner(set_aside=_import_set_aside, run_again=_import_run_again),
 }

@@ -253,7 +253,7 @@ CELERY_TIMEZONE = "UTC"
 # so are arguments deeper or larger than these bounds (tasks take ids, not payloads).
 TASK_MAX_WORKER_LOSSES = env.int("TASK_MAX_WORKER_LOSSES", default=3)
 TASK_MAX_ARGUMENT_DEPTH = 32
-TASK_MAX_ARGUMENT_BYTES = 1024 * 1024
+TASK_MAX_ARGUMENT_BYTES = 8 * 1024 * 1024  # well above any push (WEBHOOK_MAX_BYTES) or e-mail
 CELERY_BEAT_SCHEDULE = {
     "poll-due-sources": {
         "task": "apps.listening.tasks.poll_due_sources_task",

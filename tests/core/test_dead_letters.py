@@ -107,6 +107,73 @@ def test_a_set_aside_push_is_failed_not_left_waiting_for_the_sweeper(settings, b
 
 
 @pytest.mark.django_db
+def test_an_import_whose_worker_was_killed_ends_failed_at_its_redelivery(brand_a):
+    """The run before was killed mid-file: the job was left "running", and no run ever ends it."""
+    job = ImportJobFactory(source__brand=brand_a, client=brand_a.client)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, rows_done=1200)
+    task_id = str(uuid.uuid4())
+    _lost_workers(task_id, 1)
+
+    run_import_task.apply_async(args=[job.pk], task_id=task_id)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.finished_at is not None
+    assert job.errors[0]["error"].startswith("The worker reading the file stopped (killed, for memory or by a crash)")
+    assert "after line 1200" in job.errors[0]["error"]
+
+
+@pytest.mark.django_db
+def test_a_duplicate_delivery_of_a_running_import_leaves_it_running(brand_a):
+    job = ImportJobFactory(source__brand=brand_a, client=brand_a.client)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+
+    run_import_task.apply_async(args=[job.pk], task_id=str(uuid.uuid4()))
+
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.RUNNING
+
+
+@pytest.mark.django_db
+def test_a_message_set_aside_twice_is_one_dead_letter(settings, brand_a):
+    settings.TASK_MAX_WORKER_LOSSES = 0
+    source = SourceFactory(brand=brand_a, config={"url": "http://127.0.0.1:9/never-fetched.xml"})
+    task_id = str(uuid.uuid4())
+    for times in (1, 2):
+        _lost_workers(task_id, times)
+        poll_source_task.apply_async(args=[source.pk], task_id=task_id)
+    assert DeadLetter.objects.filter(task_id=task_id).count() == 1
+    assert AuditEvent.objects.filter(action="task.set_aside").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_set_aside_email_keeps_no_arguments(settings):
+    from apps.core.tasks import send_email_task
+
+    settings.TASK_MAX_WORKER_LOSSES = 0
+    task_id = str(uuid.uuid4())
+    _lost_workers(task_id, 1)
+
+    send_email_task.apply_async(
+        kwargs={"subject": "Sign in", "body": "https://varde.test/login/code/SECRET", "to": ["a@example.test"]},
+        task_id=task_id,
+    )
+
+    letter = DeadLetter.objects.get(task_id=task_id)
+    assert letter.arguments is None and "SECRET" not in str(letter.arguments)
+
+
+@pytest.mark.django_db
+def test_non_ascii_text_is_measured_in_bytes_as_sent(settings, brand_a):
+    """A push of Japanese text well under the bound once counted six bytes per character."""
+    settings.TASK_MAX_ARGUMENT_BYTES = 100_000
+    source = SourceFactory(brand=brand_a, kind=SourceKind.WEBHOOK, config={})
+
+    ingest_pushed_mentions_task.delay(source.pk, [{"id": "1", "text": "アルファ" * 8000}])  # 96 KB in UTF-8
+
+    assert not DeadLetter.objects.exists()
+    assert PushedBatch.objects.filter(source=source).exists()
+
+
+@pytest.mark.django_db
 def test_arguments_nested_500_deep_are_set_aside_before_anything_runs(brand_a):
     """Case 1: a message of the release before stored pushes, holding a hostile item."""
     source = SourceFactory(brand=brand_a, kind=SourceKind.WEBHOOK, config={})
@@ -150,9 +217,9 @@ def test_an_agency_admin_sees_what_was_set_aside_and_runs_it_again(
     assert "apps.listening.tasks.run_import_task" in page.text and f"job_id={job.pk}" in page.text
     assert "stopped the worker running it once" in page.text
 
-    # The cause is fixed (here: the limit); the new message has a new id and so a fresh count.
+    # The cause is fixed (here: the limit); the new message has a new id and so a fresh count,
+    # and the import is readied to be read again.
     settings.TASK_MAX_WORKER_LOSSES = 3
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, errors=[], finished_at=None)
     with django_capture_on_commit_callbacks(execute=True):
         answer = http.post(reverse("dead_letter_run_again", args=[letter.pk]), follow=True)
     assert "The task was sent to the workers again." in answer.text
@@ -176,7 +243,7 @@ def test_a_letter_without_kept_arguments_cannot_be_run_again(web, agency_admin, 
 
     answer = web(agency_admin).post(reverse("dead_letter_run_again", args=[letter.pk]), follow=True)
 
-    assert "cannot be run again from here" in answer.text
+    assert "not kept, so it cannot be run again from here" in answer.text
     assert DeadLetter.objects.get().retried_at is None
 
 
