@@ -20,6 +20,10 @@ class RiskLevel(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
+# The levels routing treats as urgent: room is kept for them, and they may not wait unassigned.
+URGENT = frozenset({RiskLevel.HIGH, RiskLevel.CRITICAL})
+
+
 class MentionKind(models.TextChoices):
     """The eight kinds of mention, each wanting its own answer (DOMAIN.md)."""
 
@@ -161,6 +165,8 @@ class Mention(models.Model):
         verbose_name=_("assignee"),
     )
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    # When the leads and whoever is on call were told that nobody could take this urgent mention.
+    waiting_alerted_at = models.DateTimeField(_("told nobody had room"), null=True, blank=True)
 
     objects = ClientOwnedQuerySet.as_manager()
 

@@ -22,6 +22,8 @@ class NotificationEvent(models.TextChoices):
     MENTION_CRITICAL = "mention.critical", _("Critical mention")
     MENTION_ASSIGNED = "mention.assigned", _("Mention assigned to you")
     MENTION_REASSIGNED = "mention.reassigned", _("Mention reassigned")
+    MENTION_WAITING = "mention.waiting", _("A high-risk mention waits for a responder")
+    MENTION_HANDED_BACK = "mention.handed_back", _("A mention of yours went back to the queue")
     SLA_WARNING = "sla.warning", _("Answer time running out")
     SLA_BREACHED = "sla.breached", _("Answer time exceeded")
     ONCALL_HANDOVER = "oncall.handover", _("On-call handover")

@@ -109,6 +109,9 @@ def answer_start(
     events.answer_event(
         actor=actor, answer=answer, action="created", after={"version": version.number}, request=request
     )
+    if mention.status in (MentionStatus.NEW, MentionStatus.TRIAGED):
+        # Someone is writing: the mention is in progress (and no longer work routing may hand back).
+        mention_move(actor=actor, mention=mention, status=MentionStatus.IN_PROGRESS, request=request)
     return answer
 
 

@@ -124,6 +124,11 @@ class BusinessHoursForm(forms.Form):
 class RoutingPolicyForm(forms.Form):
     mode = forms.ChoiceField(label=_("Assignment"), choices=RoutingMode.choices)
     default_capacity = forms.IntegerField(label=_("Open mentions per responder"))
+    high_risk_reserve = forms.IntegerField(
+        label=_("Of these, kept free for high and critical"),
+        required=False,
+        help_text=_("Low and medium mentions fill a responder's capacity only up to this many below it."),
+    )
     reassign_after_minutes = forms.IntegerField(label=_("Reassign unanswered after (minutes)"), required=False)
 
 

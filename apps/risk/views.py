@@ -46,6 +46,7 @@ class ResponseRulesView(ClientScopedMixin, TemplateView):
                 initial={
                     "mode": routing.mode,
                     "default_capacity": routing.default_capacity,
+                    "high_risk_reserve": routing.high_risk_reserve,
                     "reassign_after_minutes": routing.reassign_after_minutes,
                 }
             ),

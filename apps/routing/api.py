@@ -49,6 +49,12 @@ class MentionAssignmentViewSet(ClientScopedViewSet):
 class RoutingPolicySerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=RoutingMode.choices)
     default_capacity = serializers.IntegerField(min_value=1, max_value=32767)
+    high_risk_reserve = serializers.IntegerField(
+        min_value=0,
+        max_value=32767,
+        required=False,
+        help_text="Open mentions per responder kept free for high and critical work (absent: unchanged).",
+    )
     reassign_after_minutes = serializers.IntegerField(min_value=1, allow_null=True, required=False, default=None)
 
 

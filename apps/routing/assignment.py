@@ -1,4 +1,8 @@
-"""Choosing a responder: round robin or least open work, within each one's capacity."""
+"""Choosing a responder: round robin or least open work, within each one's capacity.
+
+High and critical work may fill a responder's whole capacity; lesser work stops `reserve`
+below it (but always has one place), so that urgent work finds room
+(RoutingPolicy.high_risk_reserve)."""
 
 from __future__ import annotations
 
@@ -11,8 +15,16 @@ from .selectors import Responder
 class Roster:
     """The on-duty responders of one client and their open work, for a run of choices."""
 
-    def __init__(self, responders: list[Responder], open_counts: dict[int, int], mode: str, last_id: int | None):
+    def __init__(
+        self,
+        responders: list[Responder],
+        open_counts: dict[int, int],
+        mode: str,
+        last_id: int | None,
+        reserve: int = 0,
+    ):
         self.responders = responders
+        self.reserve = reserve
         self._ids = [r.user_id for r in responders]
         self.open = {r.user_id: open_counts.get(r.user_id, 0) for r in responders}
         self.mode = mode
@@ -23,17 +35,20 @@ class Roster:
         start = 0 if self.last_id is None else bisect_right(self._ids, self.last_id)
         return self.responders[start:] + self.responders[:start]
 
-    def choose(self, exclude: int | None = None) -> int | None:
+    def choose(self, exclude: int | None = None, urgent: bool = False) -> int | None:
         """The next responder with room, or None; counts the new work against them.
 
         One pass per choice (it runs for every new mention): round robin takes the first
         in turn with room, least open work the first in turn of those with the least.
+        Urgent (high or critical) work may use the room kept for it.
         """
         least_open = self.mode == RoutingMode.LEAST_OPEN
         open_work, chosen, fewest = self.open, None, None
         for responder in self._in_turn():
             count = open_work[responder.user_id]
-            if responder.user_id == exclude or count >= responder.capacity:
+            # The room kept never takes a responder's last place for lesser work.
+            kept = 0 if urgent else min(self.reserve, responder.capacity - 1)
+            if responder.user_id == exclude or count >= responder.capacity - kept:
                 continue
             if not least_open:
                 chosen = responder
@@ -45,3 +60,8 @@ class Roster:
         open_work[chosen.user_id] += 1
         self.last_id = chosen.user_id
         return chosen.user_id
+
+    def freed(self, user_id: int) -> None:
+        """A mention of theirs went back to the queue."""
+        if user_id in self.open:
+            self.open[user_id] = max(self.open[user_id] - 1, 0)

@@ -19,6 +19,10 @@ class RoutingPolicy(TimeStampedModel):
     client = models.OneToOneField("tenants.Client", on_delete=models.CASCADE, related_name="routing_policy")
     mode = models.CharField(_("assignment"), max_length=16, choices=RoutingMode.choices, default=RoutingMode.LEAST_OPEN)
     default_capacity = models.PositiveSmallIntegerField(_("open mentions per responder"), default=25)
+    # Room kept for high and critical work: low, medium and unrated work fills each responder's
+    # capacity only up to this many below it, so urgent work never finds everyone full of
+    # earlier, lesser work.
+    high_risk_reserve = models.PositiveSmallIntegerField(_("room kept for high and critical"), default=3, db_default=3)
     # Give the mention to someone else when its assignee has not answered in this time.
     reassign_after_minutes = models.PositiveIntegerField(
         _("reassign unanswered after (minutes)"), null=True, blank=True

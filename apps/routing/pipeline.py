@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
-from apps.mentions.models import RiskLevel
+from apps.mentions.models import URGENT, RiskLevel
 from apps.tenants.selectors import schedule_of
 
 from .assignment import Roster
@@ -60,11 +60,11 @@ def assign_new_mentions(rows: list[dict], context) -> None:
     if routing.roster is None:
         return
     before = routing.roster.last_id
-    for row in rows:
-        assignee = routing.roster.choose()
-        if assignee is None:
-            break
-        row["assignee_id"], row["assigned_at"] = assignee, now
+    # Urgent work first: a batch in arrival order would fill the room with what came earlier.
+    for row in sorted(rows, key=lambda row: row.get("risk_level") not in URGENT):
+        assignee = routing.roster.choose(urgent=row.get("risk_level") in URGENT)
+        if assignee is not None:
+            row["assignee_id"], row["assigned_at"] = assignee, now
     if routing.policy.pk and routing.roster.last_id != before:
         RoutingPolicy.objects.unscoped().filter(pk=routing.policy.pk).update(last_assignee_id=routing.roster.last_id)
 

@@ -46,7 +46,7 @@ def roster_of(*, client: Client, policy: RoutingPolicy, now: datetime, open_now:
     if not responders:
         return None
     counts = open_work(client=client, user_ids=[responder.user_id for responder in responders])
-    return Roster(responders, counts, policy.mode, policy.last_assignee_id)
+    return Roster(responders, counts, policy.mode, policy.last_assignee_id, reserve=policy.high_risk_reserve)
 
 
 def on_call_now(*, client: Client, at: datetime) -> list[User]:

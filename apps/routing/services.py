@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -16,7 +17,7 @@ from apps.core.audit import changed_fields
 from apps.core.numbers import column_range, in_column_range
 from apps.core.services import model_update
 from apps.mentions.locks import mention_locked
-from apps.mentions.models import OPEN_WORK, UNANSWERED, Mention, RiskLevel
+from apps.mentions.models import OPEN_WORK, UNANSWERED, URGENT, Mention, MentionStatus, RiskLevel
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
 from apps.tenants.models import Client
@@ -36,7 +37,7 @@ from .events import (
 from .models import OnCallShift, RoutingMode, RoutingPolicy
 from .selectors import escalation_contacts, roster_of, routing_policy_of
 
-POLICY_FIELDS = ["mode", "default_capacity", "reassign_after_minutes"]
+POLICY_FIELDS = ["mode", "default_capacity", "high_risk_reserve", "reassign_after_minutes"]
 # A year: a longer wait is no reassignment at all, and "now minus" it must stay a date.
 REASSIGN_MAX_MINUTES = 365 * 24 * 60
 
@@ -121,7 +122,7 @@ def reassign_unanswered(*, now: datetime | None = None) -> int:
         if roster is None:
             continue
         for mention in stale.select_related("client", "brand").order_by("assigned_at")[:200]:
-            new_id = roster.choose(exclude=mention.assignee_id)
+            new_id = roster.choose(exclude=mention.assignee_id, urgent=mention.risk_level in URGENT)
             if new_id is None:
                 break
             with transaction.atomic():
@@ -143,6 +144,126 @@ def reassign_unanswered(*, now: datetime | None = None) -> int:
     return moved
 
 
+# Lesser work that may go back to the queue to make room: nobody has started on it.
+NOT_STARTED = (MentionStatus.NEW, MentionStatus.TRIAGED)
+
+
+def route_waiting_urgent(*, now: datetime | None = None) -> int:
+    """High and critical mentions nobody has, each minute: give each to a responder with room;
+    where nobody has room, hand a lesser mention nobody has started back to the queue to make
+    it; and when an urgent mention still waits URGENT_WAITING_ALERT_MINUTES after it arrived,
+    tell the client's account leads and whoever is on call, once. Returns how many were given.
+    """
+    now = now or timezone.now()
+    waiting = Mention.objects.unscoped().filter(UNANSWERED, OPEN_WORK, assignee__isnull=True, risk_level__in=URGENT)
+    given = 0
+    contacts_of = escalation_contacts(at=now)
+    alert_before = now - timedelta(minutes=settings.URGENT_WAITING_ALERT_MINUTES)
+    for client in Client.objects.filter(pk__in=waiting.values("client_id").distinct()):
+        policy = routing_policy_of(client=client)
+        roster = roster_of(client=client, policy=policy, now=now, open_now=schedule_of(client=client).is_open(now))
+        # Critical first, then the longest waiting.
+        mentions = list(waiting.filter(client=client).select_related("client", "brand").order_by("ingested_at")[:200])
+        mentions.sort(key=lambda mention: mention.risk_level != RiskLevel.CRITICAL)
+        for mention in mentions:
+            assignee = _room_for_urgent(roster, mention, now) if roster is not None else None
+            if assignee is not None and _give(mention, assignee, now, reason="urgent work waiting"):
+                given += 1
+            elif mention.ingested_at <= alert_before and mention.waiting_alerted_at is None:
+                _alert_waiting(mention, contacts_of(client), now)
+        if roster is not None and roster.last_id != policy.last_assignee_id and policy.pk:
+            RoutingPolicy.objects.unscoped().filter(pk=policy.pk).update(last_assignee_id=roster.last_id)
+    return given
+
+
+def _room_for_urgent(roster, mention: Mention, now: datetime) -> int | None:
+    """A responder with room for this urgent mention, making room if need be."""
+    chosen = roster.choose(urgent=True)
+    if chosen is not None:
+        return chosen
+    lesser = (
+        Mention.objects.unscoped()
+        .filter(OPEN_WORK, client=mention.client, assignee_id__in=list(roster.open), status__in=NOT_STARTED)
+        .exclude(risk_level__in=URGENT)
+        .order_by("-assigned_at", "-pk")
+        .select_related("client", "brand")
+        .first()
+    )
+    if lesser is None:
+        return None
+    with transaction.atomic():
+        freed = (
+            Mention.objects.unscoped()
+            .filter(pk=lesser.pk, assignee_id=lesser.assignee_id, status__in=NOT_STARTED)
+            .update(assignee=None, assigned_at=None)
+        )
+        if not freed:
+            return None
+        before_id = lesser.assignee_id
+        lesser.assignee_id, lesser.assigned_at = None, None
+        mention_assigned_event(
+            actor=None,
+            mention=lesser,
+            before_id=before_id,
+            reason=_("back to the queue to make room for a %(level)s mention")
+            % {"level": mention.get_risk_level_display().lower()},
+        )
+        notify(
+            event=NotificationEvent.MENTION_HANDED_BACK,
+            client=lesser.client,
+            recipients=[before_id],
+            title=_("A mention of yours went back to the queue: %(brand)s") % {"brand": lesser.brand.name},
+            body=_("It made room for a %(level)s mention that nobody else had room for.")
+            % {"level": mention.get_risk_level_display().lower()},
+            url=lesser.get_absolute_url(),
+            mention=lesser,
+        )
+    roster.freed(before_id)
+    return roster.choose(urgent=True)
+
+
+def _give(mention: Mention, assignee_id: int, now: datetime, *, reason: str) -> bool:
+    with transaction.atomic():
+        updated = (
+            Mention.objects.unscoped()
+            .filter(pk=mention.pk, assignee__isnull=True)
+            .update(assignee_id=assignee_id, assigned_at=now)
+        )
+        if not updated:
+            return False
+        mention.assignee_id, mention.assigned_at = assignee_id, now
+        mention_assigned_event(actor=None, mention=mention, before_id=None, reason=reason)
+        _notify_assignee(mention)
+    return True
+
+
+def _alert_waiting(mention: Mention, contacts: list, now: datetime) -> None:
+    with transaction.atomic():
+        claimed = (
+            Mention.objects.unscoped()
+            .filter(pk=mention.pk, waiting_alerted_at__isnull=True)
+            .update(waiting_alerted_at=now)
+        )
+        if not claimed:
+            return
+        minutes = max(int((now - mention.ingested_at).total_seconds() // 60), 1)
+        notify(
+            event=NotificationEvent.MENTION_WAITING,
+            client=mention.client,
+            recipients=contacts,
+            title=_("%(level)s mention of %(brand)s waits for a responder")
+            % {"level": mention.get_risk_level_display(), "brand": mention.brand.name},
+            body=_(
+                "Nobody on duty has had room for it for %(n)d minutes. Assign it by hand, or free "
+                "someone's capacity.\n\n%(text)s"
+            )
+            % {"n": minutes, "text": mention.text[:280]},
+            url=mention.get_absolute_url(),
+            mention=mention,
+            critical=True,
+        )
+
+
 @transaction.atomic
 def routing_policy_save(
     *,
@@ -151,15 +272,24 @@ def routing_policy_save(
     mode: str,
     default_capacity: int,
     reassign_after_minutes: int | None,
+    high_risk_reserve: int | None = None,
     request: HttpRequest | None = None,
 ) -> RoutingPolicy:
+    """Save the client's routing policy (`high_risk_reserve` None: keep the one it has)."""
     require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
+    policy = routing_policy_of(client=client)
+    if high_risk_reserve is None:
+        high_risk_reserve = policy.high_risk_reserve
     errors = {}
     if mode not in RoutingMode.values:
         errors["mode"] = [_("Choose a way of assigning.")]
     if not in_column_range(default_capacity, RoutingPolicy, "default_capacity", low=1):
         high = column_range(RoutingPolicy, "default_capacity")[1]
         errors["default_capacity"] = [_("Give from 1 to %(max)d open mentions per responder.") % {"max": high}]
+    if "default_capacity" not in errors and not (
+        isinstance(high_risk_reserve, int) and 0 <= high_risk_reserve < default_capacity
+    ):
+        errors["high_risk_reserve"] = [_("Keep from 0 to one less than the open mentions per responder.")]
     if reassign_after_minutes is not None and not (
         isinstance(reassign_after_minutes, int) and 1 <= reassign_after_minutes <= REASSIGN_MAX_MINUTES
     ):
@@ -168,8 +298,12 @@ def routing_policy_save(
         ]
     if errors:
         raise ValidationError(errors)
-    policy = routing_policy_of(client=client)
-    data = {"mode": mode, "default_capacity": default_capacity, "reassign_after_minutes": reassign_after_minutes}
+    data = {
+        "mode": mode,
+        "default_capacity": default_capacity,
+        "high_risk_reserve": high_risk_reserve,
+        "reassign_after_minutes": reassign_after_minutes,
+    }
     changes = model_update(instance=policy, fields=POLICY_FIELDS, data=data, clean=False)
     if changes:
         routing_policy_saved_event(

@@ -275,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.routing.tasks.reassign_unanswered_task",
         "schedule": timedelta(seconds=60),
     },
+    "route-waiting-urgent": {
+        "task": "apps.routing.tasks.route_waiting_urgent_task",
+        "schedule": timedelta(seconds=60),
+    },
     "send-email-digests": {
         "task": "apps.notifications.tasks.send_email_digests_task",
         "schedule": timedelta(seconds=60),
@@ -345,6 +349,8 @@ FETCH_MAX_BYTES = env.int("FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 FETCH_MAX_REDIRECTS = 5
 FETCH_PER_HOST_CONCURRENCY = env.int("FETCH_PER_HOST_CONCURRENCY", default=4)
 SOURCE_MAX_FAILURES = env.int("SOURCE_MAX_FAILURES", default=10)
+# A high or critical mention nobody has room for after this long alerts the leads and on call.
+URGENT_WAITING_ALERT_MINUTES = env.int("URGENT_WAITING_ALERT_MINUTES", default=5)
 SOURCE_BACKOFF_BASE = env.int("SOURCE_BACKOFF_BASE", default=60)
 SOURCE_BACKOFF_MAX = env.int("SOURCE_BACKOFF_MAX", default=6 * 60 * 60)
 INGEST_BATCH_SIZE = env.int("INGEST_BATCH_SIZE", default=1000)

@@ -104,7 +104,7 @@ def test_a_re_sent_post_takes_nobody_s_turn(brand, client_a):
 
 
 def test_capacity_is_respected_and_the_rest_waits(brand, client_a):
-    RoutingPolicyFactory(client=client_a, mode=RoutingMode.ROUND_ROBIN, default_capacity=2)
+    RoutingPolicyFactory(client=client_a, mode=RoutingMode.ROUND_ROBIN, default_capacity=2, high_risk_reserve=0)
     first, second = responders(client_a, 2)
     first.memberships.update(capacity=1)
     arrive(brand, 5)
