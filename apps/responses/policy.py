@@ -3,6 +3,11 @@
 Without a policy, or when no rule matches, one account lead must approve: nothing goes out
 unapproved unless a rule says so. Approvers are fixed when the answer is submitted, so that
 "all of them" means the people who held the role then.
+
+A step with nobody who may approve it (the only account lead wrote the answer, the client has
+no approver yet, the people named left) falls back along FALLBACK_CHAIN: any other account lead
+of the client, then any agency admin; one of them approves. Only when the chain is empty too is
+the submission refused. The policy page warns of such steps in advance (`staffing_warnings`).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from apps.tenants.roles import ClientPerm, Role
 from apps.tenants.scoping import users_with_client_perm
@@ -20,6 +26,14 @@ from .models import ApprovalPolicy, ApprovalRule, ApproverRole, StepMode
 DEFAULT_RULE_NAME = "default: one account lead"
 # Without a matching rule, and for a rule without steps: any one account lead approves.
 DEFAULT_STEPS = ((ApproverRole.ACCOUNT_LEAD, StepMode.ANY, ()),)
+AGENCY_ADMIN = "agency_admin"
+FALLBACK_CHAIN = (ApproverRole.ACCOUNT_LEAD, AGENCY_ADMIN)
+APPROVER_WORDS = {
+    ApproverRole.ACCOUNT_LEAD: _lazy("an account lead"),
+    ApproverRole.CLIENT_APPROVER: _lazy("a client approver"),
+    ApproverRole.PEOPLE: _lazy("one of the people named"),
+}
+FALLBACK_LABELS = {ApproverRole.ACCOUNT_LEAD: _lazy("an account lead"), AGENCY_ADMIN: _lazy("an agency admin")}
 
 
 @dataclass(frozen=True)
@@ -27,9 +41,10 @@ class Step:
     role: str
     mode: str
     approvers: tuple[int, ...]
+    fallback: str = ""  # who approves in the role's place (FALLBACK_CHAIN), when nobody held it
 
     def as_json(self) -> dict:
-        return {"role": self.role, "mode": self.mode, "approvers": list(self.approvers)}
+        return {"role": self.role, "mode": self.mode, "approvers": list(self.approvers), "fallback": self.fallback}
 
 
 @dataclass(frozen=True)
@@ -96,23 +111,68 @@ def choose_steps(mention, reply_type: str, *, author_id: int | None = None) -> C
         return ChosenSteps(DEFAULT_RULE_NAME, tuple(_staffed(client, DEFAULT_STEPS, exclude)), policy)
     if not rule.needs_approval:
         return ChosenSteps(rule.name, (), policy)
-    steps = [(step.approver_role, step.mode, [person.pk for person in step.people.all()]) for step in rule.steps.all()]
-    return ChosenSteps(rule.name, tuple(_staffed(client, steps, exclude)), policy)
+    return ChosenSteps(rule.name, tuple(_staffed(client, rule_steps(rule), exclude)), policy)
+
+
+def rule_steps(rule: ApprovalRule) -> list[tuple[str, str, list[int]]]:
+    """The rule's steps as (role, mode, people)."""
+    return [(step.approver_role, step.mode, [person.pk for person in step.people.all()]) for step in rule.steps.all()]
 
 
 def _staffed(client, steps: Sequence[tuple[str, str, Sequence[int]]], exclude: int | None = None) -> list[Step]:
-    """Each step (role, mode, people) with the people who may approve it; no steps: DEFAULT_STEPS."""
+    """Each step (role, mode, people) with the people who may approve it, falling back along
+    FALLBACK_CHAIN where nobody may; no steps: DEFAULT_STEPS."""
     steps = steps or DEFAULT_STEPS
     allowed = users_with_client_perm(client, ClientPerm.APPROVE_RESPONSES)
     staffed = []
     for position, (role, mode, people) in enumerate(steps):
-        if role == ApproverRole.PEOPLE:
-            holders = allowed.filter(pk__in=people)
-        else:
-            member_role = Role.ACCOUNT_LEAD if role == ApproverRole.ACCOUNT_LEAD else Role.CLIENT_APPROVER
-            holders = allowed.filter(memberships__client=client, memberships__role=member_role)
-        approvers = tuple(sorted(set(holders.values_list("pk", flat=True)) - {exclude}))
+        approvers, fallback = _holders(client, allowed, role, people) - {exclude}, ""
+        for instead in FALLBACK_CHAIN:
+            if approvers:
+                break
+            if instead != role:
+                approvers, fallback, mode = _holders(client, allowed, instead, ()) - {exclude}, instead, StepMode.ANY
         if not approvers:
             raise NoApprover(position, role)
-        staffed.append(Step(role, mode, approvers))
+        staffed.append(Step(role, mode, tuple(sorted(approvers)), fallback))
     return staffed
+
+
+def _holders(client, allowed, role: str, people: Sequence[int]) -> set[int]:
+    if role == AGENCY_ADMIN:
+        holders = allowed.filter(is_agency_admin=True)
+    elif role == ApproverRole.PEOPLE:
+        holders = allowed.filter(pk__in=people)
+    else:
+        member_role = Role.ACCOUNT_LEAD if role == ApproverRole.ACCOUNT_LEAD else Role.CLIENT_APPROVER
+        holders = allowed.filter(memberships__client=client, memberships__role=member_role)
+    return set(holders.values_list("pk", flat=True))
+
+
+def staffing_warnings(client, policy: ApprovalPolicy, steps: Sequence[tuple[str, str, Sequence[int]]]) -> list[str]:
+    """What the policy page says, in advance, of steps that can have nobody who may approve:
+    nobody holds the role now, or the one person who does may write the answer themselves."""
+    allowed = users_with_client_perm(client, ClientPerm.APPROVE_RESPONSES)
+    writers = set(users_with_client_perm(client, ClientPerm.WORK_MENTIONS).values_list("pk", flat=True))
+    leads = _holders(client, allowed, ApproverRole.ACCOUNT_LEAD, ()) - _holders(client, allowed, AGENCY_ADMIN, ())
+    warnings = []
+    for position, (role, _mode, people) in enumerate(steps or DEFAULT_STEPS, start=1):
+        instead = AGENCY_ADMIN if role == ApproverRole.ACCOUNT_LEAD or not leads else ApproverRole.ACCOUNT_LEAD
+        fallback, who = str(FALLBACK_LABELS[instead]), str(APPROVER_WORDS[role])
+        holders = _holders(client, allowed, role, people)
+        if role != ApproverRole.PEOPLE:
+            holders -= _holders(client, allowed, AGENCY_ADMIN, ())  # admins approve as the fallback
+        if not holders:
+            warnings.append(
+                _("Step %(n)d: nobody may approve as %(who)s now, so %(fallback)s approves in their place.")
+                % {"n": position, "who": who, "fallback": fallback}
+            )
+        elif len(holders) == 1 and holders <= writers and not policy.allow_self_approval:
+            warnings.append(
+                _(
+                    "Step %(n)d: only one person may approve as %(who)s; an answer they write "
+                    "themselves goes to %(fallback)s."
+                )
+                % {"n": position, "who": who, "fallback": fallback}
+            )
+    return warnings

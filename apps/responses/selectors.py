@@ -15,6 +15,7 @@ from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 
 from .models import Answer, AnswerState, AnswerVersion, ApprovalDecision, ApprovalRule, ReplyType, SavedReply
+from .policy import APPROVER_WORDS, FALLBACK_LABELS
 from .publishing import publish_unavailable
 from .services import MAX_TEXT, approvers_at, current_approvers, is_cleared_to_publish
 from .writing import fill_placeholders, strategy_for
@@ -47,6 +48,7 @@ class AnswerCard:
     is_my_turn: bool = False
     cleared: bool = False
     cannot_publish: str = ""
+    fallback: str = ""  # why other people approve this step than the rule names
 
 
 def describe(*, user: User, answer: Answer, names: dict[int, str] | None = None) -> AnswerCard:
@@ -59,7 +61,19 @@ def describe(*, user: User, answer: Answer, names: dict[int, str] | None = None)
         is_my_turn=user.pk in waiting,
         cleared=cleared,
         cannot_publish=publish_unavailable(answer) if cleared else "",
+        fallback=_fallback_note(answer),
     )
+
+
+def _fallback_note(answer: Answer) -> str:
+    step = answer.steps[answer.step] if answer.state == AnswerState.PENDING and answer.step < len(answer.steps) else {}
+    instead = step.get("fallback", "")
+    if not instead:
+        return ""
+    return _("Nobody else may approve as %(who)s, so %(fallback)s approves in their place.") % {
+        "who": APPROVER_WORDS[step["role"]],
+        "fallback": FALLBACK_LABELS[instead],
+    }
 
 
 def answer_panel(*, user: User, mention: Mention) -> dict:

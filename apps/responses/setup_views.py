@@ -18,7 +18,7 @@ from apps.tenants.roles import ClientPerm
 
 from .forms import ApprovalPolicyForm, ApprovalRuleForm, SavedReplyForm
 from .models import ApprovalRule, ApproverRole, ReplyType, SavedReply, StepMode
-from .policy import approval_policy_of
+from .policy import approval_policy_of, rule_steps, staffing_warnings
 from .selectors import approval_rules_of
 from .services import (
     approval_policy_save,
@@ -78,9 +78,11 @@ class ApprovalPolicyView(ClientScopedMixin, TemplateView):
                 "rule": rule,
                 "conditions": describe_conditions(rule),
                 "steps": [describe_step(n, step) for n, step in enumerate(rule.steps.all(), start=1)],
+                "warnings": staffing_warnings(self.client, policy, rule_steps(rule)) if rule.needs_approval else [],
             }
             for rule in rules
         ]
+        context["default_warnings"] = staffing_warnings(self.client, policy, ())
         context["can_manage"] = self.can(ClientPerm.MANAGE)
         if not context["can_manage"]:
             for field in form.fields.values():

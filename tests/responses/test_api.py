@@ -183,7 +183,8 @@ def test_own_answer_cannot_be_approved(api, client_a, account_lead, mention):
 
     lead = api(account_lead)
     url = f"{base(client_a)}/answers/{start(lead, client_a, mention)['id']}"
-    # The author is the client's only lead: nobody else may approve, so the submission is refused.
+    # The author is the client's only lead and there is no agency admin to fall back on: nobody
+    # else may approve, so the submission is refused.
     refused = lead.post(f"{url}/submit/", {}, format="json")
     assert "nobody who may approve" in errors(refused)["non_field_errors"][0]
     # Even where the author is among the approvers (self-approval allowed once), a policy that

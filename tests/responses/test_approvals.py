@@ -34,7 +34,7 @@ def two_step_rule(client, **conditions):
 def test_without_a_policy_one_account_lead_must_approve(responder, account_lead, mention):
     answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Sorry!"))
     assert answer.state == AnswerState.PENDING
-    assert answer.steps == [{"role": "account_lead", "mode": "any", "approvers": [account_lead.pk]}]
+    assert answer.steps == [{"role": "account_lead", "mode": "any", "approvers": [account_lead.pk], "fallback": ""}]
     assert Mention.objects.get(pk=mention.pk).status == "awaiting_approval"
     answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
     answer.refresh_from_db()
@@ -118,7 +118,8 @@ def test_own_answer_cannot_be_approved_unless_the_policy_allows(account_lead, cl
     with pytest.raises(PermissionDenied):
         answer_decide(actor=account_lead, answer=answer, version=1, decision="approve")
 
-    # The author as the only lead: refused at submission, not left waiting for ever.
+    # The author as the only lead, and no agency admin to fall back on: refused at submission,
+    # not left waiting for ever.
     other_lead.memberships.all().delete()
     alone = answer_start(actor=account_lead, mention=MentionFactory(brand=brand_a), text="Hi")
     with pytest.raises(ValidationError, match="nobody who may approve"):
@@ -244,3 +245,52 @@ def test_sent_again_by_someone_else_the_text_keeps_its_author(responder, account
     assert answer.steps[0]["approvers"] == [account_lead.pk]
     answer_decide(actor=account_lead, answer=answer, version=2, decision="approve")
     assert Answer.objects.get(pk=answer.pk).state == AnswerState.APPROVED
+
+
+# --- A step nobody may approve falls back (issue 16, point 4) ----------------------------------
+
+
+def test_the_only_leads_own_answer_goes_to_an_agency_admin(web, account_lead, agency_admin, client_a, mention):
+    answer = answer_submit(actor=account_lead, answer=answer_start(actor=account_lead, mention=mention, text="Hej"))
+    assert answer.state == AnswerState.PENDING
+    assert answer.steps == [
+        {"role": "account_lead", "mode": "any", "approvers": [agency_admin.pk], "fallback": "agency_admin"}
+    ]
+    page = web(account_lead).get(mention.get_absolute_url()).content.decode()
+    assert "Nobody else may approve as an account lead, so an agency admin approves in their place." in page
+    answer_decide(actor=agency_admin, answer=answer, version=1, decision="approve")
+    answer.refresh_from_db()
+    assert answer.state == AnswerState.APPROVED
+
+
+def test_a_client_approver_step_without_approvers_goes_to_a_lead(
+    responder, account_lead, agency_admin, client_a, mention
+):
+    two_step_rule(client_a, position=0)
+    answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Hej"))
+    assert [(step["role"], step["approvers"], step["fallback"]) for step in answer.steps] == [
+        ("account_lead", [account_lead.pk], ""),
+        ("client_approver", [account_lead.pk], "account_lead"),
+    ]
+
+
+def test_the_policy_page_warns_of_steps_that_can_have_nobody(web, account_lead, client_a):
+    from django.urls import reverse
+
+    two_step_rule(client_a, position=0)
+    page = web(account_lead).get(reverse("approval_policy", args=[client_a.slug])).content.decode()
+    assert (
+        "Step 1: only one person may approve as an account lead; an answer they write themselves goes to an "
+        "agency admin." in page
+    )
+    assert "Step 2: nobody may approve as a client approver now, so an account lead approves in their place." in page
+    assert "When no rule matches" in page  # the default step has the same single lead
+
+
+def test_the_policy_page_says_nothing_when_every_step_is_staffed(web, account_lead, client_approver, client_a):
+    from django.urls import reverse
+
+    _member(client_a, Role.ACCOUNT_LEAD, "second-lead@example.test", with_totp=True)
+    two_step_rule(client_a, position=0)
+    page = web(account_lead).get(reverse("approval_policy", args=[client_a.slug])).content.decode()
+    assert 'class="notice warn"' not in page
