@@ -351,3 +351,96 @@ def test_agency_admin_routes_refuse_everyone_else(route, web, account_lead):
     http = web(account_lead)
     for method in supported_methods(route):
         assert _send(http, method, url, False).status_code == 403, f"{method.upper()} {url}"
+
+
+# --- Staff-only fields: client people read a client's rows without the agency's record --------
+
+
+# Every API read whose serializer has staff-only fields, with a builder of one object of client A
+# that fills them (and an answer waiting for the client approver, so they may read it).
+def _filled_mention(client):
+    from apps.mentions.models import Mention as MentionModel
+
+    mention = MentionFactory(
+        brand=BrandFactory(client=client),
+        status="taken_private",
+        status_reason="Angry; the lead asked to move it to DM",
+        private_channel="dm",
+        answered_elsewhere_url="https://example.test/answer",
+    )
+    lead = MembershipFactory(client=client, role=Role.ACCOUNT_LEAD).user
+    MentionModel.objects.filter(pk=mention.pk).update(assignee=lead)
+    return mention
+
+
+def _waiting_answer(client):
+    from apps.responses.models import AnswerState
+
+    approver = Membership.objects.get(client=client, role=Role.CLIENT_APPROVER).user
+    answer = AnswerFactory(mention=_filled_mention(client))
+    Answer.objects.filter(pk=answer.pk).update(
+        state=AnswerState.PENDING,
+        rule_name="High risk: lead, then client",
+        steps=[{"role": "client_approver", "mode": "any", "approvers": [approver.pk], "fallback": ""}],
+        step=0,
+        publish_error="Mastodon said 422",
+    )
+    return answer
+
+
+STAFF_FIELD_READS = {
+    "api:mention-list": _filled_mention,
+    "api:mention-detail": _filled_mention,
+    "api:answer-list": _waiting_answer,
+    "api:answer-detail": _waiting_answer,
+    "api:draft-list": _waiting_answer,
+    "api:draft-detail": _waiting_answer,
+}
+# Written out here, not read from the serializers: dropping one there must fail a test.
+MENTION_STAFF_ONLY = ("status_reason", "private_channel", "answered_elsewhere_url", "assignee", "assigned_at")
+ANSWER_STAFF_ONLY = ("rule_name", "steps", "publish_error", "cannot_publish")
+STAFF_ONLY = {name: MENTION_STAFF_ONLY if "mention" in name else ANSWER_STAFF_ONLY for name in STAFF_FIELD_READS}
+
+
+def _staff_fields_of(route: Route) -> tuple[str, ...]:
+    serializer = getattr(getattr(route.callback, "cls", None), "serializer_class", None)
+    return getattr(serializer, "staff_only_fields", ())
+
+
+def test_every_read_with_staff_only_fields_is_checked():
+    reads = {r.name: set(_staff_fields_of(r)) for r in all_routes() if r.name.endswith(("-list", "-detail"))}
+    assert {name for name, fields in reads.items() if fields} == set(STAFF_FIELD_READS)
+    assert {name: set(fields) for name, fields in STAFF_ONLY.items()} == {name: reads[name] for name in STAFF_ONLY}
+
+
+STAFF_FIELD_CASES = [(name, field) for name, fields in STAFF_ONLY.items() for field in fields]
+
+
+def _read(api, person, name, client):
+    obj = STAFF_FIELD_READS[name](client)
+    kwargs = {"client_pk": client.pk} | ({"pk": obj.pk} if name.endswith("-detail") else {})
+    response = api(person).get(reverse(name, kwargs=kwargs), {"status": "all"} if "mention-list" in name else {})
+    body = response.json()
+    rows = body.get("results", body) if name.endswith("-list") else [body]
+    return response.status_code, rows if isinstance(rows, list) else [rows]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "field"), STAFF_FIELD_CASES, ids=[f"{n}:{f}" for n, f in STAFF_FIELD_CASES])
+@pytest.mark.parametrize("role", ["client_viewer", "client_approver"])
+def test_client_people_never_receive_staff_only_fields(name, field, role, request, api, client_a, client_approver):
+    person = request.getfixturevalue(role)
+    status, rows = _read(api, person, name, client_a)
+    if status in (403, 404):  # what they may not read at all leaks nothing either
+        return
+    assert status == 200 and rows, f"{role} read nothing from {name}: the check proves nothing"
+    assert all(field not in row for row in rows), f"{role} received {field} from {name}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "field"), STAFF_FIELD_CASES, ids=[f"{n}:{f}" for n, f in STAFF_FIELD_CASES])
+@pytest.mark.parametrize("role", ["account_lead", "responder", "analyst"])
+def test_agency_people_receive_staff_only_fields(name, field, role, request, api, client_a, client_approver):
+    person = request.getfixturevalue(role)
+    status, rows = _read(api, person, name, client_a)
+    assert status == 200 and rows and all(field in row for row in rows), f"{role} lacks {field} in {name}"

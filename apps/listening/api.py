@@ -86,7 +86,7 @@ class SourceViewSet(
 
     model = Source
     serializer_class = SourceSerializer
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.MANAGE
     action_permissions = {"poll": ClientPerm.WORK_MENTIONS, "test": ClientPerm.MANAGE}
     filterset_fields = ["brand", "kind", "enabled"]

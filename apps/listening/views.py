@@ -23,7 +23,7 @@ class SourceListView(ClientScopedMixin, TemplateView):
     """Every source of the client with its health: what is listened to, and is it working."""
 
     template_name = "listening/source_list.html"
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -105,7 +105,7 @@ class SourceFormView(ClientScopedMixin, TemplateView):
 
 class SourceDetailView(SourceFormView):
     template_name = "listening/source_detail.html"
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

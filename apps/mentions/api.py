@@ -24,7 +24,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from apps.accounts.models import User
 from apps.mentions.models import RiskLevel
-from apps.tenants.mixins import ClientScopedViewSet
+from apps.tenants.mixins import ClientScopedViewSet, StaffOnlyFieldsMixin
 from apps.tenants.roles import ClientPerm
 
 from . import selectors, services
@@ -35,7 +35,15 @@ from .models import Mention, MentionNote, MentionStatus, PrivateChannel, SavedVi
 OTHER_LIST_PARAMS = frozenset({"format"})
 
 
-class MentionSerializer(serializers.ModelSerializer):
+# The agency's own record of its work on a mention: client people never receive these.
+MENTION_STAFF_FIELDS = ("status_reason", "private_channel", "answered_elsewhere_url", "assignee", "assigned_at")
+
+
+class MentionSerializer(StaffOnlyFieldsMixin, serializers.ModelSerializer):
+    """A mention. Client people do not receive MENTION_STAFF_FIELDS."""
+
+    staff_only_fields = MENTION_STAFF_FIELDS
+
     class Meta:
         model = Mention
         fields = [
@@ -226,8 +234,8 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
     model = Mention
     serializer_class = MentionSerializer
     write_permission = ClientPerm.WORK_MENTIONS
-    # Notes are internal to the agency: reading them needs the right to work mentions too.
-    action_permissions = {"notes": ClientPerm.WORK_MENTIONS}
+    # Notes are internal to the agency: agency people read them, those who work mentions add them.
+    action_permissions = {"notes": {"read": ClientPerm.READ_WORK, "write": ClientPerm.WORK_MENTIONS}}
     lookup_value_regex = "[0-9]+"
     filter_backends = []
     pagination_class = None
@@ -261,7 +269,13 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
         following = None
         if page.next_cursor:
             following = replace_query_param(request.build_absolute_uri(), "after", page.next_cursor)
-        return Response({"results": MentionSerializer(mentions, many=True).data, "next": following, "sort": page.sort})
+        return Response(
+            {
+                "results": MentionSerializer(mentions, many=True, context=self.get_serializer_context()).data,
+                "next": following,
+                "sort": page.sort,
+            }
+        )
 
     @extend_schema(
         request=TransitionSerializer,
@@ -292,7 +306,7 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
             response = self.get_exception_handler()(error, self.get_exception_handler_context())
             response.data["allowed"] = allowed
             return response
-        return Response(MentionSerializer(mention).data)
+        return Response(MentionSerializer(mention, context=self.get_serializer_context()).data)
 
     @extend_schema(request=ArchiveSerializer, responses={200: MentionSerializer})
     @action(detail=True, methods=["post"])
@@ -304,7 +318,7 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
         mention = services.mention_archive(
             actor=request.user, mention=mention, archived=data.validated_data["archived"], request=request
         )
-        return Response(MentionSerializer(mention).data)
+        return Response(MentionSerializer(mention, context=self.get_serializer_context()).data)
 
     @extend_schema(methods=["GET"], request=None, responses={200: NoteSerializer(many=True)})
     @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer})
@@ -395,7 +409,7 @@ class SavedViewViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Retrie
 
     model = SavedView
     serializer_class = SavedViewSerializer
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.WORK_MENTIONS
     lookup_value_regex = "[0-9]+"
     filter_backends = []

@@ -131,7 +131,7 @@ class InboxMixin:
 
 
 class InboxView(ClientScopedMixin, InboxMixin, View):
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
 
     def get(self, request, client_slug):
         if request.htmx and request.GET.get("after"):
@@ -154,7 +154,7 @@ class MyWorkView(LoginRequiredMixin, InboxMixin, View):
         user = self.request.user
         clients = Client.objects.visible_to(user).filter(is_active=True)
         if not user.is_agency_admin:
-            clients = clients.filter(pk__in=client_ids_with_perm(user, ClientPerm.WORK_MENTIONS))
+            clients = clients.filter(pk__in=client_ids_with_perm(user, ClientPerm.READ_WORK))
         return list(clients)
 
     fixed_filters = {"assignee": "me"}
@@ -203,7 +203,7 @@ class InboxPollMixin:
 
 @method_decorator(background_poll, name="dispatch")
 class InboxPollView(ClientScopedMixin, InboxPollMixin, View):
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
 
     def get(self, request, client_slug):
         return self.poll(request, [self.client])
@@ -222,7 +222,7 @@ class MyWorkPollView(MyWorkView, InboxPollMixin):
 
 @method_decorator(background_poll, name="dispatch")
 class SavedViewCountsView(ClientScopedMixin, View):
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
 
     def get(self, request, client_slug):
         views = list(selectors.saved_views_of(user=request.user, client=self.client))
@@ -313,7 +313,7 @@ mention_panels = Registry("mention page panels")
 
 
 class MentionScopedMixin(ClientScopedMixin):
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.WORK_MENTIONS
 
     def load_mention(self, mention_pk):

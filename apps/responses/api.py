@@ -20,7 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.mentions.models import Mention, MentionKind, RiskLevel
-from apps.tenants.mixins import ClientScopedViewSet
+from apps.tenants.mixins import ClientScopedViewSet, StaffOnlyFieldsMixin
 from apps.tenants.roles import ClientPerm
 
 from . import sending, services
@@ -105,8 +105,15 @@ class ApproverSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class AnswerSerializer(serializers.ModelSerializer):
-    """A answer in lists: its current text and where it stands."""
+# How the agency routes and publishes an answer: client approvers never receive these.
+ANSWER_STAFF_FIELDS = ("rule_name", "steps", "publish_error", "cannot_publish")
+
+
+class AnswerSerializer(StaffOnlyFieldsMixin, serializers.ModelSerializer):
+    """An answer in lists: its current text and where it stands. Client approvers do not receive
+    ANSWER_STAFF_FIELDS."""
+
+    staff_only_fields = ANSWER_STAFF_FIELDS
 
     mention = MentionSummarySerializer(read_only=True)
     author = serializers.SlugRelatedField(slug_field="email", read_only=True)
@@ -264,7 +271,7 @@ class AnswerViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveM
     model = Answer
     serializer_class = AnswerDetailSerializer
     filterset_class = AnswerFilter
-    read_permission = (ClientPerm.WORK_MENTIONS, ClientPerm.APPROVE_RESPONSES)
+    read_permission = (ClientPerm.READ_WORK, ClientPerm.APPROVE_RESPONSES)
     write_permission = ClientPerm.WORK_MENTIONS
     action_permissions = {"decide": ClientPerm.APPROVE_RESPONSES}
     lookup_value_regex = "[0-9]+"
@@ -288,13 +295,18 @@ class AnswerViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveM
 
     def _answer(self, answer: Answer, code: int = status.HTTP_200_OK) -> Response:
         """The answer as it is now, read again with its history."""
-        return Response(AnswerDetailSerializer(self.get_queryset().get(pk=answer.pk)).data, status=code)
+        return Response(
+            AnswerDetailSerializer(self.get_queryset().get(pk=answer.pk), context=self.get_serializer_context()).data,
+            status=code,
+        )
 
     @extend_schema(responses={200: AnswerSerializer(many=True)})
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         names = approver_names(answers=page)
-        return self.get_paginated_response(AnswerSerializer(page, many=True, context={"names": names}).data)
+        return self.get_paginated_response(
+            AnswerSerializer(page, many=True, context={**self.get_serializer_context(), "names": names}).data
+        )
 
     @extend_schema(request=AnswerStartSerializer, responses={201: AnswerDetailSerializer})
     def create(self, request, *args, **kwargs):
@@ -429,7 +441,7 @@ class SavedReplyViewSet(
     model = SavedReply
     serializer_class = SavedReplySerializer
     filterset_fields = ["language", "kind"]
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.WORK_MENTIONS
     lookup_value_regex = "[0-9]+"
 
@@ -530,7 +542,7 @@ class ApprovalRuleViewSet(
 
     model = ApprovalRule
     serializer_class = ApprovalRuleSerializer
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.MANAGE
     lookup_value_regex = "[0-9]+"
     filter_backends = []
@@ -582,7 +594,7 @@ class ApprovalPolicyViewSet(ClientScopedViewSet):
 
     model = ApprovalPolicy
     serializer_class = ApprovalPolicySerializer
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.MANAGE
 
     def retrieve(self, request, *args, **kwargs):

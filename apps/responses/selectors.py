@@ -109,10 +109,10 @@ def waiting_ids(*, user: User, client: Client) -> list[int]:
 
 
 def answers_in_approval(*, user: User, client: Client) -> QuerySet[Answer]:
-    """The answers the approval pages and the answers API may show: the team sees all of the
-    client's, a client approver only those waiting for them (any other answers 404)."""
+    """The answers the approval pages and the answers API may show: the agency's people see all of
+    the client's, a client approver only those waiting for them (any other answers 404)."""
     answers = Answer.objects.visible_to(user).filter(client=client)
-    if user_has_client_perm(user, client, ClientPerm.WORK_MENTIONS):
+    if user_has_client_perm(user, client, ClientPerm.READ_WORK):
         return answers
     return answers.filter(pk__in=waiting_ids(user=user, client=client))
 

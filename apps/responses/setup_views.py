@@ -64,7 +64,7 @@ class ApprovalPolicyView(ClientScopedMixin, TemplateView):
     """The client's approval settings and its rules in the order they are checked."""
 
     template_name = "responses/approval_policy.html"
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.MANAGE
 
     def get_context_data(self, **kwargs):
@@ -156,7 +156,7 @@ class ApprovalRuleDeleteView(ClientScopedMixin, View):
 class SavedReplyPageView(ClientScopedMixin, TemplateView):
     """Shared by the list (which adds a reply) and a reply's own page (which changes it)."""
 
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.WORK_MENTIONS
 
     def load_reply(self):

@@ -174,7 +174,7 @@ class ApproverMixin(ClientScopedMixin):
     """Pages for everyone who approves answers: account leads and the client's own approvers.
     The team (who work mentions) may read them too."""
 
-    read_permission = (ClientPerm.APPROVE_RESPONSES, ClientPerm.WORK_MENTIONS)
+    read_permission = (ClientPerm.APPROVE_RESPONSES, ClientPerm.READ_WORK)
     write_permission = ClientPerm.APPROVE_RESPONSES
 
 

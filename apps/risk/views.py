@@ -26,7 +26,7 @@ class ResponseRulesView(ClientScopedMixin, TemplateView):
     """Each form posts with its own `section`; a refused one comes back with its errors, the others as stored."""
 
     template_name = "risk/response_rules.html"
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.MANAGE
 
     def get_context_data(self, **kwargs):

@@ -101,7 +101,7 @@ class OnCallShiftViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Dest
 
     model = OnCallShift
     serializer_class = OnCallShiftSerializer
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.MANAGE
     action_permissions = {"hand_over": ClientPerm.WORK_MENTIONS}
 

@@ -28,7 +28,7 @@ ROTA_DAYS = 14
 
 class RotaView(ClientScopedMixin, TemplateView):
     template_name = "routing/rota.html"
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.MANAGE
 
     def shift_form(self, data=None) -> ShiftForm:

@@ -96,12 +96,12 @@ class ClientScopedViewSet(viewsets.GenericViewSet):
     a selector, select_related, an order); the base then keeps only those the user may see, of
     the client in the URL (and, with `include_agency_wide`, the agency's own rows without a
     client). `get_queryset` and `get_object` cannot be overridden. `action_permissions`
-    overrides the permission of named extra actions.
+    overrides the permission of named extra actions (a right, or {"read": ..., "write": ...}).
     """
 
     read_permission: str | tuple[str, ...] = ClientPerm.VIEW
     write_permission: str | tuple[str, ...] | None = None
-    action_permissions: dict[str, str] = {}
+    action_permissions: dict[str, str | dict[str, str]] = {}
     client_url_kwarg = "client_pk"
     model = None
     include_agency_wide = False
@@ -113,7 +113,10 @@ class ClientScopedViewSet(viewsets.GenericViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.client = get_client_or_404(request.user, pk=int(self.kwargs[self.client_url_kwarg]))
-        codename = self.action_permissions.get(self.action) or required_perm(self, request.method)
+        codename = self.action_permissions.get(self.action)
+        if isinstance(codename, dict):  # {"read": ..., "write": ...}: by the method
+            codename = codename["read" if request.method in SAFE_METHODS else "write"]
+        codename = codename or required_perm(self, request.method)
         if not holds(request.user, self.client, codename):
             raise exceptions.PermissionDenied()
 
@@ -133,3 +136,28 @@ class ClientScopedViewSet(viewsets.GenericViewSet):
             return self.model.objects.none()
         of_client = Q(client=self.client) | Q(client=None) if self.include_agency_wide else Q(client=self.client)
         return self.scoped_queryset().visible_to(self.request.user).filter(of_client)
+
+
+class StaffOnlyFieldsMixin:
+    """For serializers of client-owned rows that client people may read too: the fields named in
+    `staff_only_fields` go only to people who read the agency's work (ClientPerm.READ_WORK) at
+    the client of the view. Client people get the rest, never internal notes of the agency."""
+
+    staff_only_fields: tuple[str, ...] = ()
+
+    def reads_work(self) -> bool:
+        context = self.context
+        if "reads_work" not in context:  # once per response: a list shares its context
+            request, view = context.get("request"), context.get("view")
+            client = getattr(view, "client", None)
+            context["reads_work"] = bool(
+                request is not None and client is not None and holds(request.user, client, ClientPerm.READ_WORK)
+            )
+        return context["reads_work"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.staff_only_fields and not self.reads_work():
+            for name in self.staff_only_fields:
+                data.pop(name, None)
+        return data

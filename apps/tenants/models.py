@@ -37,6 +37,7 @@ class Client(TimeStampedModel):
             ("manage_client", "Manage client settings and brands"),
             ("manage_members", "Invite people and manage roles"),
             ("view_audit", "Read the audit trail"),
+            ("read_work", "Read mentions, notes, answers, sources and rules"),
             ("work_mentions", "Triage, assign and answer mentions"),
             ("analyse", "Run evaluations and build reports"),
             ("view_reports", "Read reports"),

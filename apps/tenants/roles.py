@@ -31,6 +31,10 @@ class ClientPerm:
     MANAGE = "manage_client"  # client settings and brands
     MANAGE_MEMBERS = "manage_members"  # invitations, roles, revoking access
     VIEW_AUDIT = "view_audit"
+    # The agency's work at the client, read: mentions with their notes, status reasons and
+    # assignments, answers, sources, rules and the rota. Every agency role reads it; client
+    # people never do (they read reports, and approvers the answers waiting for them).
+    READ_WORK = "read_work"
     WORK_MENTIONS = "work_mentions"  # triage, assign, answer mentions
     ANALYSE = "analyse"  # evaluations and reports
     VIEW_REPORTS = "view_reports"
@@ -44,14 +48,26 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ClientPerm.MANAGE,
             ClientPerm.MANAGE_MEMBERS,
             ClientPerm.VIEW_AUDIT,
+            ClientPerm.READ_WORK,
             ClientPerm.WORK_MENTIONS,
             ClientPerm.ANALYSE,
             ClientPerm.VIEW_REPORTS,
             ClientPerm.APPROVE_RESPONSES,
         }
     ),
-    Role.RESPONDER: frozenset({ClientPerm.VIEW, ClientPerm.WORK_MENTIONS, ClientPerm.VIEW_REPORTS}),
-    Role.ANALYST: frozenset({ClientPerm.VIEW, ClientPerm.ANALYSE, ClientPerm.VIEW_REPORTS}),
+    Role.RESPONDER: frozenset(
+        {
+            ClientPerm.VIEW,
+            ClientPerm.READ_WORK,
+            ClientPerm.VIEW_AUDIT,
+            ClientPerm.WORK_MENTIONS,
+            ClientPerm.VIEW_REPORTS,
+        }
+    ),
+    # Reads everything the analysis needs and changes nothing.
+    Role.ANALYST: frozenset(
+        {ClientPerm.VIEW, ClientPerm.READ_WORK, ClientPerm.VIEW_AUDIT, ClientPerm.ANALYSE, ClientPerm.VIEW_REPORTS}
+    ),
     Role.CLIENT_VIEWER: frozenset({ClientPerm.VIEW, ClientPerm.VIEW_REPORTS}),
     Role.CLIENT_APPROVER: frozenset({ClientPerm.VIEW, ClientPerm.VIEW_REPORTS, ClientPerm.APPROVE_RESPONSES}),
 }

@@ -105,3 +105,33 @@ def test_presence_renews_and_says_drafting_under_the_content_security_policy(
     ):
         pass  # the next renewal after typing says "drafting"
     assert [entry["state"] for entry in presence.present_on(mention.pk)] == ["drafting"]
+
+
+def test_what_decides_the_work_comes_first_and_each_move_asks_only_what_it_needs(page, sign_in, responder, brand_a):
+    """Issue 16, point 7: risk, due time and assignee sat far below the status and answer forms."""
+    mention = MentionFactory(brand=brand_a, risk_level="high", risk_score=70, text="Posen var halvtom.")
+    sign_in(responder)
+    page.goto(reverse("mention_detail", args=[brand_a.client.slug, mention.pk]))
+
+    top = {
+        name: page.locator(selector).bounding_box()["y"]
+        for name, selector in (
+            ("text", "article.mention"),
+            ("risk", "#risk"),
+            ("status", "#reply"),
+            ("answer", "#answer"),
+        )
+    }
+    assert top["text"] < top["risk"] < top["status"] < top["answer"]
+    assert "First answer due" in page.locator("#risk").inner_text()
+    assert "Assignee" in page.locator("#risk").inner_text()
+
+    reason, channel, address = page.locator("#t-reason"), page.locator("#t-channel"), page.locator("#t-answer-url")
+    page.select_option("#t-status", "triaged")
+    assert not reason.is_visible() and not channel.is_visible() and not address.is_visible()
+    page.select_option("#t-status", "no_response_needed")
+    assert reason.is_visible() and not channel.is_visible() and not address.is_visible()
+    page.select_option("#t-status", "taken_private")
+    assert channel.is_visible() and not reason.is_visible()
+    page.select_option("#t-status", "answered_elsewhere")
+    assert reason.is_visible() and address.is_visible() and not channel.is_visible()

@@ -35,8 +35,12 @@ def test_audit_date_filters_and_bad_range(web, client_a, account_lead):
 
 
 @pytest.mark.django_db
-def test_responders_and_client_people_cannot_read_the_audit_trail(web, client_a, responder, client_viewer):
-    for person in (responder, client_viewer):
+def test_agency_people_read_their_clients_audit_trail_and_client_people_do_not(
+    web, client_a, responder, analyst, client_viewer, client_approver
+):
+    for person in (responder, analyst):
+        assert web(person).get(reverse("client_audit", args=[client_a.slug])).status_code == 200
+    for person in (client_viewer, client_approver):
         assert web(person).get(reverse("client_audit", args=[client_a.slug])).status_code == 403
 
 

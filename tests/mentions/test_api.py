@@ -268,14 +268,18 @@ def test_the_list_query_count_is_bounded(api, responder, client_a, brand_a, djan
         assert len(ids(session.get(f"{base(client_a)}/mentions/", {"size": 40, "q": "", "assignee": "me"}))) == 40
 
 
-def test_one_mention_carries_its_lifecycle_fields(api, client_viewer, client_a, brand_a):
+def test_one_mention_carries_its_lifecycle_fields(api, analyst, client_viewer, client_a, brand_a):
     mention = MentionFactory(
         brand=brand_a, status="taken_private", private_channel="dm", status_reason="Moved to DM", risk_level=""
     )
-    body = api(client_viewer).get(f"{base(client_a)}/mentions/{mention.pk}/").json()
+    body = api(analyst).get(f"{base(client_a)}/mentions/{mention.pk}/").json()
     assert (body["status"], body["private_channel"], body["status_reason"]) == ("taken_private", "dm", "Moved to DM")
     assert body["archived_at"] is None and "status_changed_at" in body and body["risk_explanation"] == ""
     assert body["text"] == mention.text
+    # The client's people read the mention, not the agency's record of its work on it.
+    theirs = api(client_viewer).get(f"{base(client_a)}/mentions/{mention.pk}/").json()
+    assert theirs["status"] == "taken_private" and theirs["text"] == mention.text
+    assert "private_channel" not in theirs and "status_reason" not in theirs
 
 
 # --- One mention's actions --------------------------------------------------------------------
@@ -351,10 +355,14 @@ def test_taken_private_keeps_the_channel(api, responder, client_a, brand_a):
 
 def test_readers_who_do_not_work_mentions_may_not_move_them(api, client_viewer, analyst, client_a, brand_a):
     mention = MentionFactory(brand=brand_a)
+    notes = f"{base(client_a)}/mentions/{mention.pk}/notes/"
     for person in (client_viewer, analyst):
         url = f"{base(client_a)}/mentions/{mention.pk}/transition/"
         assert api(person).post(url, {"status": "triaged"}, format="json").status_code == 403
-        assert api(person).get(f"{base(client_a)}/mentions/{mention.pk}/notes/").status_code == 403
+        assert api(person).post(notes, {"text": "mine"}, format="json").status_code == 403
+    # Notes are the agency's: its analysts read them, client people do not.
+    assert api(analyst).get(notes).status_code == 200
+    assert api(client_viewer).get(notes).status_code == 403
     assert Mention.objects.get().status == "new"
 
 

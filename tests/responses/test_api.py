@@ -283,11 +283,14 @@ def test_a_client_approver_sees_only_what_waits_for_them(
     assert api(account_lead).get(f"{base(client_a)}/answers/").json()["count"] == 3
 
 
-def test_people_who_neither_work_nor_approve_may_not_read_answers(api, client_a, client_viewer, analyst, mention):
+def test_client_people_who_do_not_approve_may_not_read_answers(api, client_a, client_viewer, analyst, mention):
     answer = AnswerFactory(mention=mention)
-    for person in (client_viewer, analyst):
-        assert api(person).get(f"{base(client_a)}/answers/").status_code == 403
-        assert api(person).get(f"{base(client_a)}/answers/{answer.pk}/").status_code == 403
+    assert api(client_viewer).get(f"{base(client_a)}/answers/").status_code == 403
+    assert api(client_viewer).get(f"{base(client_a)}/answers/{answer.pk}/").status_code == 403
+    # Analysts read the agency's work, answers included, and change none of it.
+    assert api(analyst).get(f"{base(client_a)}/answers/{answer.pk}/").status_code == 200
+    url = f"{base(client_a)}/answers/{answer.pk}/submit/"
+    assert api(analyst).post(url, {}, format="json").status_code == 403
 
 
 def test_other_clients_answers_404(api, client_a, client_b, brand_b, account_lead, outsider_lead, mention):

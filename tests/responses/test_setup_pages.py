@@ -261,8 +261,9 @@ def test_hostile_rule_and_approver_names_are_escaped(web, account_lead, approver
 
 def test_people_outside_the_team_cannot_reach_saved_replies(web, analyst, client_viewer, client_a):
     reply = SavedReplyFactory(client=client_a)
+    assert web(analyst).get(replies_page(client_a)).status_code == 200  # analysts read, change nothing
+    assert web(client_viewer).get(replies_page(client_a)).status_code == 403
     for person in (analyst, client_viewer):
         session = web(person)
-        assert session.get(replies_page(client_a)).status_code == 403
         assert session.post(reverse("saved_reply_delete", args=[client_a.slug, reply.pk])).status_code == 403
     assert SavedReply.objects.filter(pk=reply.pk).exists()

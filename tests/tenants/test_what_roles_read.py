@@ -1,0 +1,67 @@
+"""Issue 16, point 5: one rule for what each role reads, in pages and API alike.
+
+The agency's people (account leads, responders, analysts) read all of a client's work; analysts
+change none of it. Client people read the client's mentions without the agency's record of its
+work, and approvers the answers waiting for them (tests/test_tenancy_routes.py checks each field).
+"""
+
+import pytest
+from django.urls import reverse
+
+from apps.tenants.roles import ROLE_PERMISSIONS, ClientPerm, Role
+from tests.factories import AnswerFactory, MentionFactory, MentionNoteFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+READ_PAGES = [
+    "inbox",
+    "source_list",
+    "approvals",
+    "approval_policy",
+    "saved_replies",
+    "response_rules",
+    "client_audit",
+    "on_call",
+]
+
+
+def test_every_agency_role_reads_the_work_and_no_client_role_does():
+    for role in (Role.ACCOUNT_LEAD, Role.RESPONDER, Role.ANALYST):
+        assert ClientPerm.READ_WORK in ROLE_PERMISSIONS[role] and ClientPerm.VIEW_AUDIT in ROLE_PERMISSIONS[role]
+    for role in (Role.CLIENT_VIEWER, Role.CLIENT_APPROVER):
+        assert ClientPerm.READ_WORK not in ROLE_PERMISSIONS[role]
+    assert ClientPerm.WORK_MENTIONS not in ROLE_PERMISSIONS[Role.ANALYST]
+
+
+@pytest.mark.parametrize("page", READ_PAGES)
+def test_an_analyst_reads_every_page_of_the_work(web, analyst, client_a, brand_a, page):
+    assert web(analyst).get(reverse(page, args=[client_a.slug])).status_code == 200
+
+
+@pytest.mark.parametrize("page", READ_PAGES)
+def test_client_people_read_none_of_the_work_pages(web, client_viewer, client_a, page):
+    if page == "approvals":
+        return  # client people reach approvals only as approvers (their own waiting answers)
+    assert web(client_viewer).get(reverse(page, args=[client_a.slug])).status_code == 403
+
+
+def test_an_analyst_reads_a_mention_its_notes_and_answers_and_is_offered_no_change(web, analyst, brand_a):
+    mention = MentionFactory(brand=brand_a, text="Alpha Crisps burnt my tongue")
+    MentionNoteFactory(mention=mention, client=brand_a.client, text="Lead: call the shop")
+    AnswerFactory(mention=mention)
+    page = web(analyst).get(mention.get_absolute_url()).content.decode()
+    assert "Alpha Crisps burnt my tongue" in page and "Lead: call the shop" in page
+    for action in ("mention_transition", "mention_note", "mention_assign", "mention_risk", "mention_archive"):
+        assert reverse(action, args=[brand_a.client.slug, mention.pk]) not in page, action
+    assert "answer-text-new" not in page
+
+
+def test_my_work_is_empty_for_an_analyst_not_refused(web, analyst, client_a):
+    assert web(analyst).get(reverse("my_work")).status_code == 200
+
+
+def test_an_analyst_reads_sources_in_the_api_and_cannot_poll_them(api, analyst, client_a, brand_a):
+    source = SourceFactory(brand=brand_a)
+    base = f"/api/v1/clients/{client_a.pk}/sources/"
+    assert api(analyst).get(base).status_code == 200
+    assert api(analyst).post(f"{base}{source.pk}/poll/", {}, format="json").status_code == 403
