@@ -18,14 +18,14 @@
     flash.className = "flash" + (isError ? " error" : " ok");
   }
 
-  function setCurrent(row) {
+  function setCurrent(row, scroll = true) {
     rows().forEach((r) => r.classList.remove("current"));
     if (!row) return;
     row.classList.add("current");
     currentId = row.dataset.mention;
     row.setAttribute("tabindex", "-1");
     row.focus({ preventScroll: true });
-    row.scrollIntoView({ block: "nearest" });
+    if (scroll) row.scrollIntoView({ block: "nearest" });
   }
 
   function move(step) {
@@ -45,6 +45,8 @@
     if (!label) return;
     label.dataset.prompt = label.dataset.prompt || label.textContent;
     label.textContent = selected().length ? `${selected().length} ✓` : label.dataset.prompt;
+    const bulk = document.getElementById("bulk");
+    if (bulk) bulk.classList.toggle("has-selection", selected().length > 0);
   }
 
   async function resolveCurrent() {
@@ -110,7 +112,7 @@
       case "a": assign(); break;
       case "r": if (row) window.location.href = row.dataset.url + "#reply"; break;
       case "e": resolveCurrent(); break;
-      case "/": document.getElementById("id_q").focus(); break;
+      case "/": document.getElementById("filters-fold").open = true; document.getElementById("id_q").focus(); break;
       case "?": if (dialog.open) dialog.close(); else dialog.showModal(); break;
       default: return;
     }
@@ -173,5 +175,10 @@
   }
   if (action) { action.addEventListener("change", showBulkFields); showBulkFields(); }
 
-  setCurrent(rows()[0]);
+  // On load the first row becomes current without scrolling to it: on a phone it sits below the
+  // filters, and the page would open scrolled past its top bar. Phones also start with the
+  // filters folded away.
+  setCurrent(rows()[0], false);
+  const fold = document.getElementById("filters-fold");
+  if (fold && window.matchMedia("(max-width: 640px)").matches) fold.open = false;
 })();
