@@ -2,9 +2,12 @@
 
 import pytest
 from django.core.cache import cache
+from django.db.models.signals import post_save
 from django.test import Client as HttpClient
 from rest_framework.test import APIClient
 
+from apps.core.models import AuditEvent
+from apps.core.sentences import audit_sentences
 from apps.tenants.roles import Role
 from tests.factories import BrandFactory, ClientFactory, MembershipFactory, UserFactory
 
@@ -14,6 +17,21 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _every_audit_event_reads_as_a_sentence():
+    """Issue 16, point 8: an event type without a sentence fails the test that writes it."""
+    unsaid = set()
+
+    def check(sender, instance, created, **kwargs):
+        if created and instance.action not in audit_sentences:
+            unsaid.add(instance.action)
+
+    post_save.connect(check, sender=AuditEvent, dispatch_uid="audit-sentences")
+    yield
+    post_save.disconnect(dispatch_uid="audit-sentences", sender=AuditEvent)
+    assert not unsaid, f"audit events without a sentence (core.sentences): {sorted(unsaid)}"
 
 
 @pytest.fixture

@@ -6,4 +6,10 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        """Connects the sign-in receivers and the API schema; fills core's sentence registry."""
+        from apps.core.sentences import register_sentences
+
+        from . import events as app_events
         from . import receivers, schema  # noqa: F401
+
+        register_sentences(app_events.SENTENCES)

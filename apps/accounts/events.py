@@ -1,5 +1,7 @@
 """Audit events of accounts: sign-in, invitations, MFA, tokens, access."""
 
+from django.utils.translation import gettext as _
+
 from apps.core.audit import record_audit_event
 
 
@@ -103,3 +105,26 @@ def user_access_changed_event(*, actor, user, active: bool, request=None):
         after={"is_active": active},
         request=request,
     )
+
+
+# How each event of this app reads (core.sentences), registered in AccountsConfig.ready().
+SENTENCES = {
+    "auth.login": lambda s: _("%(actor)s signed in.") % {"actor": s.actor},
+    "auth.logout": lambda s: _("%(actor)s signed out.") % {"actor": s.actor},
+    "auth.login_failed": lambda s: _("A sign-in as %(email)s failed.") % {"email": s.after("email", "")},
+    "auth.password_changed": lambda s: _("%(actor)s changed their password.") % {"actor": s.actor},
+    "auth.password_reset": lambda s: _("%(actor)s set a new password by a reset link.") % {"actor": s.actor},
+    "auth.password_set": lambda s: _("%(actor)s set their password.") % {"actor": s.actor},
+    "mfa.added": lambda s: _("%(actor)s turned on two-factor sign-in.") % {"actor": s.actor},
+    "mfa.removed": lambda s: _("%(actor)s turned off two-factor sign-in.") % {"actor": s.actor},
+    "mfa.activated": lambda s: _("%(actor)s turned on two-factor sign-in.") % {"actor": s.actor},
+    "mfa.deactivated": lambda s: _("%(actor)s turned off two-factor sign-in.") % {"actor": s.actor},
+    "mfa.recovery_codes_generated": lambda s: _("%(actor)s made new recovery codes.") % {"actor": s.actor},
+    "invitation.sent": lambda s: _("%(actor)s invited %(email)s.") % {"actor": s.actor, "email": s.after("email", "")},
+    "invitation.accepted": lambda s: _("%(actor)s accepted the invitation.") % {"actor": s.actor},
+    "invitation.revoked": lambda s: s.did(_("withdrew the invitation of")),
+    "api_token.created": lambda s: s.did(_("created the API token")),
+    "api_token.revoked": lambda s: s.did(_("revoked the API token")),
+    "user.reactivated": lambda s: s.did(_("switched on the access of")),
+    "user.deactivated": lambda s: s.did(_("switched off the access of")),
+}

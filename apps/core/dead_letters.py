@@ -294,3 +294,15 @@ def dead_letter_run_again(*, actor: AbstractBaseUser, dead_letter: DeadLetter, r
         actor=actor, action="task.run_again", target=dead_letter, target_repr=dead_letter.task_name, request=request
     )
     return dead_letter
+
+
+# How the events of this module read (core.sentences), registered in CoreConfig.ready().
+SENTENCES = {
+    "task.set_aside": lambda s: (
+        _("The background task %(target)s was set aside: %(reason)s")
+        % {"target": s.target, "reason": s.after("reason", "")}
+    ),
+    "task.run_again": lambda s: (
+        _("%(actor)s ran the background task %(target)s again.") % {"actor": s.actor, "target": s.target}
+    ),
+}

@@ -16,6 +16,7 @@ from .dead_letters import dead_letter_run_again, dead_letters_for
 from .forms import AuditFilterForm
 from .health import health_report
 from .selectors import audit_events_for
+from .sentences import with_sentences
 
 AUDIT_PAGE_SIZE = 50
 DEAD_LETTER_PAGE_SIZE = 50
@@ -61,8 +62,9 @@ def render_audit_page(view, request, client=None):
     query = request.GET.copy()
     query.pop("page", None)
     status = 400 if form.is_bound and not form.is_valid() else 200
+    said = with_sentences(page.object_list)
     return view.render_to_response(
-        view.get_context_data(form=form, page=page, events=page.object_list, query=query.urlencode()), status=status
+        view.get_context_data(form=form, page=page, events=said, query=query.urlencode()), status=status
     )
 
 

@@ -14,3 +14,8 @@ class ListeningConfig(AppConfig):
 
         for task, owner in tasks.SET_ASIDE_OWNERS.items():
             dead_letter_owners.register(task.name, owner)
+        from apps.core.sentences import register_sentences
+
+        from . import events as app_events
+
+        register_sentences(app_events.SENTENCES)

@@ -1,5 +1,7 @@
 """Audit events of listening."""
 
+from django.utils.translation import gettext as _
+
 from apps.core.audit import record_audit_event
 
 SOURCE_FIELDS = ["name", "kind", "brand_id", "config", "poll_interval", "enabled", "own_channel"]
@@ -89,3 +91,23 @@ def import_started_event(*, actor, job, request=None):
         after={"file": job.file_name},
         request=request,
     )
+
+
+# How each event of this app reads (core.sentences), registered in ListeningConfig.ready().
+SENTENCES = {
+    "source.created": lambda s: s.did(_("added the source")),
+    "source.updated": lambda s: s.did(_("changed the source")),
+    "source.disabled": lambda s: (
+        _("%(target)s was switched off: %(reason)s") % {"target": s.target, "reason": s.after("reason", "")}
+    ),
+    "source.poll_requested": lambda s: s.did(_("asked for a poll of")),
+    "brand_query.updated": lambda s: s.did(_("changed what is listened for about")),
+    "topic.created": lambda s: s.did(_("created the topic")),
+    "import.started": lambda s: (
+        _("%(actor)s started importing %(file)s.") % {"actor": s.actor, "file": s.after("file")}
+    ),
+    "import.finished": lambda s: (
+        _("The import of %(target)s ended: %(rows)s rows read, %(created)s new, %(bad)s refused.")
+        % {"target": s.target, "rows": s.after("rows"), "created": s.after("created"), "bad": s.after("bad")}
+    ),
+}

@@ -1,5 +1,7 @@
 """Audit events of the mention lifecycle, notes, links and topics."""
 
+from django.utils.translation import gettext as _
+
 from apps.core.audit import audit_event, record_audit_event
 
 
@@ -112,3 +114,58 @@ def mention_assigned_on_arrival(mention, assignee_id: int):
     )
     event.occurred_at = mention.ingested_at
     return event
+
+
+def _status_changed(s) -> str:
+    from .models import MentionStatus
+
+    words = _("%(actor)s moved it from %(old)s to %(new)s") % {
+        "actor": s.actor,
+        "old": s.label(MentionStatus, s.before("status")),
+        "new": s.label(MentionStatus, s.after("status")),
+    }
+    if s.after("reason"):
+        words += _(", saying: %(reason)s") % {"reason": s.after("reason")}
+    if s.after("answer_url"):
+        words += _(" (the answer: %(url)s)") % {"url": s.after("answer_url")}
+    return words + "."
+
+
+# How each event of this app reads (core.sentences), registered in MentionsConfig.ready().
+SENTENCES = {
+    "mention.status_changed": _status_changed,
+    "mention.archived": lambda s: _("%(actor)s archived it.") % {"actor": s.actor},
+    "mention.unarchived": lambda s: _("%(actor)s brought it back to the inbox.") % {"actor": s.actor},
+    "mention.purged": lambda s: (
+        _("%(actor)s purged %(target)s for good: %(reason)s.")
+        % {"actor": s.actor, "target": s.target, "reason": s.after("reason", "")}
+    ),
+    "mention.note_added": lambda s: (
+        _("%(actor)s added an internal note for %(people)s.")
+        % {"actor": s.actor, "people": s.people(s.after("mentioned_user_ids"))}
+        if s.after("mentioned_user_ids")
+        else _("%(actor)s added an internal note.") % {"actor": s.actor}
+    ),
+    "mention.topics_changed": lambda s: (
+        _("%(actor)s set its topics to %(topics)s.")
+        % {"actor": s.actor, "topics": ", ".join(s.after("topics") or []) or _("none")}
+    ),
+    "mention.linked": lambda s: _("%(actor)s linked it to another mention.") % {"actor": s.actor},
+    "mention.first_response": lambda s: (
+        _("First answered at %(at)s; its answer time stopped.") % {"at": s.when(s.after("first_response_at"))}
+    ),
+    "mention.assigned": lambda s: (
+        (
+            _("%(actor)s gave it to %(person)s") % {"actor": s.actor, "person": s.person(s.after("assignee_id"))}
+            if s.after("assignee_id")
+            else _("%(actor)s took it from %(person)s")
+            % {"actor": s.actor, "person": s.person(s.before("assignee_id"))}
+        )
+        + (_(" (%(reason)s)") % {"reason": s.after("reason")} if s.after("reason") else "")
+        + "."
+    ),
+    "saved_view.created": lambda s: _("%(actor)s saved the view %(target)s.") % {"actor": s.actor, "target": s.target},
+    "saved_view.deleted": lambda s: (
+        _("%(actor)s removed the view %(target)s.") % {"actor": s.actor, "target": s.target}
+    ),
+}

@@ -18,6 +18,7 @@ from django.views.generic import View
 from apps.core.forms import apply_service_errors
 from apps.core.numbers import parse_id, parse_ids
 from apps.core.registry import Registry
+from apps.core.sentences import with_sentences
 from apps.core.sessions import background_poll
 from apps.core.views import redirect_back, run_and_report
 from apps.mentions.models import RiskLevel
@@ -339,7 +340,7 @@ class MentionScopedMixin(ClientScopedMixin):
             "replies": replies,
             "related": selectors.related_of(user=self.request.user, mention=mention),
             "notes": list(selectors.notes_of(mention=mention)),
-            "timeline": selectors.timeline_of(mention=mention),
+            "timeline": with_sentences(selectors.timeline_of(mention=mention)),
             "present": presence.present_on(mention.pk, exclude_user_id=self.request.user.pk),
             "presence_renew": presence.PRESENCE_RENEW,
         }

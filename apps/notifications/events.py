@@ -1,5 +1,7 @@
 """Audit events of notifications: webhook endpoints and a person's notification settings."""
 
+from django.utils.translation import gettext as _
+
 from apps.core.audit import changed_fields, only_changed, record_audit_event
 from apps.core.services import Changes
 
@@ -93,3 +95,17 @@ def notification_settings_updated_event(*, actor, changes: Changes, request=None
         after=changes.after,
         request=request,
     )
+
+
+# How each event of this app reads (core.sentences), registered in NotificationsConfig.ready().
+SENTENCES = {
+    "webhook_endpoint.created": lambda s: s.did(_("added the webhook")),
+    "webhook_endpoint.updated": lambda s: s.did(_("changed the webhook")),
+    "webhook_endpoint.deleted": lambda s: s.did(_("removed the webhook")),
+    "webhook_endpoint.failing": lambda s: (
+        _("The webhook %(target)s is failing after %(n)s attempts: %(error)s")
+        % {"target": s.target, "n": s.after("attempts"), "error": s.after("last_error", "")}
+    ),
+    "webhook_endpoint.recovered": lambda s: _("The webhook %(target)s works again.") % {"target": s.target},
+    "notification_settings.updated": lambda s: s.did(_("changed the notification settings of")),
+}

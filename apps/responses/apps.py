@@ -12,3 +12,8 @@ class ResponsesConfig(AppConfig):
         from .views import answers_panel
 
         mention_panels.register("answers", answers_panel, rank=30)
+        from apps.core.sentences import register_sentences
+
+        from . import events as app_events
+
+        register_sentences(app_events.SENTENCES)

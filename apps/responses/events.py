@@ -1,6 +1,8 @@
 """Audit events of answers. Each names the mention as its target, so the mention's activity
 timeline and the inbox's live poll see the answer's progress; `after` names the answer."""
 
+from django.utils.translation import gettext_lazy as _lazy
+
 from apps.core.audit import record_audit_event
 
 
@@ -54,3 +56,41 @@ def approval_rule_event(
         after=after,
         request=request,
     )
+
+
+_ANSWER = {
+    "created": _lazy("%(actor)s wrote an answer."),
+    "edited": _lazy("%(actor)s saved a new version of the answer."),
+    "submitted": _lazy("%(actor)s sent the answer for approval."),
+    "approved": _lazy("%(actor)s approved the answer."),
+    "decided": _lazy("%(actor)s decided on the answer: %(decision)s."),
+    "expired": _lazy("The answer's approval request expired."),
+    "publishing": _lazy("%(actor)s published the answer; it is on its way."),
+    "published": _lazy("The answer was published."),
+    "published_late": _lazy("The answer was published after its answer time."),
+    "publish_failed": _lazy("Publishing the answer failed."),
+    "sent_by_hand": _lazy("%(actor)s recorded that the answer was sent by hand."),
+    "withdrawn": _lazy("%(actor)s withdrew the answer."),
+}
+
+
+def _answer(step: str):
+    return lambda s: str(_ANSWER[step]) % {"actor": s.actor, "decision": str(s.after("decision", "")).replace("_", " ")}
+
+
+def _did(words):
+    return lambda s: s.did(str(words))
+
+
+# How each event of this app reads (core.sentences), registered in ResponsesConfig.ready().
+SENTENCES = {
+    **{f"answer.{step}": _answer(step) for step in _ANSWER},
+    "approval_policy.changed": _did(_lazy("changed the approval settings of")),
+    "saved_reply.created": _did(_lazy("added the saved reply")),
+    "saved_reply.changed": _did(_lazy("changed the saved reply")),
+    "saved_reply.deleted": _did(_lazy("removed the saved reply")),
+    "approval_rule.created": _did(_lazy("added the approval rule")),
+    "approval_rule.changed": _did(_lazy("changed the approval rule")),
+    "approval_rule.deleted": _did(_lazy("removed the approval rule")),
+    "approval_rule.moved": _did(_lazy("moved the approval rule")),
+}

@@ -19,3 +19,8 @@ class RiskConfig(AppConfig):
         pipeline.on_growth.register("risk", services.rerate_grown_mentions)
         bulk_actions.register("risk", BulkAction(needs=("level", "reason"), run=services.bulk_override_risk), rank=50)
         mention_panels.register("rating", rating_panel, rank=10)
+        from apps.core.sentences import register_sentences
+
+        from . import events as app_events
+
+        register_sentences(app_events.SENTENCES)

@@ -1,5 +1,7 @@
 """Audit events of risk rating and SLA clocks."""
 
+from django.utils.translation import gettext as _
+
 from apps.core.audit import record_audit_event
 
 
@@ -35,3 +37,21 @@ def risk_policy_saved_event(*, actor, policy, before, after, request=None):
         after=after,
         request=request,
     )
+
+
+# How each event of this app reads (core.sentences), registered in RiskConfig.ready().
+SENTENCES = {
+    "mention.rerated": lambda s: (
+        _("%(actor)s rated it %(level)s%(reason)s.")
+        % {
+            "actor": s.actor,
+            "level": str(s.after("risk_level") or s.after("level") or ""),
+            "reason": _(", saying: %(reason)s") % {"reason": s.after("reason")} if s.after("reason") else "",
+        }
+    ),
+    "mention.sla_breached": lambda s: (
+        _("Its answer time ran out at %(at)s, with %(person)s on it.")
+        % {"at": s.when(s.after("response_due_at")), "person": s.person(s.after("assignee_id"))}
+    ),
+    "risk_policy.saved": lambda s: s.did(_("changed the risk rules of")),
+}

@@ -20,3 +20,8 @@ class RoutingConfig(AppConfig):
         pipeline.after_insert.register("routing", announce_new_mentions)
         bulk_actions.register("assign", BulkAction(needs=("assignee",), run=services.bulk_assign), rank=10)
         mention_panels.register("assignee", assignee_panel, rank=20)
+        from apps.core.sentences import register_sentences
+
+        from . import events as app_events
+
+        register_sentences(app_events.SENTENCES)

@@ -1,5 +1,7 @@
 """Audit events of routing and the on-call rota."""
 
+from django.utils.translation import gettext as _
+
 from apps.core.audit import record_audit_event
 
 
@@ -74,3 +76,22 @@ def responder_capacity_changed_event(*, actor, membership, before, request=None)
         after={"capacity": membership.capacity},
         request=request,
     )
+
+
+# How each event of this app reads (core.sentences), registered in RoutingConfig.ready().
+SENTENCES = {
+    "on_call_shift.saved": lambda s: s.did(_("planned the on-call shift")),
+    "on_call_shift.deleted": lambda s: (
+        _("%(actor)s removed the on-call shift of %(person)s from %(at)s.")
+        % {"actor": s.actor, "person": s.person(s.before("user_id")), "at": s.when(s.before("starts_at"))}
+    ),
+    "routing_policy.saved": lambda s: s.did(_("changed how mentions are assigned at")),
+    "user.availability_changed": lambda s: (
+        _("%(actor)s is now %(availability)s.")
+        % {"actor": s.actor, "availability": str(s.after("availability", "")).replace("_", " ")}
+    ),
+    "membership.capacity_changed": lambda s: (
+        _("%(actor)s set the capacity of %(target)s to %(capacity)s.")
+        % {"actor": s.actor, "target": s.target, "capacity": s.after("capacity") or _("the default")}
+    ),
+}

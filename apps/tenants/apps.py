@@ -12,3 +12,8 @@ class TenantsConfig(AppConfig):
         from .scoping import audit_readable_client_ids
 
         audit_readable_clients.provide(audit_readable_client_ids)
+        from apps.core.sentences import register_sentences
+
+        from . import events as app_events
+
+        register_sentences(app_events.SENTENCES)

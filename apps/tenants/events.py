@@ -1,5 +1,7 @@
 """Audit events of the tenants app: one helper per state change."""
 
+from django.utils.translation import gettext as _
+
 from apps.core.audit import changed_fields, record_audit_event
 from apps.core.services import Changes
 
@@ -87,3 +89,29 @@ def business_hours_saved_event(*, actor, client, before, after, request=None):
         after=after,
         request=request,
     )
+
+
+def _role(s, side: str) -> str:
+    from .roles import Role
+
+    return s.label(Role, (s.before if side == "before" else s.after)("role"))
+
+
+# How each event of this app reads (core.sentences), registered in TenantsConfig.ready().
+SENTENCES = {
+    "client.created": lambda s: s.did(_("created the client")),
+    "brand.created": lambda s: s.did(_("added the brand")),
+    "brand.updated": lambda s: s.did(_("changed the brand")),
+    "membership.granted": lambda s: (
+        _("%(actor)s made %(target)s %(role)s.") % {"actor": s.actor, "target": s.target, "role": _role(s, "after")}
+    ),
+    "membership.role_changed": lambda s: (
+        _("%(actor)s changed the role of %(target)s from %(old)s to %(new)s.")
+        % {"actor": s.actor, "target": s.target, "old": _role(s, "before"), "new": _role(s, "after")}
+    ),
+    "membership.revoked": lambda s: (
+        _("%(actor)s removed %(target)s (%(role)s).")
+        % {"actor": s.actor, "target": s.target, "role": _role(s, "before")}
+    ),
+    "business_hours.saved": lambda s: s.did(_("changed the opening hours of")),
+}

@@ -22,12 +22,12 @@ def test_client_audit_page_filters_and_shows_only_that_client(web, client_a, cli
 
 @pytest.mark.django_db
 def test_audit_date_filters_and_bad_range(web, client_a, account_lead):
-    old = AuditEventFactory(client=client_a, action="old.thing")
+    old = AuditEventFactory(client=client_a, action="brand.created")
     AuditEvent.objects.filter(pk=old.pk).update(occurred_at=timezone.now() - timezone.timedelta(days=40))
-    AuditEventFactory(client=client_a, action="new.thing")
+    AuditEventFactory(client=client_a, action="brand.updated")
     since = (timezone.localdate() - timezone.timedelta(days=1)).isoformat()
     page = web(account_lead).get(reverse("client_audit", args=[client_a.slug]), {"since": since})
-    assert [e.action for e in page.context["events"]] == ["new.thing"]
+    assert [e.action for e in page.context["events"]] == ["brand.updated"]
     bad = web(account_lead).get(
         reverse("client_audit", args=[client_a.slug]), {"since": "2026-05-02", "until": "2026-05-01"}
     )

@@ -106,7 +106,7 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
 
     actor_label = "system"
     client = factory.SubFactory(ClientFactory)
-    action = "test.happened"
+    action = "brand.updated"
 
 
 class AuthenticatorFactory(factory.django.DjangoModelFactory):
