@@ -42,7 +42,7 @@ migrate: services ## Apply database migrations
 demo: migrate ## Load the demo clients, brands, people, approval rules and saved replies (idempotent)
 	$(PY) manage.py seed_demo
 
-run: demo ## Start web, Celery worker and beat with demo data (http://localhost:8000)
+run: demo ## Start web, Celery worker and beat with demo data (http://localhost:8000; PORT=... for another)
 	@echo
 	@echo "  Varde is starting on http://localhost:$(PORT)"
 	@echo "  Demo logins (password: varde-demo-2026):"
@@ -51,7 +51,9 @@ run: demo ## Start web, Celery worker and beat with demo data (http://localhost:
 	@echo "    responder@varde.demo  responder   analyst@varde.demo  analyst"
 	@echo "    viewer@havbris.demo   client viewer   approver@havbris.demo  client approver"
 	@echo
-	$(VENV)/bin/honcho start --port $(PORT)
+	@# Links in e-mails point where the site runs: the worker sends them, and honcho gives each
+	@# process its own PORT, so the web's address is passed to all of them.
+	SITE_URL="$${SITE_URL:-http://localhost:$(PORT)}" $(VENV)/bin/honcho start --port $(PORT)
 
 totp: services ## Print the current two-factor code of the demo admin and lead
 	@$(PY) manage.py demo_totp

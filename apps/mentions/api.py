@@ -127,7 +127,7 @@ PARAM_HELP = {
     "until": "Posted on or before this day.",
     "archived": "Include archived mentions (left out by default).",
     "after": "The page link value from `next`; it belongs to one sort order.",
-    "size": "Mentions per page, 1 to 200 (default 50).",
+    "size": "Mentions per page, 1 to 200 (default 50); `page_size` is accepted too.",
 }
 
 
@@ -242,11 +242,19 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
 
     @extend_schema(parameters=_inbox_parameters(), responses={200: MentionPageSerializer})
     def list(self, request, *args, **kwargs):
-        """One page of the inbox: open mentions that are not archived unless the filters say otherwise."""
-        unknown = sorted(set(request.query_params) - set(InboxFilterForm.base_fields) - OTHER_LIST_PARAMS)
+        """One page of the inbox: open mentions that are not archived unless the filters say otherwise.
+
+        Pages follow a cursor (`next`, or `after=`), not page numbers: new mentions arriving
+        between two requests shift no row. `page_size` is another name for `size`."""
+        params = request.query_params.copy()
+        if "page_size" in params:
+            if "size" in params:
+                raise exceptions.ValidationError({"page_size": [_("Give size or page_size, not both.")]})
+            params.setlist("size", params.pop("page_size"))
+        unknown = sorted(set(params) - set(InboxFilterForm.base_fields) - OTHER_LIST_PARAMS)
         if unknown:
             raise exceptions.ValidationError({name: [_("Not a filter of this list.")] for name in unknown})
-        form = InboxFilterForm(request.query_params)
+        form = InboxFilterForm(params)
         if not form.is_valid():
             raise exceptions.ValidationError(_form_errors(form))
         filters = form.cleaned_data

@@ -218,6 +218,15 @@ def notification_mark_read(*, actor: User, notification: Notification) -> Notifi
     return notification
 
 
+def notifications_settle(*, url: str, events: list[str], user_ids: list[int] | None = None) -> int:
+    """Mark read the notifications that asked people to act at `url` once the act is done (an
+    approval decided): of these events, for these people (None: everyone). Returns how many."""
+    unread = Notification.objects.filter(url=url, event__in=events, read_at__isnull=True)
+    if user_ids is not None:
+        unread = unread.filter(user_id__in=user_ids)
+    return unread.update(read_at=timezone.now())
+
+
 def notifications_mark_all_read(*, actor: User) -> int:
     """Marks every unread notification the person sees in the app read; returns how many."""
     return notifications_for(user=actor).filter(read_at__isnull=True).update(read_at=timezone.now())

@@ -208,6 +208,13 @@ class Answer(TimeStampedModel):
     def is_editable(self) -> bool:
         return self.state in EDITABLE
 
+    @property
+    def state_label(self) -> str:
+        """The state in words; an answer sent by hand is not "published" by the app."""
+        if self.state == AnswerState.PUBLISHED and self.sent_by_hand:
+            return str(_("Sent by hand"))
+        return self.get_state_display()
+
 
 class AnswerVersion(models.Model):
     """A saved text of a answer. Decisions are given to a version."""

@@ -7,7 +7,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from apps.notifications.models import NotificationEvent
-from apps.notifications.services import notify
+from apps.notifications.services import notifications_settle, notify
 
 from .models import Answer
 
@@ -27,6 +27,18 @@ def answer_url(answer: Answer) -> str:
 
 def _who(answer: Answer) -> str:
     return answer.mention.author_name or answer.mention.author_handle or _("an author")
+
+
+# What asks an approver to act: settled (read) once they or their step decided.
+APPROVAL_ASKS = [
+    NotificationEvent.APPROVAL_REQUESTED,
+    NotificationEvent.APPROVAL_REMINDER,
+    NotificationEvent.APPROVAL_ESCALATED,
+]
+
+
+def settle_requests(answer: Answer, *, user_ids: list[int] | None = None) -> None:
+    notifications_settle(url=approval_url(answer), events=APPROVAL_ASKS, user_ids=user_ids)
 
 
 def tell_approvers(answer: Answer, approver_ids, *, event: str = NotificationEvent.APPROVAL_REQUESTED) -> None:

@@ -329,8 +329,12 @@ def answer_decide(
         comment=comment[:2000],
     )
     before = {"state": answer.state, "step": answer.step}
+    # The decider's requests are done; when the step is over, everyone's of that step are.
+    notices.settle_requests(answer, user_ids=[actor.pk])
     if decision == Decision.APPROVE:
         _after_approval(answer, current, policy)
+        if answer.step != before["step"] or answer.state != AnswerState.PENDING:
+            notices.settle_requests(answer)
         if answer.step != before["step"]:
             notices.tell_approvers(answer, current_approvers(answer=answer))
         elif answer.state == AnswerState.APPROVED:
@@ -345,6 +349,7 @@ def answer_decide(
         )
         answer.state = AnswerState.CHANGES_REQUESTED if decision == Decision.REQUEST_CHANGES else AnswerState.REJECTED
         _clear_step(answer)
+        notices.settle_requests(answer)
     answer.save()
     events.answer_event(
         actor=actor,

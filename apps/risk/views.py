@@ -36,6 +36,7 @@ class ResponseRulesView(ClientScopedMixin, TemplateView):
         context.setdefault("policy_form", RiskPolicyForm(initial=RiskPolicyForm.initial_from(policy)))
         blocks = BusinessHoursBlock.objects.visible_to(user).filter(client=self.client)
         holidays = Holiday.objects.visible_to(user).filter(client=self.client)
+        context["has_hours"] = blocks.exists()
         context.setdefault(
             "hours_form", BusinessHoursForm(initial=BusinessHoursForm.initial_from(self.client, blocks, holidays))
         )

@@ -10,6 +10,8 @@ from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.roles import ClientPerm
 from apps.tenants.selectors import brands_of, clients_for
 
+from .selectors import clients_at_a_glance
+
 
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "workspace/home.html"
@@ -19,7 +21,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
         # Client people have one client: take them straight to it.
         if len(clients) == 1 and not request.user.is_agency_admin:
             return redirect("client_detail", client_slug=clients[0].slug)
-        return self.render_to_response(self.get_context_data(clients=clients))
+        glance = clients_at_a_glance(user=request.user, clients=clients)
+        rows = [(client, glance.get(client.pk)) for client in clients]
+        return self.render_to_response(self.get_context_data(clients=rows))
 
 
 class ClientSwitchView(LoginRequiredMixin, View):

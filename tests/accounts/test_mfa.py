@@ -66,6 +66,10 @@ def test_sign_in_asks_for_the_code_and_rejects_a_wrong_one(web, account_lead, cl
     http = web()
     response = http.post(reverse("account_login"), {"login": account_lead.email, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    # Issue 16, point 9: the page looks like the sign-in page, and Cancel is no primary button.
+    page = http.get(reverse("mfa_authenticate")).content.decode()
+    assert '<div class="card">' in page and "Two-factor sign-in" in page
+    assert 'form="logout-from-stage" type="submit" class="linklike">Cancel</button>' in page
     wrong = http.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert wrong.status_code == 200
     assert not AuditEvent.objects.filter(action="auth.login").exists()
