@@ -13,52 +13,55 @@ from datetime import datetime, timedelta
 
 from .connectors.base import RawMention
 
-# (kind, text). {b} is the brand, {p} a product or service word of the language.
+# (kind, text). {b} is the brand, {p} one of PRODUCTS of the language: each language's words are
+# chosen to read right wherever {p} stands in its templates (Polish nouns in the one case the
+# templates use them in). Danish is only the brewery's, Norwegian the ferries', Polish the herbal
+# pharmacy's; English and German are everyone's, so they name nothing only one trade has.
 TEMPLATES = {
     "da": [
         ("service_failure", "Har ventet 40 minutter i telefonkø hos {b} og stadig intet svar 😡"),
         ("service_failure", "Min ordre fra {b} er forsinket igen. Tredje gang i år. Hvad sker der?"),
         ("product_criticism", "{b} {p} smager ikke som før, kvaliteten er gået ned ad bakke 👎"),
         ("praise", "Tusind tak til {b} for hurtig hjælp i dag! Super service ❤️"),
-        ("praise", "Elsker den nye {p} fra {b} 😍 anbefales varmt"),
+        ("praise", "Elsker {p} fra {b} 😍 anbefales varmt"),
         ("question", "Hvornår kommer {b} {p} tilbage på hylderne? Nogen der ved det?"),
-        ("constructive_feedback", "Forslag til {b}: det ville være rart med en mindre {p} til én person"),
+        ("constructive_feedback", "Forslag til {b}: sælg {p} i mindre flasker, så man kan smage først"),
         ("general_dissatisfaction", "Ærligt, {b} skuffer mig mere og mere. Ikke okay."),
         ("personal_attack", "Hvem er de idioter der styrer {b}? Fyr dem allesammen"),
         ("trolling", "haha {b} igen igen 🤡🤡 boykot nu"),
-        ("", "{b} åbner ny afdeling i Aarhus til foråret, skriver lokalavisen."),
+        ("", "{b} åbner nyt bryggeri i Aarhus til foråret, skriver lokalavisen."),
     ],
     "nb": [
         ("service_failure", "Ferja til {b} er innstilt igjen og ingen sier noe. Har ventet i to timer 😤"),
         ("service_failure", "Appen til {b} funker ikke, får ikke kjøpt billett. Kundeservice svarer ikke."),
-        ("product_criticism", "{b} {p} er dårligere enn før, og for dyrt 👎"),
+        ("product_criticism", "{p} hos {b} har blitt dårligere enn før, og altfor dyr 👎"),
         ("praise", "Tusen takk til mannskapet på {b} i dag, helt fantastisk service 🙏"),
         ("question", "Hvordan endrer jeg bestillingen min hos {b}? Finner det ikke i appen"),
-        ("constructive_feedback", "Det hadde vært fint om {b} la til sanntid for {p} i appen"),
+        ("constructive_feedback", "Det hadde vært fint om {b} viste forsinkelser i sanntid i appen"),
         ("general_dissatisfaction", "Lei av {b}. Skuffende hver eneste gang."),
         ("personal_attack", "Ledelsen i {b} er noen inkompetente klovner"),
         ("trolling", "lol {b} klarer ikke noe 😂😂 ratio"),
         ("", "{b} har nye ruter fra sommeren, ifølge en pressemelding."),
     ],
     "pl": [
-        ("service_failure", "Zamówienie z {b} nie dotarło od tygodnia, a infolinia nie odbiera 😡"),
+        ("service_failure", "Od tygodnia czekam na zamówienie ze sklepu {b}, a infolinia nie odbiera 😡"),
         ("service_failure", "Aplikacja {b} nie działa od rana, nie mogę złożyć zamówienia"),
-        ("product_criticism", "{p} z {b} jest uszkodzony, jakość coraz gorsza 👎"),
-        ("praise", "Dziękuję {b} za szybką pomoc, polecam z całego serca ❤️"),
-        ("question", "Czy {b} ma jeszcze {p} w ofercie? Gdzie mogę kupić?"),
-        ("constructive_feedback", "Fajnie by było, gdyby {b} dodała dostawę {p} w weekend"),
-        ("general_dissatisfaction", "Jestem bardzo rozczarowany obsługą w {b}. Słabo."),
-        ("personal_attack", "W {b} pracują sami niekompetentni kłamcy"),
+        ("product_criticism", "{p} ze sklepu {b} przyszedł uszkodzony, jakość coraz gorsza 👎"),
+        ("praise", "Dziękuję ekipie {b} za szybką pomoc, polecam z całego serca ❤️"),
+        ("question", "Czy {b} ma jeszcze {p} w ofercie? Gdzie mogę go kupić?"),
+        ("constructive_feedback", "Fajnie by było, gdyby w sklepie {b} dało się zamówić dostawę na weekend"),
+        ("general_dissatisfaction", "Jestem bardzo rozczarowany obsługą w sklepie {b}. Słabo."),
+        ("personal_attack", "W firmie {b} pracują sami niekompetentni kłamcy"),
         ("trolling", "xd {b} znowu 🤡 bojkot"),
-        ("", "{b} otwiera nowy punkt w Krakowie, podaje lokalny portal."),
+        ("", "{b} otwiera nową aptekę w Krakowie, podaje lokalny portal."),
     ],
     "de": [
         ("service_failure", "Meine Bestellung bei {b} ist nie angekommen und keine Antwort vom Kundenservice 😠"),
         ("service_failure", "Die {b} App funktioniert seit gestern nicht. Verspätung ohne Info!"),
-        ("product_criticism", "{b} {p} schmeckt nicht mehr wie früher, Qualität leider schlechter"),
+        ("product_criticism", "{b}: {p} ist nicht mehr wie früher, die Qualität leider schlechter"),
         ("praise", "Vielen Dank an {b}, super schnelle Hilfe heute 👏"),
-        ("question", "Wann gibt es {b} {p} wieder im Handel? Weiß das jemand?"),
-        ("constructive_feedback", "Vorschlag an {b}: eine kleinere Packung {p} wäre schön"),
+        ("question", "Wann gibt es {b} wieder im Handel? Weiß das jemand?"),
+        ("constructive_feedback", "Vorschlag an {b}: eine kleinere Packung wäre schön"),
         ("general_dissatisfaction", "Ich bin von {b} echt enttäuscht. So nicht."),
         ("personal_attack", "Das sind doch alles Idioten bei {b}, rausschmeißen!"),
         ("trolling", "lol {b} mal wieder 🤡 Boykott"),
@@ -67,10 +70,10 @@ TEMPLATES = {
     "en": [
         ("service_failure", "Been on hold with {b} for 45 minutes, no answer. Order still delayed 😡"),
         ("service_failure", "{b} app not working again, can't check in. Customer service is a joke"),
-        ("product_criticism", "The new {b} {p} tastes awful and the quality is worse than before 👎"),
+        ("product_criticism", "The new {b} {p} is awful and the quality is worse than before 👎"),
         ("praise", "Huge thanks to {b} for sorting this out so fast, amazing service ❤️"),
-        ("question", "Does anyone know when {b} {p} will be back in stock?"),
-        ("constructive_feedback", "Suggestion for {b}: it would be great to have a smaller {p}"),
+        ("question", "Does anyone know when {b} will have it back in stock?"),
+        ("constructive_feedback", "Suggestion for {b}: a smaller pack would be great for one person"),
         ("general_dissatisfaction", "Really disappointed with {b} lately. Not good enough."),
         ("personal_attack", "Whoever runs {b} is an incompetent clown. Fire him."),
         ("trolling", "lmao {b} again 🤡🤡 ratio"),
@@ -78,24 +81,25 @@ TEMPLATES = {
     ],
 }
 PRODUCTS = {
-    "da": ["pilsner", "app", "levering", "kaffe", "abonnement"],
-    "nb": ["billett", "app", "avgang", "kaffe", "abonnement"],
-    "pl": ["produkt", "aplikacja", "dostawa", "lek", "zamówienie"],
-    "de": ["Bier", "App", "Lieferung", "Kaffee", "Abo"],
-    "en": ["lager", "app", "delivery", "coffee", "subscription"],
+    "da": ["juleøl", "classic", "IPA", "hvede"],
+    "nb": ["kafeen om bord", "maten i kafeen", "periodebilletten", "bilbilletten"],
+    "pl": ["syrop", "krem", "zestaw ziół", "suplement"],
+    "de": ["die App", "die Verpackung", "der Kundenservice", "die Website"],
+    "en": ["app", "packaging", "website", "loyalty scheme"],
 }
 # Small, language-specific additions so two mentions of the same template still read differently.
 OPENERS = {
-    "da": ["", "", "Okay, ", "Seriøst, ", "Hmm. ", "Lige nu: ", "Igen: "],
-    "nb": ["", "", "Altså, ", "Seriøst, ", "Hmm. ", "Akkurat nå: ", "Igjen: "],
-    "pl": ["", "", "Serio, ", "No cóż, ", "Hmm. ", "Właśnie teraz: ", "Znowu: "],
-    "de": ["", "", "Ehrlich, ", "Also, ", "Hmm. ", "Gerade eben: ", "Schon wieder: "],
-    "en": ["", "", "Honestly, ", "So, ", "Hmm. ", "Right now: ", "Again: "],
+    "da": ["", "", "Okay, ", "Seriøst, ", "Hmm, ", "Lige nu: ", "Igen: "],
+    "nb": ["", "", "Altså, ", "Seriøst, ", "Hmm, ", "Akkurat nå: ", "Igjen: "],
+    "pl": ["", "", "Serio, ", "No cóż, ", "Hmm, ", "Właśnie teraz: ", "Znowu: "],
+    "de": ["", "", "Ehrlich, ", "Also, ", "Hmm, ", "Gerade eben: ", "Schon wieder: "],
+    "en": ["", "", "Honestly, ", "So, ", "Hmm, ", "Right now: ", "Again: "],
 }
 DETAILS = {
     "da": ["(ordre {n})", "i {place}", "i {place} i går", "her til morgen i {place}", "for {d} dage siden", "kl. {h}"],
     "nb": ["(ordre {n})", "i {place}", "i {place} i går", "i morges i {place}", "for {d} dager siden", "kl. {h}"],
-    "pl": ["(zamówienie {n})", "w {place}", "wczoraj w {place}", "dziś rano w {place}", "{d} dni temu", "o {h}"],
+    # No {place} in Polish: after "w" a town takes the locative, which the list does not hold.
+    "pl": ["(zamówienie {n})", "wczoraj", "dziś rano", "{d} dni temu", "o {h}", ""],
     "de": [
         "(Bestellung {n})",
         "in {place}",
@@ -168,6 +172,7 @@ def mention_number(n: int, plan: ReplayPlan, started: datetime, prefix: str = "r
     kind, template = rng.choice(TEMPLATES[language])
     brand = rng.choice(plan.brand_names)
     body = template.format(b=brand, p=rng.choice(PRODUCTS[language]))
+    body = body[0].upper() + body[1:]  # a template may open with the product
     opener = rng.choice(OPENERS[language])
     text = opener + (body[0].lower() + body[1:] if opener and not body.startswith(brand) else body)
     detail = rng.choice(DETAILS[language]).format(
@@ -178,7 +183,10 @@ def mention_number(n: int, plan: ReplayPlan, started: datetime, prefix: str = "r
     )
     if detail:
         text = f"{text.rstrip('.!?')} {detail}"
-    text += rng.choice(ENDINGS).format(tag=brand.replace(" ", "").lower())
+    ending = rng.choice(ENDINGS).format(tag=brand.replace(" ", "").lower())
+    if ending[:1] in ".!?…":  # one closing mark, not "portal.!"
+        text = text.rstrip(".!?")
+    text += ending
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     handle = f"{first.lower()}{last.lower()[:3]}{rng.randint(1, 999)}"
     followers = int(math.exp(rng.gauss(5.5, 2.0)))  # most have a few hundred, a few have very many
