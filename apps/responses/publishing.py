@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.core.http import FetchError, SafeHttpClient, raise_for_status
 from apps.integrations import bluesky
@@ -199,6 +200,6 @@ def _graphemes(text: str) -> int:
 
 
 ADAPTERS = {
-    "mastodon": (_mastodon, _mastodon_ready, _("access token")),
-    "bluesky": (_bluesky, _bluesky_ready, _("app password")),
+    "mastodon": (_mastodon, _mastodon_ready, gettext_lazy("access token")),
+    "bluesky": (_bluesky, _bluesky_ready, gettext_lazy("app password")),
 }

@@ -385,13 +385,18 @@ def test_a_published_answer_cannot_be_edited(responder, account_lead, brand_a):
         sending.answer_mark_sent(actor=responder, answer=answer)
 
 
-def test_a_source_without_an_access_token_cannot_post(responder, account_lead, brand_a, httpserver, mastodon_status):
+def test_a_source_without_an_access_token_cannot_post(
+    web, responder, account_lead, brand_a, httpserver, mastodon_status
+):
     mention = mastodon_mention(brand_a, httpserver, mastodon_status, access_token="")
     answer = approved(responder, account_lead, mention)
     with pytest.raises(ValidationError, match="access token"):
         sending.answer_publish(actor=responder, answer=answer)
     answer.refresh_from_db()
     assert answer.state == AnswerState.APPROVED
+    # The page says what is missing before anyone presses a button (issue 16, point 9).
+    page = web(responder).get(mention.get_absolute_url()).content.decode()
+    assert "has no access token to post with: add one, or send by hand." in page
 
 
 def test_publishing_needs_the_right_to_work_mentions(client_approver, responder, account_lead, brand_a):
