@@ -8,6 +8,7 @@ the suite writes. The event's data stays as it is, for the API and exports.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,11 @@ from .models import AuditEvent
 from .registry import Registry
 
 audit_sentences = Registry("audit_sentences")
+# Stored field -> the choices (a TextChoices class) its values come from, so that a change reads
+# "status: new → triaged" in words. Filled by the apps that own the choices, in ready().
+audit_value_choices = Registry("audit_value_choices")
 
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 # Keys of before/after that hold user ids (one, or a list).
 USER_KEYS = ("assignee_id", "user_id", "mentioned_user_ids", "approver_id", "approvers")
 
@@ -87,9 +92,45 @@ class Said:
         return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
 
 
-def register_sentences(sentences: dict[str, Callable[[Said], str]]) -> None:
+def register_sentences(
+    sentences: dict[str, Callable[[Said], str]], value_choices: dict[str, type] | None = None
+) -> None:
     for action, sentence in sentences.items():
         audit_sentences.register(action, sentence)
+    for field, choices in (value_choices or {}).items():
+        audit_value_choices.register(field, choices)
+
+
+def changes_of(event: AuditEvent, names: dict[int, str]) -> list[tuple[str, str | None, str]]:
+    """(field, before, after) in words for each field the event changed; before None when new."""
+    said = Said(event, names)
+    before, after = event.before or {}, event.after or {}
+    rows = []
+    for field in dict.fromkeys([*before, *after]):
+        if field in before and field in after and before[field] == after[field]:
+            continue
+        label = field.removesuffix("_ids").removesuffix("_id").replace("_", " ")
+        old = _words(said, field, before[field]) if field in before else None
+        rows.append((label, old, _words(said, field, after.get(field))))
+    return rows
+
+
+def _words(said: Said, field: str, value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if field in USER_KEYS:
+        return said.people(value) if isinstance(value, list) else said.person(value)
+    if field in audit_value_choices and isinstance(value, str):
+        return said.label(audit_value_choices[field], value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(_words(said, field, item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key.replace('_', ' ')}: {_words(said, key, item)}" for key, item in value.items())
+    if isinstance(value, str) and ISO_TIME.match(value):
+        return Said.when(value)
+    return str(value)
 
 
 def names_for(events: Iterable[AuditEvent]) -> dict[int, str]:
@@ -117,9 +158,11 @@ def sentence_of(event: AuditEvent, names: dict[int, str]) -> str:
 
 
 def with_sentences(events: Iterable[AuditEvent]) -> list[AuditEvent]:
-    """The events, each with `.sentence` set, for a page to show."""
+    """The events, each with `.sentence`, `.actor_name` and `.changes` set, for a page to show."""
     events = list(events)
     names = names_for(events)
     for event in events:
         event.sentence = sentence_of(event, names)
+        event.actor_name = Said(event, names).actor
+        event.changes = changes_of(event, names)
     return events

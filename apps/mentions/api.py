@@ -26,6 +26,7 @@ from apps.accounts.models import User
 from apps.mentions.models import RiskLevel
 from apps.tenants.mixins import ClientScopedViewSet, StaffOnlyFieldsMixin
 from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import user_has_client_perm
 
 from . import selectors, services
 from .forms import ChannelsField, InboxFilterForm
@@ -252,6 +253,8 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
                 raise exceptions.ValidationError({"page_size": [_("Give size or page_size, not both.")]})
             params.setlist("size", params.pop("page_size"))
         unknown = sorted(set(params) - set(InboxFilterForm.base_fields) - OTHER_LIST_PARAMS)
+        if "assignee" in params and not user_has_client_perm(request.user, self.client, ClientPerm.READ_WORK):
+            unknown.append("assignee")  # who works on what is the agency's: no filter tells it either
         if unknown:
             raise exceptions.ValidationError({name: [_("Not a filter of this list.")] for name in unknown})
         form = InboxFilterForm(params)

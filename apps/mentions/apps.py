@@ -11,4 +11,4 @@ class MentionsConfig(AppConfig):
 
         from . import events
 
-        register_sentences(events.SENTENCES)
+        register_sentences(events.SENTENCES, events.VALUE_CHOICES)

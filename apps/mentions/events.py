@@ -4,6 +4,8 @@ from django.utils.translation import gettext as _
 
 from apps.core.audit import audit_event, record_audit_event
 
+from .models import MentionStatus, PrivateChannel, RiskLevel
+
 
 def mention_status_changed_event(*, actor, mention, before: dict, after: dict, request=None):
     return record_audit_event(
@@ -117,8 +119,6 @@ def mention_assigned_on_arrival(mention, assignee_id: int):
 
 
 def _status_changed(s) -> str:
-    from .models import MentionStatus
-
     words = _("%(actor)s moved it from %(old)s to %(new)s") % {
         "actor": s.actor,
         "old": s.label(MentionStatus, s.before("status")),
@@ -168,4 +168,13 @@ SENTENCES = {
     "saved_view.deleted": lambda s: (
         _("%(actor)s removed the view %(target)s.") % {"actor": s.actor, "target": s.target}
     ),
+}
+
+
+# The choices the values of its events' fields come from, so that changes read in words.
+VALUE_CHOICES = {
+    "status": MentionStatus,
+    "private_channel": PrivateChannel,
+    "risk_level": RiskLevel,
+    "level": RiskLevel,
 }

@@ -208,7 +208,7 @@ class WebhookEndpointViewSet(
 
     model = WebhookEndpoint
     serializer_class = WebhookEndpointSerializer
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.MANAGE
     action_permissions = {"test": ClientPerm.MANAGE}
 
@@ -270,7 +270,7 @@ class WebhookDeliveryViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.
     model = WebhookDelivery
     serializer_class = WebhookDeliverySerializer
     filterset_class = WebhookDeliveryFilter
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
 
     def scoped_queryset(self):
         return webhook_deliveries_of(user=self.request.user, client=self.client)

@@ -121,7 +121,7 @@ class WebhookListView(ClientScopedMixin, TemplateView):
     """The client's outgoing webhooks and how they are doing."""
 
     template_name = "notifications/webhook_list.html"
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -169,7 +169,7 @@ class WebhookDetailView(WebhookEndpointMixin, TemplateView):
     """One endpoint: health, settings (leads) and the delivery log, which refreshes while sends are under way."""
 
     template_name = "notifications/webhook_detail.html"
-    read_permission = ClientPerm.WORK_MENTIONS
+    read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.MANAGE
 
     def get_template_names(self):

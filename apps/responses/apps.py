@@ -16,4 +16,4 @@ class ResponsesConfig(AppConfig):
 
         from . import events as app_events
 
-        register_sentences(app_events.SENTENCES)
+        register_sentences(app_events.SENTENCES, app_events.VALUE_CHOICES)

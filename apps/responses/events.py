@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from apps.core.audit import record_audit_event
 
+from .models import AnswerState, Decision, ReplyType
+
 
 def answer_event(*, actor, answer, action: str, before: dict | None = None, after: dict | None = None, request=None):
     return record_audit_event(
@@ -75,7 +77,7 @@ _ANSWER = {
 
 
 def _answer(step: str):
-    return lambda s: str(_ANSWER[step]) % {"actor": s.actor, "decision": str(s.after("decision", "")).replace("_", " ")}
+    return lambda s: str(_ANSWER[step]) % {"actor": s.actor, "decision": s.label(Decision, s.after("decision"))}
 
 
 def _did(words):
@@ -94,3 +96,7 @@ SENTENCES = {
     "approval_rule.deleted": _did(_lazy("removed the approval rule")),
     "approval_rule.moved": _did(_lazy("moved the approval rule")),
 }
+
+
+# The choices the values of its events' fields come from, so that changes read in words.
+VALUE_CHOICES = {"decision": Decision, "state": AnswerState, "reply_type": ReplyType}

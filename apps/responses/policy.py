@@ -6,7 +6,8 @@ unapproved unless a rule says so. Approvers are fixed when the answer is submitt
 
 A step with nobody who may approve it (the only account lead wrote the answer, the client has
 no approver yet, the people named left) falls back along FALLBACK_CHAIN: any other account lead
-of the client, then any agency admin; one of them approves. Only when the chain is empty too is
+of the client, then any agency admin, never the author nor anyone approving an earlier step;
+one of them approves. Only when the chain is empty too is
 the submission refused. The policy page warns of such steps in advance (`staffing_warnings`).
 """
 
@@ -124,17 +125,20 @@ def _staffed(client, steps: Sequence[tuple[str, str, Sequence[int]]], exclude: i
     FALLBACK_CHAIN where nobody may; no steps: DEFAULT_STEPS."""
     steps = steps or DEFAULT_STEPS
     allowed = users_with_client_perm(client, ClientPerm.APPROVE_RESPONSES)
-    staffed = []
+    staffed, earlier = [], set()
     for position, (role, mode, people) in enumerate(steps):
         approvers, fallback = _holders(client, allowed, role, people) - {exclude}, ""
         for instead in FALLBACK_CHAIN:
             if approvers:
                 break
             if instead != role:
-                approvers, fallback, mode = _holders(client, allowed, instead, ()) - {exclude}, instead, StepMode.ANY
+                # Not who approves an earlier step: a fallback keeps two checks two people.
+                approvers = _holders(client, allowed, instead, ()) - {exclude} - earlier
+                fallback, mode = instead, StepMode.ANY
         if not approvers:
             raise NoApprover(position, role)
         staffed.append(Step(role, mode, tuple(sorted(approvers)), fallback))
+        earlier |= approvers
     return staffed
 
 
@@ -155,13 +159,15 @@ def staffing_warnings(client, policy: ApprovalPolicy, steps: Sequence[tuple[str,
     allowed = users_with_client_perm(client, ClientPerm.APPROVE_RESPONSES)
     writers = set(users_with_client_perm(client, ClientPerm.WORK_MENTIONS).values_list("pk", flat=True))
     leads = _holders(client, allowed, ApproverRole.ACCOUNT_LEAD, ()) - _holders(client, allowed, AGENCY_ADMIN, ())
-    warnings = []
+    warnings, earlier = [], set()
     for position, (role, _mode, people) in enumerate(steps or DEFAULT_STEPS, start=1):
-        instead = AGENCY_ADMIN if role == ApproverRole.ACCOUNT_LEAD or not leads else ApproverRole.ACCOUNT_LEAD
+        other_leads = leads - earlier
+        instead = AGENCY_ADMIN if role == ApproverRole.ACCOUNT_LEAD or not other_leads else ApproverRole.ACCOUNT_LEAD
         fallback, who = str(FALLBACK_LABELS[instead]), str(APPROVER_WORDS[role])
         holders = _holders(client, allowed, role, people)
         if role != ApproverRole.PEOPLE:
             holders -= _holders(client, allowed, AGENCY_ADMIN, ())  # admins approve as the fallback
+        earlier |= holders
         if not holders:
             warnings.append(
                 _("Step %(n)d: nobody may approve as %(who)s now, so %(fallback)s approves in their place.")

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from apps.core.audit import record_audit_event
+from apps.mentions.models import RiskLevel
 
 
 def mention_rerated_event(*, actor, mention, before: dict, after: dict, request=None):
@@ -45,7 +46,7 @@ SENTENCES = {
         _("%(actor)s rated it %(level)s%(reason)s.")
         % {
             "actor": s.actor,
-            "level": str(s.after("risk_level") or s.after("level") or ""),
+            "level": s.label(RiskLevel, s.after("risk_level") or s.after("level")),
             "reason": _(", saying: %(reason)s") % {"reason": s.after("reason")} if s.after("reason") else "",
         }
     ),

@@ -25,6 +25,7 @@ class Roster:
     ):
         self.responders = responders
         self.reserve = reserve
+        self.no_room = False  # set when urgent work found no room even by handing work back
         self._ids = [r.user_id for r in responders]
         self.open = {r.user_id: open_counts.get(r.user_id, 0) for r in responders}
         self.mode = mode
@@ -60,8 +61,3 @@ class Roster:
         open_work[chosen.user_id] += 1
         self.last_id = chosen.user_id
         return chosen.user_id
-
-    def freed(self, user_id: int) -> None:
-        """A mention of theirs went back to the queue."""
-        if user_id in self.open:
-            self.open[user_id] = max(self.open[user_id] - 1, 0)

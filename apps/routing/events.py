@@ -2,7 +2,10 @@
 
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import Availability
 from apps.core.audit import record_audit_event
+
+from .models import RoutingMode
 
 
 def mention_assigned_event(*, actor, mention, before_id, request=None, reason: str = ""):
@@ -88,10 +91,14 @@ SENTENCES = {
     "routing_policy.saved": lambda s: s.did(_("changed how mentions are assigned at")),
     "user.availability_changed": lambda s: (
         _("%(actor)s is now %(availability)s.")
-        % {"actor": s.actor, "availability": str(s.after("availability", "")).replace("_", " ")}
+        % {"actor": s.actor, "availability": s.label(Availability, s.after("availability"))}
     ),
     "membership.capacity_changed": lambda s: (
         _("%(actor)s set the capacity of %(target)s to %(capacity)s.")
         % {"actor": s.actor, "target": s.target, "capacity": s.after("capacity") or _("the default")}
     ),
 }
+
+
+# The choices the values of its events' fields come from, so that changes read in words.
+VALUE_CHOICES = {"mode": RoutingMode, "availability": Availability}

@@ -22,7 +22,7 @@ from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
 from apps.tenants.models import Client
 from apps.tenants.roles import ClientPerm
-from apps.tenants.scoping import is_agency_staff, user_has_client_perm
+from apps.tenants.scoping import user_has_client_perm, works_mentions_somewhere
 from apps.tenants.selectors import schedule_of
 from apps.tenants.services import require_client_perm
 
@@ -177,19 +177,23 @@ def route_waiting_urgent(*, now: datetime | None = None) -> int:
 
 
 def _room_for_urgent(roster, mention: Mention, now: datetime) -> int | None:
-    """A responder with room for this urgent mention, making room if need be."""
+    """A responder with room for this urgent mention, making room if need be: the newest lesser
+    mention nobody has started goes back to the queue from someone whom that leaves with room
+    (hand assignments may have put people over their capacity), and the urgent one goes to them."""
     chosen = roster.choose(urgent=True)
-    if chosen is not None:
+    if chosen is not None or roster.no_room:
         return chosen
+    would_have_room = [r.user_id for r in roster.responders if roster.open[r.user_id] <= r.capacity]
     lesser = (
         Mention.objects.unscoped()
-        .filter(OPEN_WORK, client=mention.client, assignee_id__in=list(roster.open), status__in=NOT_STARTED)
+        .filter(OPEN_WORK, client=mention.client, assignee_id__in=would_have_room, status__in=NOT_STARTED)
         .exclude(risk_level__in=URGENT)
         .order_by("-assigned_at", "-pk")
         .select_related("client", "brand")
         .first()
     )
     if lesser is None:
+        roster.no_room = True  # nobody will have room for the next urgent one either, this run
         return None
     with transaction.atomic():
         freed = (
@@ -218,8 +222,9 @@ def _room_for_urgent(roster, mention: Mention, now: datetime) -> int | None:
             url=lesser.get_absolute_url(),
             mention=lesser,
         )
-    roster.freed(before_id)
-    return roster.choose(urgent=True)
+    # The freed place is theirs: counted as given again, to them.
+    roster.last_id = before_id
+    return before_id
 
 
 def _give(mention: Mention, assignee_id: int, now: datetime, *, reason: str) -> bool:
@@ -278,8 +283,10 @@ def routing_policy_save(
     """Save the client's routing policy (`high_risk_reserve` None: keep the one it has)."""
     require_client_perm(actor=actor, client=client, codename=ClientPerm.MANAGE)
     policy = routing_policy_of(client=client)
-    if high_risk_reserve is None:
+    if high_risk_reserve is None:  # kept, but never as much as the capacity given with it
         high_risk_reserve = policy.high_risk_reserve
+        if isinstance(default_capacity, int) and default_capacity >= 1:
+            high_risk_reserve = min(high_risk_reserve, default_capacity - 1)
     errors = {}
     if mode not in RoutingMode.values:
         errors["mode"] = [_("Choose a way of assigning.")]
@@ -342,7 +349,11 @@ def shift_save(
     allowed = (
         user is not None
         and user.is_active
-        and (is_agency_staff(user) if client is None else user_has_client_perm(user, client, ClientPerm.WORK_MENTIONS))
+        and (
+            works_mentions_somewhere(user)
+            if client is None
+            else user_has_client_perm(user, client, ClientPerm.WORK_MENTIONS)
+        )
     )
     if not allowed:
         errors["user"] = [_("Only people who work this client's mentions can be on call for it.")]

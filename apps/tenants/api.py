@@ -8,7 +8,7 @@ from apps.core.models import AuditEvent
 from apps.core.numbers import as_utc
 
 from . import services
-from .mixins import ClientScopedViewSet
+from .mixins import ClientScopedViewSet, holds
 from .models import BRAND_LANGUAGES, Brand, Client, Membership
 from .roles import ClientPerm
 
@@ -129,6 +129,18 @@ class MembershipViewSet(
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    """An audit event. Where the actor was (their IP address) is for those who manage the
+    client's people, not for every colleague who reads the trail."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        view = self.context.get("view")
+        request = self.context.get("request")
+        client = getattr(view, "client", None)
+        if request is None or client is None or not holds(request.user, client, ClientPerm.MANAGE_MEMBERS):
+            data.pop("ip_address", None)
+        return data
+
     class Meta:
         model = AuditEvent
         fields = [

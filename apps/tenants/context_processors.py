@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .scoping import is_agency_staff
+from .scoping import works_mentions_somewhere
 from .selectors import clients_for
 
 
@@ -12,5 +12,5 @@ def workspace(request):
         "agency_name": settings.AGENCY_NAME,
         # Lazy: read only by pages that show the switcher, not by polls and partials.
         "switcher_clients": clients_for(user=user) if signed_in else [],
-        "works_mentions": signed_in and is_agency_staff(user),
+        "works_mentions": signed_in and works_mentions_somewhere(user),
     }

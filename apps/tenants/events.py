@@ -5,6 +5,8 @@ from django.utils.translation import gettext as _
 from apps.core.audit import changed_fields, record_audit_event
 from apps.core.services import Changes
 
+from .roles import Role
+
 BRAND_FIELDS = ["name", "slug", "aliases", "handles", "languages", "tone_of_voice"]
 
 
@@ -49,7 +51,7 @@ def membership_granted_event(*, actor, membership, request=None):
         client=membership.client,
         target=membership,
         target_repr=membership.user.email,
-        after={"role": membership.role},
+        after={"role": membership.role, "user_id": membership.user_id},
         request=request,
     )
 
@@ -61,8 +63,8 @@ def membership_role_changed_event(*, actor, membership, old_role, request=None):
         client=membership.client,
         target=membership,
         target_repr=membership.user.email,
-        before={"role": old_role},
-        after={"role": membership.role},
+        before={"role": old_role, "user_id": membership.user_id},
+        after={"role": membership.role, "user_id": membership.user_id},
         request=request,
     )
 
@@ -74,7 +76,7 @@ def membership_revoked_event(*, actor, membership, request=None):
         client=membership.client,
         target=membership,
         target_repr=membership.user.email,
-        before={"role": membership.role},
+        before={"role": membership.role, "user_id": membership.user_id},
         request=request,
     )
 
@@ -91,9 +93,13 @@ def business_hours_saved_event(*, actor, client, before, after, request=None):
     )
 
 
-def _role(s, side: str) -> str:
-    from .roles import Role
+def _member(s) -> str:
+    """The member by name (events before names were kept name them by e-mail)."""
+    user_id = s.after("user_id") or s.before("user_id")
+    return s.person(user_id) if user_id else s.target
 
+
+def _role(s, side: str) -> str:
     return s.label(Role, (s.before if side == "before" else s.after)("role"))
 
 
@@ -103,15 +109,19 @@ SENTENCES = {
     "brand.created": lambda s: s.did(_("added the brand")),
     "brand.updated": lambda s: s.did(_("changed the brand")),
     "membership.granted": lambda s: (
-        _("%(actor)s made %(target)s %(role)s.") % {"actor": s.actor, "target": s.target, "role": _role(s, "after")}
+        _("%(actor)s made %(target)s %(role)s.") % {"actor": s.actor, "target": _member(s), "role": _role(s, "after")}
     ),
     "membership.role_changed": lambda s: (
         _("%(actor)s changed the role of %(target)s from %(old)s to %(new)s.")
-        % {"actor": s.actor, "target": s.target, "old": _role(s, "before"), "new": _role(s, "after")}
+        % {"actor": s.actor, "target": _member(s), "old": _role(s, "before"), "new": _role(s, "after")}
     ),
     "membership.revoked": lambda s: (
         _("%(actor)s removed %(target)s (%(role)s).")
-        % {"actor": s.actor, "target": s.target, "role": _role(s, "before")}
+        % {"actor": s.actor, "target": _member(s), "role": _role(s, "before")}
     ),
     "business_hours.saved": lambda s: s.did(_("changed the opening hours of")),
 }
+
+
+# The choices the values of its events' fields come from, so that changes read in words.
+VALUE_CHOICES = {"role": Role}

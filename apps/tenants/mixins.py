@@ -78,6 +78,7 @@ class ClientScopedMixin:
             ClientPerm.MANAGE,
             ClientPerm.MANAGE_MEMBERS,
             ClientPerm.VIEW_AUDIT,
+            ClientPerm.READ_WORK,
             ClientPerm.WORK_MENTIONS,
             ClientPerm.APPROVE_RESPONSES,
         )

@@ -59,7 +59,14 @@ def user_has_client_perm(user, client, codename: str) -> bool:
 
 
 def is_agency_staff(user) -> bool:
-    """Agency admins and anyone who works mentions somewhere (client people never do)."""
+    """Agency admins and anyone who reads the agency's work somewhere (client people never do)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_agency_admin or bool(client_ids_with_perm(user, "read_work"))
+
+
+def works_mentions_somewhere(user) -> bool:
+    """Agency admins and anyone who works mentions at some client: who can be on call, has "My work"."""
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_agency_admin or bool(client_ids_with_perm(user, "work_mentions"))

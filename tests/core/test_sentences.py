@@ -66,3 +66,32 @@ def test_an_event_of_the_system_and_one_without_a_sentence_still_read_as_words()
     assert sentence_of(system, {}) == "First answered at 2026-01-05 10:30; its answer time stopped."
     unknown = AuditEvent(actor=None, actor_label="system", action="report.sent_weekly", target_repr="Alpha")
     assert sentence_of(unknown, {}) == "The system: report sent weekly (Alpha)"
+
+
+def test_the_audit_changes_read_in_words_and_the_page_reads_names_once(
+    web, account_lead, responder, client_a, brand_a, django_assert_max_num_queries
+):
+    mention = MentionFactory(brand=brand_a)
+    mention_transition(actor=responder, mention=mention, status="no_response_needed", reason="A bot")
+    mention_assign(actor=account_lead, mention=mention, assignee=responder)
+    http = web(account_lead)
+    page = http.get(reverse("client_audit", args=[client_a.slug])).content.decode()
+    body = page.split("<tbody>", 1)[1]
+    assert "no response needed" in body and "no_response_needed" not in body
+    assert f"→ {responder.display_name}" in body and f"→ {responder.pk}<" not in body
+
+    for _ in range(20):
+        AuditEventFactory(client=client_a, actor=responder, action="brand.updated", target_repr="Crisps")
+    with django_assert_max_num_queries(16):  # not one query per row
+        http.get(reverse("client_audit", args=[client_a.slug]))
+
+
+def test_a_membership_event_names_the_member_not_their_address(web, account_lead, client_a):
+    from apps.tenants.roles import Role
+    from apps.tenants.services import membership_grant
+    from tests.factories import UserFactory
+
+    ann = UserFactory(email="ann@example.test", full_name="Ann Berg")
+    membership_grant(actor=account_lead, client=client_a, user=ann, role=Role.RESPONDER)
+    event = AuditEvent.objects.get(action="membership.granted")
+    assert sentence_of(event, names_for([event])) == f"{account_lead.display_name} made Ann Berg responder."

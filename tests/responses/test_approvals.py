@@ -263,14 +263,15 @@ def test_the_only_leads_own_answer_goes_to_an_agency_admin(web, account_lead, ag
     assert answer.state == AnswerState.APPROVED
 
 
-def test_a_client_approver_step_without_approvers_goes_to_a_lead(
+def test_a_client_approver_step_without_approvers_goes_to_someone_not_approving_already(
     responder, account_lead, agency_admin, client_a, mention
 ):
     two_step_rule(client_a, position=0)
     answer = answer_submit(actor=responder, answer=answer_start(actor=responder, mention=mention, text="Hej"))
+    # The lead of step 1 does not stand in for the client as well: an agency admin does.
     assert [(step["role"], step["approvers"], step["fallback"]) for step in answer.steps] == [
         ("account_lead", [account_lead.pk], ""),
-        ("client_approver", [account_lead.pk], "account_lead"),
+        ("client_approver", [agency_admin.pk], "agency_admin"),
     ]
 
 
@@ -283,7 +284,8 @@ def test_the_policy_page_warns_of_steps_that_can_have_nobody(web, account_lead, 
         "Step 1: only one person may approve as an account lead; an answer they write themselves goes to an "
         "agency admin." in page
     )
-    assert "Step 2: nobody may approve as a client approver now, so an account lead approves in their place." in page
+    # The only lead approves step 1, so an agency admin, not the same lead, stands in at step 2.
+    assert "Step 2: nobody may approve as a client approver now, so an agency admin approves in their place." in page
     assert "When no rule matches" in page  # the default step has the same single lead
 
 

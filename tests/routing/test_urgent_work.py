@@ -119,3 +119,25 @@ def test_the_reserve_is_set_on_the_rules_page_and_refused_when_it_leaves_no_room
     assert refused.status_code == 400 and "one less than the open mentions per responder" in refused.content.decode()
     assert web(account_lead).post(page, {**data, "high_risk_reserve": 4}).status_code == 302
     assert client_a.routing_policy.high_risk_reserve == 4
+
+
+def test_no_work_is_handed_back_where_that_would_not_make_room(brand, client_a, responder, account_lead):
+    """Hand assignments put the responder over capacity: freeing one still leaves no room."""
+    RoutingPolicyFactory(client=client_a, mode=RoutingMode.ROUND_ROBIN, default_capacity=2, high_risk_reserve=0)
+    for _ in range(4):
+        MentionFactory(brand=brand, risk_level="low", assignee=responder)
+    urgent = MentionFactory(brand=brand, risk_level="high")
+
+    for _ in range(2):
+        assert route_waiting_urgent() == 0
+
+    assert Mention.objects.filter(assignee=responder).count() == 4
+    assert not Notification.objects.filter(event="mention.handed_back").exists()
+    assert Mention.objects.get(pk=urgent.pk).assignee_id is None
+
+
+def test_a_small_teams_policy_saves_unchanged_with_its_reserve_lowered(api, account_lead, client_a):
+    RoutingPolicyFactory(client=client_a, default_capacity=5, high_risk_reserve=3)
+    url = f"/api/v1/clients/{client_a.pk}/routing-policy/"
+    saved = api(account_lead).put(url, {"mode": "least_open", "default_capacity": 2}, format="json")
+    assert saved.status_code == 200 and saved.json()["high_risk_reserve"] == 1

@@ -65,3 +65,27 @@ def test_an_analyst_reads_sources_in_the_api_and_cannot_poll_them(api, analyst, 
     base = f"/api/v1/clients/{client_a.pk}/sources/"
     assert api(analyst).get(base).status_code == 200
     assert api(analyst).post(f"{base}{source.pk}/poll/", {}, format="json").status_code == 403
+
+
+def test_the_audit_api_gives_addresses_only_to_those_who_manage_people(api, account_lead, responder, client_a):
+    from tests.factories import AuditEventFactory
+
+    AuditEventFactory(client=client_a, ip_address="203.0.113.7")
+    url = f"/api/v1/clients/{client_a.pk}/audit-events/"
+    assert api(account_lead).get(url).json()["results"][0]["ip_address"] == "203.0.113.7"
+    assert "ip_address" not in api(responder).get(url).json()["results"][0]
+
+
+def test_client_people_cannot_learn_assignments_through_the_assignee_filter(api, client_viewer, responder, client_a):
+    url = f"/api/v1/clients/{client_a.pk}/mentions/"
+    for value in ("me", "none", str(responder.pk)):
+        refused = api(client_viewer).get(url, {"assignee": value})
+        assert refused.status_code == 400 and "assignee" in refused.json()["errors"]
+    assert api(responder).get(url, {"assignee": "me"}).status_code == 200
+
+
+def test_an_analysts_menu_leads_to_the_work_they_read(web, analyst, client_a):
+    page = web(analyst).get(reverse("client_detail", args=[client_a.slug])).content.decode()
+    menu = page.split('class="clientnav"', 1)[1].split("</nav>", 1)[0]
+    for name in ("inbox", "source_list", "approvals", "on_call", "response_rules", "approval_policy", "webhook_list"):
+        assert reverse(name, args=[client_a.slug]) in menu, name

@@ -11,6 +11,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from ..models import MentionStatus
+
 register = template.Library()
 
 # Only http(s) links become links; everything else stays text.
@@ -40,12 +42,16 @@ def safe_links(text: str) -> str:
     return mark_safe("".join(str(part) for part in parts).replace("\n", "<br>"))  # noqa: S308 - every part escaped
 
 
+# Statuses that wait for no answer of ours: no clock shows for them.
+NO_CLOCK = (MentionStatus.NO_RESPONSE_NEEDED, MentionStatus.ANSWERED_ELSEWHERE)
+
+
 @register.simple_tag
 def sla_state(mention, now) -> str:
     """ "stopped" (answered), "late", "near" (past the warning share), "ok", or "" (no clock)."""
     if mention.first_response_at:
         return "stopped"
-    if not mention.response_due_at:
+    if not mention.response_due_at or mention.status in NO_CLOCK:
         return ""
     if now >= mention.response_due_at:
         return "late"

@@ -16,3 +16,15 @@ class Migration(migrations.Migration):
             field=models.PositiveSmallIntegerField(db_default=3, default=3, verbose_name='room kept for high and critical'),
         ),
     ]
+
+
+def fit_small_teams(apps, schema_editor):
+    """A policy of three or fewer mentions per responder keeps less room than the default: one
+    less than its capacity, so that saving it unchanged is never refused."""
+    RoutingPolicy = apps.get_model("routing", "RoutingPolicy")
+    for policy in RoutingPolicy.objects.filter(default_capacity__lte=3):
+        policy.high_risk_reserve = max(policy.default_capacity - 1, 0)
+        policy.save(update_fields=["high_risk_reserve"])
+
+
+Migration.operations.append(migrations.RunPython(fit_small_teams, migrations.RunPython.noop))

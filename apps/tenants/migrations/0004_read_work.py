@@ -47,4 +47,16 @@ def grant_gained_rights(apps, schema_editor):
             )
 
 
-Migration.operations.append(migrations.RunPython(grant_gained_rights, migrations.RunPython.noop))
+def withdraw_gained_rights(apps, schema_editor):
+    Membership = apps.get_model("tenants", "Membership")
+    Granted = apps.get_model("tenants", "ClientUserObjectPermission")
+    for membership in Membership.objects.filter(role__in=GAINED).iterator():
+        Granted.objects.filter(
+            user_id=membership.user_id,
+            content_object_id=membership.client_id,
+            permission__codename__in=GAINED[membership.role],
+            permission__content_type__app_label="tenants",
+        ).delete()
+
+
+Migration.operations.append(migrations.RunPython(grant_gained_rights, withdraw_gained_rights))
