@@ -28,10 +28,10 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 # Set only by the answer workflow; and while an answer waits for approval, only it moves on.
 FOLLOWS_THE_ANSWER = frozenset({S.AWAITING_APPROVAL, S.ANSWERED})
-# A first answer was given: the SLA clock stops (a private channel counts as an answer). An
-# answer given elsewhere (the client replied themselves) is no answer of ours: the mention stops
-# waiting (models.UNANSWERED) but records no first response, so it is counted apart.
-STOPS_THE_CLOCK = frozenset({S.ANSWERED, S.TAKEN_PRIVATE})
+# No move stops the answer clock by itself: the answer workflow records the first response when
+# an answer goes out (responses.sending). A move by hand to "taken private" or "answered
+# elsewhere" is no answer that went through approval: the mention stops waiting
+# (models.UNANSWERED) but records no first response, so it is counted apart.
 NEEDS_REASON = frozenset({S.NO_RESPONSE_NEEDED, S.ANSWERED_ELSEWHERE})
 NEEDS_PRIVATE_CHANNEL = frozenset({S.TAKEN_PRIVATE})
 NEEDS_ANSWER_URL = frozenset({S.ANSWERED_ELSEWHERE})

@@ -36,7 +36,6 @@ from .lifecycle import (
     NEEDS_ANSWER_URL,
     NEEDS_PRIVATE_CHANNEL,
     NEEDS_REASON,
-    STOPS_THE_CLOCK,
     allowed_from,
     manual_moves_from,
     path_to,
@@ -185,8 +184,6 @@ def _transition(
         },
         request=request,
     )
-    if status in STOPS_THE_CLOCK:
-        sla_stop(actor=actor, mention=mention, at=now, request=request)
     return mention
 
 

@@ -136,15 +136,18 @@ def test_no_response_needed_wants_a_reason_and_leaves_open_work(mention, respond
     assert open_work(client=mention.client, user_ids=[responder.pk]).get(responder.pk, 0) == 0
 
 
-def test_taken_private_records_the_channel_and_stops_the_clock(mention, responder):
+def test_taken_private_by_hand_records_the_channel_and_stops_waiting_without_an_answer(mention, responder):
+    """A conversation moved to DM by hand went through no approval: like "answered elsewhere" it
+    records no first response of ours (counted apart), but the mention no longer waits."""
     with pytest.raises(ValidationError) as refused:
         mention_transition(actor=responder, mention=mention, status="taken_private")
     assert "private_channel" in refused.value.message_dict
     mention_transition(actor=responder, mention=mention, status="taken_private", private_channel="phone")
     mention.refresh_from_db()
     assert (mention.status, mention.private_channel) == ("taken_private", "phone")
-    assert mention.first_response_at is not None
-    assert AuditEvent.objects.filter(action="mention.first_response", target_id=str(mention.pk)).count() == 1
+    assert mention.first_response_at is None
+    assert not Mention.objects.filter(UNANSWERED, pk=mention.pk).exists()
+    assert not AuditEvent.objects.filter(action="mention.first_response", target_id=str(mention.pk)).exists()
 
 
 def test_people_without_the_right_cannot_move_mentions(mention, analyst, client_viewer):

@@ -37,10 +37,10 @@ class Migration(migrations.Migration):
         ),
         AddIndexConcurrently(
             model_name='mention',
-            index=models.Index(condition=models.Q(('archived_at', None), ('first_response_at', None), models.Q(('status__in', ['no_response_needed', 'answered_elsewhere']), _negated=True)), fields=['response_warn_at'], name='mention_sla_warn'),
+            index=models.Index(condition=models.Q(('archived_at', None), ('first_response_at', None), models.Q(('status__in', ['no_response_needed', 'answered_elsewhere', 'taken_private']), _negated=True)), fields=['response_warn_at'], name='mention_sla_warn'),
         ),
         AddIndexConcurrently(
             model_name='mention',
-            index=models.Index(condition=models.Q(('archived_at', None), ('first_response_at', None), models.Q(('status__in', ['no_response_needed', 'answered_elsewhere']), _negated=True)), fields=['response_due_at'], name='mention_sla_due'),
+            index=models.Index(condition=models.Q(('archived_at', None), ('first_response_at', None), models.Q(('status__in', ['no_response_needed', 'answered_elsewhere', 'taken_private']), _negated=True)), fields=['response_due_at'], name='mention_sla_due'),
         ),
     ]

@@ -43,7 +43,7 @@ def safe_links(text: str) -> str:
 
 
 # Statuses that wait for no answer of ours: no clock shows for them.
-NO_CLOCK = (MentionStatus.NO_RESPONSE_NEEDED, MentionStatus.ANSWERED_ELSEWHERE)
+NO_CLOCK = (MentionStatus.NO_RESPONSE_NEEDED, MentionStatus.ANSWERED_ELSEWHERE, MentionStatus.TAKEN_PRIVATE)
 
 
 @register.simple_tag
