@@ -7,7 +7,7 @@ from django.test import Client as HttpClient
 from rest_framework.test import APIClient
 
 from apps.core.models import AuditEvent
-from apps.core.sentences import audit_sentences
+from apps.core.sentences import audit_sentences, sentence_of
 from apps.tenants.roles import Role
 from tests.factories import BrandFactory, ClientFactory, MembershipFactory, UserFactory
 
@@ -27,6 +27,8 @@ def _every_audit_event_reads_as_a_sentence():
     def check(sender, instance, created, **kwargs):
         if created and instance.action not in audit_sentences:
             unsaid.add(instance.action)
+        elif created:
+            sentence_of(instance, {})  # and it reads without error, whatever the event holds
 
     post_save.connect(check, sender=AuditEvent, dispatch_uid="audit-sentences")
     yield
