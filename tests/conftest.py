@@ -7,7 +7,7 @@ from django.test import Client as HttpClient
 from rest_framework.test import APIClient
 
 from apps.core.models import AuditEvent
-from apps.core.sentences import audit_sentences, sentence_of
+from apps.core.sentences import audit_sentences, changes_of, sentence_of
 from apps.tenants.roles import Role
 from tests.factories import BrandFactory, ClientFactory, MembershipFactory, UserFactory
 
@@ -29,6 +29,7 @@ def _every_audit_event_reads_as_a_sentence():
             unsaid.add(instance.action)
         elif created:
             sentence_of(instance, {})  # and it reads without error, whatever the event holds
+            changes_of(instance, {})
 
     post_save.connect(check, sender=AuditEvent, dispatch_uid="audit-sentences")
     yield

@@ -101,3 +101,14 @@ def test_the_team_page_writes_dates_as_the_rest(web, account_lead, client_a):
     User.objects.filter(pk=account_lead.pk).update(last_login=timezone.make_aware(timezone.datetime(2026, 3, 4, 5, 6)))
     page = http.get(reverse("client_team", args=[client_a.slug])).content.decode()
     assert "2026-03-04 05:06" in page
+
+
+@pytest.mark.parametrize("status", ["taken_private", "answered_elsewhere", "no_response_needed"])
+def test_mentions_waiting_for_nothing_show_no_clock(web, responder, brand_a, client_a, status):
+    late = timezone.now() - timezone.timedelta(hours=3)
+    mention = MentionFactory(brand=brand_a, status=status, response_due_at=late)
+    inbox = web(responder).get(reverse("inbox", args=[client_a.slug]), {"status": "all"}).content.decode()
+    row = inbox.split(f'id="m-{mention.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "late" not in row
+    page = web(responder).get(mention.get_absolute_url()).content.decode()
+    assert "No answer is due" in page

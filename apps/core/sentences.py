@@ -140,13 +140,27 @@ def names_for(events: Iterable[AuditEvent]) -> dict[int, str]:
     for event in events:
         if event.actor_id:
             ids.add(event.actor_id)
-        for data in (event.before or {}, event.after or {}):
-            for key in USER_KEYS:
-                value = data.get(key)
-                values = value if isinstance(value, list) else [value]
-                ids.update(v for v in values if isinstance(v, int))
+        ids.update(_user_ids(event.before or {}) | _user_ids(event.after or {}))
     users = get_user_model().objects.filter(pk__in=ids).only("pk", "email", "full_name")
     return {user.pk: user.display_name for user in users}
+
+
+def _user_ids(data) -> set[int]:
+    """The user ids under USER_KEYS anywhere in stored data (steps hold approvers, for one)."""
+    found: set[int] = set()
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in USER_KEYS:
+                    items = item if isinstance(item, list) else [item]
+                    found.update(v for v in items if isinstance(v, int) and not isinstance(v, bool))
+                else:
+                    pending.append(item)
+        elif isinstance(value, list):
+            pending.extend(value)
+    return found
 
 
 def sentence_of(event: AuditEvent, names: dict[int, str]) -> str:

@@ -33,6 +33,8 @@ FOLLOWS_THE_ANSWER = frozenset({S.AWAITING_APPROVAL, S.ANSWERED})
 # elsewhere" is no answer that went through approval: the mention stops waiting
 # (models.UNANSWERED) but records no first response, so it is counted apart.
 NEEDS_REASON = frozenset({S.NO_RESPONSE_NEEDED, S.ANSWERED_ELSEWHERE})
+# Statuses that wait for no answer of ours: no answer clock shows for them.
+NO_CLOCK = frozenset({S.NO_RESPONSE_NEEDED, S.ANSWERED_ELSEWHERE, S.TAKEN_PRIVATE})
 NEEDS_PRIVATE_CHANNEL = frozenset({S.TAKEN_PRIVATE})
 NEEDS_ANSWER_URL = frozenset({S.ANSWERED_ELSEWHERE})
 

@@ -29,7 +29,14 @@ from apps.tenants.scoping import client_ids_with_perm
 
 from . import presence, selectors, services
 from .forms import InboxFilterForm, NoteForm, SavedViewForm, TransitionForm
-from .lifecycle import FOLLOWS_THE_ANSWER, NEEDS_ANSWER_URL, NEEDS_PRIVATE_CHANNEL, NEEDS_REASON, manual_moves_from
+from .lifecycle import (
+    FOLLOWS_THE_ANSWER,
+    NEEDS_ANSWER_URL,
+    NEEDS_PRIVATE_CHANNEL,
+    NEEDS_REASON,
+    NO_CLOCK,
+    manual_moves_from,
+)
 from .models import Mention, MentionStatus, PrivateChannel
 
 # --- The inbox -------------------------------------------------------------------------------
@@ -332,6 +339,7 @@ class MentionScopedMixin(ClientScopedMixin):
             "transition_form": forms.get("transition_form") or TransitionForm(),
             "note_form": forms.get("note_form") or NoteForm(),
             "allowed": manual_moves_from(mention.status),
+            "no_clock": mention.status in NO_CLOCK,
             "needs_reason": " ".join(NEEDS_REASON),
             "needs_answer_url": " ".join(NEEDS_ANSWER_URL),
             "needs_private_channel": " ".join(NEEDS_PRIVATE_CHANNEL),

@@ -138,7 +138,8 @@ def _staffed(client, steps: Sequence[tuple[str, str, Sequence[int]]], exclude: i
         if not approvers:
             raise NoApprover(position, role)
         staffed.append(Step(role, mode, tuple(sorted(approvers)), fallback))
-        earlier |= approvers
+        if len(approvers) == 1:  # surely theirs; of several, answer_decide keeps one person to one step
+            earlier |= approvers
     return staffed
 
 

@@ -319,6 +319,9 @@ def answer_decide(
         raise ValidationError({"comment": [_("Say what should change, or why it is rejected.")]})
     if ApprovalDecision.objects.unscoped().filter(version=current, step=answer.step, approver=actor).exists():
         raise ValidationError(_("You have decided on this version already."))
+    standing_in = answer.steps[answer.step].get("fallback") if answer.step < len(answer.steps) else ""
+    if standing_in and ApprovalDecision.objects.unscoped().filter(version=current, approver=actor).exists():
+        raise ValidationError(_("You approved an earlier step of this version: someone else stands in for this one."))
     made = ApprovalDecision.objects.create(
         client=answer.client,
         answer=answer,

@@ -95,3 +95,15 @@ def test_a_membership_event_names_the_member_not_their_address(web, account_lead
     membership_grant(actor=account_lead, client=client_a, user=ann, role=Role.RESPONDER)
     event = AuditEvent.objects.get(action="membership.granted")
     assert sentence_of(event, names_for([event])) == f"{account_lead.display_name} made Ann Berg responder."
+
+
+def test_approvers_inside_steps_read_by_name(account_lead, responder, client_a):
+    event = AuditEventFactory(
+        client=client_a,
+        actor=responder,
+        action="answer.submitted",
+        after={"steps": [{"role": "account_lead", "mode": "any", "approvers": [account_lead.pk]}]},
+    )
+    from apps.core.sentences import changes_of
+
+    assert account_lead.display_name in str(changes_of(event, names_for([event])))

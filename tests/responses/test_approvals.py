@@ -296,3 +296,24 @@ def test_the_policy_page_says_nothing_when_every_step_is_staffed(web, account_le
     two_step_rule(client_a, position=0)
     page = web(account_lead).get(reverse("approval_policy", args=[client_a.slug])).content.decode()
     assert 'class="notice warn"' not in page
+
+
+def test_two_admins_stand_in_for_both_steps_but_one_person_decides_only_one(
+    account_lead, agency_admin, client_a, mention
+):
+    from django.core.exceptions import ValidationError as Refused
+
+    from tests.factories import UserFactory
+
+    second_admin = UserFactory(email="admin2@example.test", is_agency_admin=True)
+    two_step_rule(client_a, position=0)  # lead, then client approver; the client has none
+    answer = answer_submit(actor=account_lead, answer=answer_start(actor=account_lead, mention=mention, text="Hej"))
+    assert [step["fallback"] for step in answer.steps] == ["agency_admin", "agency_admin"]
+
+    answer_decide(actor=agency_admin, answer=answer, version=1, decision="approve")
+    answer.refresh_from_db()
+    with pytest.raises(Refused, match="someone else stands in"):
+        answer_decide(actor=agency_admin, answer=answer, version=1, decision="approve")
+    answer_decide(actor=second_admin, answer=answer, version=1, decision="approve")
+    answer.refresh_from_db()
+    assert answer.state == AnswerState.APPROVED

@@ -18,9 +18,7 @@ def test_granting_a_role_gives_exactly_its_permissions(role, client_a, agency_ad
     assert client_permissions(person)[client_a.pk] == ROLE_PERMISSIONS[role]
     event = AuditEvent.objects.get(action="membership.granted")
     assert (
-        event.actor == agency_admin
-        and event.client == client_a
-        and event.after == {"role": role, "user_id": event.after["user_id"]}
+        event.actor == agency_admin and event.client == client_a and event.after == {"role": role, "user_id": person.pk}
     )
 
 

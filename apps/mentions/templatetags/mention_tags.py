@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from ..models import MentionStatus
+from ..lifecycle import NO_CLOCK
 
 register = template.Library()
 
@@ -42,10 +42,6 @@ def safe_links(text: str) -> str:
     return mark_safe("".join(str(part) for part in parts).replace("\n", "<br>"))  # noqa: S308 - every part escaped
 
 
-# Statuses that wait for no answer of ours: no clock shows for them.
-NO_CLOCK = (MentionStatus.NO_RESPONSE_NEEDED, MentionStatus.ANSWERED_ELSEWHERE, MentionStatus.TAKEN_PRIVATE)
-
-
 @register.simple_tag
 def sla_state(mention, now) -> str:
     """ "stopped" (answered), "late", "near" (past the warning share), "ok", or "" (no clock)."""
@@ -63,7 +59,7 @@ def sla_state(mention, now) -> str:
 @register.simple_tag
 def sla_left(mention, now) -> str:
     """Time left to the first-answer deadline ("42 min", "3 h 5 min"), or how late it is."""
-    if mention.first_response_at or not mention.response_due_at:
+    if mention.first_response_at or not mention.response_due_at or mention.status in NO_CLOCK:
         return ""
     seconds = (mention.response_due_at - now).total_seconds()
     words = _duration(abs(seconds))
