@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .query import fold
+from .query import fold, term_pattern
 
 _CUES = {
     "personal_attack": [
@@ -299,7 +299,8 @@ _CUES = {
 
 
 def _compile(words: list[str]) -> re.Pattern:
-    return re.compile(r"(?<!\w)(?:" + _alternatives(words) + ")")
+    """A topic's keywords in the term grammar of brand queries (query.term_pattern)."""
+    return re.compile("|".join(f"(?:{term_pattern(word)})" for word in sorted(set(words), key=len, reverse=True)))
 
 
 def _alternatives(words: list[str]) -> str:

@@ -26,11 +26,31 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold())).translate(_PLAIN_LETTERS)
 
 
-def _term_pattern(term: str) -> str:
-    folded = re.escape(fold(term.strip()))
-    if folded.endswith(r"\*"):  # prefix search: klage* finds klager, klagen
-        return rf"(?<![\w#@]){folded[:-2]}\w*"
-    return rf"(?<![\w#@]){folded}(?!\w)" if folded[:1] not in ("#", "@") else rf"(?<!\w){folded}(?!\w)"
+# Scripts written without spaces between words (Chinese, Japanese, Korean): their characters make
+# no word boundary, so "DrecomRSSに" holds the term DrecomRSS, and a term written in them is
+# found inside a run of them.
+_UNSPACED = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
+_LETTER = rf"[^\W{_UNSPACED}]"  # a word character of a spaced script
+_HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
+
+
+def term_pattern(term: str) -> str:
+    """The one term grammar of brand queries and topic rules, as a pattern over fold()ed text.
+
+    A term matches as a whole word; "klage*" also matches what starts with it (klager, klagen).
+    A plain term matches as a #hashtag and an @handle too ("Primark" finds "#Primark" and
+    "@Primark"); a term written "#name" or "@name" matches only that. Words in scripts without
+    spaces match wherever they stand.
+    """
+    term = fold(term.strip())
+    prefix = term.endswith("*")
+    term = term.rstrip("*")
+    body = re.escape(term)
+    if _HAS_UNSPACED.search(term):
+        return body + (r"\w*" if prefix else "")
+    start = rf"(?<!{_LETTER})" + ("" if term[:1] in ("#", "@") else "[#@]?")
+    end = rf"{_LETTER}*" if prefix else rf"(?!{_LETTER})"
+    return start + body + end
 
 
 @dataclass(frozen=True)
@@ -120,7 +140,7 @@ class _Parser:
                 raise ValidationError(_("A parenthesis is not closed."))
             return node
         if isinstance(item, tuple):
-            return _Term(re.compile(_term_pattern(item[1])))
+            return _Term(re.compile(term_pattern(item[1])))
         raise ValidationError(_("The query is incomplete near %(token)s.") % {"token": item or _("the end")})
 
 
@@ -143,9 +163,9 @@ class BrandMatcher:
     @classmethod
     def build(cls, *, names, keywords=(), hashtags=(), handles=(), excluded=(), expression="") -> BrandMatcher:
         terms = [t for t in [*names, *keywords, *hashtags, *handles] if t and t.strip()]
-        any_of = re.compile("|".join(_term_pattern(t) for t in terms)) if terms else None
+        any_of = re.compile("|".join(term_pattern(t) for t in terms)) if terms else None
         excluded_terms = [t for t in excluded if t and t.strip()]
-        excluded_re = re.compile("|".join(_term_pattern(t) for t in excluded_terms)) if excluded_terms else None
+        excluded_re = re.compile("|".join(term_pattern(t) for t in excluded_terms)) if excluded_terms else None
         return cls(any_of, excluded_re, parse_expression(expression) if expression.strip() else None)
 
     def matches_folded(self, folded: str) -> bool:
