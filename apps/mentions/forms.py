@@ -29,6 +29,7 @@ INBOX_LANGUAGES = (
     ("pl", _("Polish")),
     ("de", _("German")),
     ("en", _("English")),
+    ("other", _("Other languages")),
     ("unknown", _("Unknown")),
 )
 STATUS_CHOICES = (("open", _("Open")), ("all", _("All")), *MentionStatus.choices)

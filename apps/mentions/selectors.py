@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.core.models import AuditEvent
-from apps.tenants.models import Brand, Client
+from apps.tenants.models import BRAND_LANGUAGES, Brand, Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import client_ids_with_perm, users_with_client_perm
 
@@ -155,8 +155,10 @@ def filtered_mentions(*, user: User, filters: dict, clients: list[Client] | None
         if filters.get(name):
             mentions = mentions.filter(**{f"{field}__in": filters[name]})
     if languages := filters.get("language"):
-        named = [language for language in languages if language != "unknown"]
+        named = [language for language in languages if language not in ("unknown", "other")]
         condition = Q(language__in=named) if named else Q(pk__in=[])
+        if "other" in languages:  # whatever detection called another language: "fr", "sv", "ja"
+            condition |= ~Q(language__in=[*(code for code, _ in BRAND_LANGUAGES), ""])
         mentions = mentions.filter(condition | Q(language="") if "unknown" in languages else condition)
     if topic := filters.get("topic"):
         mentions = mentions.filter(topics__contains=[topic])

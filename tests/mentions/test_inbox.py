@@ -42,11 +42,13 @@ def test_the_default_is_open_work_by_risk_and_not_archived(web, responder, brand
         ("channel=reddit", ["reddit"]),
         ("language=de", ["german"]),
         ("language=unknown", ["unknown"]),
+        ("language=other", ["french"]),
+        ("language=other&language=de", ["french", "german"]),
         ("sentiment=negative", ["high"]),
         ("kind=praise", ["german"]),
-        ("status=all&status=resolved", ["high", "reddit", "german", "unknown", "resolved"]),
+        ("status=all&status=resolved", ["high", "reddit", "german", "unknown", "french", "resolved"]),
         ("status=resolved", ["resolved"]),
-        ("archived=on&status=all", ["high", "reddit", "german", "unknown", "resolved", "archived"]),
+        ("archived=on&status=all", ["high", "reddit", "german", "unknown", "french", "resolved", "archived"]),
     ],
 )
 def test_each_filter_narrows_the_list(web, responder, brand_a, inbox, query, expected):
@@ -55,6 +57,7 @@ def test_each_filter_narrows_the_list(web, responder, brand_a, inbox, query, exp
         "reddit": MentionFactory(brand=brand_a, platform="reddit", language="en"),
         "german": MentionFactory(brand=brand_a, language="de", kind="praise"),
         "unknown": MentionFactory(brand=brand_a, language=""),
+        "french": MentionFactory(brand=brand_a, language="fr"),
         "resolved": MentionFactory(brand=brand_a, status="resolved", language="en"),
         "archived": MentionFactory(brand=brand_a, archived_at=timezone.now(), language="en"),
     }
