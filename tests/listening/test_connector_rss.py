@@ -1,9 +1,11 @@
 import time
+from pathlib import Path
 
 import pytest
 
 from apps.core.http import FetchError, SafeHttpClient
 from apps.listening.connectors.rss import connector, parse_feed, unwrap_google_redirect
+from apps.listening.enrichment.text import clean_text
 
 
 def fetch(url, cursor=None):
@@ -249,3 +251,41 @@ def test_entity_bombs_in_every_shape_are_refused(feed, encoding):
     assert time.monotonic() - began < 2
     with pytest.raises(FetchError):
         parse_feed(feed.encode(encoding))  # and without the header's charset
+
+
+FEEDS = Path(__file__).parent / "feeds"
+
+
+def test_a_news_item_is_its_article_not_its_photo_caption(httpserver):
+    """feedparser files media:description under content; the article is the item's description."""
+    body = (FEEDS / "news_with_photo_captions.xml").read_bytes()
+    httpserver.expect_request("/world").respond_with_data(body, content_type="application/rss+xml")
+    [mention] = fetch(httpserver.url_for("/world")).mentions
+    text = clean_text(mention.text, is_html=mention.is_html)
+    assert text.startswith("Twelve workers were injured when a fire broke out at the Havbris bottling plant")
+    assert "Smoke rises" not in text
+
+
+def test_a_video_feed_keeps_its_description_as_the_text(samples):
+    """Where media:description is all an entry has (YouTube's feed), it is the text."""
+    first = parse_feed((samples / "feeds/blogs/feedjira_youtube_atom.xml").read_bytes())[0]
+    assert first.text.startswith("A question is the most powerful force in the world.")
+
+
+def test_reddit_self_text_escaped_twice_is_stored_as_text(httpserver):
+    body = (FEEDS / "reddit_subreddit.xml").read_bytes()
+    httpserver.expect_request("/r/Havbris/.rss").respond_with_data(body, content_type="application/atom+xml")
+    twice, once = fetch(httpserver.url_for("/r/Havbris/.rss")).mentions
+    # The self-text only: no markup, no "submitted by" footer, entities read once each.
+    assert clean_text(twice.text, is_html=True) == "Havbris sold me a flat crate & nobody answers."
+    assert clean_text(once.text, is_html=True) == "Havbris is great & cheap."
+
+
+def test_text_that_merely_mentions_markup_is_left_alone():
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><guid>1</guid>'
+        b"<description>Use &amp;lt;div&amp;gt; for blocks, says &lt;b&gt;Havbris&lt;/b&gt;</description>"
+        b"</item></channel></rss>"
+    )
+    [mention] = parse_feed(feed)
+    assert clean_text(mention.text, is_html=True) == "Use <div> for blocks, says Havbris"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import html
 import json
 import re
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from apps.core.http import FetchError
 from apps.integrations.payload import parse_time
 
+from ..enrichment.text import clean_text
 from .base import FetchResult, RawMention
 
 # How many entry ids a cursor remembers, so unchanged feeds yield nothing new.
@@ -119,6 +121,30 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest() if text else ""
 
 
+def _article(entry) -> str:
+    """The entry's own text: the longest of its content and summary.
+
+    feedparser files a photo's media:description under content too, so the first content
+    of a news item (HuffPost, AP feeds) was the caption, not the article.
+    """
+    bodies = [str(item.get("value") or "") for item in entry.get("content") or [] if isinstance(item, dict)]
+    bodies.append(str(entry.get("summary") or ""))
+    return max(bodies, key=lambda body: len(clean_text(body, is_html=True)))
+
+
+# Markup escaped once more than its feed says: Reddit's RSS wraps self-text as
+# "&lt;!-- SC_OFF --&gt;&lt;div class="md"&gt;...", which read as HTML is text with tags in it.
+_ESCAPED_MARKUP = re.compile(r"\s*&lt;(?:!--|/?[a-z][a-z0-9]*(?:\s|&gt;|/))", re.IGNORECASE)
+
+
+def _unescaped_once_more(body: str) -> str:
+    body = html.unescape(body) if _ESCAPED_MARKUP.match(body) and "<" not in body[:200] else body
+    # Reddit's self-text sits between these markers; after them come "submitted by" and links.
+    if body.lstrip().startswith("<!-- SC_OFF -->") and "<!-- SC_ON -->" in body:
+        body = body.split("<!-- SC_ON -->", 1)[0]
+    return body
+
+
 def _from_feedparser(content: bytes, content_type: str) -> list[RawMention]:
     refuse_entity_bombs(content, content_type)
     # The charset of the HTTP header comes first, then the document's own, then detection
@@ -133,10 +159,7 @@ def _from_feedparser(content: bytes, content_type: str) -> list[RawMention]:
     mentions = []
     for entry in parsed.entries:
         link = unwrap_google_redirect(entry.get("link") or "")
-        body = ""
-        if entry.get("content"):
-            body = entry.content[0].get("value") or ""
-        body = body or entry.get("summary") or ""
+        body = _unescaped_once_more(_article(entry))
         title_type = (entry.get("title_detail") or {}).get("type", "text/plain")
         mentions.append(
             RawMention(
