@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,11 @@ from werkzeug import Response
 
 from apps.core.http import FetchError, SafeHttpClient
 from apps.listening.connectors import get_connector
-from apps.listening.connectors.mastodon import MAX_PAGES
+from apps.listening.connectors.mastodon import MAX_PAGES, MAX_PARENT_LOOKUPS
+from apps.listening.pipeline import ingest
+from apps.mentions.models import Mention
+from apps.mentions.selectors import conversation_of
+from tests.factories import BrandFactory
 from tests.listening.platform_fixtures import assert_well_formed, hostile_variants, load_sample
 
 connector = get_connector("mastodon")
@@ -83,7 +88,9 @@ def test_author_and_counts_come_from_the_status(httpserver, http):
     assert first.author_followers == 4
     assert first.url == "https://mastodon.world/@shinyakato/109582726254665165"
     assert (second.likes, second.reposts, second.replies) == (12, 3, 2)
-    assert second.parent_external_id == "109582726254665165"
+    # The parent is named as mentions are keyed: by its URI, not this instance's id.
+    assert second.parent_external_id == first.external_id
+    assert first.external_id.startswith("https://") and first.external_id.endswith("/109582726254665165")
     assert second.title == "brand talk"
     assert second.posted_at == datetime(2022, 12, 27, 0, 6, 33, 822000, tzinfo=UTC)
 
@@ -347,3 +354,60 @@ def test_watched_statuses_are_read_again_and_handed_on_when_they_grow(httpserver
     ]
     assert second.cursor["since_id"] == first.cursor["since_id"]
     httpserver.check_assertions()
+
+
+def _reply_to(status: dict, parent_id: str, number: int) -> dict:
+    return {
+        **status,
+        "id": f"1170205937411897{number:02}",
+        "uri": f"https://other.example/users/a/statuses/{number}",
+        "url": f"https://other.example/@a/{number}",
+        "in_reply_to_id": parent_id,
+    }
+
+
+def test_replies_join_parents_outside_the_page_by_asking_the_instance(httpserver, http):
+    [toot, *_] = public_timeline()
+    parent = {**toot, "id": "555", "uri": "https://far.example/users/b/statuses/555"}
+    replies = [_reply_to(toot, "555", 1), _reply_to(toot, "556", 2), _reply_to(toot, "", 3)]
+    replies.append({**_reply_to(toot, "555", 4), "in_reply_to_id": {"$gt": ""}})  # hostile: not an id
+    httpserver.expect_request(TAG_PATH).respond_with_json(replies)
+    httpserver.expect_request("/api/v1/statuses/555").respond_with_json(parent)
+    httpserver.expect_request("/api/v1/statuses/556").respond_with_json({"error": "Record not found"}, status=404)
+
+    mentions = connector.fetch(config=hashtag_config(httpserver), credentials={}, cursor={}, http=http).mentions
+
+    assert [m.parent_external_id for m in mentions] == ["https://far.example/users/b/statuses/555", "", "", ""]
+    assert mentions[1].raw["in_reply_to_id"] == "556"  # kept, though the instance would not show it
+    asked = [request.path for request, _ in httpserver.log if request.path.startswith("/api/v1/statuses/")]
+    assert sorted(asked) == ["/api/v1/statuses/555", "/api/v1/statuses/556"]
+
+
+def test_parent_lookups_per_poll_are_capped(httpserver, http):
+    [toot, *_] = public_timeline()
+    replies = [_reply_to(toot, str(900 + n), n) for n in range(MAX_PARENT_LOOKUPS + 5)]
+    httpserver.expect_request(TAG_PATH).respond_with_json(replies)
+    httpserver.expect_request(re.compile(r"/api/v1/statuses/\d+")).respond_with_json({}, status=404)
+
+    mentions = connector.fetch(config=hashtag_config(httpserver), credentials={}, cursor={}, http=http).mentions
+
+    assert len(mentions) == MAX_PARENT_LOOKUPS + 5
+    assert len([r for r, _ in httpserver.log if r.path.startswith("/api/v1/statuses/")]) == MAX_PARENT_LOOKUPS
+
+
+@pytest.mark.django_db
+def test_a_reply_and_its_parent_show_as_one_thread(httpserver, http, client_a, responder):
+    """Through the pipeline: the mention page finds the parent and the parent its reply."""
+    brand = BrandFactory(client=client_a, name="Havbris")
+    [toot, *_] = public_timeline()
+    parent = {**toot, "content": "<p>Havbris lost my order</p>"}
+    reply = {**_reply_to(toot, toot["id"], 7), "content": "<p>Same here with Havbris</p>"}
+    httpserver.expect_request(TAG_PATH).respond_with_json([reply, parent])
+    ingest(
+        connector.fetch(config=hashtag_config(httpserver), credentials={}, cursor={}, http=http).mentions, brand=brand
+    )
+
+    stored_parent = Mention.objects.get(external_id=toot["uri"])
+    stored_reply = Mention.objects.get(external_id=reply["uri"])
+    assert conversation_of(user=responder, mention=stored_reply) == (stored_parent, [])
+    assert conversation_of(user=responder, mention=stored_parent) == (None, [stored_reply])

@@ -24,6 +24,9 @@ from .base import FetchResult, RawMention, SeenWindow
 PLATFORM = "mastodon"
 PAGE_SIZE = 40  # the API's maximum for timelines and search
 MAX_PAGES = 5
+# Parents not in the fetched pages are asked for one by one; a thread-heavy poll stops here
+# (the rest keep their parent's local id in raw and stay unthreaded).
+MAX_PARENT_LOOKUPS = 20
 WATCH_SECONDS = 2 * 3600
 # At most two pages of statuses are read again, leaving the rest of a poll for new ones.
 WINDOW = SeenWindow(overlap_seconds=0, watch_seconds=WATCH_SECONDS, max_remembered=2 * PAGE_SIZE)
@@ -102,6 +105,7 @@ class MastodonConnector:
             headers["Authorization"] = f"Bearer {token.strip()}"
 
         instance_host = urlsplit(base_url).hostname or ""
+        uris: dict[str, str] = {}  # instance-local id -> URI of every status seen
         newest = since_id
         max_id = ""
         for _page in range(MAX_PAGES):
@@ -113,6 +117,7 @@ class MastodonConnector:
                 status_id = _status_id(status.get("id")) if isinstance(status, dict) else ""
                 if not status_id:
                     continue
+                _remember_uris(status, uris)
                 page_ids.append(status_id)
                 if lower_bound and _id_order(status_id) <= _id_order(lower_bound):
                     reached_cursor = True
@@ -139,7 +144,36 @@ class MastodonConnector:
                 break
             max_id = next_max_id
 
+        _thread_replies(recall.mentions, uris, base_url, http, headers)
         return FetchResult(mentions=recall.mentions, cursor={"since_id": newest, **recall.cursor()} if newest else {})
+
+
+def _remember_uris(status: dict, uris: dict[str, str]) -> None:
+    for one in (status, status.get("reblog")):
+        if isinstance(one, dict) and (local := _status_id(one.get("id"))) and (uri := as_text(one.get("uri"))):
+            uris[local] = uri
+
+
+def _thread_replies(mentions: list[RawMention], uris: dict[str, str], base_url: str, http, headers) -> None:
+    """Key each reply's parent by its URI, as mentions are keyed, not by this instance's id.
+
+    A parent outside the fetched pages is read from the instance; one it will not show
+    (deleted, private) leaves the reply without a parent rather than under a wrong key.
+    """
+    lookups = 0
+    for mention in mentions:
+        local = _status_id(mention.raw.get("in_reply_to_id"))
+        if not local:
+            continue
+        if local not in uris and lookups < MAX_PARENT_LOOKUPS:
+            lookups += 1
+            try:
+                parent = http.get(f"{base_url}/api/v1/statuses/{quote(local, safe='')}", headers=headers).json()
+            except FetchError:
+                parent = None
+            if isinstance(parent, dict) and _status_id(parent.get("id")) == local:
+                _remember_uris(parent, uris)
+        mention.parent_external_id = uris.get(local, "")
 
 
 def _to_mention(status: dict, instance_host: str) -> RawMention | None:
@@ -169,8 +203,7 @@ def _to_mention(status: dict, instance_host: str) -> RawMention | None:
         likes=as_int(original.get("favourites_count")),
         reposts=as_int(original.get("reblogs_count")),
         replies=as_int(original.get("replies_count")),
-        # Mastodon gives only the instance-local id of the parent, not its URI.
-        parent_external_id=_status_id(original.get("in_reply_to_id")),
+        # Mastodon names the parent by its instance-local id: fetch() turns it into the URI.
         language_hint=as_text(original.get("language")),
         raw=original,
     )
