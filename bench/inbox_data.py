@@ -850,8 +850,10 @@ def _chunk(bounds: tuple[int, int]) -> bytes:
             "kind": kind,
             "topics": match_topics(folded, brand.context.topics),
             "source_id": source_id,
+            "text": full,
+            "language": language,
         }
-        rating = score(signals_of(row, brand.risk.sensitive, brand.risk.own_channels), brand.risk.rules, ingested)
+        rating = score(signals_of(row, brand.risk), brand.risk.rules, ingested)
         level, rated = rating.level, ingested
         overridden = rng.random() < 0.01
         if overridden:  # a person moved it one level, with a reason; the score stays the system's

@@ -22,7 +22,24 @@ SENSITIVE_TOPIC = "sensitive_topic"
 KIND = "kind"
 OWN_CHANNEL = "own_channel"
 QUESTION_UNANSWERED = "awaiting_answer"
-FACTORS = (NEGATIVE_TONE, REACH, VELOCITY, SENSITIVE_TOPIC, KIND, OWN_CHANNEL, QUESTION_UNANSWERED)
+# Signals that exist without reach or engagement data (imported and pushed mentions).
+CRISIS_WORDS = "crisis_words"
+CALL_TO_ACTION = "call_to_action"
+COPIES = "copies"
+VOLUME = "volume"
+FACTORS = (
+    NEGATIVE_TONE,
+    REACH,
+    VELOCITY,
+    SENSITIVE_TOPIC,
+    KIND,
+    OWN_CHANNEL,
+    QUESTION_UNANSWERED,
+    CRISIS_WORDS,
+    CALL_TO_ACTION,
+    COPIES,
+    VOLUME,
+)
 
 
 def describe_factor(factor: dict) -> str:
@@ -48,6 +65,22 @@ def describe_factor(factor: dict) -> str:
         words = _("it is on the brand's own channel")
     elif code == QUESTION_UNANSWERED:
         words = _("a question is waiting for an answer")
+    elif code == CRISIS_WORDS:
+        terms = ", ".join(f"\u201c{term.rstrip('*')}\u201d" for term in detail.get("terms", []))
+        if detail.get("harm"):
+            words = _("it speaks of people harmed or a disaster: %(terms)s") % {"terms": terms}
+        else:
+            words = _("it speaks of a serious matter: %(terms)s") % {"terms": terms}
+    elif code == CALL_TO_ACTION:
+        terms = ", ".join(f"\u201c{term.rstrip('*')}\u201d" for term in detail.get("terms", []))
+        words = _("it calls on others or on the brand: %(terms)s") % {"terms": terms}
+    elif code == COPIES:
+        words = _("%(count)s posts with the same words in the last day") % {"count": f"{int(detail.get('count', 0)):,}"}
+    elif code == VOLUME:
+        words = _("the brand gets %(ratio)s times its usual mentions an hour (%(count)s in the last hour)") % {
+            "ratio": f"{float(detail.get('ratio', 0)):.1f}",
+            "count": f"{int(detail.get('count', 0)):,}",
+        }
     else:
         words = str(code)
     points = factor.get("points", 0)

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from apps.mentions.ratings import (
+    CALL_TO_ACTION,
+    COPIES,
+    CRISIS_WORDS,
     KIND,
     NEGATIVE_TONE,
     OWN_CHANNEL,
@@ -20,6 +23,7 @@ from apps.mentions.ratings import (
     REACH,
     SENSITIVE_TOPIC,
     VELOCITY,
+    VOLUME,
     RiskLevel,
 )
 
@@ -42,6 +46,22 @@ VELOCITY_FULL = 1_000
 # A post younger than this is treated as this old: three likes in the first minute
 # are not 180 an hour.
 VELOCITY_MIN_AGE = timedelta(minutes=15)
+# Crisis words: a term of harm (killed, injured, fire, explosion) starts at 0.7 of the weight,
+# a serious one (recall, fraud, strike, leak) at 0.45; each further term adds 0.15. With the
+# default weight 55, "two killed, five injured" rates high on its words alone, one word of
+# harm with a negative tone too, while "recall" alone stays low.
+HARM_STRENGTH = 0.7
+SERIOUS_STRENGTH = 0.45
+FURTHER_TERM_STRENGTH = 0.15
+# Copies of the same words (a pasted complaint, a campaign): three in a day count, thirty are
+# full strength, on a log scale.
+COPIES_FROM = 3
+COPIES_FULL = 30
+# The brand's mentions in the last hour against its usual hour: from twice the usual (and at
+# least VOLUME_MIN_COUNT mentions), full strength at ten times.
+VOLUME_FROM = 2.0
+VOLUME_FULL = 10.0
+VOLUME_MIN_COUNT = 10
 
 
 @dataclass(frozen=True)
@@ -78,6 +98,12 @@ class Signals:
     kind: str = ""
     sensitive_topics: tuple[str, ...] = ()
     own_channel: bool = False
+    harm_words: tuple[str, ...] = ()
+    serious_words: tuple[str, ...] = ()
+    calls: tuple[str, ...] = ()
+    copies: int = 1  # posts with the same words in the last day, this one included
+    hour_count: int = 0  # the brand's mentions in the last hour
+    usual_hour: float | None = None  # its mean hourly mentions over the week before
 
 
 @dataclass(slots=True)
@@ -109,6 +135,21 @@ def score(signals: Signals, rules: Rules, now: datetime) -> Rating:
         _add(factors, weights, OWN_CHANNEL, 1.0, {})
     if signals.kind == "question":
         _add(factors, weights, QUESTION_UNANSWERED, 1.0, {})
+    if signals.harm_words or signals.serious_words:
+        terms = [*signals.harm_words, *signals.serious_words]
+        base = HARM_STRENGTH if signals.harm_words else SERIOUS_STRENGTH
+        strength = min(1.0, base + FURTHER_TERM_STRENGTH * (len(terms) - 1))
+        _add(factors, weights, CRISIS_WORDS, strength, {"terms": terms, "harm": bool(signals.harm_words)})
+    if signals.calls:
+        _add(factors, weights, CALL_TO_ACTION, 1.0, {"terms": list(signals.calls)})
+    if signals.copies >= COPIES_FROM:
+        strength = min(1.0, math.log10(signals.copies) / _LOG_COPIES_FULL)
+        _add(factors, weights, COPIES, strength, {"count": signals.copies})
+    if signals.hour_count >= VOLUME_MIN_COUNT and signals.usual_hour:
+        ratio = signals.hour_count / signals.usual_hour
+        if ratio >= VOLUME_FROM:
+            strength = min(1.0, math.log10(ratio) / _LOG_VOLUME_FULL)
+            _add(factors, weights, VOLUME, strength, {"ratio": round(ratio, 1), "count": signals.hour_count})
     if len(factors) > 1:
         factors.sort(key=_largest_first)
     # Summed largest first, as ratings have always been: a float sum in another order can
@@ -119,6 +160,8 @@ def score(signals: Signals, rules: Rules, now: datetime) -> Rating:
 
 _LOG_REACH_FULL = math.log10(REACH_FULL)
 _LOG_VELOCITY_FULL = math.log10(VELOCITY_FULL)
+_LOG_COPIES_FULL = math.log10(COPIES_FULL)
+_LOG_VOLUME_FULL = math.log10(VOLUME_FULL)
 
 
 def _add(factors: list, weights: dict, code: str, strength: float, detail: dict) -> None:

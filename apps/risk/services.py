@@ -186,16 +186,21 @@ def rerate_grown_mentions(*, cursor, grown: dict[int, dict], context) -> None:
 
     A person's override stands; a climb to critical is announced like a new critical mention.
     """
-    from .pipeline import BrandRiskSetup, risk_setup, signals_of
+    from .pipeline import BrandRiskSetup, copies_of, risk_setup, signals_of
     from .scoring import score
 
     now = timezone.now()
     setups = {context.brand.pk: risk_setup(context)}
     changed = []
-    mentions = Mention.objects.unscoped().select_related("client", "brand").filter(pk__in=list(grown))
-    for mention in mentions.filter(UNANSWERED, risk_overridden=False):
+    mentions = list(
+        Mention.objects.unscoped()
+        .select_related("client", "brand")
+        .filter(UNANSWERED, pk__in=list(grown), risk_overridden=False)
+    )
+    copies = copies_of(context.brand.client_id, [mention.content_hash for mention in mentions], now)
+    for mention in mentions:
         setup = setups.get(mention.brand_id) or setups.setdefault(mention.brand_id, BrandRiskSetup(mention.brand))
-        rating = score(signals_of(mention, setup.sensitive, setup.own_channels), setup.rules, now)
+        rating = score(signals_of(mention, setup, copies.get(mention.content_hash, 1)), setup.rules, now)
         if rating.level != mention.risk_level or rating.score != mention.risk_score:
             changed.append((mention, setup, rating))
     _keep_arrival_ratings([mention for mention, _, _ in changed])

@@ -410,6 +410,11 @@ RISK_DEFAULTS = {
         "kind": 15,
         "own_channel": 10,
         "awaiting_answer": 5,
+        # Without reach: a post of deaths and injuries rates high on its words alone (docs/DECISIONS.md).
+        "crisis_words": 55,
+        "call_to_action": 15,
+        "copies": 15,
+        "volume": 15,
     },
     "medium_from": 30,
     "high_from": 55,

@@ -27,6 +27,7 @@ def policy_post(**changes):
         "business_hours_levels": ["low"],
         "warn_percent": 70,
         **{f"weight_{f}": 10 for f in ("negative_tone", "reach", "velocity", "sensitive_topic", "kind")},
+        **{f"weight_{f}": 20 for f in ("crisis_words", "call_to_action", "copies", "volume")},
         "weight_own_channel": 5,
         "weight_awaiting_answer": 5,
     }
