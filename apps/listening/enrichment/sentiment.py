@@ -24,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+from .sentiment_model import load_model
+
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 LANGUAGES = ("da", "nb", "pl", "de", "en")
 UNKNOWN = ""
@@ -139,6 +141,23 @@ def normalise_language(language: str | None) -> str:
     code = str(language or "").split("-")[0].split("_")[0].strip().lower()
     code = _LANGUAGE_ALIASES.get(code, code)
     return code if code in LANGUAGES else UNKNOWN
+
+
+def clean_text(text: str) -> str:
+    """The head of the text with entities decoded and links and invisible characters dropped."""
+    text = text[:MAX_TEXT_CHARS]
+    if "&" in text:  # platforms deliver "&amp;", "&gt;" ...; "gt" must not be read as a word
+        text = html.unescape(text)
+    if "://" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    return text
+
+
+def tokenise(text: str) -> list[str]:
+    """Words, hashtags, handles, emoticons, emoji and punctuation of a cleaned text, as written."""
+    return _TOKEN.findall(text)[:MAX_TOKENS]
 
 
 def label_for(score: float) -> str:
@@ -413,19 +432,15 @@ class LexiconSentimentAnalyser:
 
     def polarity(self, text: str, language: str) -> float:
         """Unbounded polarity sum on VADER's scale (0.0 when nothing polar was found)."""
-        text = text[:MAX_TEXT_CHARS]
-        if "&" in text:  # platforms deliver "&amp;", "&gt;" ...; "gt" must not be read as a word
-            text = html.unescape(text)
-        if "://" in text or "www." in text:
-            text = _URL.sub(" ", text)
-        if _INVISIBLE.search(text):
-            text = _INVISIBLE.sub("", text)
-        tokens = _TOKEN.findall(text)[:MAX_TOKENS]
+        text = clean_text(text)
+        return self.polarity_of_tokens(tokenise(text), language, shouting=text.isupper())
+
+    def polarity_of_tokens(self, tokens: list[str], language: str, shouting: bool) -> float:
+        """``polarity`` of a text already cleaned and tokenised (``shouting``: the text is all caps)."""
         profile = self._profiles_by_code.get(language) or self.profiles[normalise_language(language)]
         cached = profile.cache.get
         classify = profile.classify
-        post_negating = profile.post_negating
-        shouting = text.isupper()  # all-caps text: caps carry no emphasis
+        post_negating = profile.post_negating  # "shouting": all-caps text, where caps carry no emphasis
 
         total = 0.0
         weight = 1.0  # after "but" the rest of the text counts more
@@ -521,7 +536,28 @@ class LexiconSentimentAnalyser:
         return total
 
 
+class TrainedSentimentAnalyser(LexiconSentimentAnalyser):
+    """Lexicon and rules, and where a trained model ships for the language (pl, de, en) the model
+    decides, with the lexicon's score as one of its features."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.models = {language: model for language in LANGUAGES if (model := load_model(language)) is not None}
+
+    def analyse(self, text: str, language: str) -> Sentiment:
+        model = self.models.get(normalise_language(language))
+        if model is None or not text or not isinstance(text, str):
+            return super().analyse(text, language)
+        text = clean_text(text)
+        tokens = tokenise(text)
+        if not tokens:
+            return NEUTRAL
+        polarity = self.polarity_of_tokens(tokens, language, shouting=text.isupper())
+        label, score = model.analyse(tokens, polarity)
+        return Sentiment(label, round(score, 4))
+
+
 @lru_cache(maxsize=1)
 def get_analyser() -> SentimentAnalyser:
-    """The process-wide default analyser (lexicons are loaded once, on first use)."""
-    return LexiconSentimentAnalyser()
+    """The process-wide default analyser (lexicons and models are loaded once, on first use)."""
+    return TrainedSentimentAnalyser()

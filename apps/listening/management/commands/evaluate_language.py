@@ -8,7 +8,6 @@ languages' texts wrongly called other, and texts per second.
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from pathlib import Path
@@ -16,32 +15,19 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.listening.enrichment.language import SUPPORTED, detect_languages, is_other_language, normalise_hint
+from apps.listening.management.labelled_csv import read_labelled_rows
 
 REQUIRED_COLUMNS = ("text", "lang")
 
 
 def read_examples(path: Path) -> list[tuple[str, str, str]]:
     """(text, language, platform hint) per row; "no" and "nn" read as Norwegian."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or [])]
-            if missing:
-                raise CommandError(
-                    f"{path}: missing column(s) {', '.join(missing)}; need {', '.join(REQUIRED_COLUMNS)}"
-                )
-            examples = []
-            for row in reader:
-                language = normalise_hint(row["lang"])
-                if not language:
-                    raise CommandError(f"{path}, line {reader.line_num}: {row['lang']!r} is not a language code")
-                examples.append((row["text"] or "", language, row.get("hint") or ""))
-    except OSError as error:
-        raise CommandError(f"cannot read {path}: {error.strerror or error}") from error
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise CommandError(f"{path} is not a readable UTF-8 CSV file: {error}") from error
-    if not examples:
-        raise CommandError(f"{path} has no rows")
+    examples = []
+    for line, row in read_labelled_rows(path, REQUIRED_COLUMNS):
+        language = normalise_hint(row["lang"])
+        if not language:
+            raise CommandError(f"{path}, line {line}: {row['lang']!r} is not a language code")
+        examples.append((row["text"] or "", language, row.get("hint") or ""))
     return examples
 
 
