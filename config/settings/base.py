@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "apps.mentions",
     "apps.listening",
     "apps.risk",
+    "apps.detection",
     "apps.routing",
     "apps.notifications",
     "apps.responses",

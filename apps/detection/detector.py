@@ -1,0 +1,163 @@
+"""The spike detector: one check of one brand's metric, with all it remembers in one small state.
+
+The same code runs on the beat every minute (over the rollups) and in ``evaluate_spikes``
+(over a CSV, bin by bin). What a check does, after SigniTrend (Schubert, Weiler, Kriegel,
+KDD 2014) with the floor idea of Twitter's S-H-ESD:
+
+1. The observed value is the sum over the last 15 minutes, divided by the seasonal factor of
+   its hour of the day (a brand's evenings are busier than its nights: that is no spike), on a
+   log scale: mention counts come in bursts, and a burst is a multiple of the usual level.
+2. It is compared with an exponentially weighted mean and variance of those values (half-life
+   a day); the variance has a Poisson floor (a count around n varies by about sqrt(n)), so a
+   quiet brand's 3 mentions instead of 1 is no alarm.
+3. An alarm needs the score over the sensitivity's threshold on two checks in a row, at least
+   the minimum volume in the window, and a level of at least twice the median daily peak of
+   the last week (the floor idea of S-H-ESD): real Twitter series burst to ten times their
+   hour's level every few days, and only what goes beyond the usual busiest moment is news.
+4. One alarm per event: while the score stays up the event goes on (a plateau of hours is one
+   alert), and after it a cooldown passes before the next.
+5. What the baseline learns from a check is clipped to a few deviations over it: a spike
+   barely moves it, so it is down again the hour after (the complaint about thresholds that
+   stay high after a spike), while a lasting new level still lifts it within a day or two.
+No alert comes before the warm-up (two days of data) is over.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+WINDOW = timedelta(minutes=15)
+SENSITIVITY_THRESHOLDS = {"sensitive": 3.0, "balanced": 4.0, "strict": 5.0}
+PERSISTENCE = 2  # checks in a row over the threshold
+EXIT_SHARE = 0.5  # the event ends when the score falls under this share of the threshold
+CLIP_DEVIATIONS = 3.0  # what the baseline learns from one check, at most, over its mean
+HOURS = 24
+DAILY_PEAKS_KEPT = 7
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    sensitivity: str = "balanced"
+    minimum_volume: float = 10.0  # in the 15-minute window
+    cooldown: timedelta = timedelta(hours=6)
+    half_life: timedelta = timedelta(days=3)  # of what each hour of the day remembers
+    warm_up: timedelta = timedelta(days=2)
+    peak_share: float = 2.0  # of the median daily peak of recent days: beyond the usual busiest moment
+
+    @property
+    def threshold(self) -> float:
+        return SENSITIVITY_THRESHOLDS[self.sensitivity]
+
+
+@dataclass
+class DetectorState:
+    """All a brand x metric needs between checks: constant size, stored as one row (JSON)."""
+
+    started_at: str = ""
+    last_at: str = ""
+    # per hour of the day, on the log scale: the brand's usual level then, and how it varies
+    means: list[float] = field(default_factory=list)
+    variances: list[float] = field(default_factory=list)
+    seen: list[int] = field(default_factory=list)  # checks each hour has learnt from
+    above: int = 0  # checks in a row over the threshold
+    in_event: bool = False
+    last_alert_at: str = ""
+    day: str = ""
+    day_peak: float = 0.0
+    daily_peaks: list[float] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> DetectorState:
+        state = cls()
+        for key, value in (data or {}).items():
+            if hasattr(state, key):
+                setattr(state, key, value)
+        if not len(state.means) == len(state.variances) == len(state.seen) == HOURS:
+            state.means, state.variances, state.seen = [], [], []
+        return state
+
+
+@dataclass(frozen=True)
+class Check:
+    at: datetime
+    observed: float  # the window's sum
+    expected: float  # the baseline for this hour, in the same unit
+    score: float
+    alert: bool  # a new alert: the first check of an event a person is told of
+    warming_up: bool
+
+
+def _alpha(elapsed: timedelta, half_life: timedelta) -> float:
+    return 1.0 - 0.5 ** (max(elapsed.total_seconds(), 0.0) / half_life.total_seconds())
+
+
+def check(
+    state: DetectorState, at: datetime, observed: float, settings: DetectorSettings, expected_factor: float = 1.0
+) -> Check:
+    """One check at ``at`` of the sum ``observed`` over the window ending there; updates ``state``.
+
+    ``expected_factor``: a known event on now (a launch, a match day) multiplies the expected
+    level for its duration; the baseline learns the level divided by it.
+    """
+    level = math.log1p(observed / expected_factor)
+    if not state.started_at:
+        state.started_at = state.last_at = at.isoformat()
+        state.means, state.variances, state.seen = [level] * HOURS, [0.0] * HOURS, [0] * HOURS
+    elapsed = at - datetime.fromisoformat(state.last_at)
+    state.last_at = at.isoformat()
+    mean, variance = _at_hour(state.means, at), _at_hour(state.variances, at)
+    # Poisson floor: a count around n varies by sqrt(n), by about 1/sqrt(n) on the log scale
+    spread = math.sqrt(max(variance, 1.0 / (math.expm1(mean) + 1.0)))
+    score = (level - mean) / spread
+
+    warming_up = at - datetime.fromisoformat(state.started_at) < settings.warm_up
+    peak_floor = settings.peak_share * statistics.median(state.daily_peaks) if state.daily_peaks else 0.0
+    over = score >= settings.threshold and observed >= settings.minimum_volume and observed >= peak_floor
+    state.above = state.above + 1 if over else 0
+    alert = False
+    if state.in_event:
+        if score < EXIT_SHARE * settings.threshold:
+            state.in_event = False
+    elif state.above >= PERSISTENCE and not warming_up:
+        cooling = state.last_alert_at and at - datetime.fromisoformat(state.last_alert_at) < settings.cooldown
+        state.in_event = True
+        if not cooling:
+            alert = True
+            state.last_alert_at = at.isoformat()
+
+    expected = math.expm1(mean) * expected_factor
+    _learn(state, at, min(level, mean + CLIP_DEVIATIONS * spread), observed, elapsed, settings)
+    return Check(at, observed, expected, round(score, 3), alert, warming_up)
+
+
+def _at_hour(values: list[float], at: datetime) -> float:
+    """A per-hour value, interpolated between the middles of the hours: a brand's morning rise
+    is a slope, and steps at each full hour would count as surprise."""
+    position = at.hour + at.minute / 60 - 0.5
+    hour = math.floor(position)
+    share = position - hour
+    return values[hour % HOURS] * (1 - share) + values[(hour + 1) % HOURS] * share
+
+
+def _learn(state, at, learned, observed, elapsed, settings) -> None:
+    """Each hour of the day learns from its own checks (it sees a day's worth once a day)."""
+    hour = at.hour
+    state.seen[hour] += 1
+    # A plain mean of the first checks, then exponential forgetting: the first day is not
+    # dwarfed by the starting value, and a week later the oldest days fade.
+    alpha = max(_alpha(elapsed * HOURS, settings.half_life), 1.0 / state.seen[hour])
+    delta = learned - state.means[hour]
+    state.means[hour] += alpha * delta
+    state.variances[hour] = (1.0 - alpha) * (state.variances[hour] + alpha * delta * delta)
+    day = at.date().isoformat()
+    if day != state.day:
+        if state.day:
+            state.daily_peaks = [*state.daily_peaks, state.day_peak][-DAILY_PEAKS_KEPT:]
+        state.day, state.day_peak = day, 0.0
+    state.day_peak = max(state.day_peak, observed)
