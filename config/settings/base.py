@@ -296,7 +296,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.notifications.tasks.requeue_webhook_deliveries_task",
         "schedule": timedelta(seconds=60),
     },
+    "fold-old-mention-counts": {
+        "task": "apps.detection.tasks.fold_old_minutes_task",
+        "schedule": timedelta(hours=1),
+    },
 }
+# Crisis detection keeps per-minute mention counts this many days, then folds them into hours.
+DETECTION_MINUTES_KEPT_DAYS = env.int("DETECTION_MINUTES_KEPT_DAYS", default=14)
 # A worker is healthy when it has run a heartbeat task within this many seconds.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=90)
 
