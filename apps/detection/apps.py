@@ -6,9 +6,13 @@ class DetectionConfig(AppConfig):
     label = "detection"
 
     def ready(self) -> None:
-        """Detection's part in the pipeline's registry: counting each batch into the rollups."""
+        """Detection's parts in the lower apps' registries: counting each batch into the rollups,
+        its audit events' sentences."""
+        from apps.core.sentences import register_sentences
         from apps.listening import pipeline
 
+        from . import events
         from .rollups import count_new_mentions
 
         pipeline.after_insert.register("detection", count_new_mentions, rank=10)
+        register_sentences(events.SENTENCES)

@@ -32,3 +32,62 @@ class MentionCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand_id} {self.channel or 'all'} {self.start:%Y-%m-%d %H:%M}: {self.mentions}"
+
+
+class Metric(models.TextChoices):
+    VOLUME = "volume", _("mentions")
+    NEGATIVE = "negative", _("negative mentions")
+
+
+class Sensitivity(models.TextChoices):
+    SENSITIVE = "sensitive", _("sensitive")
+    BALANCED = "balanced", _("balanced")
+    STRICT = "strict", _("strict")
+
+
+class DetectorState(models.Model):
+    """What the detector remembers of one brand's metric between checks (constant size)."""
+
+    brand = models.ForeignKey("tenants.Brand", on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=16, choices=Metric.choices)
+    state = models.JSONField(default=dict)
+    checked_at = models.DateTimeField(null=True)  # the minute of the last check: one check a minute
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["brand", "metric"], name="detection_state_brand_metric")]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} {self.metric}"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    DISMISSED = "dismissed", _("dismissed as noise")
+    INCIDENT = "incident", _("became an incident")
+
+
+class SpikeAlert(models.Model):
+    """A spike a person is told of: one per event (after persistence and cooldown)."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="spike_alerts")
+    brand = models.ForeignKey("tenants.Brand", on_delete=models.CASCADE, related_name="spike_alerts")
+    metric = models.CharField(_("metric"), max_length=16, choices=Metric.choices)
+    channel = models.CharField(_("channel"), max_length=32, blank=True)
+    started_at = models.DateTimeField(_("started"))  # where the window that rose begins
+    detected_at = models.DateTimeField(_("detected"))
+    baseline = models.FloatField(_("usual in 15 minutes"))
+    observed = models.FloatField(_("seen in 15 minutes"))
+    score = models.FloatField(_("score"))
+    status = models.CharField(_("status"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+
+    class Meta:
+        ordering = ["-detected_at"]
+        indexes = [models.Index(fields=["client", "-detected_at"], name="detection_alert_client_time")]
+        constraints = [
+            # two beats at once write one alert
+            models.UniqueConstraint(fields=["brand", "metric", "channel", "detected_at"], name="detection_alert_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.get_metric_display()} {self.detected_at:%Y-%m-%d %H:%M}"

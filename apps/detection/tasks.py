@@ -5,9 +5,17 @@ from __future__ import annotations
 from celery import shared_task
 
 from .rollups import fold_old_minutes
+from .services import run_detector_pass
 
 
 @shared_task(soft_time_limit=300, time_limit=360)
 def fold_old_minutes_task() -> int:
     """Keep the rollups compact: minutes older than the retention window become hours."""
     return fold_old_minutes()
+
+
+@shared_task(soft_time_limit=50, time_limit=55)
+def run_detector_pass_task() -> dict:
+    """Every minute: check every active brand for spikes."""
+    result = run_detector_pass()
+    return {"checked": result.checked, "alerts": result.alerts, "skipped": result.skipped}

@@ -296,6 +296,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.notifications.tasks.requeue_webhook_deliveries_task",
         "schedule": timedelta(seconds=60),
     },
+    "detect-spikes": {
+        "task": "apps.detection.tasks.run_detector_pass_task",
+        "schedule": timedelta(minutes=1),
+    },
     "fold-old-mention-counts": {
         "task": "apps.detection.tasks.fold_old_minutes_task",
         "schedule": timedelta(hours=1),

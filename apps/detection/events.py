@@ -1,0 +1,39 @@
+"""Audit events of crisis detection."""
+
+from django.utils.translation import gettext as _
+
+from apps.core.audit import record_audit_event
+
+from .models import Metric
+
+
+def spike_alert_raised_event(*, alert):
+    return record_audit_event(
+        actor=None,
+        action="spike_alert.raised",
+        client=alert.client,
+        target=alert,
+        after={
+            "brand": alert.brand.name,
+            "metric": alert.metric,
+            "observed": alert.observed,
+            "baseline": alert.baseline,
+            "score": alert.score,
+        },
+    )
+
+
+SENTENCES = {
+    "spike_alert.raised": lambda s: (
+        _(
+            "The detector raised a spike alert for %(brand)s: %(observed)s %(metric)s in 15 minutes, "
+            "where about %(baseline)s are usual."
+        )
+        % {
+            "brand": s.after("brand"),
+            "observed": s.after("observed"),
+            "metric": s.label(Metric, s.after("metric")),
+            "baseline": s.after("baseline"),
+        }
+    ),
+}

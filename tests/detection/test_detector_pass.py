@@ -1,0 +1,81 @@
+"""The beat's detector pass over the rollups: alerts once, per brand, audited."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from apps.core.models import AuditEvent
+from apps.core.sentences import sentence_of
+from apps.detection.detector import DetectorSettings, check
+from apps.detection.detector import DetectorState as State
+from apps.detection.models import DetectorState, MentionCount, Metric, SpikeAlert
+from apps.detection.services import run_detector_pass
+from tests.factories import BrandFactory, ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+USUAL_PER_MINUTE = 4
+
+
+def warm(brand, metric=Metric.VOLUME, per_minute=USUAL_PER_MINUTE, days=3):
+    """Three quiet days of checks, a minute apart, as the beat would have made them."""
+    rng = random.Random(brand.id)
+    state = State()
+    for minute in range(days * 24 * 60, 0, -1):
+        at = NOW - timedelta(minutes=minute)
+        window = sum(rng.choice((per_minute - 1, per_minute, per_minute + 1)) for _ in range(15))
+        check(state, at, float(window), DetectorSettings())
+    DetectorState.objects.create(
+        brand=brand, metric=metric, state=state.to_json(), checked_at=NOW - timedelta(minutes=1)
+    )
+
+
+def arrive(brand, minute: datetime, mentions: int, negative: int = 0):
+    MentionCount.objects.create(brand=brand, channel="", start=minute, mentions=mentions, negative=negative)
+
+
+def quiet_window(brand, until):
+    for back in range(1, 16):
+        arrive(brand, until - timedelta(minutes=back), USUAL_PER_MINUTE)
+
+
+def test_a_tenfold_jump_raises_one_alert_and_says_so(client_a):
+    brand = BrandFactory(client=client_a, name="Havbris")
+    warm(brand)
+    quiet_window(brand, NOW)
+    alerts = []
+    for minute in range(0, 20):
+        at = NOW + timedelta(minutes=minute)
+        arrive(brand, at, 10 * USUAL_PER_MINUTE)
+        alerts.append(run_detector_pass(now=at + timedelta(minutes=1)).alerts)
+    assert sum(alerts) == 1
+    alert = SpikeAlert.objects.get()
+    assert (alert.client, alert.brand, alert.metric, alert.status) == (client_a, brand, "volume", "open")
+    assert alert.observed > 3 * alert.baseline
+    event = AuditEvent.objects.get(action="spike_alert.raised")
+    assert event.actor is None and event.client == client_a
+    sentence = sentence_of(event, {})
+    assert sentence.startswith("The detector raised a spike alert for Havbris: ") and "in 15 minutes" in sentence
+
+
+def test_two_passes_in_the_same_minute_check_once(client_a):
+    brand = BrandFactory(client=client_a)
+    first = run_detector_pass(now=NOW)
+    second = run_detector_pass(now=NOW + timedelta(seconds=30))
+    assert first.checked == len(Metric) and second.checked == 0
+    assert DetectorState.objects.filter(brand=brand).count() == len(Metric)
+
+
+def test_a_brand_without_mentions_never_alerts(client_a):
+    brand = BrandFactory(client=client_a)
+    for minute in range(0, 3 * 24 * 60, 7):
+        run_detector_pass(now=NOW + timedelta(minutes=minute))
+    assert not SpikeAlert.objects.filter(brand=brand).exists()
+
+
+def test_inactive_clients_are_not_checked():
+    brand = BrandFactory(client=ClientFactory(is_active=False))
+    assert run_detector_pass(now=NOW).checked == 0
+    assert not DetectorState.objects.filter(brand=brand).exists()
