@@ -7,8 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from apps.notifications.models import NotificationEvent
+from apps.notifications.services import notify
+from apps.routing.selectors import escalation_contacts
 from apps.tenants.models import Brand
 
 from . import events
@@ -96,7 +101,44 @@ def run_detector_pass(*, now: datetime | None = None) -> PassResult:
         DetectorState.objects.bulk_create(created, batch_size=2000)
         _write_states(cursor, changed, minute)
         SpikeAlert.objects.bulk_create(alerts, ignore_conflicts=True)
-        raised = SpikeAlert.objects.filter(detected_at=minute, brand_id__in={alert.brand_id for alert in alerts})
-        for alert in raised.select_related("client", "brand"):
+        raised = list(SpikeAlert.objects.filter(detected_at=minute, brand_id__in={alert.brand_id for alert in alerts}))
+        for alert in raised:
             events.spike_alert_raised_event(alert=alert)
+        if raised:
+            from .tasks import announce_spike_alerts_task
+
+            ids = [alert.id for alert in raised]
+            transaction.on_commit(lambda: announce_spike_alerts_task.delay(ids))
     return PassResult(checked=len(created) + len(changed), alerts=len(alerts))
+
+
+def announce_spike_alerts(*, alert_ids: list[int]) -> None:
+    """Tell each alert's client's account leads and whoever is on call, at once (in the app, by
+    e-mail and to the client's webhooks)."""
+    contacts_of = escalation_contacts(at=timezone.now())
+    for alert in SpikeAlert.objects.filter(pk__in=alert_ids).select_related("client", "brand"):
+        notify(
+            event=NotificationEvent.SPIKE_ALERT,
+            client=alert.client,
+            recipients=contacts_of(alert.client),
+            title=_("%(brand)s: %(observed)s %(metric)s in 15 minutes (usually about %(baseline)s)")
+            % {
+                "brand": alert.brand.name,
+                "observed": round(alert.observed),
+                "metric": alert.get_metric_display(),
+                "baseline": round(alert.baseline),
+            },
+            url=reverse("inbox", kwargs={"client_slug": alert.client.slug}) + f"?brand={alert.brand_id}",
+            critical=True,
+            payload={
+                "alert": {
+                    "id": alert.id,
+                    "brand": alert.brand.name,
+                    "metric": alert.metric,
+                    "observed": alert.observed,
+                    "baseline": alert.baseline,
+                    "score": alert.score,
+                    "detected_at": alert.detected_at.isoformat(),
+                }
+            },
+        )

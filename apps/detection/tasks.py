@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .rollups import fold_old_minutes
-from .services import run_detector_pass
+from .services import announce_spike_alerts, run_detector_pass
 
 
 @shared_task(soft_time_limit=300, time_limit=360)
@@ -19,3 +19,8 @@ def run_detector_pass_task() -> dict:
     """Every minute: check every active brand for spikes."""
     result = run_detector_pass()
     return {"checked": result.checked, "alerts": result.alerts, "skipped": result.skipped}
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def announce_spike_alerts_task(alert_ids: list[int]) -> None:
+    announce_spike_alerts(alert_ids=alert_ids)

@@ -34,6 +34,7 @@ class NotificationEvent(models.TextChoices):
     APPROVAL_REMINDER = "approval.reminder", _("Reminder: an answer still waits for approval")
     APPROVAL_ESCALATED = "approval.escalated", _("An answer's approval puts its deadline at risk")
     ANSWER_FAILED = "answer.failed", _("An answer could not be published")
+    SPIKE_ALERT = "spike.alert", _("A brand's mentions spiked")
 
 
 # Sent to one endpoint from its page; never a person's notification and never subscribed to.
@@ -60,6 +61,7 @@ DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
     NotificationEvent.APPROVAL_REMINDER: (Channel.IN_APP, Channel.EMAIL),
     NotificationEvent.APPROVAL_ESCALATED: (Channel.IN_APP, Channel.EMAIL),
     NotificationEvent.ANSWER_FAILED: (Channel.IN_APP, Channel.EMAIL),
+    NotificationEvent.SPIKE_ALERT: (Channel.IN_APP, Channel.EMAIL),
 }
 
 

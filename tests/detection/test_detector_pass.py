@@ -11,6 +11,7 @@ from apps.detection.detector import DetectorSettings, check
 from apps.detection.detector import DetectorState as State
 from apps.detection.models import DetectorState, MentionCount, Metric, SpikeAlert
 from apps.detection.services import run_detector_pass
+from apps.notifications.models import Notification
 from tests.factories import BrandFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def quiet_window(brand, until):
         arrive(brand, until - timedelta(minutes=back), USUAL_PER_MINUTE)
 
 
-def test_a_tenfold_jump_raises_one_alert_and_says_so(client_a):
+def test_a_tenfold_jump_raises_one_alert_and_says_so(client_a, account_lead, django_capture_on_commit_callbacks):
     brand = BrandFactory(client=client_a, name="Havbris")
     warm(brand)
     quiet_window(brand, NOW)
@@ -49,13 +50,19 @@ def test_a_tenfold_jump_raises_one_alert_and_says_so(client_a):
     for minute in range(0, 20):
         at = NOW + timedelta(minutes=minute)
         arrive(brand, at, 10 * USUAL_PER_MINUTE)
-        alerts.append(run_detector_pass(now=at + timedelta(minutes=1)).alerts)
+        with django_capture_on_commit_callbacks(execute=True):
+            alerts.append(run_detector_pass(now=at + timedelta(minutes=1)).alerts)
     assert sum(alerts) == 1
     alert = SpikeAlert.objects.get()
     assert (alert.client, alert.brand, alert.metric, alert.status) == (client_a, brand, "volume", "open")
     assert alert.observed > 3 * alert.baseline
     event = AuditEvent.objects.get(action="spike_alert.raised")
     assert event.actor is None and event.client == client_a
+    # the client's account lead hears of it at once, with the brand's mentions one click away
+    notice = Notification.objects.get(user=account_lead, event="spike.alert")
+    assert notice.critical and notice.client == client_a
+    assert notice.title.startswith("Havbris: ") and "in 15 minutes" in notice.title
+    assert notice.url == f"/c/{client_a.slug}/inbox/?brand={brand.id}"
     sentence = sentence_of(event, {})
     assert sentence.startswith("The detector raised a spike alert for Havbris: ") and "in 15 minutes" in sentence
 
