@@ -82,8 +82,8 @@ def test_the_checker_sees_a_late_import_and_lets_a_registry_filler_pass(tmp_path
 def test_registries_hold_the_higher_apps_parts_in_their_order():
     # Risk rates before routing assigns: who gets a mention depends on its rating.
     assert pipeline.ingest_steps.keys() == ["risk", "routing"]
-    # Counting for crisis detection needs nothing of routing: it comes first.
-    assert pipeline.after_insert.keys() == ["detection", "routing"]
+    # Counting for crisis detection comes last: its upsert locks the brand's row until commit.
+    assert pipeline.after_insert.keys() == ["routing", "detection"]
     assert pipeline.on_growth.keys() == ["risk"]
     assert bulk_actions.keys() == ["assign", "status", "add_topic", "link", "risk", "archive"]
     assert mention_panels.keys() == ["rating", "assignee", "answers"]

@@ -14,5 +14,6 @@ class DetectionConfig(AppConfig):
         from . import events
         from .rollups import count_new_mentions
 
-        pipeline.after_insert.register("detection", count_new_mentions, rank=10)
+        # Last: the brand's total row stays locked from its upsert to the batch's commit.
+        pipeline.after_insert.register("detection", count_new_mentions, rank=200)
         register_sentences(events.SENTENCES)

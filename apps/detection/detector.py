@@ -7,9 +7,9 @@ KDD 2014) with the floor idea of Twitter's S-H-ESD:
 1. The observed value is the sum over the last 15 minutes, divided by the seasonal factor of
    its hour of the day (a brand's evenings are busier than its nights: that is no spike), on a
    log scale: mention counts come in bursts, and a burst is a multiple of the usual level.
-2. It is compared with an exponentially weighted mean and variance of those values (half-life
-   a day); the variance has a Poisson floor (a count around n varies by about sqrt(n)), so a
-   quiet brand's 3 mentions instead of 1 is no alarm.
+2. It is compared with an exponentially weighted mean and variance of those values, one pair
+   per hour of the day (half-life three days); the variance has a Poisson floor (a count
+   around n varies by about sqrt(n)), so a quiet brand's 3 mentions instead of 1 is no alarm.
 3. An alarm needs the score over the sensitivity's threshold on two checks in a row, at least
    the minimum volume in the window, and a level of at least twice the median daily peak of
    the last week (the floor idea of S-H-ESD): real Twitter series burst to ten times their
@@ -19,7 +19,7 @@ KDD 2014) with the floor idea of Twitter's S-H-ESD:
 5. What the baseline learns from a check is clipped to a few deviations over it: a spike
    barely moves it, so it is down again the hour after (the complaint about thresholds that
    stay high after a spike), while a lasting new level still lifts it within a day or two.
-No alert comes before the warm-up (two days of data) is over.
+No alert comes before the warm-up (two days from the first mention) is over.
 """
 
 from __future__ import annotations
@@ -107,6 +107,10 @@ def check(
     level for its duration; the baseline learns the level divided by it.
     """
     level = math.log1p(observed / expected_factor)
+    if not state.started_at and observed <= 0:
+        # Warm-up starts with the first mention: days of silence before a brand's first source
+        # works are no baseline, and the first ordinary hour after them no spike.
+        return Check(at, observed, 0.0, 0.0, False, True)
     if not state.started_at:
         state.started_at = state.last_at = at.isoformat()
         state.means, state.variances, state.seen = [level] * HOURS, [0.0] * HOURS, [0] * HOURS

@@ -13,6 +13,7 @@ from pathlib import Path
 from .detector import WINDOW, DetectorSettings, DetectorState, check
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+MAX_BIN_VALUE = 1e9  # more mentions in one bin than any platform carries: a broken file
 
 
 class SeriesError(ValueError):
@@ -38,8 +39,11 @@ def read_series(path: Path) -> list[tuple[datetime, float]]:
         raise SeriesError(f"{path} is not a readable UTF-8 CSV file: {error}") from error
     if not series:
         raise SeriesError(f"{path} has no rows")
-    series.sort(key=lambda item: item[0])
-    return series
+    # Two rows for one bin (a file joined from two exports) are one bin: their sum.
+    merged: dict[datetime, float] = {}
+    for at, value in series:
+        merged[at] = merged.get(at, 0.0) + value
+    return sorted(merged.items())
 
 
 def _bin(path: Path, line: int, row: list[str]) -> tuple[datetime, float]:
@@ -53,7 +57,7 @@ def _bin(path: Path, line: int, row: list[str]) -> tuple[datetime, float]:
         value = float(row[1])
     except ValueError:
         raise SeriesError(f"{path}, line {line}: {row[1]!r} is not a number") from None
-    if not value >= 0 or value == float("inf"):
+    if not 0 <= value <= MAX_BIN_VALUE:  # NaN fails both
         raise SeriesError(f"{path}, line {line}: {row[1]!r} is not a count of mentions")
     return at, value
 

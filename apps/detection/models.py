@@ -6,6 +6,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.tenants.scoping import ClientOwnedQuerySet
+
 ALL_CHANNELS = ""  # the channel of a brand's total row
 
 
@@ -81,6 +83,8 @@ class SpikeAlert(models.Model):
     score = models.FloatField(_("score"))
     status = models.CharField(_("status"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
 
+    objects = ClientOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-detected_at"]
         indexes = [models.Index(fields=["client", "-detected_at"], name="detection_alert_client_time")]
@@ -91,3 +95,48 @@ class SpikeAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} {self.get_metric_display()} {self.detected_at:%Y-%m-%d %H:%M}"
+
+
+class DetectionSettings(models.Model):
+    """A brand's spike detection settings; a brand without a row has the agency's defaults."""
+
+    brand = models.OneToOneField("tenants.Brand", on_delete=models.CASCADE, related_name="detection_settings")
+    sensitivity = models.CharField(
+        _("sensitivity"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.BALANCED
+    )
+    minimum_volume = models.PositiveIntegerField(_("fewest mentions in 15 minutes to alert"), default=10)
+    cooldown_minutes = models.PositiveIntegerField(_("quiet time after an alert (minutes)"), default=360)
+    metrics = ArrayField(
+        models.CharField(max_length=16, choices=Metric.choices),
+        default=list,  # empty: every metric
+        blank=True,
+        verbose_name=_("metrics watched"),
+    )
+    muted_until = models.DateTimeField(_("muted until"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.brand} detection"
+
+
+class KnownEvent(models.Model):
+    """A launch, campaign or match day: more mentions are expected while it lasts."""
+
+    brand = models.ForeignKey("tenants.Brand", on_delete=models.CASCADE, related_name="known_events")
+    name = models.CharField(_("name"), max_length=120)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    expected_factor = models.FloatField(_("times the usual mentions expected"), default=3.0)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="detection_event_ends_after"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expected_factor__gte=1.0, expected_factor__lte=100.0), name="detection_event_factor"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -44,7 +44,7 @@ def count_rows(rows) -> dict[tuple[int, str, datetime], list]:
         reach = reach_weight(row.get("author_followers"))
         asks = _asks(row)
         who = author_hash(row)
-        for channel in (ALL_CHANNELS, row["platform"]):
+        for channel in (ALL_CHANNELS, row["platform"]) if row["platform"] else (ALL_CHANNELS,):
             entry = counts[(row["brand_id"], channel, minute)]
             entry[0] += 1
             entry[1] += negative
@@ -94,7 +94,7 @@ def count_new_mentions(cursor, created: dict[int, dict]) -> None:
 
 
 def fold_old_minutes(now: datetime | None = None) -> int:
-    """Fold minute rows older than the retention window into hour rows; returns the rows folded."""
+    """Fold minute rows older than the retention window into hour rows; returns the hour rows written."""
     now = now or timezone.now()
     before = (now - timedelta(days=settings.DETECTION_MINUTES_KEPT_DAYS)).replace(minute=0, second=0, microsecond=0)
     with transaction.atomic(), connection.cursor() as cursor:

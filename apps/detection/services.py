@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.urls import reverse
@@ -19,10 +20,11 @@ from apps.tenants.models import Brand
 from . import events
 from .detector import WINDOW, DetectorSettings, check
 from .detector import DetectorState as State
-from .models import ALL_CHANNELS, DetectorState, MentionCount, Metric, SpikeAlert
+from .models import ALL_CHANNELS, DetectionSettings, DetectorState, KnownEvent, MentionCount, Metric, SpikeAlert
 
 PASS_LOCK = 18_001  # pg advisory lock: one detector pass at a time, whatever runs it
 METRIC_COLUMNS = {Metric.VOLUME: "mentions", Metric.NEGATIVE: "negative"}
+DEFAULT_SETTINGS = DetectorSettings()
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,29 @@ def _write_states(cursor, rows: list[DetectorState], minute: datetime) -> None:
         )
 
 
+@lru_cache(maxsize=256)
+def _settings(sensitivity: str, minimum_volume: int, cooldown_minutes: int) -> DetectorSettings:
+    return DetectorSettings(
+        sensitivity=sensitivity, minimum_volume=minimum_volume, cooldown=timedelta(minutes=cooldown_minutes)
+    )
+
+
+def _settings_of(own: DetectionSettings | None) -> DetectorSettings:
+    if own is None:
+        return DEFAULT_SETTINGS
+    return _settings(own.sensitivity, own.minimum_volume, own.cooldown_minutes)
+
+
+def _expected_factors(at: datetime) -> dict[int, float]:
+    """{brand: factor} of the known events on at ``at`` (the largest, where two overlap)."""
+    factors: dict[int, float] = {}
+    for brand_id, factor in KnownEvent.objects.filter(starts_at__lte=at, ends_at__gt=at).values_list(
+        "brand_id", "expected_factor"
+    ):
+        factors[brand_id] = max(factor, factors.get(brand_id, 1.0))
+    return factors
+
+
 def run_detector_pass(*, now: datetime | None = None) -> PassResult:
     """Check every active brand's metrics once for this minute; write the alerts it finds.
 
@@ -69,10 +94,14 @@ def run_detector_pass(*, now: datetime | None = None) -> PassResult:
         sums = _window_sums(minute - WINDOW, minute)
         brands = list(Brand.objects.filter(client__is_active=True).values_list("id", "client_id"))
         states = {(row.brand_id, row.metric): row for row in DetectorState.objects.all()}
-        settings = DetectorSettings()
+        chosen = {row.brand_id: row for row in DetectionSettings.objects.all()}
+        expected = _expected_factors(minute)
         changed, created, alerts = [], [], []
         for brand_id, client_id in brands:
-            for metric in METRIC_COLUMNS:
+            own = chosen.get(brand_id)
+            settings = _settings_of(own)
+            muted = own is not None and own.muted_until is not None and own.muted_until > minute
+            for metric in (own and own.metrics) or METRIC_COLUMNS:
                 row = states.get((brand_id, metric))
                 if row is None:
                     row = DetectorState(brand_id=brand_id, metric=metric)
@@ -82,9 +111,10 @@ def run_detector_pass(*, now: datetime | None = None) -> PassResult:
                 else:
                     changed.append(row)
                 state = State.from_json(row.state)
-                result = check(state, minute, float(sums.get(brand_id, {}).get(metric) or 0), settings)
+                observed = float(sums.get(brand_id, {}).get(metric) or 0)
+                result = check(state, minute, observed, settings, expected.get(brand_id, 1.0))
                 row.state, row.checked_at = state.to_json(), minute
-                if result.alert:
+                if result.alert and not muted:  # a muted brand still learns its baseline
                     alerts.append(
                         SpikeAlert(
                             client_id=client_id,

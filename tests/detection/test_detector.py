@@ -240,3 +240,20 @@ def test_a_steep_morning_rise_is_no_spike():
         return 1.0 + 99.0 * min(1.0, max(0.0, (hours - 6) / 2)) * (hours < 20)
 
     assert alert_days(series(10, rate=rate), sensitivity="sensitive", minimum_volume=1) == []
+
+
+def test_warm_up_starts_with_the_first_mention():
+    silent = [(START + i * BIN, 0.0) for i in range(5 * DAY_BINS)]
+    then = [(at + timedelta(days=5), value) for at, value in series(1)]
+    assert alert_days(silent + then) == []
+
+
+def test_two_rows_for_one_bin_are_one_bin_and_huge_values_are_refused(tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("timestamp,value\n2026-03-02 00:05:00,2\n2026-03-02 00:00:00,1\n2026-03-02 00:05:00,3\n")
+    from apps.detection.evaluation import SeriesError, read_series
+
+    assert read_series(path) == [(START, 1.0), (START + BIN, 5.0)]
+    path.write_text("timestamp,value\n2026-03-02 00:00:00,1e308\n")
+    with pytest.raises(SeriesError, match="line 2: '1e308' is not a count"):
+        read_series(path)

@@ -9,7 +9,7 @@ from apps.core.models import AuditEvent
 from apps.core.sentences import sentence_of
 from apps.detection.detector import DetectorSettings, check
 from apps.detection.detector import DetectorState as State
-from apps.detection.models import DetectorState, MentionCount, Metric, SpikeAlert
+from apps.detection.models import DetectionSettings, DetectorState, KnownEvent, MentionCount, Metric, SpikeAlert
 from apps.detection.services import run_detector_pass
 from apps.notifications.models import Notification
 from tests.factories import BrandFactory, ClientFactory
@@ -86,3 +86,56 @@ def test_inactive_clients_are_not_checked():
     brand = BrandFactory(client=ClientFactory(is_active=False))
     assert run_detector_pass(now=NOW).checked == 0
     assert not DetectorState.objects.filter(brand=brand).exists()
+
+
+def jump(brand, times=10, minutes=20):
+    """A quiet quarter of an hour, then ``times`` the usual mentions each minute; the alerts it raised."""
+    quiet_window(brand, NOW)
+    raised = 0
+    for minute in range(minutes):
+        at = NOW + timedelta(minutes=minute)
+        arrive(brand, at, times * USUAL_PER_MINUTE)
+        raised += run_detector_pass(now=at + timedelta(minutes=1)).alerts
+    return raised
+
+
+def test_a_brand_can_be_muted_and_still_learns(client_a):
+    brand = BrandFactory(client=client_a)
+    warm(brand)
+    DetectionSettings.objects.create(brand=brand, muted_until=NOW + timedelta(hours=1))
+    assert jump(brand) == 0
+    assert DetectorState.objects.get(brand=brand, metric="volume").checked_at == NOW + timedelta(minutes=20)
+
+
+def test_a_known_event_expects_the_crowd(client_a):
+    brand = BrandFactory(client=client_a)
+    warm(brand)
+    KnownEvent.objects.create(
+        brand=brand,
+        name="Launch",
+        starts_at=NOW - timedelta(hours=1),
+        ends_at=NOW + timedelta(hours=2),
+        expected_factor=10,
+    )
+    assert jump(brand) == 0
+
+
+def test_the_brand_chooses_its_metrics_and_minimum_volume(client_a):
+    watched = BrandFactory(client=client_a)
+    DetectionSettings.objects.create(brand=watched, metrics=["negative"])
+    run_detector_pass(now=NOW)
+    assert list(DetectorState.objects.filter(brand=watched).values_list("metric", flat=True)) == ["negative"]
+
+    # a jump to 600 mentions in 15 minutes is under a brand's own minimum of 1,000
+    calm, loud = BrandFactory(client=client_a), BrandFactory(client=client_a)
+    for brand, minimum in ((calm, 1000), (loud, 10)):
+        warm(brand)
+        DetectionSettings.objects.create(brand=brand, minimum_volume=minimum, metrics=["volume"])
+        quiet_window(brand, NOW)
+    for minute in range(20):
+        at = NOW + timedelta(minutes=minute)
+        arrive(calm, at, 10 * USUAL_PER_MINUTE)
+        arrive(loud, at, 10 * USUAL_PER_MINUTE)
+        run_detector_pass(now=at + timedelta(minutes=1))
+    assert not SpikeAlert.objects.filter(brand=calm).exists()
+    assert SpikeAlert.objects.filter(brand=loud).count() == 1

@@ -99,3 +99,8 @@ def test_old_minutes_fold_into_hours(brand, clock):
     assert not MentionCount.objects.filter(minutes=1, start__lt=NOW - timedelta(days=1)).exists()
     assert counts(brand)[""].mentions == 1  # today's minute is kept
     assert fold_old_minutes(NOW) == 0
+
+
+def test_a_mention_without_a_platform_counts_once(brand, clock):
+    ingest([post("x", "Havbris without a platform", platform="")], brand=brand)
+    assert {row.channel: row.mentions for row in MentionCount.objects.filter(brand=brand)} == {"": 1}

@@ -41,4 +41,4 @@ class Command(BaseCommand):
             "bins": len(series),
             "seconds": round(seconds, 3),
         }
-        self.stdout.write(json.dumps(report))
+        self.stdout.write(json.dumps(report, allow_nan=False))
