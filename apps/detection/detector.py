@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 WINDOW = timedelta(minutes=15)
 SENSITIVITY_THRESHOLDS = {"sensitive": 3.0, "balanced": 4.0, "strict": 5.0}
 PERSISTENCE = 2  # checks in a row over the threshold
+NEWEST_LIFT = 0.5  # of the threshold: the newest bin must itself stand out (Poisson), the rise goes on
 EXIT_SHARE = 0.5  # the event ends when the score falls under this share of the threshold
 CLIP_DEVIATIONS = 3.0  # what the baseline learns from one check, at most, over its mean
 HOURS = 24
@@ -99,12 +100,21 @@ def _alpha(elapsed: timedelta, half_life: timedelta) -> float:
 
 
 def check(
-    state: DetectorState, at: datetime, observed: float, settings: DetectorSettings, expected_factor: float = 1.0
+    state: DetectorState,
+    at: datetime,
+    observed: float,
+    settings: DetectorSettings,
+    expected_factor: float = 1.0,
+    newest: tuple[float, float] | None = None,
 ) -> Check:
     """One check at ``at`` of the sum ``observed`` over the window ending there; updates ``state``.
 
     ``expected_factor``: a known event on now (a launch, a match day) multiplies the expected
     level for its duration; the baseline learns the level divided by it.
+    ``newest``: (count, share of the window) of the newest bin. Windows overlap, so one busy
+    minute stays in fifteen of them; a check only counts towards persistence while the newest
+    bin itself stands out from its share of the usual level, by half the threshold in Poisson
+    deviations (the rise still goes on).
     """
     level = math.log1p(observed / expected_factor)
     if not state.started_at and observed <= 0:
@@ -124,6 +134,10 @@ def check(
     warming_up = at - datetime.fromisoformat(state.started_at) < settings.warm_up
     peak_floor = settings.peak_share * statistics.median(state.daily_peaks) if state.daily_peaks else 0.0
     over = score >= settings.threshold and observed >= settings.minimum_volume and observed >= peak_floor
+    if over and newest is not None:
+        count, share = newest
+        usual = share * math.expm1(mean) * expected_factor
+        over = count >= usual + NEWEST_LIFT * settings.threshold * math.sqrt(usual)
     state.above = state.above + 1 if over else 0
     alert = False
     if state.in_event:

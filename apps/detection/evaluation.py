@@ -96,7 +96,7 @@ def replay(
         while window and window[0][0] < now - WINDOW:
             total -= window.popleft()[1]
         factor = next((factor for begins, ends, factor in known_events if begins <= now < ends), 1.0)
-        result = check(state, now, total, settings, factor)
+        result = check(state, now, total, settings, factor, newest=(value, width / WINDOW))
         if result.alert:
             alerts.append(Alert(now, metric, result.score))
     return alerts

@@ -25,6 +25,7 @@ from .models import ALL_CHANNELS, DetectionSettings, DetectorState, KnownEvent, 
 PASS_LOCK = 18_001  # pg advisory lock: one detector pass at a time, whatever runs it
 METRIC_COLUMNS = {Metric.VOLUME: "mentions", Metric.NEGATIVE: "negative"}
 DEFAULT_SETTINGS = DetectorSettings()
+NEWEST_SHARE = timedelta(minutes=1) / WINDOW  # the rollups' minute, of the detector's window
 
 
 @dataclass(frozen=True)
@@ -34,16 +35,23 @@ class PassResult:
     skipped: bool = False  # another pass held the lock
 
 
-def _window_sums(since: datetime, until: datetime) -> dict[int, dict[str, float]]:
-    """{brand: {metric: sum}} of the brands' all-channel counts that arrived in [since, until)."""
+def _window_sums(since: datetime, until: datetime) -> dict[int, dict[str, tuple[float, float]]]:
+    """{brand: {metric: (sum over [since, until), sum of its last minute)}} of the brands'
+    all-channel counts by arrival."""
     table = MentionCount._meta.db_table
+    last = until - timedelta(minutes=1)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT brand_id, sum(mentions), sum(negative) FROM {table} "
-            "WHERE channel = %s AND start >= %s AND start < %s GROUP BY brand_id",
-            [ALL_CHANNELS, since, until],
+            "SELECT brand_id, sum(mentions), sum(negative), "
+            "coalesce(sum(mentions) FILTER (WHERE start >= %s), 0), "
+            "coalesce(sum(negative) FILTER (WHERE start >= %s), 0) "
+            f"FROM {table} WHERE channel = %s AND start >= %s AND start < %s GROUP BY brand_id",
+            [last, last, ALL_CHANNELS, since, until],
         )
-        return {brand: {Metric.VOLUME: volume, Metric.NEGATIVE: negative} for brand, volume, negative in cursor}
+        return {
+            brand: {Metric.VOLUME: (volume, last_volume), Metric.NEGATIVE: (negative, last_negative)}
+            for brand, volume, negative, last_volume, last_negative in cursor
+        }
 
 
 def _write_states(cursor, rows: list[DetectorState], minute: datetime) -> None:
@@ -111,8 +119,15 @@ def run_detector_pass(*, now: datetime | None = None) -> PassResult:
                 else:
                     changed.append(row)
                 state = State.from_json(row.state)
-                observed = float(sums.get(brand_id, {}).get(metric) or 0)
-                result = check(state, minute, observed, settings, expected.get(brand_id, 1.0))
+                observed, newest = sums.get(brand_id, {}).get(metric) or (0, 0)
+                result = check(
+                    state,
+                    minute,
+                    float(observed),
+                    settings,
+                    expected.get(brand_id, 1.0),
+                    newest=(float(newest), NEWEST_SHARE),
+                )
                 row.state, row.checked_at = state.to_json(), minute
                 if result.alert and not muted:  # a muted brand still learns its baseline
                     alerts.append(

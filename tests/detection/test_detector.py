@@ -257,3 +257,15 @@ def test_two_rows_for_one_bin_are_one_bin_and_huge_values_are_refused(tmp_path):
     path.write_text("timestamp,value\n2026-03-02 00:00:00,1e308\n")
     with pytest.raises(SeriesError, match="line 2: '1e308' is not a count"):
         read_series(path)
+
+
+def test_one_busy_minute_in_overlapping_windows_is_not_a_lasting_rise():
+    # One-minute bins, as the beat sees them: a single minute of 200 stays in fifteen windows.
+    rng = random.Random(5)
+    minute = timedelta(minutes=1)
+    quiet = [(START + i * minute, float(poisson(rng, 1.0))) for i in range(4 * 24 * 60)]
+    burst = 3 * 24 * 60 + 12 * 60
+    once = [(at, 200.0 if i == burst else value * (i != burst + 1)) for i, (at, value) in enumerate(quiet)]
+    lasting = [(at, 200.0 if burst <= i < burst + 5 else value) for i, (at, value) in enumerate(quiet)]
+    assert alert_days(once) == []
+    assert len(alert_days(lasting)) == 1

@@ -139,3 +139,16 @@ def test_the_brand_chooses_its_metrics_and_minimum_volume(client_a):
         run_detector_pass(now=at + timedelta(minutes=1))
     assert not SpikeAlert.objects.filter(brand=calm).exists()
     assert SpikeAlert.objects.filter(brand=loud).count() == 1
+
+
+def test_one_busy_minute_is_no_alert_on_the_beat(client_a):
+    brand = BrandFactory(client=client_a)
+    warm(brand)
+    quiet_window(brand, NOW)
+    arrive(brand, NOW, 200)
+    raised = run_detector_pass(now=NOW + timedelta(minutes=1)).alerts
+    for minute in range(1, 16):
+        at = NOW + timedelta(minutes=minute)
+        arrive(brand, at, USUAL_PER_MINUTE)
+        raised += run_detector_pass(now=at + timedelta(minutes=1)).alerts
+    assert raised == 0
