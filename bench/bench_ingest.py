@@ -9,9 +9,8 @@ The memory figure for a million mentions is bench_ingest_memory.py.
 
 import os
 import time
-from datetime import UTC, datetime
 
-from common import empty_table, report, setup_bench_database
+from common import empty_table, ingest_workload, report, setup_bench_database
 
 N = int(os.environ.get("BENCH_INGEST_N", "20000"))
 
@@ -22,16 +21,9 @@ def main() -> None:
     from django.db import connection
 
     from apps.listening.pipeline import COLUMNS, BrandContext, ingest
-    from apps.listening.replay_data import ReplayPlan, mention_number
     from apps.mentions.models import Mention
-    from tests.factories import BrandFactory, ClientFactory
 
-    brand = BrandFactory(
-        client=ClientFactory(), name="Havbris", aliases=["Havbrís"], languages=["da", "nb", "pl", "de", "en"]
-    )
-    plan = ReplayPlan(brand_names=("Havbris",), languages=("da", "nb", "pl", "de", "en"), rate_per_minute=600)
-    started = datetime(2026, 1, 1, tzinfo=UTC)
-    items = [mention_number(n, plan, started) for n in range(N)]
+    brand, items = ingest_workload(N)
     context = BrandContext.load(brand)
     ingest(items[:200], brand=brand, context=context)  # warm up caches and the language models
     empty_table(Mention)

@@ -8,9 +8,8 @@ figure is the median of the rounds' own ratios of the ingestion rate.
 import os
 import statistics
 import time
-from datetime import UTC, datetime
 
-from common import empty_table, report, setup_bench_database
+from common import empty_table, ingest_workload, report, setup_bench_database
 
 N = int(os.environ.get("BENCH_INGEST_N", "20000"))
 ROUNDS = int(os.environ.get("BENCH_ROLLUP_ROUNDS", "6"))
@@ -21,16 +20,9 @@ def main() -> None:
 
     from apps.detection.models import MentionCount
     from apps.listening.pipeline import BrandContext, after_insert, ingest
-    from apps.listening.replay_data import ReplayPlan, mention_number
     from apps.mentions.models import Mention
-    from tests.factories import BrandFactory, ClientFactory
 
-    brand = BrandFactory(
-        client=ClientFactory(), name="Havbris", aliases=["Havbrís"], languages=["da", "nb", "pl", "de", "en"]
-    )
-    plan = ReplayPlan(brand_names=("Havbris",), languages=("da", "nb", "pl", "de", "en"), rate_per_minute=600)
-    started = datetime(2026, 1, 1, tzinfo=UTC)
-    items = [mention_number(n, plan, started) for n in range(N)]
+    brand, items = ingest_workload(N)
     everything = dict(after_insert.items())
     without = {key: entry for key, entry in everything.items() if key != "detection"}
 

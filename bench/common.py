@@ -117,3 +117,18 @@ def report(
         line["ratio"] = round(value / baseline_value, 3)
     line.update(extra)
     print(json.dumps(line), flush=True)
+
+
+def ingest_workload(n: int):
+    """The ingestion benchmarks' brand (five languages) and n replay mentions of it."""
+    from datetime import UTC, datetime
+
+    from apps.listening.replay_data import ReplayPlan, mention_number
+    from tests.factories import BrandFactory, ClientFactory
+
+    brand = BrandFactory(
+        client=ClientFactory(), name="Havbris", aliases=["Havbrís"], languages=["da", "nb", "pl", "de", "en"]
+    )
+    plan = ReplayPlan(brand_names=("Havbris",), languages=("da", "nb", "pl", "de", "en"), rate_per_minute=600)
+    started = datetime(2026, 1, 1, tzinfo=UTC)
+    return brand, [mention_number(number, plan, started) for number in range(n)]
