@@ -152,3 +152,54 @@ def test_one_busy_minute_is_no_alert_on_the_beat(client_a):
         arrive(brand, at, USUAL_PER_MINUTE)
         raised += run_detector_pass(now=at + timedelta(minutes=1)).alerts
     assert raised == 0
+
+
+def test_two_clients_spiking_in_one_minute_each_hear_only_of_their_own(
+    client_a, client_b, account_lead, django_capture_on_commit_callbacks
+):
+    from apps.tenants.roles import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    lead_b = UserFactory()
+    MembershipFactory(user=lead_b, client=client_b, role=Role.ACCOUNT_LEAD)
+    alpha, bravo = BrandFactory(client=client_a, name="Alpha"), BrandFactory(client=client_b, name="Bravo")
+    for brand in (alpha, bravo):
+        warm(brand)
+        quiet_window(brand, NOW)
+    for minute in range(20):
+        at = NOW + timedelta(minutes=minute)
+        for brand in (alpha, bravo):
+            arrive(brand, at, 10 * USUAL_PER_MINUTE)
+        with django_capture_on_commit_callbacks(execute=True):
+            run_detector_pass(now=at + timedelta(minutes=1))
+    assert {(alert.client_id, alert.brand_id) for alert in SpikeAlert.objects.all()} == {
+        (client_a.id, alpha.id),
+        (client_b.id, bravo.id),
+    }
+    assert {event.client_id for event in AuditEvent.objects.filter(action="spike_alert.raised")} == {
+        client_a.id,
+        client_b.id,
+    }
+    assert [n.title.split(":")[0] for n in Notification.objects.filter(user=account_lead)] == ["Alpha"]
+    assert [n.title.split(":")[0] for n in Notification.objects.filter(user=lead_b)] == ["Bravo"]
+    assert list(SpikeAlert.objects.visible_to(account_lead).values_list("brand__name", flat=True)) == ["Alpha"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pass_while_another_holds_the_lock_skips(client_a):
+    from django.db import connections
+
+    from apps.detection.services import PASS_LOCK
+
+    BrandFactory(client=client_a)
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [PASS_LOCK])
+        assert run_detector_pass(now=NOW).skipped
+        assert not DetectorState.objects.exists()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [PASS_LOCK])
+        assert run_detector_pass(now=NOW).checked == len(Metric)
+    finally:
+        other.close()
