@@ -14,6 +14,8 @@ KDD 2014) with the floor idea of Twitter's S-H-ESD:
    the minimum volume in the window, and a level of at least twice the median daily peak of
    the last week (the floor idea of S-H-ESD): real Twitter series burst to ten times their
    hour's level every few days, and only what goes beyond the usual busiest moment is news.
+   A sharp rise alarms on one check: its newest bin alone far over its share of the usual
+   level, at a rate three times the floor.
 4. One alarm per event: while the score stays up the event goes on (a plateau of hours is one
    alert), and after it a cooldown passes before the next.
 5. What the baseline learns from a check is clipped to a few deviations over it: a spike
@@ -33,6 +35,9 @@ WINDOW = timedelta(minutes=15)
 SENSITIVITY_THRESHOLDS = {"sensitive": 3.0, "balanced": 4.0, "strict": 5.0}
 PERSISTENCE = 2  # checks in a row over the threshold
 NEWEST_LIFT = 0.5  # of the threshold: the newest bin must itself stand out (Poisson), the rise goes on
+SHARP_LIFT = 3.0  # of the threshold: a newest bin this far over its usual share is a sharp rise
+SHARP_FLOOR = 3.0  # of the peak floor: the rate a sharp rise must run at
+SHARP_SHARE = 1 / 3  # a sharp rise shows in bins of at most a third of the window
 EXIT_SHARE = 0.5  # the event ends when the score falls under this share of the threshold
 CLIP_DEVIATIONS = 3.0  # what the baseline learns from one check, at most, over its mean
 HOURS = 24
@@ -134,16 +139,29 @@ def check(
     warming_up = at - datetime.fromisoformat(state.started_at) < settings.warm_up
     peak_floor = settings.peak_share * statistics.median(state.daily_peaks) if state.daily_peaks else 0.0
     over = score >= settings.threshold and observed >= settings.minimum_volume and observed >= peak_floor
-    if over and newest is not None:
+    sharp = False
+    if newest is not None:
         count, share = newest
         usual = share * math.expm1(mean) * expected_factor
-        over = count >= usual + NEWEST_LIFT * settings.threshold * math.sqrt(usual)
-    state.above = state.above + 1 if over else 0
+        over = over and count >= usual + NEWEST_LIFT * settings.threshold * math.sqrt(usual)
+        # A sharp rise needs no second check: the window is already over the threshold, the
+        # newest bin alone (a short part of the window) is far over its share, and at its rate
+        # a window would be three times the floor. A jump to ten times a brand's rate is told
+        # of within a minute or two; so is a single minute of hundreds of copies (the alert
+        # page shows them as one cluster, dismissed as noise in one click).
+        sharp = (
+            share <= SHARP_SHARE
+            and score >= settings.threshold
+            and observed >= settings.minimum_volume
+            and count >= usual + SHARP_LIFT * settings.threshold * math.sqrt(max(usual, 1.0))
+            and count / share >= SHARP_FLOOR * peak_floor
+        )
+    state.above = state.above + 1 if over or sharp else 0
     alert = False
     if state.in_event:
         if score < EXIT_SHARE * settings.threshold:
             state.in_event = False
-    elif state.above >= PERSISTENCE and not warming_up:
+    elif (state.above >= PERSISTENCE or sharp) and not warming_up:
         cooling = state.last_alert_at and at - datetime.fromisoformat(state.last_alert_at) < settings.cooldown
         state.in_event = True
         if not cooling:

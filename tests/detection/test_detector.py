@@ -259,13 +259,28 @@ def test_two_rows_for_one_bin_are_one_bin_and_huge_values_are_refused(tmp_path):
         read_series(path)
 
 
-def test_one_busy_minute_in_overlapping_windows_is_not_a_lasting_rise():
-    # One-minute bins, as the beat sees them: a single minute of 200 stays in fifteen windows.
+def test_busy_minutes_under_the_sharp_bar_in_overlapping_windows_are_not_a_lasting_rise():
+    # One-minute bins, as the beat sees them: two busy minutes stay in fifteen windows, which
+    # stay over the threshold, but the minutes after them are ordinary again.
     rng = random.Random(5)
     minute = timedelta(minutes=1)
-    quiet = [(START + i * minute, float(poisson(rng, 1.0))) for i in range(4 * 24 * 60)]
+    quiet = [(START + i * minute, float(poisson(rng, 30.0))) for i in range(4 * 24 * 60)]
     burst = 3 * 24 * 60 + 12 * 60
-    once = [(at, 200.0 if i == burst else value * (i != burst + 1)) for i, (at, value) in enumerate(quiet)]
-    lasting = [(at, 200.0 if burst <= i < burst + 5 else value) for i, (at, value) in enumerate(quiet)]
-    assert alert_days(once) == []
-    assert len(alert_days(lasting)) == 1
+    brief = [(at, 85.0 if burst <= i < burst + 2 else value) for i, (at, value) in enumerate(quiet)]
+    lasting = [(at, 85.0 if burst <= i < burst + 10 else value) for i, (at, value) in enumerate(quiet)]
+    assert alert_days(brief, peak_share=0.0) == []
+    assert len(alert_days(lasting, peak_share=0.0)) == 1
+
+
+def test_a_sharp_jump_is_told_within_minutes_though_its_window_is_still_under_the_floor():
+    rng = random.Random(6)
+    minute = timedelta(minutes=1)
+    jump = 3 * 24 * 60 + 12 * 60
+    bins = [(START + i * minute, float(poisson(rng, 40.0 if i >= jump else 4.0))) for i in range(jump + 30)]
+    alerts = replay(bins, DetectorSettings())
+    assert len(alerts) == 1
+    # by then the window (about 170) has not passed the floor a rise without the sharp rule
+    # must pass (twice the usual daily peak, about 175)
+    assert alerts[0].at <= START + (jump + 3) * minute
+
+

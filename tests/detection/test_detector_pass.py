@@ -55,7 +55,8 @@ def test_a_tenfold_jump_raises_one_alert_and_says_so(client_a, account_lead, dja
     assert sum(alerts) == 1
     alert = SpikeAlert.objects.get()
     assert (alert.client, alert.brand, alert.metric, alert.status) == (client_a, brand, "volume", "open")
-    assert alert.observed > 3 * alert.baseline
+    # a sharp rise: told within two checks of its start
+    assert alert.detected_at <= NOW + timedelta(minutes=2) and alert.observed > 1.5 * alert.baseline
     event = AuditEvent.objects.get(action="spike_alert.raised")
     assert event.actor is None and event.client == client_a
     # the client's account lead hears of it at once, with the brand's mentions one click away
@@ -139,19 +140,6 @@ def test_the_brand_chooses_its_metrics_and_minimum_volume(client_a):
         run_detector_pass(now=at + timedelta(minutes=1))
     assert not SpikeAlert.objects.filter(brand=calm).exists()
     assert SpikeAlert.objects.filter(brand=loud).count() == 1
-
-
-def test_one_busy_minute_is_no_alert_on_the_beat(client_a):
-    brand = BrandFactory(client=client_a)
-    warm(brand)
-    quiet_window(brand, NOW)
-    arrive(brand, NOW, 200)
-    raised = run_detector_pass(now=NOW + timedelta(minutes=1)).alerts
-    for minute in range(1, 16):
-        at = NOW + timedelta(minutes=minute)
-        arrive(brand, at, USUAL_PER_MINUTE)
-        raised += run_detector_pass(now=at + timedelta(minutes=1)).alerts
-    assert raised == 0
 
 
 def test_two_clients_spiking_in_one_minute_each_hear_only_of_their_own(
