@@ -19,7 +19,7 @@ BRANDS = int(os.environ.get("BENCH_PASS_BRANDS", "5000"))
 
 def main() -> None:
     setup_bench_database()
-    from apps.detection.detector import DetectorSettings, DetectorState, check
+    from apps.detection.detector import DetectorSettings, DetectorState, ShareState, check, check_share
     from apps.detection.models import DetectorState as StateRow
     from apps.detection.models import MentionCount, Metric
     from apps.detection.services import run_detector_pass
@@ -32,7 +32,14 @@ def main() -> None:
     )
     rng = random.Random(1)
     counts = [
-        MentionCount(brand=brand, channel="", start=now - timedelta(minutes=back), mentions=rng.randint(0, 9))
+        MentionCount(
+            brand=brand,
+            channel="",
+            start=now - timedelta(minutes=back),
+            mentions=rng.randint(3, 9),
+            negative=rng.randint(0, 2),
+            asking=rng.randint(0, 1),
+        )
         for brand in brands
         for back in range(1, 20)
     ]
@@ -46,10 +53,14 @@ def main() -> None:
         seconds.append(time.perf_counter() - began)
         assert result.checked == BRANDS * len(Metric), result
 
-    states = [DetectorState.from_json(row.state) for row in StateRow.objects.all()]
+    rows = list(StateRow.objects.all())
+    states = [DetectorState.from_json(row.state) for row in rows if row.metric != Metric.NEGATIVE_SHARE]
+    shares = [ShareState.from_json(row.state) for row in rows if row.metric == Metric.NEGATIVE_SHARE]
     began = time.perf_counter()
     for state in states:
         check(state, now + timedelta(minutes=9), 30.0, DetectorSettings())
+    for state in shares:
+        check_share(state, now + timedelta(minutes=9), 1, 5, DetectorSettings())
     in_memory = time.perf_counter() - began
 
     report(

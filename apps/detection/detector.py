@@ -76,8 +76,12 @@ class DetectorState:
     daily_peaks: list[float] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        # dataclasses.asdict deep-copies every list: a third of a detector pass over 5,000 brands
-        return {name: (list(value) if isinstance(value, list) else value) for name, value in vars(self).items()}
+        # Six decimals of a log-scale level are plenty, and a row this short stays in its
+        # table's page (no TOAST): the pass spends most of its time writing these rows.
+        return {
+            name: ([round(item, 6) for item in value] if isinstance(value, list) else value)
+            for name, value in vars(self).items()
+        }
 
     @classmethod
     def from_json(cls, data: dict | None) -> DetectorState:
@@ -198,3 +202,81 @@ def _learn(state, at, learned, observed, elapsed, settings) -> None:
             state.daily_peaks = [*state.daily_peaks, state.day_peak][-DAILY_PEAKS_KEPT:]
         state.day, state.day_peak = day, 0.0
     state.day_peak = max(state.day_peak, observed)
+
+
+# The slow burn: a CUSUM on the negative share (Page 1954, Bernoulli form). Volume and the
+# negative count rise fast in a storm; in a slow burn the share of negative mentions creeps
+# up over hours at an ordinary volume, which no window of 15 minutes shows.
+# Thresholds in log-likelihood ratio: one check a minute makes e^12 minutes (months) between
+# false alarms on a steady share, and a burn from 10% to 35% over six hours is found in three.
+CUSUM_THRESHOLDS = {"sensitive": 10.0, "balanced": 12.0, "strict": 14.0}
+SHARE_HALF_LIFE = timedelta(days=3)
+SHARE_SHIFT = 0.10  # the burn looked for: the usual share doubled, and at least ten points more
+SHARE_PRIOR = 10.0  # mentions' worth of a 10% share, so a brand's first negative is no burn
+
+
+@dataclass
+class ShareState:
+    """What the negative-share check of a brand remembers: decayed counts and the CUSUM."""
+
+    started_at: str = ""
+    last_at: str = ""
+    negative: float = 0.0  # decayed sums: the usual share is their ratio
+    total: float = 0.0
+    cusum: float = 0.0
+    run_started_at: str = ""  # where the current rise of the CUSUM began
+    run_negative: int = 0
+    run_total: int = 0
+    last_alert_at: str = ""
+
+    def to_json(self) -> dict:
+        return dict(vars(self))
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> ShareState:
+        state = cls()
+        for key, value in (data or {}).items():
+            if hasattr(state, key):
+                setattr(state, key, value)
+        return state
+
+
+def check_share(state: ShareState, at: datetime, negative: int, total: int, settings: DetectorSettings) -> Check:
+    """One check of the newest bin's ``negative`` of ``total`` mentions against the usual share.
+
+    The Check's ``observed`` and ``expected`` are shares (0 to 1): the burn's so far and the
+    usual one; its score is the CUSUM. A burn alerts once the CUSUM passes the sensitivity's
+    threshold with at least the minimum volume of negative mentions in it; the CUSUM then
+    starts again, and the cooldown applies as for volume.
+    """
+    if not state.started_at and total <= 0:
+        return Check(at, 0.0, 0.0, 0.0, False, True)
+    if not state.started_at:
+        state.started_at = state.last_at = at.isoformat()
+    elapsed = at - datetime.fromisoformat(state.last_at)
+    state.last_at = at.isoformat()
+    usual = (state.negative + 0.1 * SHARE_PRIOR) / (state.total + SHARE_PRIOR)
+    usual = min(max(usual, 0.01), 0.85)
+    burning = min(max(2 * usual, usual + SHARE_SHIFT), 0.95)
+    step = negative * math.log(burning / usual) + (total - negative) * math.log((1 - burning) / (1 - usual))
+    if state.cusum <= 0 < step:
+        state.run_started_at, state.run_negative, state.run_total = at.isoformat(), 0, 0
+    state.cusum = max(0.0, state.cusum + step)
+    if state.cusum > 0:
+        state.run_negative += negative
+        state.run_total += total
+    warming_up = at - datetime.fromisoformat(state.started_at) < settings.warm_up
+    alert = False
+    observed = state.run_negative / state.run_total if state.run_total else 0.0
+    score = state.cusum
+    if state.cusum >= CUSUM_THRESHOLDS[settings.sensitivity] and state.run_negative >= settings.minimum_volume:
+        cooling = state.last_alert_at and at - datetime.fromisoformat(state.last_alert_at) < settings.cooldown
+        if not warming_up and not cooling:
+            alert = True
+            state.last_alert_at = at.isoformat()
+        state.cusum = 0.0
+    # A half-life of days: a burn of hours barely moves the usual share, a new normal does.
+    keep = 0.5 ** (max(elapsed.total_seconds(), 0.0) / SHARE_HALF_LIFE.total_seconds())
+    state.negative = state.negative * keep + negative
+    state.total = state.total * keep + total
+    return Check(at, round(observed, 4), round(usual, 4), round(score, 3), alert, warming_up)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.audit import record_audit_event
 
-from .models import Metric
+from .models import alert_summary
 
 
 def spike_alert_raised_event(*, alert):
@@ -25,15 +25,10 @@ def spike_alert_raised_event(*, alert):
 
 SENTENCES = {
     "spike_alert.raised": lambda s: (
-        _(
-            "The detector raised a spike alert for %(brand)s: %(observed)s %(metric)s in 15 minutes, "
-            "where about %(baseline)s are usual."
-        )
+        _("The detector raised a spike alert for %(brand)s: %(summary)s.")
         % {
             "brand": s.after("brand"),
-            "observed": s.after("observed"),
-            "metric": s.label(Metric, s.after("metric")),
-            "baseline": s.after("baseline"),
+            "summary": alert_summary(s.after("metric"), s.after("observed") or 0, s.after("baseline") or 0),
         }
     ),
 }

@@ -39,6 +39,8 @@ class MentionCount(models.Model):
 class Metric(models.TextChoices):
     VOLUME = "volume", _("mentions")
     NEGATIVE = "negative", _("negative mentions")
+    ASKING = "asking", _("mentions asking for an answer")
+    NEGATIVE_SHARE = "negative_share", _("share of negative mentions")
 
 
 class Sensitivity(models.TextChoices):
@@ -76,10 +78,12 @@ class SpikeAlert(models.Model):
     brand = models.ForeignKey("tenants.Brand", on_delete=models.CASCADE, related_name="spike_alerts")
     metric = models.CharField(_("metric"), max_length=16, choices=Metric.choices)
     channel = models.CharField(_("channel"), max_length=32, blank=True)
-    started_at = models.DateTimeField(_("started"))  # where the window that rose begins
+    # where the window that rose begins (a negative share: where the burn began)
+    started_at = models.DateTimeField(_("started"))
     detected_at = models.DateTimeField(_("detected"))
-    baseline = models.FloatField(_("usual in 15 minutes"))
-    observed = models.FloatField(_("seen in 15 minutes"))
+    # in 15 minutes; for the negative share, shares (0 to 1): the usual one and the burn's
+    baseline = models.FloatField(_("usual"))
+    observed = models.FloatField(_("seen"))
     score = models.FloatField(_("score"))
     status = models.CharField(_("status"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
 
@@ -95,6 +99,24 @@ class SpikeAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} {self.get_metric_display()} {self.detected_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def summary(self) -> str:
+        """What was seen against what is usual, in a sentence for people."""
+        return alert_summary(self.metric, self.observed, self.baseline)
+
+
+def alert_summary(metric: str, observed: float, baseline: float) -> str:
+    if metric == Metric.NEGATIVE_SHARE:
+        return _("%(observed)s%% of mentions negative, where %(baseline)s%% is usual") % {
+            "observed": round(100 * observed),
+            "baseline": round(100 * baseline),
+        }
+    return _("%(observed)s %(metric)s in 15 minutes, where about %(baseline)s are usual") % {
+        "observed": round(observed),
+        "metric": Metric(metric).label,
+        "baseline": round(baseline),
+    }
 
 
 class DetectionSettings(models.Model):

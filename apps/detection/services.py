@@ -10,7 +10,6 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
@@ -18,12 +17,12 @@ from apps.routing.selectors import escalation_contacts
 from apps.tenants.models import Brand
 
 from . import events
-from .detector import WINDOW, DetectorSettings, check
+from .detector import WINDOW, DetectorSettings, ShareState, check, check_share
 from .detector import DetectorState as State
 from .models import ALL_CHANNELS, DetectionSettings, DetectorState, KnownEvent, MentionCount, Metric, SpikeAlert
 
 PASS_LOCK = 18_001  # pg advisory lock: one detector pass at a time, whatever runs it
-METRIC_COLUMNS = {Metric.VOLUME: "mentions", Metric.NEGATIVE: "negative"}
+COUNTED = {Metric.VOLUME: "mentions", Metric.NEGATIVE: "negative", Metric.ASKING: "asking"}  # metric: column
 DEFAULT_SETTINGS = DetectorSettings()
 NEWEST_SHARE = timedelta(minutes=1) / WINDOW  # the rollups' minute, of the detector's window
 
@@ -36,21 +35,22 @@ class PassResult:
 
 
 def _window_sums(since: datetime, until: datetime) -> dict[int, dict[str, tuple[float, float]]]:
-    """{brand: {metric: (sum over [since, until), sum of its last minute)}} of the brands'
+    """{brand: {column: (sum over [since, until), sum of its last minute)}} of the brands'
     all-channel counts by arrival."""
     table = MentionCount._meta.db_table
+    columns = list(COUNTED.values())
+    totals = ", ".join(f"sum({column})" for column in columns)
+    lasts = ", ".join(f"coalesce(sum({column}) FILTER (WHERE start >= %s), 0)" for column in columns)
     last = until - timedelta(minutes=1)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT brand_id, sum(mentions), sum(negative), "
-            "coalesce(sum(mentions) FILTER (WHERE start >= %s), 0), "
-            "coalesce(sum(negative) FILTER (WHERE start >= %s), 0) "
-            f"FROM {table} WHERE channel = %s AND start >= %s AND start < %s GROUP BY brand_id",
-            [last, last, ALL_CHANNELS, since, until],
+            f"SELECT brand_id, {totals}, {lasts} FROM {table} "
+            "WHERE channel = %s AND start >= %s AND start < %s GROUP BY brand_id",
+            [*[last] * len(columns), ALL_CHANNELS, since, until],
         )
         return {
-            brand: {Metric.VOLUME: (volume, last_volume), Metric.NEGATIVE: (negative, last_negative)}
-            for brand, volume, negative, last_volume, last_negative in cursor
+            brand: {column: (sums[i], sums[i + len(columns)]) for i, column in enumerate(columns)}
+            for brand, *sums in cursor
         }
 
 
@@ -88,6 +88,23 @@ def _expected_factors(at: datetime) -> dict[int, float]:
     return factors
 
 
+def _check(row, metric, minute, counts, settings, factor):
+    """The metric's check of this minute: the window's for counts, the CUSUM's for the share."""
+    if metric == Metric.NEGATIVE_SHARE:
+        state = ShareState.from_json(row.state)
+        negative, total = counts.get("negative", (0, 0))[1], counts.get("mentions", (0, 0))[1]
+        return check_share(state, minute, int(negative), int(total), settings), state
+    state = State.from_json(row.state)
+    observed, newest = counts.get(COUNTED[metric]) or (0, 0)
+    return check(state, minute, float(observed), settings, factor, newest=(float(newest), NEWEST_SHARE)), state
+
+
+def _started(state, minute: datetime) -> datetime:
+    if isinstance(state, ShareState):
+        return datetime.fromisoformat(state.run_started_at)
+    return minute - WINDOW
+
+
 def run_detector_pass(*, now: datetime | None = None) -> PassResult:
     """Check every active brand's metrics once for this minute; write the alerts it finds.
 
@@ -109,7 +126,7 @@ def run_detector_pass(*, now: datetime | None = None) -> PassResult:
             own = chosen.get(brand_id)
             settings = _settings_of(own)
             muted = own is not None and own.muted_until is not None and own.muted_until > minute
-            for metric in (own and own.metrics) or METRIC_COLUMNS:
+            for metric in (own and own.metrics) or Metric.values:
                 row = states.get((brand_id, metric))
                 if row is None:
                     row = DetectorState(brand_id=brand_id, metric=metric)
@@ -118,16 +135,8 @@ def run_detector_pass(*, now: datetime | None = None) -> PassResult:
                     continue
                 else:
                     changed.append(row)
-                state = State.from_json(row.state)
-                observed, newest = sums.get(brand_id, {}).get(metric) or (0, 0)
-                result = check(
-                    state,
-                    minute,
-                    float(observed),
-                    settings,
-                    expected.get(brand_id, 1.0),
-                    newest=(float(newest), NEWEST_SHARE),
-                )
+                counts = sums.get(brand_id, {})
+                result, state = _check(row, metric, minute, counts, settings, expected.get(brand_id, 1.0))
                 row.state, row.checked_at = state.to_json(), minute
                 if result.alert and not muted:  # a muted brand still learns its baseline
                     alerts.append(
@@ -136,9 +145,9 @@ def run_detector_pass(*, now: datetime | None = None) -> PassResult:
                             brand_id=brand_id,
                             metric=metric,
                             channel=ALL_CHANNELS,
-                            started_at=minute - WINDOW,
+                            started_at=_started(state, minute),
                             detected_at=minute,
-                            baseline=round(result.expected, 2),
+                            baseline=round(result.expected, 4 if metric == Metric.NEGATIVE_SHARE else 2),
                             observed=result.observed,
                             score=result.score,
                         )
@@ -157,6 +166,18 @@ def run_detector_pass(*, now: datetime | None = None) -> PassResult:
     return PassResult(checked=len(created) + len(changed), alerts=len(alerts))
 
 
+def learn_from_history(*, brand: Brand, metric: str, windows, settings: DetectorSettings = DEFAULT_SETTINGS) -> None:
+    """Teach a brand's detector its baseline from past 15-minute sums ``(at, sum)``, oldest
+    first, as the beat would have learnt it (a brand whose history was imported, the demo)."""
+    state, last = State(), None
+    for at, total in windows:
+        check(state, at, float(total), settings)
+        last = at
+    DetectorState.objects.update_or_create(
+        brand=brand, metric=metric, defaults={"state": state.to_json(), "checked_at": last}
+    )
+
+
 def announce_spike_alerts(*, alert_ids: list[int]) -> None:
     """Tell each alert's client's account leads and whoever is on call, at once (in the app, by
     e-mail and to the client's webhooks)."""
@@ -166,13 +187,7 @@ def announce_spike_alerts(*, alert_ids: list[int]) -> None:
             event=NotificationEvent.SPIKE_ALERT,
             client=alert.client,
             recipients=contacts_of(alert.client),
-            title=_("%(brand)s: %(observed)s %(metric)s in 15 minutes (usually about %(baseline)s)")
-            % {
-                "brand": alert.brand.name,
-                "observed": round(alert.observed),
-                "metric": alert.get_metric_display(),
-                "baseline": round(alert.baseline),
-            },
+            title=f"{alert.brand.name}: {alert.summary}",
             url=reverse("inbox", kwargs={"client_slug": alert.client.slug}) + f"?brand={alert.brand_id}",
             critical=True,
             payload={

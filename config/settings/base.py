@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -298,7 +299,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "detect-spikes": {
         "task": "apps.detection.tasks.run_detector_pass_task",
-        "schedule": timedelta(minutes=1),
+        # at the top of each minute: the minute just ended is checked at once
+        "schedule": crontab(minute="*"),
     },
     "fold-old-mention-counts": {
         "task": "apps.detection.tasks.fold_old_minutes_task",

@@ -1,13 +1,8 @@
 """The real wiring: a Celery worker process takes a task from the broker."""
 
-import os
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 import warnings
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -18,43 +13,9 @@ from apps.core.models import DeadLetter
 from apps.core.redis_client import redis_client as _redis
 from apps.listening.models import PushedBatch, SourceKind
 from config.celery import app
+from tests.celery_processes import start_celery, wait_for
 from tests.core.poison_tasks import SERVED_KEY, STOPS_KEY
 from tests.factories import SourceFactory
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def _start_worker(*options: str, **env: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-            *options,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "0", **env},
-        stdout=subprocess.DEVNULL,
-        stderr=tempfile.TemporaryFile(),  # a pipe nobody reads would fill and stop the worker
-    )
 
 
 def _send(name: str, *args, queue: str | None = None) -> str:
@@ -67,14 +28,14 @@ def _send(name: str, *args, queue: str | None = None) -> str:
 @pytest.mark.django_db
 def test_worker_runs_a_task_sent_through_the_broker_and_health_sees_it(web):
     _redis().delete(HEARTBEAT_KEY)
-    worker = _start_worker("--pool", "solo")
+    worker = start_celery("worker", "--pool", "solo")
     try:
         # The worker stamps once when ready; clear that, then prove a task travels.
-        assert _wait_for(lambda: last_worker_heartbeat() is not None), "worker did not start"
+        assert wait_for(lambda: last_worker_heartbeat() is not None), "worker did not start"
         _redis().delete(HEARTBEAT_KEY)
         sent_at = time.time()
         _send("apps.core.tasks.record_worker_heartbeat_task")
-        assert _wait_for(lambda: (last_worker_heartbeat() or 0) >= sent_at), "task was not run"
+        assert wait_for(lambda: (last_worker_heartbeat() or 0) >= sent_at), "task was not run"
         assert web().get(reverse("healthz")).status_code == 200
     finally:
         worker.terminate()
@@ -97,7 +58,8 @@ def test_poison_messages_are_set_aside_and_the_worker_goes_on_serving(brand_a):
     deep = "bottom"
     for _ in range(500):
         deep = {"inner": deep}
-    worker = _start_worker(
+    worker = start_celery(
+        "worker",
         "--pool",
         "prefork",
         "--include",
@@ -114,17 +76,17 @@ def test_poison_messages_are_set_aside_and_the_worker_goes_on_serving(brand_a):
 
     try:
         _send("tests.core.poison_tasks.note_served_task", marker, queue=queue)
-        assert _wait_for(lambda: served(1), 60), "worker did not start"
+        assert wait_for(lambda: served(1), 60), "worker did not start"
         killer = _send("tests.core.poison_tasks.stop_own_worker_task", marker, queue=queue)
         hostile = _send(
             "apps.listening.tasks.ingest_pushed_mentions_task", source.pk, [{"id": "1", "extra": deep}], queue=queue
         )
         unknown = _send("apps.listening.tasks.task_of_another_release", 1, queue=queue)
         letters = DeadLetter.objects.filter(task_id__in=[killer, hostile, unknown])
-        assert _wait_for(lambda: letters.count() == 3, 60), list(letters.values_list("task_name", flat=True))
+        assert wait_for(lambda: letters.count() == 3, 60), list(letters.values_list("task_name", flat=True))
 
         _send("tests.core.poison_tasks.note_served_task", marker, queue=queue)
-        assert _wait_for(lambda: served(2)), "the worker stopped serving"
+        assert wait_for(lambda: served(2)), "the worker stopped serving"
         assert worker.poll() is None
 
         # Killed more than twice (the limit), then set aside at the next delivery, unrun.

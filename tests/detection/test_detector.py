@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from apps.detection.detector import DetectorSettings, DetectorState, check
+from apps.detection.detector import DetectorSettings, DetectorState, ShareState, check, check_share
 from apps.detection.evaluation import replay, score_alerts
 from tests.shared_data import SHARED, require_shared
 
@@ -156,7 +156,13 @@ def test_state_survives_a_round_trip_through_its_row():
         carried = DetectorState.from_json(json.loads(json.dumps(carried.to_json())))
         second += check(carried, at, value, settings).alert
     assert first == second == 1
-    assert carried.to_json() == json.loads(json.dumps(kept.to_json()))
+    # the row keeps six decimals of each level: the same state, to well within a check's noise
+    saved, memory = carried.to_json(), kept.to_json()
+    for name in ("means", "variances"):
+        assert saved[name] == pytest.approx(memory[name], abs=1e-4)
+    assert {key: value for key, value in saved.items() if key not in ("means", "variances")} == {
+        key: value for key, value in memory.items() if key not in ("means", "variances")
+    }
 
 
 def test_event_level_scoring():
@@ -284,3 +290,44 @@ def test_a_sharp_jump_is_told_within_minutes_though_its_window_is_still_under_th
     assert alerts[0].at <= START + (jump + 3) * minute
 
 
+def share_alerts(minutes, share_at, per_minute=2.0, seed=8, **settings):
+    """Minutes of Poisson volume whose negative share at minute i is share_at(i): the alerts."""
+    rng = random.Random(seed)
+    state, alerts = ShareState(), []
+    for i in range(minutes):
+        total = poisson(rng, per_minute)
+        negative = sum(rng.random() < share_at(i) for _ in range(total))
+        result = check_share(state, START + timedelta(minutes=i), negative, total, DetectorSettings(**settings))
+        if result.alert:
+            alerts.append((i, result))
+    return alerts
+
+
+def test_a_steady_negative_share_never_alerts():
+    assert share_alerts(7 * 24 * 60, lambda i: 0.15) == []
+    assert share_alerts(7 * 24 * 60, lambda i: 0.40, per_minute=10) == []
+
+
+def test_a_slow_burn_of_the_negative_share_alerts_once_at_an_ordinary_volume():
+    rise = 4 * 24 * 60
+
+    def share(i):  # 10% for four days, then up to 35% over six hours, and it stays there
+        return 0.10 + 0.25 * min(max(i - rise, 0) / 360, 1.0)
+
+    alerts = share_alerts(rise + 8 * 60, share)
+    assert len(alerts) == 1
+    minute, result = alerts[0]
+    assert rise < minute < rise + 6 * 60
+    assert result.expected < 0.15 < result.observed  # the usual share, the share of the burn so far
+    # the volume never moved: the window's check sees nothing
+    rng = random.Random(8)
+    volume = [(START + timedelta(minutes=i), float(poisson(rng, 2.0))) for i in range(rise + 8 * 60)]
+    assert replay(volume, DetectorSettings()) == []
+
+
+def test_no_share_alert_during_warm_up_or_without_mentions():
+    assert share_alerts(24 * 60, lambda i: 0.1 if i < 600 else 0.6) == []
+    state = ShareState()
+    for i in range(3 * 24 * 60):
+        assert not check_share(state, START + timedelta(minutes=i), 0, 0, DetectorSettings()).alert
+    assert state.started_at == ""

@@ -7,10 +7,8 @@ import pytest
 
 from apps.core.models import AuditEvent
 from apps.core.sentences import sentence_of
-from apps.detection.detector import DetectorSettings, check
-from apps.detection.detector import DetectorState as State
 from apps.detection.models import DetectionSettings, DetectorState, KnownEvent, MentionCount, Metric, SpikeAlert
-from apps.detection.services import run_detector_pass
+from apps.detection.services import learn_from_history, run_detector_pass
 from apps.notifications.models import Notification
 from tests.factories import BrandFactory, ClientFactory
 
@@ -23,14 +21,14 @@ USUAL_PER_MINUTE = 4
 def warm(brand, metric=Metric.VOLUME, per_minute=USUAL_PER_MINUTE, days=3):
     """Three quiet days of checks, a minute apart, as the beat would have made them."""
     rng = random.Random(brand.id)
-    state = State()
-    for minute in range(days * 24 * 60, 0, -1):
-        at = NOW - timedelta(minutes=minute)
-        window = sum(rng.choice((per_minute - 1, per_minute, per_minute + 1)) for _ in range(15))
-        check(state, at, float(window), DetectorSettings())
-    DetectorState.objects.create(
-        brand=brand, metric=metric, state=state.to_json(), checked_at=NOW - timedelta(minutes=1)
+    windows = (
+        (
+            NOW - timedelta(minutes=minute),
+            sum(rng.choice((per_minute - 1, per_minute, per_minute + 1)) for _ in range(15)),
+        )
+        for minute in range(days * 24 * 60, 0, -1)
     )
+    learn_from_history(brand=brand, metric=metric, windows=windows)
 
 
 def arrive(brand, minute: datetime, mentions: int, negative: int = 0):
