@@ -7,19 +7,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
 from apps.routing.selectors import escalation_contacts
 from apps.tenants.models import Brand
+from apps.tenants.roles import ClientPerm
+from apps.tenants.services import require_client_perm
 
 from . import events
 from .detector import WINDOW, DetectorSettings, ShareState, check, check_share
 from .detector import DetectorState as State
-from .models import ALL_CHANNELS, DetectionSettings, DetectorState, KnownEvent, MentionCount, Metric, SpikeAlert
+from .models import (
+    ALL_CHANNELS,
+    AlertStatus,
+    DetectionSettings,
+    DetectorState,
+    KnownEvent,
+    MentionCount,
+    Metric,
+    SpikeAlert,
+)
 
 PASS_LOCK = 18_001  # pg advisory lock: one detector pass at a time, whatever runs it
 COUNTED = {Metric.VOLUME: "mentions", Metric.NEGATIVE: "negative", Metric.ASKING: "asking"}  # metric: column
@@ -164,6 +177,30 @@ def run_detector_pass(*, now: datetime | None = None) -> PassResult:
             ids = [alert.id for alert in raised]
             transaction.on_commit(lambda: announce_spike_alerts_task.delay(ids))
     return PassResult(checked=len(created) + len(changed), alerts=len(alerts))
+
+
+# What a person may do to an alert, from where it is; "became an incident" is the incidents' own.
+MOVES = {
+    AlertStatus.ACKNOWLEDGED: {AlertStatus.OPEN},
+    AlertStatus.DISMISSED: {AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED},
+}
+
+
+def set_alert_status(*, actor, alert: SpikeAlert, status: str, request=None) -> SpikeAlert:
+    """Acknowledge an alert, or dismiss it as noise (the label is kept to tune the brand)."""
+    require_client_perm(actor=actor, client=alert.client, codename=ClientPerm.WORK_MENTIONS)
+    if status not in MOVES:
+        raise ValidationError({"status": _("Choose acknowledged or dismissed as noise.")})
+    with transaction.atomic():
+        alert = SpikeAlert.objects.select_for_update().select_related("client", "brand").get(pk=alert.pk)
+        if alert.status not in MOVES[status]:
+            raise ValidationError(
+                {"status": _("This alert is already %(status)s.") % {"status": alert.get_status_display()}}
+            )
+        before, alert.status = alert.status, status
+        alert.save(update_fields=["status"])
+        events.spike_alert_status_event(actor=actor, alert=alert, before=before, request=request)
+    return alert
 
 
 def learn_from_history(*, brand: Brand, metric: str, windows, settings: DetectorSettings = DEFAULT_SETTINGS) -> None:
