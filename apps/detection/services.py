@@ -9,10 +9,12 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
 from apps.routing.selectors import escalation_contacts
@@ -186,7 +188,7 @@ MOVES = {
 }
 
 
-def set_alert_status(*, actor, alert: SpikeAlert, status: str, request=None) -> SpikeAlert:
+def set_alert_status(*, actor: User, alert: SpikeAlert, status: str, request: HttpRequest | None = None) -> SpikeAlert:
     """Acknowledge an alert, or dismiss it as noise (the label is kept to tune the brand)."""
     require_client_perm(actor=actor, client=alert.client, codename=ClientPerm.WORK_MENTIONS)
     if status not in MOVES:
