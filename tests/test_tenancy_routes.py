@@ -34,6 +34,7 @@ from tests.factories import (
     SavedReplyFactory,
     SavedViewFactory,
     SourceFactory,
+    SpikeAlertFactory,
     UserFactory,
     WebhookDeliveryFactory,
     WebhookEndpointFactory,
@@ -169,6 +170,9 @@ API_DETAIL_BUILDERS = {
     "api:answer-diff": OBJECT_BUILDERS["answer_pk"],
     "api:saved-reply-detail": OBJECT_BUILDERS["reply_pk"],
     "api:approval-rule-detail": OBJECT_BUILDERS["rule_pk"],
+    "api:spike-alert-detail": lambda client: SpikeAlertFactory(brand=BrandFactory(client=client)).pk,
+    "api:spike-alert-acknowledge": lambda client: SpikeAlertFactory(brand=BrandFactory(client=client)).pk,
+    "api:spike-alert-dismiss": lambda client: SpikeAlertFactory(brand=BrandFactory(client=client)).pk,
 }
 # The answers' old path (.../drafts/, kept for one release) takes the same objects.
 API_DETAIL_BUILDERS.update(

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -217,6 +218,19 @@ def learn_from_history(*, brand: Brand, metric: str, windows, settings: Detector
     )
 
 
+def alert_mentions_url(*, alert: SpikeAlert) -> str:
+    """The inbox, filtered to the mentions the alert counted: the brand's, by arrival, handled or not."""
+    query = urlencode(
+        {
+            "brand": alert.brand_id,
+            "status": "all",
+            "arrived_from": alert.started_at.isoformat(),
+            "arrived_to": alert.detected_at.isoformat(),
+        }
+    )
+    return reverse("inbox", kwargs={"client_slug": alert.client.slug}) + "?" + query
+
+
 def announce_spike_alerts(*, alert_ids: list[int]) -> None:
     """Tell each alert's client's account leads and whoever is on call, at once (in the app, by
     e-mail and to the client's webhooks)."""
@@ -227,7 +241,7 @@ def announce_spike_alerts(*, alert_ids: list[int]) -> None:
             client=alert.client,
             recipients=contacts_of(alert.client),
             title=f"{alert.brand.name}: {alert.summary}",
-            url=reverse("inbox", kwargs={"client_slug": alert.client.slug}) + f"?brand={alert.brand_id}",
+            url=alert_mentions_url(alert=alert),
             critical=True,
             payload={
                 "alert": {

@@ -64,6 +64,9 @@ class InboxFilterForm(forms.Form):
     brand = forms.IntegerField(label=_("Brand"), required=False, min_value=1)
     since = forms.DateField(label=_("From"), required=False)
     until = forms.DateField(label=_("To"), required=False)
+    # Arrival, not posting: what a spike alert counted (its link to its mentions sets these).
+    arrived_from = forms.DateTimeField(label=_("Arrived from"), required=False, widget=forms.HiddenInput)
+    arrived_to = forms.DateTimeField(label=_("Arrived before"), required=False, widget=forms.HiddenInput)
     archived = forms.BooleanField(label=_("Archived too"), required=False)
     after = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     size = forms.IntegerField(required=False, min_value=1, max_value=200, widget=forms.HiddenInput)
@@ -79,6 +82,9 @@ class InboxFilterForm(forms.Form):
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             self.add_error("until", _("The end comes before the start."))
+        arrived_from, arrived_to = cleaned.get("arrived_from"), cleaned.get("arrived_to")
+        if arrived_from and arrived_to and arrived_from > arrived_to:
+            self.add_error("arrived_to", _("The end comes before the start."))
         if cleaned.get("sort") == "relevance" and not cleaned.get("q"):
             cleaned["sort"] = ""
         return cleaned
@@ -88,7 +94,7 @@ class InboxFilterForm(forms.Form):
         data = {key: value for key, value in self.cleaned_data.items() if value not in (None, "", [], False)}
         data.pop("after", None)
         data.pop("size", None)
-        for key in ("since", "until"):
+        for key in ("since", "until", "arrived_from", "arrived_to"):
             if key in data:
                 data[key] = data[key].isoformat()
         return data

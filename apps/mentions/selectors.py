@@ -176,6 +176,10 @@ def filtered_mentions(*, user: User, filters: dict, clients: list[Client] | None
     # The last day a date can name has no day after it: nothing is posted later.
     if (until := filters.get("until")) and _as_date(until) < date.max:
         mentions = mentions.filter(posted_at__lt=_day_start(_as_date(until) + timedelta(days=1)))
+    if arrived_from := filters.get("arrived_from"):
+        mentions = mentions.filter(ingested_at__gte=_as_datetime(arrived_from))
+    if arrived_to := filters.get("arrived_to"):
+        mentions = mentions.filter(ingested_at__lt=_as_datetime(arrived_to))
     if q:
         vector = f'"{_TABLE}"."search_vector"'
         match = f"{vector} @@ ({_ANY_LANGUAGE_SQL}) AND {vector} @@ ({_OWN_LANGUAGE_SQL})"
@@ -201,6 +205,10 @@ def _searchable(user: User, clients: list[Client]) -> QuerySet[Mention]:
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _as_datetime(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def default_sort(*, filters: dict) -> str:

@@ -8,7 +8,7 @@ import pytest
 from apps.core.models import AuditEvent
 from apps.core.sentences import sentence_of
 from apps.detection.models import DetectionSettings, DetectorState, KnownEvent, MentionCount, Metric, SpikeAlert
-from apps.detection.services import learn_from_history, run_detector_pass
+from apps.detection.services import alert_mentions_url, learn_from_history, run_detector_pass
 from apps.notifications.models import Notification
 from tests.factories import BrandFactory, ClientFactory
 
@@ -61,7 +61,7 @@ def test_a_tenfold_jump_raises_one_alert_and_says_so(client_a, account_lead, dja
     notice = Notification.objects.get(user=account_lead, event="spike.alert")
     assert notice.critical and notice.client == client_a
     assert notice.title.startswith("Havbris: ") and "in 15 minutes" in notice.title
-    assert notice.url == f"/c/{client_a.slug}/inbox/?brand={brand.id}"
+    assert notice.url == alert_mentions_url(alert=alert)
     sentence = sentence_of(event, {})
     assert sentence.startswith("The detector raised a spike alert for Havbris: ") and "in 15 minutes" in sentence
 

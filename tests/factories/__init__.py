@@ -1,5 +1,7 @@
 """Factories for every model. Memberships get their role's permissions, as in the service."""
 
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -8,6 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiToken, Invitation, User, hash_secret
 from apps.core.models import AuditEvent
+from apps.detection.models import SpikeAlert
 from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind
 from apps.mentions.models import Mention, MentionNote, SavedView, Topic
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
@@ -132,6 +135,20 @@ class SourceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Feed {n}")
     kind = SourceKind.RSS
     config = factory.LazyFunction(lambda: {"url": "https://feeds.example.test/feed.xml"})
+
+
+class SpikeAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SpikeAlert
+
+    brand = factory.SubFactory(BrandFactory)
+    client = factory.SelfAttribute("brand.client")
+    metric = "volume"
+    started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=16))
+    detected_at = factory.Sequence(lambda n: timezone.now() - timedelta(minutes=1, seconds=n))
+    baseline = 60.0
+    observed = 150.0
+    score = 5.2
 
 
 class BrandQueryFactory(factory.django.DjangoModelFactory):
