@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from apps.accounts.api import ApiTokenViewSet, InvitationViewSet, me
-from apps.detection.api import SpikeAlertViewSet
+from apps.detection.api import DetectionSettingsViewSet, SpikeAlertViewSet
 from apps.listening.api import SourceViewSet
 from apps.mentions.api import MentionViewSet, SavedViewViewSet
 from apps.notifications.api import (
@@ -38,6 +38,9 @@ router.register(
     r"clients/(?P<client_pk>[0-9]+)/webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery"
 )
 router.register(r"clients/(?P<client_pk>[0-9]+)/spike-alerts", SpikeAlertViewSet, basename="spike-alert")
+router.register(
+    r"clients/(?P<client_pk>[0-9]+)/detection-settings", DetectionSettingsViewSet, basename="detection-settings"
+)
 router.register("tokens", ApiTokenViewSet, basename="api-token")
 router.register("notifications", NotificationViewSet, basename="notification")
 

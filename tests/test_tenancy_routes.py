@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.core.models import AuditEvent
+from apps.detection.models import DetectionSettings, KnownEvent, SpikeAlert
 from apps.listening.models import Source
 from apps.mentions.models import Mention, MentionLink, MentionNote, SavedView
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
@@ -28,6 +29,7 @@ from tests.factories import (
     BrandFactory,
     ImportJobFactory,
     InvitationFactory,
+    KnownEventFactory,
     MembershipFactory,
     MentionFactory,
     OnCallShiftFactory,
@@ -140,6 +142,8 @@ OBJECT_BUILDERS = {
     "answer_pk": lambda client: AnswerFactory(mention__brand=BrandFactory(client=client)).pk,
     "reply_pk": lambda client: SavedReplyFactory(client=client).pk,
     "rule_pk": lambda client: ApprovalRuleFactory(policy__client=client).pk,
+    "alert_pk": lambda client: SpikeAlertFactory(brand=BrandFactory(client=client)).pk,
+    "event_pk": lambda client: KnownEventFactory(brand=BrandFactory(client=client)).pk,
     "action": lambda client: "handover",
 }
 API_DETAIL_BUILDERS = {
@@ -173,6 +177,9 @@ API_DETAIL_BUILDERS = {
     "api:spike-alert-detail": lambda client: SpikeAlertFactory(brand=BrandFactory(client=client)).pk,
     "api:spike-alert-acknowledge": lambda client: SpikeAlertFactory(brand=BrandFactory(client=client)).pk,
     "api:spike-alert-dismiss": lambda client: SpikeAlertFactory(brand=BrandFactory(client=client)).pk,
+    "api:detection-settings-detail": OBJECT_BUILDERS["brand_pk"],
+    "api:detection-settings-known-events": OBJECT_BUILDERS["brand_pk"],
+    "api:detection-settings-known-event": OBJECT_BUILDERS["brand_pk"],
 }
 # The answers' old path (.../drafts/, kept for one release) takes the same objects.
 API_DETAIL_BUILDERS.update(
@@ -250,6 +257,9 @@ def _snapshot(client):
         ApprovalDecision.objects.filter(client=client).count(),
         sorted(SavedReply.objects.filter(client=client).values_list("pk", "name", "text")),
         sorted(ApprovalRule.objects.filter(client=client).values_list("pk", "name", "position", "needs_approval")),
+        sorted(SpikeAlert.objects.filter(client=client).values_list("pk", "status")),
+        sorted(DetectionSettings.objects.filter(brand__client=client).values_list("pk", "sensitivity", "muted_until")),
+        sorted(KnownEvent.objects.filter(brand__client=client).values_list("pk", "name")),
     )
 
 

@@ -54,17 +54,22 @@ def healthz(request):
     return JsonResponse(report, status=200 if healthy else 503)
 
 
+def query_without_page(request) -> str:
+    """The list's filters, for the pagination links to keep."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def render_audit_page(view, request, client=None):
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     events = audit_events_for(user=request.user, client=client, filters=filters)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     status = 400 if form.is_bound and not form.is_valid() else 200
     said = with_sentences(page.object_list)
     return view.render_to_response(
-        view.get_context_data(form=form, page=page, events=said, query=query.urlencode()), status=status
+        view.get_context_data(form=form, page=page, events=said, query=query_without_page(request)), status=status
     )
 
 

@@ -50,3 +50,55 @@ SENTENCES = {
         _("%(actor)s dismissed the spike alert for %(brand)s as noise.") % {"actor": s.actor, "brand": s.after("brand")}
     ),
 }
+
+
+def detection_settings_saved_event(*, actor, settings, before, after, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="detection_settings.saved",
+        client=settings.brand.client,
+        target=settings,
+        before=before,
+        after=after,
+        request=request,
+    )
+
+
+def known_event_event(*, actor, event, verb: str, request=None):
+    snapshot = {
+        "brand": event.brand.name,
+        "name": event.name,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "expected_factor": event.expected_factor,
+    }
+    return record_audit_event(
+        actor=actor,
+        action=f"known_event.{verb}",
+        client=event.brand.client,
+        target=event,
+        before=snapshot if verb == "removed" else None,
+        after=snapshot if verb == "added" else None,
+        request=request,
+    )
+
+
+SENTENCES.update(
+    {
+        "detection_settings.saved": lambda s: s.did(_("changed the spike detection of")),
+        "known_event.added": lambda s: (
+            _("%(actor)s added the known event %(name)s for %(brand)s (%(start)s to %(end)s).")
+            % {
+                "actor": s.actor,
+                "name": s.after("name"),
+                "brand": s.after("brand"),
+                "start": s.when(s.after("starts_at")),
+                "end": s.when(s.after("ends_at")),
+            }
+        ),
+        "known_event.removed": lambda s: (
+            _("%(actor)s removed the known event %(name)s of %(brand)s.")
+            % {"actor": s.actor, "name": s.before("name"), "brand": s.before("brand")}
+        ),
+    }
+)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.core.services import model_update
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
 from apps.routing.selectors import escalation_contacts
@@ -255,3 +256,83 @@ def announce_spike_alerts(*, alert_ids: list[int]) -> None:
                 }
             },
         )
+
+
+SETTINGS_FIELDS = ["sensitivity", "minimum_volume", "cooldown_minutes", "metrics", "muted_until"]
+
+
+def detection_settings_save(
+    *, actor: User, brand: Brand, data: dict, request: HttpRequest | None = None
+) -> DetectionSettings:
+    """Change a brand's detection settings (the agency's defaults until the first save)."""
+    require_client_perm(actor=actor, client=brand.client, codename=ClientPerm.MANAGE)
+    validate_detection_settings(data=data)
+    with transaction.atomic():
+        own = DetectionSettings.objects.select_for_update().filter(brand=brand).first() or DetectionSettings(
+            brand=brand
+        )
+        values = {name: data[name] for name in SETTINGS_FIELDS if name in data}
+        if "metrics" in values:
+            values["metrics"] = [metric for metric in Metric.values if metric in values["metrics"]]
+        changes = model_update(instance=own, fields=SETTINGS_FIELDS, data=values)
+        if changes:
+            events.detection_settings_saved_event(
+                actor=actor, settings=own, before=changes.before, after=changes.after, request=request
+            )
+    return own
+
+
+def validate_detection_settings(*, data: dict) -> None:
+    """What the form and the API both refuse, with a message per field."""
+    errors = {}
+    if "minimum_volume" in data and not 1 <= data["minimum_volume"] <= 100_000:
+        errors["minimum_volume"] = _("Between 1 and 100,000 mentions in 15 minutes.")
+    if "cooldown_minutes" in data and not 15 <= data["cooldown_minutes"] <= 7 * 24 * 60:
+        errors["cooldown_minutes"] = _("Between 15 minutes and a week (10,080 minutes).")
+    if "metrics" in data:
+        unknown = [metric for metric in data["metrics"] if metric not in Metric.values]
+        if unknown:
+            errors["metrics"] = _("Unknown metric: %(names)s.") % {"names": ", ".join(map(str, unknown))}
+        elif not data["metrics"]:
+            errors["metrics"] = _("Watch at least one metric, or mute the brand instead.")
+    muted_until = data.get("muted_until")
+    if muted_until is not None and muted_until > timezone.now() + timedelta(days=90):
+        errors["muted_until"] = _("Mute for at most 90 days: a brand nobody watches for longer has no alerts.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def known_event_add(
+    *,
+    actor: User,
+    brand: Brand,
+    name: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    expected_factor: float = 3.0,
+    request: HttpRequest | None = None,
+) -> KnownEvent:
+    """A launch, campaign or match day: the detector expects ``expected_factor`` times the usual level."""
+    require_client_perm(actor=actor, client=brand.client, codename=ClientPerm.MANAGE)
+    errors = {}
+    if not name.strip():
+        errors["name"] = _("Name the event.")
+    if ends_at <= starts_at:
+        errors["ends_at"] = _("The event must end after it starts.")
+    elif ends_at - starts_at > timedelta(days=31):
+        errors["ends_at"] = _("An event lasts at most 31 days; add a longer campaign month by month.")
+    if not 1.0 <= expected_factor <= 100.0:
+        errors["expected_factor"] = _("Between 1 and 100 times the usual mentions.")
+    if errors:
+        raise ValidationError(errors)
+    event = KnownEvent.objects.create(
+        brand=brand, name=name.strip(), starts_at=starts_at, ends_at=ends_at, expected_factor=expected_factor
+    )
+    events.known_event_event(actor=actor, event=event, verb="added", request=request)
+    return event
+
+
+def known_event_remove(*, actor: User, event: KnownEvent, request: HttpRequest | None = None) -> None:
+    require_client_perm(actor=actor, client=event.brand.client, codename=ClientPerm.MANAGE)
+    events.known_event_event(actor=actor, event=event, verb="removed", request=request)
+    event.delete()

@@ -186,6 +186,8 @@ class Mention(models.Model):
                 condition=~models.Q(content_hash=""),
             ),
             models.Index(fields=["brand", "-posted_at"], name="mention_brand_posted"),
+            # A spike alert's mentions and the week before them, by arrival (what detection counts).
+            models.Index(fields=["brand", "ingested_at"], name="mention_brand_arrived"),
             # The SLA beat looks only at mentions still waiting for a first answer.
             models.Index(fields=["response_warn_at"], name="mention_sla_warn", condition=UNANSWERED),
             models.Index(fields=["response_due_at"], name="mention_sla_due", condition=UNANSWERED),

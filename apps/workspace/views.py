@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.detection.selectors import warm_ups_of
 from apps.responses.selectors import waiting_ids
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.roles import ClientPerm
@@ -41,7 +42,11 @@ class ClientDetailView(ClientScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["brands"] = brands_of(user=self.request.user, client=self.client)
+        context["brands"] = brands = list(brands_of(user=self.request.user, client=self.client))
+        if self.can(ClientPerm.READ_WORK):
+            warm_ups = warm_ups_of(brands=brands)
+            for brand in brands:
+                brand.warm_up = warm_ups[brand.pk]
         if self.can(ClientPerm.APPROVE_RESPONSES):
             context["waiting_for_me"] = len(waiting_ids(user=self.request.user, client=self.client))
         return context

@@ -226,6 +226,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RiskLevelEnum": "apps.mentions.models.RiskLevel",
         "MentionStatusEnum": "apps.mentions.models.MentionStatus",
+        "DetectionMetricEnum": "apps.detection.models.Metric",
     },
 }
 

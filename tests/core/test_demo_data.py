@@ -43,3 +43,28 @@ def test_demo_logins_work_including_two_factor(web):
     assert response["Location"] == reverse("mfa_authenticate")
     http.post(reverse("mfa_authenticate"), {"code": totp_code(DEMO_TOTP_SECRET)})
     assert http.get(reverse("client_team", args=["havbris"])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_a_spike_alert_the_detector_raised_itself(web, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from apps.core.models import AuditEvent
+    from apps.detection.models import SpikeAlert
+    from apps.notifications.models import Notification, NotificationEvent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    call_command("seed_demo")
+    (alert,) = SpikeAlert.objects.all()
+    assert (alert.brand.slug, alert.metric, alert.status) == ("havbris-pilsner", "volume", "open")
+    assert AuditEvent.objects.filter(action="spike_alert.raised").count() == 1
+    lead = User.objects.get(email="lead@varde.demo")
+    assert Notification.objects.filter(user=lead, event=NotificationEvent.SPIKE_ALERT).exists()
+    page = web(lead).get(reverse("alert_detail", args=["havbris", alert.pk]))
+    assert page.status_code == 200
+    assert page.context["clusters"][0].copies == 80  # the copied complaint
+    assert (
+        "Watching: the usual level is known"
+        in web(lead).get(reverse("client_detail", args=["havbris"])).content.decode()
+    )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiToken, Invitation, User, hash_secret
 from apps.core.models import AuditEvent
-from apps.detection.models import SpikeAlert
+from apps.detection.models import KnownEvent, SpikeAlert
 from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind
 from apps.mentions.models import Mention, MentionNote, SavedView, Topic
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
@@ -149,6 +149,17 @@ class SpikeAlertFactory(factory.django.DjangoModelFactory):
     baseline = 60.0
     observed = 150.0
     score = 5.2
+
+
+class KnownEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KnownEvent
+
+    brand = factory.SubFactory(BrandFactory)
+    name = "Spring launch"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
+    expected_factor = 4.0
 
 
 class BrandQueryFactory(factory.django.DjangoModelFactory):

@@ -15,7 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.detection.models import Metric, SpikeAlert
+from apps.detection.services import learn_from_history, run_detector_pass
+from apps.listening.connectors.base import RawMention
 from apps.listening.models import Source, SourceKind
+from apps.listening.pipeline import ingest
 from apps.listening.services import source_create, topic_save
 from apps.mentions.models import Topic
 from apps.responses.models import ApprovalRule, SavedReply
@@ -166,6 +170,14 @@ SAVED_REPLIES = {
 # Replay sources play the generated stream; the backlog fills the demo at the first poll.
 REPLAY_RATE_PER_MINUTE = 1.5
 REPLAY_BACKLOG = timedelta(hours=3)
+# The demo's spike: copied complaints about Havbris Pilsner cans, in Danish.
+SPIKE_MENTIONS = 120
+SPIKE_COPY = "Havbris Pilsner dåserne lækker og eksploderer i tasken. Boykot Havbris indtil de tilbagekalder dem!"
+SPIKE_TEXTS = [
+    "Min Havbris Pilsner dåse sprang i køleskabet i nat, nr. {n}. Er det sikkert at drikke?",
+    "Havbris har solgt defekte dåser til hele Jylland? Hvornår kommer en tilbagekaldelse? ({n})",
+    "Er der andre der har fået en utæt Havbris dåse? Jeg vil have pengene tilbage. #{n}",
+]
 
 # email, full name, agency admin?, {client slug: role}, enrol TOTP?
 PEOPLE = [
@@ -227,6 +239,7 @@ class Command(BaseCommand):
                     services.membership_grant(actor=admin, client=clients[slug], user=person, role=role)
         for slug, client in clients.items():
             self._answer_setup(admin, client, slug)
+        self._spike_alert(Brand.objects.unscoped().get(client=clients["havbris"], slug="havbris-pilsner"))
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(CLIENTS)} clients, {len(PEOPLE)} people."))
 
     def _answer_setup(self, admin, client, slug: str) -> None:
@@ -244,6 +257,34 @@ class Command(BaseCommand):
         for name, language, kind, text in SAVED_REPLIES[slug]:
             if not SavedReply.objects.unscoped().filter(client=client, name=name, language=language).exists():
                 saved_reply_save(actor=admin, client=client, name=name, language=language, kind=kind, text=text)
+
+    def _spike_alert(self, brand) -> None:
+        """A week of the usual level learnt, then a burst of copied complaints that the detector
+        itself alerts on (its page, notification and audit event are the real ones)."""
+        if SpikeAlert.objects.unscoped().filter(brand=brand).exists():
+            return
+        minute = timezone.now().replace(second=0, microsecond=0)
+        usual = REPLAY_RATE_PER_MINUTE * 15
+        week = [(minute - timedelta(minutes=15 * k), usual) for k in range(7 * 96, 0, -1)]
+        learn_from_history(brand=brand, metric=Metric.VOLUME, windows=week)
+        ingest((self._burst_mention(brand, n, minute) for n in range(SPIKE_MENTIONS)), brand=brand)
+        run_detector_pass(now=minute + timedelta(minutes=1))
+
+    @staticmethod
+    def _burst_mention(brand, n: int, minute) -> RawMention:
+        copied = n % 3 != 0  # two in three are the same text, from a few accounts: bot-like
+        text = SPIKE_COPY if copied else SPIKE_TEXTS[n % len(SPIKE_TEXTS)].format(n=n)
+        author = f"@kaptajn{n % 12}" if copied else f"@gaest{n}"
+        return RawMention(
+            platform=("tiktok", "x", "instagram")[n % 3],
+            external_id=f"demo-spike-{brand.pk}-{n}",
+            text=text,
+            author_name=author[1:].capitalize(),
+            author_handle=author,
+            author_followers=200 + 37 * n,
+            posted_at=minute - timedelta(minutes=n % 40),
+            language_hint="da",
+        )
 
     def _replay_source(self, admin, client, brand) -> None:
         if Source.objects.unscoped().filter(brand=brand, kind=SourceKind.REPLAY).exists():
