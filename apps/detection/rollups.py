@@ -39,7 +39,8 @@ def count_rows(rows) -> dict[tuple[int, str, datetime], list]:
     total under the channel ""."""
     counts: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0, 0, set()])
     for row in rows:
-        minute = row["ingested_at"].replace(second=0, microsecond=0)
+        # by arrival, or in a catch-up by posting time (listening's "_counted_at")
+        minute = (row.get("_counted_at") or row["ingested_at"]).replace(second=0, microsecond=0)
         negative = row.get("sentiment") == "negative"
         reach = reach_weight(row.get("author_followers"))
         asks = _asks(row)

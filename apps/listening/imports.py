@@ -28,7 +28,7 @@ from apps.tenants.services import require_client_perm
 from . import events
 from .mapping import FIELDS, REQUIRED, BadRecord, flatten, record_to_mention
 from .models import ImportJob, Source, SourceKind
-from .pipeline import BrandContext, IngestResult, ingest
+from .pipeline import EVER, BrandContext, IngestResult, ingest
 from .services import check_brand
 
 log = logging.getLogger(__name__)
@@ -316,6 +316,7 @@ def _ingest(mentions, job: ImportJob, context: BrandContext) -> IngestResult:
         source_id=job.source_id,
         context=context,
         require_match=job.source.require_match,
+        catching_up_since=EVER,  # history, counted when it was posted: an import is no spike
     )
 
 

@@ -10,6 +10,7 @@ and replays create nothing new -> cross-posted copies linked to the first mentio
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -125,6 +126,9 @@ class BrandContext:
     names: re.Pattern | None = None
     # What later steps (risk, routing) load once per ingestion, under their own key.
     extras: dict = field(default_factory=dict)
+    # A catch-up (a source back after an outage, a first fetch, an import): mentions posted
+    # since then count for detection at their posting time, not all at once on arrival.
+    catching_up_since: datetime | None = None
 
     @classmethod
     def load(cls, brand: Brand) -> BrandContext:
@@ -147,9 +151,20 @@ class BrandContext:
 # ingest_steps (rows, context) edit rows before the insert, in rank order (risk rates, then
 # routing assigns by the rating); after_insert (cursor, {id: row} of the mentions created) and
 # on_growth (cursor, {id: row}, context) run inside the insert's transaction.
+# catching_up_since for a batch that is all catch-up (an import, a source's first fetch).
+EVER = datetime(1970, 1, 1, tzinfo=UTC)
+
 ingest_steps = Registry("ingest steps")
 after_insert = Registry("ingest after insert")
 on_growth = Registry("ingest on growth")
+
+
+def _counted_at(posted_at: datetime | None, now: datetime, catching_up_since: datetime | None) -> datetime:
+    """When detection counts the mention: on arrival (a post fetched late is news now), but in
+    a catch-up at its posting time, so a source coming back from an outage is no spike."""
+    if catching_up_since is None or posted_at is None or posted_at < catching_up_since:
+        return now
+    return min(posted_at, now)
 
 
 def _clip(value, limit: int) -> str:
@@ -191,6 +206,7 @@ def normalise(item: RawMention, context: BrandContext, source_id: int | None, no
         "posted_at": min(posted_at, now),
         "posted_at_known": item.posted_at is not None,
         "ingested_at": now,
+        "_counted_at": _counted_at(posted_at if item.posted_at else None, now, context.catching_up_since),
         "likes": _count(item.likes),
         "reposts": _count(item.reposts),
         "replies": _count(item.replies),
@@ -240,14 +256,20 @@ def ingest(
     batch_size: int | None = None,
     context: BrandContext | None = None,
     keep_ids: bool = True,
+    catching_up_since: datetime | None = None,
 ) -> IngestResult:
     """Take raw mentions of one brand through the pipeline; returns what happened to them.
+
+    ``catching_up_since``: the batch catches up on what was posted since then (see
+    BrandContext), so detection counts those mentions at their posting time.
 
     Outside a transaction, batch k is written by a writer thread (its own connection)
     while batch k+1 is enriched, so the database and the enrichment work at once. Inside
     one, everything stays on the caller's connection: another could not see its rows.
     """
     context = context or BrandContext.load(brand)
+    if catching_up_since is not None:
+        context = dataclasses.replace(context, catching_up_since=catching_up_since)
     _share_the_interpreter()
     result = IngestResult()
     batches = _batches(items, batch_size or settings.INGEST_BATCH_SIZE)

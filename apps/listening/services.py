@@ -6,7 +6,7 @@ import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -36,7 +36,7 @@ from . import events
 from .connectors import get_connector
 from .connectors.base import FetchResult
 from .models import POLLED_KINDS, BrandQuery, ImportJob, PushedBatch, Source, SourceKind
-from .pipeline import IngestResult, ingest
+from .pipeline import EVER, IngestResult, ingest
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ POLL_LEASE = Lease(
 )
 # A host slot lives this long at most, so a killed worker cannot hold a host forever.
 HOST_SLOT_TTL = 15 * 60
+OUTAGE = timedelta(minutes=10)  # a source silent this long (and three polls) catches up when it is back
 
 
 def check_brand(*, client: Client, brand: Brand) -> None:
@@ -240,6 +241,7 @@ def _poll(source: Source, http: SafeHttpClient | None) -> IngestResult | None:
             brand=source.brand,
             source_id=source.pk,
             require_match=source.require_match,
+            catching_up_since=catching_up_since(source=source, now=started),
         )
     except FetchError as exc:
         record_poll_failure(source=source, message=str(exc), detail=exc.detail, retry_after=exc.retry_after, at=started)
@@ -264,6 +266,17 @@ def _poll(source: Source, http: SafeHttpClient | None) -> IngestResult | None:
         source=source, cursor=fetched.cursor, fetched=len(fetched.mentions), created=result.created, at=started
     )
     return result
+
+
+def catching_up_since(*, source: Source, now: datetime) -> datetime | None:
+    """Whether this poll catches up: the source's first, or one after an outage (failing polls,
+    or a worker down) of more than three poll intervals and ten minutes. Then what was posted
+    meanwhile is counted at its posting time, so the source's return is no spike."""
+    if source.last_success_at is None:
+        return EVER
+    if now - source.last_success_at > max(3 * timedelta(seconds=source.poll_interval), OUTAGE):
+        return source.last_success_at
+    return None
 
 
 def record_poll_success(*, source: Source, cursor: dict, fetched: int, created: int, at=None) -> None:
