@@ -3,7 +3,8 @@
 BENCH_PASS_BRANDS brands (default 5,000) of 500 clients, each with its metrics' states and a
 quarter of an hour of per-minute counts; the figure is the wall time of a pass that reads the
 counts, checks every brand's metrics and writes every state back (median of 5 minutes). The
-baseline is the checks alone, on states already in memory: what the database adds.
+baseline is the checks alone, on states already in memory: what the database adds. Then
+`detector_peek`: the look between the checks (every 15 s) at the minute still filling.
 """
 
 import os
@@ -22,7 +23,7 @@ def main() -> None:
     from apps.detection.detector import DetectorSettings, DetectorState, ShareState, check, check_share
     from apps.detection.models import DetectorState as StateRow
     from apps.detection.models import MentionCount, Metric
-    from apps.detection.services import run_detector_pass
+    from apps.detection.services import run_detector_pass, run_detector_peek
     from apps.tenants.models import Brand, Client
 
     now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
@@ -53,6 +54,13 @@ def main() -> None:
         seconds.append(time.perf_counter() - began)
         assert result.checked == BRANDS * len(Metric), result
 
+    # the peeks between the minute's checks: every brand's three count metrics, nothing written
+    peeks = []
+    for second in (15, 30, 45, 15, 30):
+        began = time.perf_counter()
+        run_detector_peek(now=now + timedelta(minutes=4, seconds=second))
+        peeks.append(time.perf_counter() - began)
+
     rows = list(StateRow.objects.all())
     states = [DetectorState.from_json(row.state) for row in rows if row.metric != Metric.NEGATIVE_SHARE]
     shares = [ShareState.from_json(row.state) for row in rows if row.metric == Metric.NEGATIVE_SHARE]
@@ -72,6 +80,7 @@ def main() -> None:
         brands=BRANDS,
         metrics=len(Metric),
     )
+    report("detector_peek", statistics.median(peeks), "s", brands=BRANDS, every_s=15)
     for model in (StateRow, MentionCount, Brand, Client):
         empty_table(model)
 

@@ -89,7 +89,10 @@ class DetectionSettingsSerializer(serializers.Serializer):
 
     @extend_schema_field(KnownEventSerializer(many=True))
     def get_known_events(self, settings):
-        return KnownEventSerializer(selectors.known_events_of(brand=settings.brand), many=True).data
+        events = self.context.get("events", {}).get(settings.brand_id)
+        if events is None:
+            events = selectors.known_events_of(brand=settings.brand)
+        return KnownEventSerializer(events, many=True).data
 
     def to_representation(self, settings):
         data = super().to_representation(settings)
@@ -111,8 +114,14 @@ class DetectionSettingsViewSet(ClientScopedViewSet, mixins.ListModelMixin):
         return Brand.objects.order_by("name")
 
     def list(self, request, *args, **kwargs):
-        brands = self.get_queryset()
-        return Response(self.get_serializer([selectors.settings_of(brand=brand) for brand in brands], many=True).data)
+        brands = list(self.get_queryset())
+        own = selectors.settings_of_brands(brands=brands)
+        serializer = self.get_serializer(
+            [own[brand.pk] for brand in brands],
+            many=True,
+            context={**self.get_serializer_context(), "events": selectors.known_events_of_brands(brands=brands)},
+        )
+        return Response(serializer.data)
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self.get_serializer(selectors.settings_of(brand=self.get_object())).data)
@@ -122,9 +131,10 @@ class DetectionSettingsViewSet(ClientScopedViewSet, mixins.ListModelMixin):
         partial = kwargs.get("partial", False)
         data = self.get_serializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        own = services.detection_settings_save(
-            actor=request.user, brand=brand, data=data.validated_data, request=request
-        )
+        values = dict(data.validated_data)
+        if not partial:
+            values.setdefault("muted_until", None)  # a PUT without a mute ends the mute
+        own = services.detection_settings_save(actor=request.user, brand=brand, data=values, request=request)
         return Response(self.get_serializer(own).data)
 
     def partial_update(self, request, *args, **kwargs):

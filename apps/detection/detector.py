@@ -108,38 +108,23 @@ def _alpha(elapsed: timedelta, half_life: timedelta) -> float:
     return 1.0 - 0.5 ** (max(elapsed.total_seconds(), 0.0) / half_life.total_seconds())
 
 
-def check(
-    state: DetectorState,
-    at: datetime,
-    observed: float,
-    settings: DetectorSettings,
-    expected_factor: float = 1.0,
-    newest: tuple[float, float] | None = None,
-) -> Check:
-    """One check at ``at`` of the sum ``observed`` over the window ending there; updates ``state``.
+@dataclass(frozen=True)
+class _Measure:
+    level: float
+    mean: float
+    spread: float
+    score: float
+    warming_up: bool
+    over: bool  # counts towards persistence
+    sharp: bool  # alarms on this check alone
 
-    ``expected_factor``: a known event on now (a launch, a match day) multiplies the expected
-    level for its duration; the baseline learns the level divided by it.
-    ``newest``: (count, share of the window) of the newest bin. Windows overlap, so one busy
-    minute stays in fifteen of them; a check only counts towards persistence while the newest
-    bin itself stands out from its share of the usual level, by half the threshold in Poisson
-    deviations (the rise still goes on).
-    """
+
+def _measure(state, at, observed, settings, expected_factor, newest) -> _Measure:
     level = math.log1p(observed / expected_factor)
-    if not state.started_at and observed <= 0:
-        # Warm-up starts with the first mention: days of silence before a brand's first source
-        # works are no baseline, and the first ordinary hour after them no spike.
-        return Check(at, observed, 0.0, 0.0, False, True)
-    if not state.started_at:
-        state.started_at = state.last_at = at.isoformat()
-        state.means, state.variances, state.seen = [level] * HOURS, [0.0] * HOURS, [0] * HOURS
-    elapsed = at - datetime.fromisoformat(state.last_at)
-    state.last_at = at.isoformat()
-    mean, variance = _at_hour(state.means, at), _at_hour(state.variances, at)
+    mean, variance = hourly_value(state.means, at), hourly_value(state.variances, at)
     # Poisson floor: a count around n varies by sqrt(n), by about 1/sqrt(n) on the log scale
     spread = math.sqrt(max(variance, 1.0 / (math.expm1(mean) + 1.0)))
     score = (level - mean) / spread
-
     warming_up = at - datetime.fromisoformat(state.started_at) < settings.warm_up
     peak_floor = settings.peak_share * statistics.median(state.daily_peaks) if state.daily_peaks else 0.0
     over = score >= settings.threshold and observed >= settings.minimum_volume and observed >= peak_floor
@@ -160,24 +145,81 @@ def check(
             and count >= usual + SHARP_LIFT * settings.threshold * math.sqrt(max(usual, 1.0))
             and count / share >= SHARP_FLOOR * peak_floor
         )
-    state.above = state.above + 1 if over or sharp else 0
+    return _Measure(level, mean, spread, score, warming_up, over, sharp)
+
+
+def _raise(state: DetectorState, at: datetime, settings: DetectorSettings) -> bool:
+    """An event begins: whether a person is told (not within the cooldown of the last alert)."""
+    cooling = state.last_alert_at and at - datetime.fromisoformat(state.last_alert_at) < settings.cooldown
+    state.in_event = True
+    if cooling:
+        return False
+    state.last_alert_at = at.isoformat()
+    return True
+
+
+def check(
+    state: DetectorState,
+    at: datetime,
+    observed: float,
+    settings: DetectorSettings,
+    expected_factor: float = 1.0,
+    newest: tuple[float, float] | None = None,
+) -> Check:
+    """One check at ``at`` of the sum ``observed`` over the window ending there; updates ``state``.
+
+    ``expected_factor``: a known event on now (a launch, a match day) multiplies the expected
+    level for its duration; the baseline learns the level divided by it.
+    ``newest``: (count, share of the window) of the newest bin. Windows overlap, so one busy
+    minute stays in fifteen of them; a check only counts towards persistence while the newest
+    bin itself stands out from its share of the usual level, by half the threshold in Poisson
+    deviations (the rise still goes on).
+    """
+    if not state.started_at and observed <= 0:
+        # Warm-up starts with the first mention: days of silence before a brand's first source
+        # works are no baseline, and the first ordinary hour after them no spike.
+        return Check(at, observed, 0.0, 0.0, False, True)
+    if not state.started_at:
+        level = math.log1p(observed / expected_factor)
+        state.started_at = state.last_at = at.isoformat()
+        state.means, state.variances, state.seen = [level] * HOURS, [0.0] * HOURS, [0] * HOURS
+    elapsed = at - datetime.fromisoformat(state.last_at)
+    state.last_at = at.isoformat()
+    measure = _measure(state, at, observed, settings, expected_factor, newest)
+    state.above = state.above + 1 if measure.over or measure.sharp else 0
     alert = False
     if state.in_event:
-        if score < EXIT_SHARE * settings.threshold:
+        if measure.score < EXIT_SHARE * settings.threshold:
             state.in_event = False
-    elif (state.above >= PERSISTENCE or sharp) and not warming_up:
-        cooling = state.last_alert_at and at - datetime.fromisoformat(state.last_alert_at) < settings.cooldown
-        state.in_event = True
-        if not cooling:
-            alert = True
-            state.last_alert_at = at.isoformat()
-
-    expected = math.expm1(mean) * expected_factor
-    _learn(state, at, min(level, mean + CLIP_DEVIATIONS * spread), observed, elapsed, settings)
-    return Check(at, observed, expected, round(score, 3), alert, warming_up)
+    elif (state.above >= PERSISTENCE or measure.sharp) and not measure.warming_up:
+        alert = _raise(state, at, settings)
+    expected = math.expm1(measure.mean) * expected_factor
+    learned = min(measure.level, measure.mean + CLIP_DEVIATIONS * measure.spread)
+    _learn(state, at, learned, observed, elapsed, settings)
+    return Check(at, observed, expected, round(measure.score, 3), alert, measure.warming_up)
 
 
-def _at_hour(values: list[float], at: datetime) -> float:
+def peek(
+    state: DetectorState,
+    at: datetime,
+    observed: float,
+    settings: DetectorSettings,
+    expected_factor: float = 1.0,
+    newest: tuple[float, float] = (0.0, 0.0),
+) -> Check:
+    """A look at the window while its newest minute is still filling, between the checks: only a
+    sharp rise alarms, and nothing is learnt (the minute's check learns once it is complete).
+    ``observed``: the window's sum scaled to a full window; ``newest``: the filling minute's
+    count so far and its share of the window."""
+    if not state.started_at or not state.means or state.in_event:
+        return Check(at, observed, 0.0, 0.0, False, not state.started_at)
+    measure = _measure(state, at, observed, settings, expected_factor, newest)
+    alert = measure.sharp and not measure.warming_up and _raise(state, at, settings)
+    expected = math.expm1(measure.mean) * expected_factor
+    return Check(at, observed, expected, round(measure.score, 3), alert, measure.warming_up)
+
+
+def hourly_value(values: list[float], at: datetime) -> float:
     """A per-hour value, interpolated between the middles of the hours: a brand's morning rise
     is a slope, and steps at each full hour would count as surprise."""
     position = at.hour + at.minute / 60 - 0.5

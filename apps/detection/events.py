@@ -85,7 +85,7 @@ def known_event_event(*, actor, event, verb: str, request=None):
 
 SENTENCES.update(
     {
-        "detection_settings.saved": lambda s: s.did(_("changed the spike detection of")),
+        "detection_settings.saved": lambda s: s.did(_("changed the")),
         "known_event.added": lambda s: (
             _("%(actor)s added the known event %(name)s for %(brand)s (%(start)s to %(end)s).")
             % {

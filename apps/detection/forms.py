@@ -32,7 +32,10 @@ class DetectionSettingsForm(forms.Form):
         help_text=_("A plateau that lasts is one alert anyway; this is the wait before the next event."),
     )
     metrics = forms.MultipleChoiceField(
-        label=_("Metrics watched"), choices=Metric.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Metrics watched"),
+        choices=Metric.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one metric; to stop alerts for a while, mute the brand.")},
     )
     muted_until = forms.DateTimeField(
         label=_("Muted until"),

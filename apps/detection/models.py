@@ -100,6 +100,11 @@ class SpikeAlert(models.Model):
     def __str__(self) -> str:
         return f"{self.brand} {self.get_metric_display()} {self.detected_at:%Y-%m-%d %H:%M}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("alert_detail", kwargs={"client_slug": self.client.slug, "alert_pk": self.pk})
+
     @property
     def summary(self) -> str:
         """What was seen against what is usual, in a sentence for people."""
@@ -137,7 +142,7 @@ class DetectionSettings(models.Model):
     muted_until = models.DateTimeField(_("muted until"), null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.brand} detection"
+        return f"spike detection of {self.brand}"
 
 
 class KnownEvent(models.Model):

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Min, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.mentions.models import Mention, Sentiment
+from apps.mentions.models import Mention, MentionKind, Sentiment
 from apps.tenants.models import Brand, Client
 
-from .detector import DetectorSettings
+from .detector import WINDOW, DetectorSettings, hourly_value
+from .detector import DetectorState as DetectorStateData
 from .models import ALL_CHANNELS, DetectionSettings, DetectorState, KnownEvent, MentionCount, Metric, SpikeAlert
+from .rollups import ASKING_FACTORS
 
 CURVE_BEFORE = timedelta(hours=6)
 CURVE_AFTER = timedelta(hours=2)
@@ -24,6 +27,7 @@ USUAL_BEFORE = timedelta(days=7)  # the lift compares the alert's mentions with 
 LATE = timedelta(hours=1)  # posted this long before it arrived: a late mention
 TERM = re.compile(r"[^\W\d_]{3,}")
 TOP = 5
+FEWEST = 3  # mentions with a value for its growth to mean something
 
 
 def alerts_of(
@@ -44,8 +48,22 @@ def settings_of(*, brand: Brand) -> DetectionSettings:
     return DetectionSettings.objects.filter(brand=brand).first() or DetectionSettings(brand=brand)
 
 
+def settings_of_brands(*, brands: list[Brand]) -> dict[int, DetectionSettings]:
+    own = {row.brand_id: row for row in DetectionSettings.objects.filter(brand__in=brands)}
+    return {brand.pk: own.get(brand.pk) or DetectionSettings(brand=brand) for brand in brands}
+
+
 def known_events_of(*, brand: Brand) -> QuerySet[KnownEvent]:
+    """The events still to come or on, and those of the last 30 days (to look back on)."""
     return KnownEvent.objects.filter(brand=brand, ends_at__gt=timezone.now() - timedelta(days=30))
+
+
+def known_events_of_brands(*, brands: list[Brand]) -> dict[int, list[KnownEvent]]:
+    events: dict[int, list[KnownEvent]] = {brand.pk: [] for brand in brands}
+    recent = KnownEvent.objects.filter(brand__in=brands, ends_at__gt=timezone.now() - timedelta(days=30))
+    for event in recent:
+        events[event.brand_id].append(event)
+    return events
 
 
 @dataclass(frozen=True)
@@ -57,11 +75,10 @@ class WarmUp:
 def warm_ups_of(*, brands, now: datetime | None = None) -> dict[int, WarmUp]:
     """{brand id: whether the detector knows its usual level yet} (no alerts before that)."""
     now, warm_up = now or timezone.now(), DetectorSettings().warm_up
-    started = dict(
-        DetectorState.objects.filter(brand__in=brands, metric=Metric.VOLUME).values_list(
-            "brand_id", "state__started_at"
-        )
-    )
+    started: dict[int, str] = {}
+    for brand_id, at in DetectorState.objects.filter(brand__in=brands).values_list("brand_id", "state__started_at"):
+        if isinstance(at, str) and at and (brand_id not in started or at < started[brand_id]):
+            started[brand_id] = at  # the earliest metric's: whichever the brand watches
     ups = {}
     for brand in brands:
         if not started.get(brand.pk):
@@ -80,18 +97,23 @@ def warm_up_of(*, brand: Brand, now: datetime | None = None) -> WarmUp:
 
 
 def _counted(alert: SpikeAlert) -> QuerySet[Mention]:
-    """The brand's mentions of the kind the alert's metric counts (all of them for volume)."""
+    """The brand's mentions of the kind the alert's metric counts (all of them for volume), as
+    the rollups count them."""
     mentions = Mention.objects.unscoped().filter(client_id=alert.client_id, brand_id=alert.brand_id)
     if alert.metric in (Metric.NEGATIVE, Metric.NEGATIVE_SHARE):
         mentions = mentions.filter(sentiment=Sentiment.NEGATIVE)
+    elif alert.metric == Metric.ASKING:
+        asking = Q(kind=MentionKind.QUESTION)
+        for factor in sorted(ASKING_FACTORS):
+            asking |= Q(risk_factors__contains=[{"factor": factor}])
+        mentions = mentions.filter(asking)
     return mentions
 
 
 def alert_mentions(*, alert: SpikeAlert) -> QuerySet[Mention]:
-    """The mentions the alert counted: arrived from the window's start to its detection."""
-    return _counted(alert).filter(
-        ingested_at__gte=alert.started_at, ingested_at__lt=alert.detected_at + timedelta(minutes=1)
-    )
+    """The mentions the alert counted: arrived from the window's start until its detection (a
+    minute's check looks at the minutes before it)."""
+    return _counted(alert).filter(ingested_at__gte=alert.started_at, ingested_at__lt=alert.detected_at)
 
 
 def alert_curve(*, alert: SpikeAlert, now: datetime | None = None) -> list[dict]:
@@ -111,12 +133,25 @@ def alert_curve(*, alert: SpikeAlert, now: datetime | None = None) -> list[dict]
             at = start + part * CURVE_BIN
             if since <= at < until:
                 bins[_bin(at, since)] += value / parts
-    usual = alert.baseline * (CURVE_BIN / timedelta(minutes=15)) if alert.metric != Metric.NEGATIVE_SHARE else None
+    usual = _usual_level(alert)
     points, at = [], _bin(since, since)
     while at < until:
-        points.append({"at": at, "seen": round(bins.get(at, 0), 2), "usual": usual})
+        points.append({"at": at, "seen": round(bins.get(at, 0), 2), "usual": usual(at)})
         at += CURVE_BIN
     return points
+
+
+def _usual_level(alert: SpikeAlert):
+    """at -> the usual count per bin for that time of day, as the detector knows it now (a
+    spike barely moves it), or the alert's own baseline where there is no state."""
+    per_bin = CURVE_BIN / WINDOW
+    if alert.metric == Metric.NEGATIVE_SHARE:
+        return lambda at: None
+    row = DetectorState.objects.filter(brand_id=alert.brand_id, metric=alert.metric).first()
+    state = DetectorStateData.from_json(row.state if row else None)
+    if not state.means:
+        return lambda at: round(alert.baseline * per_bin, 2)
+    return lambda at: round(math.expm1(hourly_value(state.means, at)) * per_bin, 2)
 
 
 def _bin(at: datetime, origin: datetime) -> datetime:
@@ -143,7 +178,7 @@ def _lift(now_counts: Counter, before_counts: Counter, now_total: int, before_to
     for value, seen in now_counts.items():
         usual_share = before_counts.get(value, 0) / before_total if before_total else 0.0
         extra = seen - usual_share * now_total
-        if value and extra > 0:
+        if value and extra > 0 and seen >= FEWEST:
             lifts.append((extra, Lift(value=value, seen=seen, share=seen / now_total, usual_share=usual_share)))
     return [lift for _, lift in sorted(lifts, key=lambda item: -item[0])[:TOP]]
 
@@ -191,7 +226,7 @@ def alert_clusters(*, alert: SpikeAlert, smallest: int = 3) -> list[Cluster]:
         .filter(copies__gte=smallest)
         .order_by("-copies")[:TOP]
     )
-    examples = Mention.objects.unscoped().in_bulk([group["first"] for group in groups])
+    examples = Mention.objects.unscoped().select_related("client").in_bulk([group["first"] for group in groups])
     return [Cluster(copies=g["copies"], authors=g["authors"], example=examples[g["first"]]) for g in groups]
 
 
@@ -200,6 +235,7 @@ def alert_samples(*, alert: SpikeAlert, count: int = 10) -> list[Mention]:
     return list(
         alert_mentions(alert=alert)
         .filter(duplicate_of__isnull=True)
+        .select_related("client")
         .order_by(F("risk_score").desc(nulls_last=True), F("author_followers").desc(nulls_last=True), "-id")[:count]
     )
 

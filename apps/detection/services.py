@@ -25,7 +25,7 @@ from apps.tenants.roles import ClientPerm
 from apps.tenants.services import require_client_perm
 
 from . import events
-from .detector import WINDOW, DetectorSettings, ShareState, check, check_share
+from .detector import WINDOW, DetectorSettings, ShareState, check, check_share, peek
 from .detector import DetectorState as State
 from .models import (
     ALL_CHANNELS,
@@ -156,31 +156,102 @@ def run_detector_pass(*, now: datetime | None = None) -> PassResult:
                 result, state = _check(row, metric, minute, counts, settings, expected.get(brand_id, 1.0))
                 row.state, row.checked_at = state.to_json(), minute
                 if result.alert and not muted:  # a muted brand still learns its baseline
-                    alerts.append(
-                        SpikeAlert(
-                            client_id=client_id,
-                            brand_id=brand_id,
-                            metric=metric,
-                            channel=ALL_CHANNELS,
-                            started_at=_started(state, minute),
-                            detected_at=minute,
-                            baseline=round(result.expected, 4 if metric == Metric.NEGATIVE_SHARE else 2),
-                            observed=result.observed,
-                            score=result.score,
-                        )
-                    )
+                    alerts.append(_alert(row, _started(state, minute), minute, result, client_id=client_id))
         DetectorState.objects.bulk_create(created, batch_size=2000)
         _write_states(cursor, changed, minute)
-        SpikeAlert.objects.bulk_create(alerts, ignore_conflicts=True)
-        raised = list(SpikeAlert.objects.filter(detected_at=minute, brand_id__in={alert.brand_id for alert in alerts}))
-        for alert in raised:
-            events.spike_alert_raised_event(alert=alert)
-        if raised:
-            from .tasks import announce_spike_alerts_task
-
-            ids = [alert.id for alert in raised]
-            transaction.on_commit(lambda: announce_spike_alerts_task.delay(ids))
+        _raised(alerts)
     return PassResult(checked=len(created) + len(changed), alerts=len(alerts))
+
+
+def _alert(row: DetectorState, started_at: datetime, detected_at: datetime, result, *, client_id: int) -> SpikeAlert:
+    return SpikeAlert(
+        client_id=client_id,
+        brand_id=row.brand_id,
+        metric=row.metric,
+        channel=ALL_CHANNELS,
+        started_at=started_at,
+        detected_at=detected_at,
+        baseline=round(result.expected, 4 if row.metric == Metric.NEGATIVE_SHARE else 2),
+        observed=result.observed,
+        score=result.score,
+    )
+
+
+def _raised(alerts: list[SpikeAlert]) -> None:
+    """Write the alerts (once each: a second beat's copy is dropped), audit and announce them."""
+    if not alerts:
+        return
+    SpikeAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+    keys = {(alert.brand_id, alert.metric, alert.detected_at) for alert in alerts}
+    raised = [
+        alert
+        for alert in SpikeAlert.objects.filter(
+            detected_at__in={key[2] for key in keys}, brand_id__in={key[0] for key in keys}
+        ).select_related("client", "brand")
+        if (alert.brand_id, alert.metric, alert.detected_at) in keys
+    ]
+    for alert in raised:
+        events.spike_alert_raised_event(alert=alert)
+    if raised:
+        from .tasks import announce_spike_alerts_task
+
+        ids = [alert.id for alert in raised]
+        transaction.on_commit(lambda: announce_spike_alerts_task.delay(ids))
+
+
+PEEK_AFTER = timedelta(seconds=10)  # of a minute: fewer arrivals than that say little
+
+
+def run_detector_peek(*, now: datetime | None = None) -> PassResult:
+    """Between the minute's checks, look at each brand's window with its newest minute still
+    filling: a sharp rise is told at once rather than at the next full minute. Nothing is
+    learnt; only an alert is written (and the state's event, so the minute's check does not
+    alert again)."""
+    now = now or timezone.now()
+    minute = now.replace(second=0, microsecond=0)
+    filled = now - minute
+    if filled < PEEK_AFTER:
+        return PassResult(skipped=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [PASS_LOCK])
+        if not cursor.fetchone()[0]:
+            return PassResult(skipped=True)
+        # fourteen full minutes and the one filling, scaled to the window's fifteen
+        sums = _window_sums(minute - WINDOW + timedelta(minutes=1), minute + timedelta(minutes=1))
+        span = (WINDOW - timedelta(minutes=1) + filled) / WINDOW
+        share = (filled / WINDOW) / span
+        chosen = {row.brand_id: row for row in DetectionSettings.objects.filter(brand_id__in=sums)}
+        expected = _expected_factors(now)
+        rows = (
+            DetectorState.objects.select_for_update()
+            .filter(brand_id__in=sums, metric__in=COUNTED, brand__client__is_active=True)
+            .select_related("brand")
+        )
+        changed, alerts = [], []
+        for row in rows:
+            own = chosen.get(row.brand_id)
+            if (own and own.metrics and row.metric not in own.metrics) or (
+                own and own.muted_until and own.muted_until > now
+            ):
+                continue
+            observed, newest = sums[row.brand_id].get(COUNTED[row.metric], (0, 0))
+            state = State.from_json(row.state)
+            result = peek(
+                state,
+                now,
+                float(observed) / span,
+                _settings_of(own),
+                expected.get(row.brand_id, 1.0),
+                newest=(float(newest), share),
+            )
+            if result.alert:
+                row.state = state.to_json()
+                changed.append(row)
+                alerts.append(_alert(row, now - WINDOW, now, result, client_id=row.brand.client_id))
+        for row in changed:
+            row.save(update_fields=["state"])
+        _raised(alerts)
+    return PassResult(checked=len(sums), alerts=len(alerts))
 
 
 # What a person may do to an alert, from where it is; "became an incident" is the incidents' own.
@@ -221,14 +292,15 @@ def learn_from_history(*, brand: Brand, metric: str, windows, settings: Detector
 
 def alert_mentions_url(*, alert: SpikeAlert) -> str:
     """The inbox, filtered to the mentions the alert counted: the brand's, by arrival, handled or not."""
-    query = urlencode(
-        {
-            "brand": alert.brand_id,
-            "status": "all",
-            "arrived_from": alert.started_at.isoformat(),
-            "arrived_to": alert.detected_at.isoformat(),
-        }
-    )
+    query = {
+        "brand": alert.brand_id,
+        "status": "all",
+        "arrived_from": alert.started_at.isoformat(),
+        "arrived_to": alert.detected_at.isoformat(),
+    }
+    if alert.metric in (Metric.NEGATIVE, Metric.NEGATIVE_SHARE):
+        query["sentiment"] = "negative"
+    query = urlencode(query)
     return reverse("inbox", kwargs={"client_slug": alert.client.slug}) + "?" + query
 
 
@@ -242,7 +314,7 @@ def announce_spike_alerts(*, alert_ids: list[int]) -> None:
             client=alert.client,
             recipients=contacts_of(alert.client),
             title=f"{alert.brand.name}: {alert.summary}",
-            url=alert_mentions_url(alert=alert),
+            url=alert.get_absolute_url(),
             critical=True,
             payload={
                 "alert": {
@@ -268,9 +340,8 @@ def detection_settings_save(
     require_client_perm(actor=actor, client=brand.client, codename=ClientPerm.MANAGE)
     validate_detection_settings(data=data)
     with transaction.atomic():
-        own = DetectionSettings.objects.select_for_update().filter(brand=brand).first() or DetectionSettings(
-            brand=brand
-        )
+        Brand.objects.select_for_update().filter(pk=brand.pk).first()  # two first saves at once: one row
+        own = DetectionSettings.objects.filter(brand=brand).first() or DetectionSettings(brand=brand)
         values = {name: data[name] for name in SETTINGS_FIELDS if name in data}
         if "metrics" in values:
             values["metrics"] = [metric for metric in Metric.values if metric in values["metrics"]]
@@ -319,6 +390,8 @@ def known_event_add(
         errors["name"] = _("Name the event.")
     if ends_at <= starts_at:
         errors["ends_at"] = _("The event must end after it starts.")
+    elif ends_at <= timezone.now():
+        errors["ends_at"] = _("The event is over: known events are for what is coming or going on.")
     elif ends_at - starts_at > timedelta(days=31):
         errors["ends_at"] = _("An event lasts at most 31 days; add a longer campaign month by month.")
     if not 1.0 <= expected_factor <= 100.0:

@@ -6,10 +6,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView, View
 
 from apps.core.charts import svg
 from apps.core.forms import apply_service_errors
+from apps.core.numbers import parse_id
 from apps.core.views import query_without_page
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Brand
@@ -30,7 +32,7 @@ class AlertListView(ClientScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         brands = Brand.objects.visible_to(self.request.user).filter(client=self.client).order_by("name")
         brand = self.get_scoped_object(Brand.objects, pk=self.kwargs["brand_pk"]) if "brand_pk" in self.kwargs else None
-        form = AlertFilterForm(self.request.GET or None, brands=brands)
+        form = self.form = AlertFilterForm(self.request.GET or None, brands=brands)
         chosen = form.cleaned_data if form.is_valid() else {}
         alerts = selectors.alerts_of(
             user=self.request.user,
@@ -48,6 +50,10 @@ class AlertListView(ClientScopedMixin, TemplateView):
             can_manage=self.can(ClientPerm.MANAGE),
         )
         return context
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)  # a filter that makes no sense: 400, as on the audit page
+        return self.render_to_response(context, status=400 if self.form.errors else 200)
 
 
 class AlertDetailView(ClientScopedMixin, TemplateView):
@@ -74,18 +80,26 @@ class AlertDetailView(ClientScopedMixin, TemplateView):
         return context
 
 
+CURVE_TITLES = {Metric.VOLUME: _lazy("Mentions"), Metric.ASKING: _lazy("Mentions asking for an answer")}
+
+
 def curve_spec(alert: SpikeAlert, points: list[dict]) -> dict:
     """The curve by arrival, the usual level dashed, a rule where the detector alerted."""
     local = [{**point, "at": timezone.localtime(point["at"]).strftime("%Y-%m-%dT%H:%M:%S")} for point in points]
-    x = {"field": "at", "type": "temporal", "title": _("Arrived (per 5 minutes)")}
-    seen_title = _("Negative mentions") if alert.metric != Metric.VOLUME else _("Mentions")
+    x = {
+        "field": "at",
+        "type": "temporal",
+        "title": _("Arrived (per 5 minutes)"),
+        "axis": {"format": "%H:%M", "labelAngle": 0, "tickCount": 8},
+    }
+    seen_title = CURVE_TITLES.get(alert.metric, _("Negative mentions"))
     layers = [
         {
-            "mark": {"type": "line", "interpolate": "step-after"},
+            "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2},
             "encoding": {"x": x, "y": {"field": "seen", "type": "quantitative", "title": seen_title}},
         },
         {
-            "mark": {"type": "rule", "color": "#b00020", "strokeDash": [2, 2]},
+            "mark": {"type": "rule", "color": "#b00020", "strokeWidth": 2},
             "data": {"values": [{"at": timezone.localtime(alert.detected_at).strftime("%Y-%m-%dT%H:%M:%S")}]},
             "encoding": {"x": {"field": "at", "type": "temporal"}},
         },
@@ -98,7 +112,7 @@ def curve_spec(alert: SpikeAlert, points: list[dict]) -> dict:
                 "encoding": {"x": x, "y": {"field": "usual", "type": "quantitative"}},
             },
         )
-    return {"width": 640, "height": 220, "data": {"values": local}, "layer": layers}
+    return {"width": 720, "height": 260, "data": {"values": local}, "layer": layers}
 
 
 class AlertStatusView(ClientScopedMixin, View):
@@ -110,7 +124,7 @@ class AlertStatusView(ClientScopedMixin, View):
     def post(self, request, client_slug, alert_pk):
         alert = self.get_scoped_object(SpikeAlert.objects, pk=alert_pk)
         try:
-            services.set_alert_status(
+            alert = services.set_alert_status(
                 actor=request.user, alert=alert, status=request.POST.get("status", ""), request=request
             )
             messages.success(request, _("The alert is now %(status)s.") % {"status": alert.get_status_display()})
@@ -135,6 +149,9 @@ class DetectionSettingsView(ClientScopedMixin, TemplateView):
         brand = self.brand()
         own = selectors.settings_of(brand=brand)
         context.setdefault("settings_form", DetectionSettingsForm(initial=DetectionSettingsForm.initial_from(own)))
+        if not self.can(ClientPerm.MANAGE):  # read-only for those who may not change it
+            for field in context["settings_form"].fields.values():
+                field.disabled = True
         context.setdefault("event_form", KnownEventForm())
         context.update(
             brand=brand,
@@ -148,7 +165,7 @@ class DetectionSettingsView(ClientScopedMixin, TemplateView):
     def post(self, request, client_slug, brand_pk):
         brand, section = self.brand(), request.POST.get("section")
         if section == "remove_event":
-            event = get_object_or_404(KnownEvent, brand=brand, pk=request.POST.get("event") or 0)
+            event = get_object_or_404(KnownEvent, brand=brand, pk=parse_id(request.POST.get("event")) or 0)
             services.known_event_remove(actor=request.user, event=event, request=request)
             messages.success(request, _("Removed %(name)s.") % {"name": event.name})
             return redirect("detection_settings", client_slug=client_slug, brand_pk=brand.pk)

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 import orjson
@@ -153,6 +153,7 @@ class BrandContext:
 # on_growth (cursor, {id: row}, context) run inside the insert's transaction.
 # catching_up_since for a batch that is all catch-up (an import, a source's first fetch).
 EVER = datetime(1970, 1, 1, tzinfo=UTC)
+OUTAGE = timedelta(minutes=10)  # a poll or a push this late catches up
 
 ingest_steps = Registry("ingest steps")
 after_insert = Registry("ingest after insert")

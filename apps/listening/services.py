@@ -36,7 +36,7 @@ from . import events
 from .connectors import get_connector
 from .connectors.base import FetchResult
 from .models import POLLED_KINDS, BrandQuery, ImportJob, PushedBatch, Source, SourceKind
-from .pipeline import EVER, IngestResult, ingest
+from .pipeline import EVER, OUTAGE, IngestResult, ingest
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ POLL_LEASE = Lease(
 )
 # A host slot lives this long at most, so a killed worker cannot hold a host forever.
 HOST_SLOT_TTL = 15 * 60
-OUTAGE = timedelta(minutes=10)  # a source silent this long (and three polls) catches up when it is back
 
 
 def check_brand(*, client: Client, brand: Brand) -> None:
@@ -269,12 +268,13 @@ def _poll(source: Source, http: SafeHttpClient | None) -> IngestResult | None:
 
 
 def catching_up_since(*, source: Source, now: datetime) -> datetime | None:
-    """Whether this poll catches up: the source's first, or one after an outage (failing polls,
-    or a worker down) of more than three poll intervals and ten minutes. Then what was posted
-    meanwhile is counted at its posting time, so the source's return is no spike."""
+    """Whether this poll catches up: the source's first, or one more than ten minutes after its
+    last success (failing polls, a worker down, or a source polled that seldom). Then what was
+    posted meanwhile is counted at its posting time, so the lump is no spike; a poll on time
+    counts on arrival, which is what detection must see first."""
     if source.last_success_at is None:
         return EVER
-    if now - source.last_success_at > max(3 * timedelta(seconds=source.poll_interval), OUTAGE):
+    if now - source.last_success_at > OUTAGE:
         return source.last_success_at
     return None
 

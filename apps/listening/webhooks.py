@@ -25,7 +25,7 @@ from apps.core.signing import sign
 
 from .mapping import BadRecord, flatten, record_to_mention
 from .models import PushedBatch, Source, SourceKind
-from .pipeline import ingest, without_nul
+from .pipeline import EVER, OUTAGE, ingest, without_nul
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,9 @@ def ingest_pushed(batch_id: int) -> None:
     if batch is None or batch.status == PushedBatch.Status.DONE:
         return
     try:
-        created = _ingest_records(batch.source, batch.records)
+        # a push that waited (a worker down, a requeue) catches up: it is no spike when it is in
+        late = timezone.now() - batch.received_at > OUTAGE
+        created = _ingest_records(batch.source, batch.records, catching_up_since=EVER if late else None)
     except Exception as exc:  # the batch fails visibly; the worker goes on
         log.exception("pushed batch %s failed", batch_id)
         PushedBatch.objects.unscoped().filter(pk=batch_id).update(
@@ -149,14 +151,20 @@ def ingest_pushed(batch_id: int) -> None:
     PushedBatch.objects.unscoped().filter(pk=batch_id).update(status=PushedBatch.Status.DONE, created=created)
 
 
-def _ingest_records(source: Source, records: list[dict]) -> int:
+def _ingest_records(source: Source, records: list[dict], catching_up_since=None) -> int:
     mentions = []
     for record in records:
         try:
             mentions.append(record_to_mention(record, default_platform=source.config.get("platform", "webhook")))
         except BadRecord:
             continue  # checked at the door already; a changed payload is skipped, not fatal
-    result = ingest(mentions, brand=source.brand, source_id=source.pk, require_match=source.require_match)
+    result = ingest(
+        mentions,
+        brand=source.brand,
+        source_id=source.pk,
+        require_match=source.require_match,
+        catching_up_since=catching_up_since,
+    )
     now = timezone.now()
     Source.objects.unscoped().filter(pk=source.pk).update(
         last_success_at=now, last_polled_at=now, last_fetched_count=len(records), last_created_count=result.created

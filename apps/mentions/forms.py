@@ -48,6 +48,9 @@ class ChannelsField(forms.MultipleChoiceField):
         return bool(PLATFORM_NAME.fullmatch(str(value)))
 
 
+MULTIPLE = ("status", "risk", "channel", "language", "sentiment", "kind")
+
+
 class InboxFilterForm(forms.Form):
     """What the inbox (page and API) is asked to show. Every field is optional."""
 
@@ -70,6 +73,20 @@ class InboxFilterForm(forms.Form):
     archived = forms.BooleanField(label=_("Archived too"), required=False)
     after = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     size = forms.IntegerField(required=False, min_value=1, max_value=200, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *args, **kwargs):
+        # A menu left at "Any" sends an empty value: no filter, not an invalid choice.
+        if data is not None:
+            data = data.copy()
+            for name in MULTIPLE:
+                values = data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+                if isinstance(values, list) and "" in values:
+                    kept = [value for value in values if value != ""]
+                    if hasattr(data, "setlist"):
+                        data.setlist(name, kept)
+                    else:
+                        data[name] = kept
+        super().__init__(data, *args, **kwargs)
 
     def clean_assignee(self):
         value = self.cleaned_data["assignee"].strip()

@@ -260,7 +260,8 @@ TASK_MAX_ARGUMENT_BYTES = 8 * 1024 * 1024  # well above any push (WEBHOOK_MAX_BY
 CELERY_BEAT_SCHEDULE = {
     "poll-due-sources": {
         "task": "apps.listening.tasks.poll_due_sources_task",
-        "schedule": timedelta(seconds=30),
+        # a source is fetched within ten seconds of being due, not thirty (the spike alert's latency)
+        "schedule": timedelta(seconds=10),
     },
     "requeue-pushed-batches": {
         "task": "apps.listening.tasks.requeue_pushed_batches_task",
@@ -302,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.detection.tasks.run_detector_pass_task",
         # at the top of each minute: the minute just ended is checked at once
         "schedule": crontab(minute="*"),
+    },
+    "peek-for-sharp-rises": {
+        "task": "apps.detection.tasks.run_detector_peek_task",
+        # between the minute's checks: a sharp rise is told while its first minute fills
+        "schedule": timedelta(seconds=15),
     },
     "fold-old-mention-counts": {
         "task": "apps.detection.tasks.fold_old_minutes_task",

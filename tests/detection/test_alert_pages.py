@@ -4,10 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.core.models import AuditEvent
 from apps.core.sentences import sentence_of
 from apps.detection.models import AlertStatus, DetectionSettings, DetectorState, KnownEvent, MentionCount, Metric
+from apps.detection.selectors import alert_mentions
+from apps.detection.services import alert_mentions_url
 from apps.listening.enrichment.text import content_hash
 from apps.mentions.models import Mention
 from tests.factories import BrandFactory, KnownEventFactory, MentionFactory, SpikeAlertFactory
@@ -78,9 +81,10 @@ def test_acknowledge_and_dismiss_from_the_page(web, brand_a, responder):
     alert = SpikeAlertFactory(brand=brand_a)
     http = web(responder)
     url = reverse("alert_status", args=[brand_a.client.slug, alert.pk])
-    assert http.post(url, {"status": "acknowledged"}).status_code == 302
+    told = http.post(url, {"status": "acknowledged"}, follow=True)
     alert.refresh_from_db()
     assert alert.status == AlertStatus.ACKNOWLEDGED
+    assert "The alert is now acknowledged." in told.content.decode()
     again = http.post(url, {"status": "acknowledged"}, follow=True)
     assert again.status_code == 200 and "already" in again.content.decode()
     http.post(url, {"status": "dismissed"})
@@ -117,6 +121,8 @@ def test_the_alert_lists_filter_by_status_metric_and_brand(web, brand_a, respond
     assert listed(every, metric="volume") == {open_one.pk, elsewhere.pk}
     assert listed(every, brand=other.pk) == {elsewhere.pk}
     assert listed(reverse("brand_alerts", args=[slug, brand_a.pk])) == {open_one.pk, dismissed.pk}
+    refused = http.get(every, {"status": "bogus", "brand": "x"})
+    assert refused.status_code == 400 and set(refused.context["form"].errors) == {"status", "brand"}
 
 
 def test_the_brand_pages_say_whether_the_detector_is_still_warming_up(web, brand_a, responder):
@@ -208,3 +214,96 @@ def test_the_settings_api_reads_defaults_changes_them_and_answers_400_per_field(
     assert http.delete(f"{base}{brand_a.pk}/known-events/{created.json()['id']}/").status_code == 204
     other = KnownEventFactory(brand=BrandFactory(client=brand_a.client))
     assert http.delete(f"{base}{brand_a.pk}/known-events/{other.pk}/").status_code == 404  # not this brand's
+
+
+def test_an_asking_alert_counts_the_mentions_that_ask_and_a_negative_one_links_to_the_negative(web, brand_a, responder):
+    started = AT - timedelta(minutes=15)
+    asking = SpikeAlertFactory(brand=brand_a, metric=Metric.ASKING, started_at=started, detected_at=AT)
+    question = arrived(
+        MentionFactory(brand=brand_a, kind="question", text="When do you refund?"), AT - timedelta(minutes=3)
+    )
+    waiting = arrived(
+        MentionFactory(
+            brand=brand_a, text="Still no answer", risk_factors=[{"factor": "awaiting_answer", "points": 9}]
+        ),
+        AT - timedelta(minutes=2),
+    )
+    arrived(MentionFactory(brand=brand_a, kind="praise", text="Lovely"), AT - timedelta(minutes=2))
+    arrived(MentionFactory(brand=brand_a, kind="question", text="Too late?"), AT)  # after the check looked
+    assert set(alert_mentions(alert=asking).values_list("pk", flat=True)) == {question.pk, waiting.pk}
+    page = web(responder).get(reverse("alert_detail", args=[brand_a.client.slug, asking.pk]))
+    assert page.context["counted"] == 2 and "Mentions asking for an answer" in page.content.decode()
+    negative = SpikeAlertFactory(brand=brand_a, metric=Metric.NEGATIVE, started_at=started, detected_at=AT)
+    assert "sentiment=negative" in alert_mentions_url(alert=negative)
+    inbox = web(responder).get(alert_mentions_url(alert=negative))
+    assert inbox.status_code == 200 and "a spike alert's window" in inbox.content.decode()
+
+
+def test_the_alert_page_stays_up_when_its_chart_cannot_be_drawn(web, brand_a, responder, monkeypatch):
+    import vl_convert
+
+    def broken(*args, **kwargs):
+        raise ValueError("renderer down")
+
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", broken)
+    alert = SpikeAlertFactory(brand=brand_a)
+    page = web(responder).get(reverse("alert_detail", args=[brand_a.client.slug, alert.pk]))
+    assert page.status_code == 200 and "The chart could not be drawn" in page.content.decode()
+
+
+def test_the_alert_page_reads_a_bounded_number_of_rows(web, brand_a, responder, django_assert_max_num_queries):
+    alert = spike(brand_a)
+    http = web(responder)
+    url = reverse("alert_detail", args=[brand_a.client.slug, alert.pk])
+    http.get(url)  # the session and the user's rights, once
+    with django_assert_max_num_queries(30):
+        assert http.get(url).status_code == 200
+
+
+def test_warm_up_follows_whichever_metric_the_brand_watches(brand_a):
+    from apps.detection.selectors import warm_up_of
+
+    DetectorState.objects.create(
+        brand=brand_a, metric=Metric.NEGATIVE, state={"started_at": (AT - timedelta(days=3)).isoformat()}
+    )
+    assert warm_up_of(brand=brand_a, now=AT).ready
+
+
+def test_bad_input_on_the_settings_page_is_refused_not_an_error(web, brand_a, account_lead, responder):
+    http, url = web(account_lead), reverse("detection_settings", args=[brand_a.client.slug, brand_a.pk])
+    for bogus in ("abc", "1.5", "", "99999999999999999999"):
+        assert http.post(url, {"section": "remove_event", "event": bogus}).status_code == 404
+    past = {"section": "event", "name": "Old launch", "starts_at": "2020-01-01T10:00", "ends_at": "2020-01-02T10:00"}
+    refused = http.post(url, {**past, "expected_factor": "2"})
+    assert refused.status_code == 400 and "The event is over" in refused.content.decode()
+    # times are read in the agency's time zone, as the pages show them
+    soon = {"section": "event", "name": "Match", "starts_at": "2027-06-01T18:00", "ends_at": "2027-06-01T20:00"}
+    assert http.post(url, {**soon, "expected_factor": "2"}).status_code == 302
+    assert KnownEvent.objects.get().starts_at == datetime(2027, 6, 1, 16, 0, tzinfo=UTC)  # 18:00 in Copenhagen
+    read_only = web(responder).get(url)
+    assert read_only.status_code == 200 and "Read only" in read_only.content.decode()
+    assert all(field.disabled for field in read_only.context["settings_form"].fields.values())
+
+
+def test_the_settings_api_list_reads_a_constant_number_of_rows(api, client_a, account_lead, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    http, base = api(account_lead), f"/api/v1/clients/{client_a.pk}/detection-settings/"
+    BrandFactory(client=client_a)
+    http.get(base)
+    with CaptureQueriesContext(connection) as few:
+        http.get(base)
+    for _ in range(5):
+        KnownEventFactory(brand=BrandFactory(client=client_a))
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert len(http.get(base).json()) == 6
+
+
+def test_a_put_without_a_mute_ends_the_mute(api, brand_a, account_lead):
+    url = f"/api/v1/clients/{brand_a.client.pk}/detection-settings/{brand_a.pk}/"
+    http = api(account_lead)
+    soon = (timezone.now() + timedelta(days=1)).isoformat()
+    assert http.patch(url, {"muted_until": soon}, format="json").json()["muted_until"]
+    whole = {"sensitivity": "balanced", "minimum_volume": 10, "cooldown_minutes": 360, "metrics": ["volume"]}
+    assert http.put(url, whole, format="json").json()["muted_until"] is None

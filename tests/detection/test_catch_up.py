@@ -62,5 +62,36 @@ def test_which_polls_catch_up(client_a):
     assert catching_up_since(source=source, now=now) is None  # polled on time: arrivals are news
     source.last_success_at = now - timedelta(minutes=45)
     assert catching_up_since(source=source, now=now) == source.last_success_at
-    source.poll_interval, source.last_success_at = 3600, now - timedelta(minutes=90)
-    assert catching_up_since(source=source, now=now) is None  # an hourly source, one hour and a half on
+    source.poll_interval, source.last_success_at = 3600, now - timedelta(minutes=60)
+    # a source polled hourly brings an hour at once every time: counted when posted, no lump
+    assert catching_up_since(source=source, now=now) == source.last_success_at
+
+
+def test_posts_dated_in_the_future_count_now_not_in_minutes_to_come(client_a):
+    brand = BrandFactory(client=client_a, name="Havbris")
+    minute = timezone.now().replace(second=0, microsecond=0)
+    skewed = [
+        RawMention(platform="x", external_id=str(n), text="Havbris skewed", posted_at=minute + timedelta(hours=2))
+        for n in range(5)
+    ]
+    ingest(skewed, brand=brand, catching_up_since=minute - timedelta(hours=1))
+    assert set(MentionCount.objects.filter(brand=brand).values_list("start", flat=True)) <= {
+        minute,
+        minute + timedelta(minutes=1),
+    }
+
+
+def test_a_push_that_waited_for_a_worker_catches_up(client_a, settings):
+    from apps.listening.models import PushedBatch, SourceKind
+    from apps.listening.webhooks import ingest_pushed
+
+    brand = BrandFactory(client=client_a, name="Havbris")
+    source = SourceFactory(brand=brand, kind=SourceKind.WEBHOOK)
+    minute = timezone.now().replace(second=0, microsecond=0)
+    posted = minute - timedelta(minutes=50)
+    records = [{"id": str(n), "text": "Havbris pushed", "posted_at": posted.isoformat()} for n in range(30)]
+    batch = PushedBatch.objects.create(client=client_a, source=source, records=records)
+    PushedBatch.objects.filter(pk=batch.pk).update(received_at=posted)  # the worker was down since
+    ingest_pushed(batch.pk)
+    counted = dict(MentionCount.objects.filter(brand=brand, channel="").values_list("start", "mentions"))
+    assert counted == {posted: 30}

@@ -8,7 +8,7 @@ import pytest
 from apps.core.models import AuditEvent
 from apps.core.sentences import sentence_of
 from apps.detection.models import DetectionSettings, DetectorState, KnownEvent, MentionCount, Metric, SpikeAlert
-from apps.detection.services import alert_mentions_url, learn_from_history, run_detector_pass
+from apps.detection.services import learn_from_history, run_detector_pass, run_detector_peek
 from apps.notifications.models import Notification
 from tests.factories import BrandFactory, ClientFactory
 
@@ -61,7 +61,7 @@ def test_a_tenfold_jump_raises_one_alert_and_says_so(client_a, account_lead, dja
     notice = Notification.objects.get(user=account_lead, event="spike.alert")
     assert notice.critical and notice.client == client_a
     assert notice.title.startswith("Havbris: ") and "in 15 minutes" in notice.title
-    assert notice.url == alert_mentions_url(alert=alert)
+    assert notice.url == alert.get_absolute_url()  # the page that explains it, which links to the mentions
     sentence = sentence_of(event, {})
     assert sentence.startswith("The detector raised a spike alert for Havbris: ") and "in 15 minutes" in sentence
 
@@ -189,3 +189,41 @@ def test_a_pass_while_another_holds_the_lock_skips(client_a):
         assert run_detector_pass(now=NOW).checked == len(Metric)
     finally:
         other.close()
+
+
+def test_a_peek_tells_a_sharp_rise_while_its_first_minute_fills_and_the_check_does_not_repeat_it(
+    client_a, account_lead, django_capture_on_commit_callbacks
+):
+    brand, calm = BrandFactory(client=client_a, name="Havbris"), BrandFactory(client=client_a)
+    for each in (brand, calm):
+        warm(each)
+        quiet_window(each, NOW)
+    arrive(brand, NOW, 60)  # twenty times the usual rate, 45 seconds into the minute
+    arrive(calm, NOW, 3)
+    assert run_detector_peek(now=NOW + timedelta(seconds=5)).skipped  # too little of the minute to say
+    with django_capture_on_commit_callbacks(execute=True):
+        peeked = run_detector_peek(now=NOW + timedelta(seconds=45))
+    assert peeked.alerts == 1
+    alert = SpikeAlert.objects.get()
+    assert (alert.brand, alert.detected_at) == (brand, NOW + timedelta(seconds=45))
+    assert Notification.objects.filter(user=account_lead, event="spike.alert").count() == 1
+    state = DetectorState.objects.get(brand=brand, metric=Metric.VOLUME)
+    assert state.checked_at < NOW  # nothing learnt from the unfinished minute
+    MentionCount.objects.filter(brand=brand, start=NOW).update(mentions=80)
+    for minute in range(1, 4):
+        run_detector_pass(now=NOW + timedelta(minutes=minute))
+        arrive(brand, NOW + timedelta(minutes=minute), 80)
+    assert SpikeAlert.objects.count() == 1  # the same event, not a second alert
+    assert AuditEvent.objects.filter(action="spike_alert.raised").count() == 1
+
+
+def test_a_peek_respects_mute_and_the_metrics_watched(client_a):
+    muted, negative_only = BrandFactory(client=client_a), BrandFactory(client=client_a)
+    for each in (muted, negative_only):
+        warm(each)
+        quiet_window(each, NOW)
+        arrive(each, NOW, 60)
+    DetectionSettings.objects.create(brand=muted, muted_until=NOW + timedelta(hours=1))
+    DetectionSettings.objects.create(brand=negative_only, metrics=[Metric.NEGATIVE])
+    assert run_detector_peek(now=NOW + timedelta(seconds=45)).alerts == 0
+    assert not SpikeAlert.objects.exists()

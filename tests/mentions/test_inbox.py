@@ -432,3 +432,11 @@ def test_bulk_refuses_a_malformed_assignee_with_400(web, responder, brand_a):
     assert response.status_code == 400
     mention.refresh_from_db()
     assert mention.assignee_id is None
+
+
+def test_menus_left_at_any_filter_nothing(web, brand_a, account_lead):
+    """The filter form as a browser sends it with every menu at "Any": empty values, no 400."""
+    MentionFactory(brand=brand_a, text="shown")
+    query = "q=&sort=risk&status=open&risk=&channel=&language=&sentiment=&kind=&topic=&assignee=&brand=&since=&until="
+    page = web(account_lead).get(reverse("inbox", args=[brand_a.client.slug]) + "?" + query)
+    assert page.status_code == 200 and "shown" in page.content.decode()

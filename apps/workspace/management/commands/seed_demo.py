@@ -12,6 +12,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -19,9 +20,10 @@ from apps.detection.models import Metric, SpikeAlert
 from apps.detection.services import learn_from_history, run_detector_pass
 from apps.listening.connectors.base import RawMention
 from apps.listening.models import Source, SourceKind
-from apps.listening.pipeline import ingest
+from apps.listening.pipeline import EVER, ingest
+from apps.listening.replay_data import ReplayPlan, mention_number
 from apps.listening.services import source_create, topic_save
-from apps.mentions.models import Topic
+from apps.mentions.models import Mention, Topic
 from apps.responses.models import ApprovalRule, SavedReply
 from apps.responses.services import approval_rule_save, saved_reply_save
 from apps.tenants import services
@@ -172,6 +174,7 @@ REPLAY_RATE_PER_MINUTE = 1.5
 REPLAY_BACKLOG = timedelta(hours=3)
 # The demo's spike: copied complaints about Havbris Pilsner cans, in Danish.
 SPIKE_MENTIONS = 120
+HISTORY_MENTIONS = int(REPLAY_RATE_PER_MINUTE * 24 * 60)
 SPIKE_COPY = "Havbris Pilsner dåserne lækker og eksploderer i tasken. Boykot Havbris indtil de tilbagekalder dem!"
 SPIKE_TEXTS = [
     "Min Havbris Pilsner dåse sprang i køleskabet i nat, nr. {n}. Er det sikkert at drikke?",
@@ -259,16 +262,35 @@ class Command(BaseCommand):
                 saved_reply_save(actor=admin, client=client, name=name, language=language, kind=kind, text=text)
 
     def _spike_alert(self, brand) -> None:
-        """A week of the usual level learnt, then a burst of copied complaints that the detector
-        itself alerts on (its page, notification and audit event are the real ones)."""
+        """A day of the brand's ordinary mentions and a week of its usual level learnt, then, in
+        the minute before now, a burst of copied complaints that the detector itself alerts on
+        (its page, notification and audit event are the real ones)."""
         if SpikeAlert.objects.unscoped().filter(brand=brand).exists():
             return
         minute = timezone.now().replace(second=0, microsecond=0)
         usual = REPLAY_RATE_PER_MINUTE * 15
-        week = [(minute - timedelta(minutes=15 * k), usual) for k in range(7 * 96, 0, -1)]
+        week = [(minute - timedelta(minutes=15 * k), usual) for k in range(7 * 96, 1, -1)]
         learn_from_history(brand=brand, metric=Metric.VOLUME, windows=week)
-        ingest((self._burst_mention(brand, n, minute) for n in range(SPIKE_MENTIONS)), brand=brand)
-        run_detector_pass(now=minute + timedelta(minutes=1))
+        # The day before the replay's own three hours, as if it had arrived when posted.
+        plan = ReplayPlan(
+            brand_names=(brand.name, *brand.aliases),
+            languages=tuple(brand.languages),
+            rate_per_minute=REPLAY_RATE_PER_MINUTE,
+            seed=brand.pk,
+        )
+        began = minute - REPLAY_BACKLOG - timedelta(days=1)
+        history = (mention_number(n, plan, began, prefix="demo-history") for n in range(1, HISTORY_MENTIONS + 1))
+        ingest(history, brand=brand, catching_up_since=EVER)
+        arrived = Mention.objects.unscoped().filter(brand=brand, external_id__startswith="demo-history-")
+        arrived.update(ingested_at=F("posted_at"))
+        # The burst came in the minute just ended, which the detector's check of this minute reads.
+        minute = timezone.now().replace(second=0, microsecond=0)
+        last = minute - timedelta(minutes=1)
+        burst = (self._burst_mention(brand, n, last) for n in range(SPIKE_MENTIONS))
+        ingest(burst, brand=brand, catching_up_since=last)
+        arrived = Mention.objects.unscoped().filter(brand=brand, external_id__startswith="demo-spike-")
+        arrived.update(ingested_at=F("posted_at"))
+        run_detector_pass(now=minute)
 
     @staticmethod
     def _burst_mention(brand, n: int, minute) -> RawMention:
@@ -282,7 +304,7 @@ class Command(BaseCommand):
             author_name=author[1:].capitalize(),
             author_handle=author,
             author_followers=200 + 37 * n,
-            posted_at=minute - timedelta(minutes=n % 40),
+            posted_at=minute + timedelta(seconds=n % 50),
             language_hint="da",
         )
 
