@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.accounts.api import ApiTokenViewSet, InvitationViewSet, me
 from apps.detection.api import DetectionSettingsViewSet, SpikeAlertViewSet
+from apps.incidents.api import IncidentViewSet
 from apps.listening.api import SourceViewSet
 from apps.mentions.api import MentionViewSet, SavedViewViewSet
 from apps.notifications.api import (
@@ -41,6 +42,7 @@ router.register(r"clients/(?P<client_pk>[0-9]+)/spike-alerts", SpikeAlertViewSet
 router.register(
     r"clients/(?P<client_pk>[0-9]+)/detection-settings", DetectionSettingsViewSet, basename="detection-settings"
 )
+router.register(r"clients/(?P<client_pk>[0-9]+)/incidents", IncidentViewSet, basename="incident")
 router.register("tokens", ApiTokenViewSet, basename="api-token")
 router.register("notifications", NotificationViewSet, basename="notification")
 

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.core.models import AuditEvent
 from apps.detection.models import DetectionSettings, KnownEvent, SpikeAlert
+from apps.incidents.models import Incident, IncidentMember, TimelineEntry
 from apps.listening.models import Source
 from apps.mentions.models import Mention, MentionLink, MentionNote, SavedView
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
@@ -28,6 +29,7 @@ from tests.factories import (
     AuditEventFactory,
     BrandFactory,
     ImportJobFactory,
+    IncidentFactory,
     InvitationFactory,
     KnownEventFactory,
     MembershipFactory,
@@ -144,6 +146,7 @@ OBJECT_BUILDERS = {
     "rule_pk": lambda client: ApprovalRuleFactory(policy__client=client).pk,
     "alert_pk": lambda client: SpikeAlertFactory(brand=BrandFactory(client=client)).pk,
     "event_pk": lambda client: KnownEventFactory(brand=BrandFactory(client=client)).pk,
+    "incident_pk": lambda client: IncidentFactory(client=client).pk,
     "action": lambda client: "handover",
 }
 API_DETAIL_BUILDERS = {
@@ -180,6 +183,10 @@ API_DETAIL_BUILDERS = {
     "api:detection-settings-detail": OBJECT_BUILDERS["brand_pk"],
     "api:detection-settings-known-events": OBJECT_BUILDERS["brand_pk"],
     "api:detection-settings-known-event": OBJECT_BUILDERS["brand_pk"],
+    "api:incident-detail": OBJECT_BUILDERS["incident_pk"],
+    "api:incident-status": OBJECT_BUILDERS["incident_pk"],
+    "api:incident-roles": OBJECT_BUILDERS["incident_pk"],
+    "api:incident-timeline": OBJECT_BUILDERS["incident_pk"],
 }
 # The answers' old path (.../drafts/, kept for one release) takes the same objects.
 API_DETAIL_BUILDERS.update(
@@ -260,6 +267,9 @@ def _snapshot(client):
         sorted(SpikeAlert.objects.filter(client=client).values_list("pk", "status")),
         sorted(DetectionSettings.objects.filter(brand__client=client).values_list("pk", "sensitivity", "muted_until")),
         sorted(KnownEvent.objects.filter(brand__client=client).values_list("pk", "name")),
+        sorted(Incident.objects.filter(client=client).values_list("pk", "status", "title")),
+        TimelineEntry.objects.filter(client=client).count(),
+        IncidentMember.objects.filter(client=client).count(),
     )
 
 

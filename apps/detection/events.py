@@ -46,6 +46,10 @@ SENTENCES = {
     "spike_alert.acknowledged": lambda s: (
         _("%(actor)s acknowledged the spike alert for %(brand)s.") % {"actor": s.actor, "brand": s.after("brand")}
     ),
+    "spike_alert.incident": lambda s: (
+        _("%(actor)s declared an incident from the spike alert for %(brand)s.")
+        % {"actor": s.actor, "brand": s.after("brand")}
+    ),
     "spike_alert.dismissed": lambda s: (
         _("%(actor)s dismissed the spike alert for %(brand)s as noise.") % {"actor": s.actor, "brand": s.after("brand")}
     ),

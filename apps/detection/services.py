@@ -278,6 +278,16 @@ def set_alert_status(*, actor: User, alert: SpikeAlert, status: str, request: Ht
     return alert
 
 
+def alert_became_incident(*, actor: User, alert: SpikeAlert, request: HttpRequest | None = None) -> SpikeAlert:
+    """An incident was declared from the alert (the incidents app calls this, in its transaction)."""
+    alert = SpikeAlert.objects.select_for_update().select_related("client", "brand").get(pk=alert.pk)
+    if alert.status != AlertStatus.INCIDENT:
+        before, alert.status = alert.status, AlertStatus.INCIDENT
+        alert.save(update_fields=["status"])
+        events.spike_alert_status_event(actor=actor, alert=alert, before=before, request=request)
+    return alert
+
+
 def learn_from_history(*, brand: Brand, metric: str, windows, settings: DetectorSettings = DEFAULT_SETTINGS) -> None:
     """Teach a brand's detector its baseline from past 15-minute sums ``(at, sum)``, oldest
     first, as the beat would have learnt it (a brand whose history was imported, the demo)."""

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.routing",
     "apps.notifications",
     "apps.responses",
+    "apps.incidents",
     "apps.workspace",
 ]
 
@@ -227,6 +228,9 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "apps.mentions.models.RiskLevel",
         "MentionStatusEnum": "apps.mentions.models.MentionStatus",
         "DetectionMetricEnum": "apps.detection.models.Metric",
+        "IncidentRoleEnum": "apps.incidents.models.IncidentRole",
+        "MembershipRoleEnum": "apps.tenants.roles.Role",
+        "IncidentStatusEnum": "apps.incidents.models.IncidentStatus",
     },
 }
 

@@ -57,7 +57,10 @@ def test_the_demo_shows_a_spike_alert_the_detector_raised_itself(web, django_cap
         call_command("seed_demo")
     call_command("seed_demo")
     (alert,) = SpikeAlert.objects.all()
-    assert (alert.brand.slug, alert.metric, alert.status) == ("havbris-pilsner", "volume", "open")
+    assert (alert.brand.slug, alert.metric, alert.status) == ("havbris-pilsner", "volume", "incident")
+    incident = alert.incident  # a brand in a live incident, staffed
+    assert incident.status == "active" and incident.links.count() == 120
+    assert set(incident.members.values_list("role", flat=True)) == {"commander", "engagement", "research"}
     assert AuditEvent.objects.filter(action="spike_alert.raised").count() == 1
     lead = User.objects.get(email="lead@varde.demo")
     assert Notification.objects.filter(user=lead, event=NotificationEvent.SPIKE_ALERT).exists()

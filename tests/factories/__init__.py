@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.accounts.models import ApiToken, Invitation, User, hash_secret
 from apps.core.models import AuditEvent
 from apps.detection.models import KnownEvent, SpikeAlert
+from apps.incidents.models import CrisisType, Incident
 from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind
 from apps.mentions.models import Mention, MentionNote, SavedView, Topic
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
@@ -149,6 +150,25 @@ class SpikeAlertFactory(factory.django.DjangoModelFactory):
     baseline = 60.0
     observed = 150.0
     score = 5.2
+
+
+class CrisisTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CrisisType
+        django_get_or_create = ("name",)
+
+    name = "Product failure"
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    client = factory.SubFactory(ClientFactory)
+    title = factory.Sequence(lambda n: f"Leaking cans {n}")
+    crisis_type = factory.SubFactory(CrisisTypeFactory)
+    severity = 2
+    declared_at = factory.LazyFunction(timezone.now)
 
 
 class KnownEventFactory(factory.django.DjangoModelFactory):

@@ -18,6 +18,8 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.detection.models import Metric, SpikeAlert
 from apps.detection.services import learn_from_history, run_detector_pass
+from apps.incidents.models import CrisisType, Incident, IncidentRole
+from apps.incidents.services import incident_assign_role, incident_declare, incident_note
 from apps.listening.connectors.base import RawMention
 from apps.listening.models import Source, SourceKind
 from apps.listening.pipeline import EVER, ingest
@@ -243,6 +245,7 @@ class Command(BaseCommand):
         for slug, client in clients.items():
             self._answer_setup(admin, client, slug)
         self._spike_alert(Brand.objects.unscoped().get(client=clients["havbris"], slug="havbris-pilsner"))
+        self._live_incident(clients["havbris"])
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(CLIENTS)} clients, {len(PEOPLE)} people."))
 
     def _answer_setup(self, admin, client, slug: str) -> None:
@@ -291,6 +294,34 @@ class Command(BaseCommand):
         arrived = Mention.objects.unscoped().filter(brand=brand, external_id__startswith="demo-spike-")
         arrived.update(ingested_at=F("posted_at"))
         run_detector_pass(now=minute)
+
+    def _live_incident(self, client) -> None:
+        """The spike declared an incident, staffed, with a note the client sees."""
+        alert = SpikeAlert.objects.unscoped().filter(client=client).order_by("detected_at").first()
+        if alert is None or Incident.objects.unscoped().filter(client=client).exists():
+            return
+        lead = User.objects.get(email="lead@varde.demo")
+        kind, _ = CrisisType.objects.get_or_create(name="Product failure")
+        incident = incident_declare(
+            actor=lead,
+            client=client,
+            alert=alert,
+            title="Havbris Pilsner cans leaking and bursting",
+            crisis_type=kind,
+            severity=1,
+            summary="Copied complaints about leaking cans on TikTok, X and Instagram, with calls for a boycott.",
+        )
+        for role, email in (
+            (IncidentRole.ENGAGEMENT, "responder@varde.demo"),
+            (IncidentRole.RESEARCH, "analyst@varde.demo"),
+        ):
+            incident_assign_role(actor=lead, incident=incident, role=role, user=User.objects.get(email=email))
+        incident_note(
+            actor=lead,
+            incident=incident,
+            text="Havbris quality team informed; batch numbers requested from the first posts.",
+            client_visible=True,
+        )
 
     @staticmethod
     def _burst_mention(brand, n: int, minute) -> RawMention:

@@ -1,0 +1,178 @@
+"""API of incidents (agency staff): list, detail, declare; status, roles, notes, timeline."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.accounts.models import User
+from apps.detection.models import SpikeAlert
+from apps.tenants.mixins import ClientScopedViewSet
+from apps.tenants.models import Brand
+from apps.tenants.roles import ClientPerm
+
+from . import selectors, services
+from .models import CrisisType, Incident, IncidentRole, IncidentStatus, TimelineEntry
+
+MOST_MENTIONS_AT_ONCE = 500
+
+
+class MemberSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    user = serializers.IntegerField(source="user_id")
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, member) -> str:
+        return member.user.display_name
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    crisis_type = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    brands = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    mentions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "client",
+            "title",
+            "summary",
+            "crisis_type",
+            "severity",
+            "status",
+            "private",
+            "brands",
+            "spike_alert",
+            "started_at",
+            "detected_at",
+            "declared_at",
+            "acknowledged_at",
+            "contained_at",
+            "resolved_at",
+            "closed_at",
+            "next_update_at",
+            "mentions",
+        ]
+        read_only_fields = fields
+
+    def get_mentions(self, incident) -> int:
+        return incident.links.count()
+
+
+class DeclareSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    crisis_type = serializers.SlugRelatedField(slug_field="name", queryset=CrisisType.objects.filter(active=True))
+    severity = serializers.IntegerField(min_value=1, max_value=3, default=2)
+    brands = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+    spike_alert = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    mentions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=MOST_MENTIONS_AT_ONCE
+    )
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    private = serializers.BooleanField(required=False, default=False)
+
+
+class IncidentStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=IncidentStatus.choices)
+    at = serializers.DateTimeField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class IncidentRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=IncidentRole.choices)
+    user = serializers.IntegerField(min_value=1)
+
+
+class IncidentNoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+    client_visible = serializers.BooleanField(required=False, default=False)
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "at", "kind", "text", "actor", "client_visible"]
+        read_only_fields = fields
+
+
+class IncidentViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """The client's incidents (a private one: its members only). POST declares one (from
+    `spike_alert`, from `mentions`, or from nothing; twice from one alert gives the first)."""
+
+    model = Incident
+    serializer_class = IncidentSerializer
+    read_permission = ClientPerm.READ_WORK
+    write_permission = ClientPerm.WORK_MENTIONS
+    action_permissions = {"timeline": {"read": ClientPerm.READ_WORK, "write": ClientPerm.WORK_MENTIONS}}
+    filterset_fields = ["status", "severity"]
+
+    def scoped_queryset(self):
+        return Incident.objects.select_related("crisis_type").prefetch_related("brands")
+
+    @extend_schema(request=DeclareSerializer, responses={201: IncidentSerializer, 200: IncidentSerializer})
+    def create(self, request, *args, **kwargs):
+        data = DeclareSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        alert = None
+        if values.get("spike_alert"):
+            alert = get_object_or_404(
+                SpikeAlert.objects.visible_to(request.user), client=self.client, pk=values["spike_alert"]
+            )
+            if getattr(alert, "incident", None) is not None:
+                return Response(IncidentSerializer(alert.incident).data, status=200)
+        brands = list(Brand.objects.visible_to(request.user).filter(client=self.client, pk__in=values["brands"]))
+        if len(brands) != len(set(values["brands"])):
+            raise serializers.ValidationError({"brands": ["Choose the client's own brands."]})
+        incident = services.incident_declare(
+            actor=request.user,
+            client=self.client,
+            title=values["title"],
+            crisis_type=values["crisis_type"],
+            severity=values["severity"],
+            brands=brands,
+            alert=alert,
+            mention_ids=values["mentions"],
+            summary=values["summary"],
+            private=values["private"],
+            request=request,
+        )
+        return Response(IncidentSerializer(incident).data, status=201)
+
+    @extend_schema(request=IncidentStatusSerializer, responses={200: IncidentSerializer})
+    @action(detail=True, methods=["post"])
+    def status(self, request, *args, **kwargs):
+        incident = self.get_object()  # first: another client's incident is a 404, whatever the body
+        data = IncidentStatusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = services.incident_set_status(
+            actor=request.user, incident=incident, request=request, **data.validated_data
+        )
+        return Response(IncidentSerializer(incident).data)
+
+    @extend_schema(request=IncidentRoleSerializer, responses={200: MemberSerializer(many=True)})
+    @action(detail=True, methods=["post"])
+    def roles(self, request, *args, **kwargs):
+        incident = self.get_object()
+        data = IncidentRoleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = User.objects.filter(pk=data.validated_data["user"], memberships__client=self.client).first()
+        if user is None:
+            raise serializers.ValidationError({"user": ["Choose a person of the agency's team at this client."]})
+        services.incident_assign_role(
+            actor=request.user, incident=incident, role=data.validated_data["role"], user=user, request=request
+        )
+        return Response(MemberSerializer(selectors.members_of(incident=incident), many=True).data)
+
+    @extend_schema(request=IncidentNoteSerializer, responses={200: TimelineEntrySerializer(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def timeline(self, request, *args, **kwargs):
+        incident = self.get_object()
+        if request.method == "POST":
+            data = IncidentNoteSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.incident_note(actor=request.user, incident=incident, request=request, **data.validated_data)
+        entries = selectors.timeline_of(user=request.user, incident=incident)[:500]
+        return Response(TimelineEntrySerializer(entries, many=True).data)

@@ -1,0 +1,168 @@
+"""Incidents: one crisis record from the first alert to the last answer."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TimeStampedModel
+from apps.tenants.scoping import ClientOwnedQuerySet
+
+
+class CrisisType(models.Model):
+    """The agency's list of kinds of crisis (product failure, data breach, ...), editable."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Severity(models.Model):
+    """What severity 1, 2 and 3 mean at the agency, and how often the commander updates."""
+
+    level = models.PositiveSmallIntegerField(_("severity"), unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    meaning = models.TextField(_("meaning"), blank=True)
+    update_every_minutes = models.PositiveIntegerField(_("status update every (minutes)"), default=60)
+
+    class Meta:
+        ordering = ["level"]
+        constraints = [models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="incident_severity_1_3")]
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.name}"
+
+
+class IncidentStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    CONTAINED = "contained", _("contained")
+    RESOLVED = "resolved", _("resolved")
+    CLOSED = "closed", _("closed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class IncidentQuerySet(ClientOwnedQuerySet):
+    def visible_to(self, user):
+        """The client's incidents the user may see; a private one only to its members."""
+        visible = super().visible_to(user)
+        if not user.is_authenticated:
+            return visible
+        return visible.filter(Q(private=False) | Q(members__user=user)).distinct()
+
+
+class Incident(TimeStampedModel):
+    client = models.ForeignKey("tenants.Client", on_delete=models.PROTECT, related_name="incidents")
+    brands = models.ManyToManyField("tenants.Brand", related_name="incidents", verbose_name=_("brands"))
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    crisis_type = models.ForeignKey(CrisisType, on_delete=models.PROTECT, verbose_name=_("kind of crisis"))
+    severity = models.PositiveSmallIntegerField(_("severity"), default=2)
+    status = models.CharField(_("status"), max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.ACTIVE)
+    private = models.BooleanField(_("private: its members only"), default=False)
+    spike_alert = models.OneToOneField(
+        "detection.SpikeAlert", null=True, blank=True, on_delete=models.SET_NULL, related_name="incident"
+    )
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The moments people ask for, each kept on its own.
+    started_at = models.DateTimeField(_("started (first mention)"), null=True, blank=True)
+    detected_at = models.DateTimeField(_("detected (alert)"), null=True, blank=True)
+    declared_at = models.DateTimeField(_("declared"))
+    acknowledged_at = models.DateTimeField(_("acknowledged publicly"), null=True, blank=True)
+    contained_at = models.DateTimeField(_("contained"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    next_update_at = models.DateTimeField(_("next update at"), null=True, blank=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-declared_at", "-id"]
+        indexes = [models.Index(fields=["client", "status", "-declared_at"], name="incident_client_status")]
+        constraints = [models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=3), name="incident_severity")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("incident_detail", kwargs={"client_slug": self.client.slug, "incident_pk": self.pk})
+
+
+class IncidentRole(models.TextChoices):
+    COMMANDER = "commander", _("commander")
+    RESEARCH = "research", _("research")
+    PUBLISHING = "publishing", _("publishing")
+    ENGAGEMENT = "engagement", _("engagement")
+    CLIENT_LIAISON = "client_liaison", _("client liaison")
+
+
+class IncidentMember(models.Model):
+    """A person in one of the incident's roles (one person a role; one may hold several)."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField(_("role"), max_length=16, choices=IncidentRole.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="incident_roles")
+    since = models.DateTimeField(_("since"), auto_now_add=True)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "role"], name="incident_one_person_a_role")]
+
+    def __str__(self) -> str:
+        return f"{self.incident}: {self.get_role_display()}"
+
+
+class LinkReason(models.TextChoices):
+    ALERT = "alert", _("counted by the spike alert")
+    RULE = "rule", _("matched the incident's rules")
+    HAND = "hand", _("linked by hand")
+
+
+class IncidentMention(models.Model):
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links")
+    mention = models.ForeignKey("mentions.Mention", on_delete=models.CASCADE, related_name="incident_links")
+    reason = models.CharField(_("why"), max_length=8, choices=LinkReason.choices)
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    linked_at = models.DateTimeField(_("linked"), auto_now_add=True)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "mention"], name="incident_mention_once")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}:{self.mention_id}"
+
+
+class TimelineEntry(models.Model):
+    """One thing that happened in an incident, automatic or written by hand; internal unless
+    marked for the client's people."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(_("at"))
+    kind = models.CharField(_("kind"), max_length=24)
+    text = models.TextField(_("what happened"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    client_visible = models.BooleanField(_("the client's people see it"), default=False)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["incident", "-at"], name="incident_timeline_time")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.at:%Y-%m-%d %H:%M} {self.kind}"

@@ -1,0 +1,64 @@
+"""Reads of incidents, always through the scoping rule (a private incident: its members only)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from apps.accounts.models import User
+from apps.tenants.models import Client
+from apps.tenants.roles import AGENCY_ROLES, ClientPerm
+from apps.tenants.scoping import user_has_client_perm
+
+from .models import CrisisType, Incident, IncidentMember, IncidentStatus, Severity, TimelineEntry
+
+OPEN = (IncidentStatus.ACTIVE, IncidentStatus.CONTAINED)
+
+
+def incidents_of(*, user: User, client: Client, status: str = "") -> QuerySet[Incident]:
+    incidents = Incident.objects.visible_to(user).filter(client=client).select_related("crisis_type")
+    if status == "open":
+        incidents = incidents.filter(status__in=OPEN)
+    elif status:
+        incidents = incidents.filter(status=status)
+    return incidents.prefetch_related("brands").order_by("-declared_at", "-id")
+
+
+def members_of(*, incident: Incident) -> list[IncidentMember]:
+    return list(IncidentMember.objects.filter(incident=incident).select_related("user").order_by("role"))
+
+
+def timeline_of(*, user: User, incident: Incident) -> QuerySet[TimelineEntry]:
+    """The whole timeline for the agency's team; the client-visible entries for the client's people."""
+    entries = TimelineEntry.objects.filter(incident=incident).select_related("actor")
+    if not user_has_client_perm(user, incident.client, ClientPerm.READ_WORK):
+        entries = entries.filter(client_visible=True)
+    return entries
+
+
+def linked_by_channel(*, incident: Incident) -> list[tuple[str, int]]:
+    """How many linked mentions each channel carries, the busiest first."""
+    rows = (
+        incident.links.values("mention__platform")
+        .annotate(n=Count("id"))
+        .order_by("-n", "mention__platform")
+        .values_list("mention__platform", "n")
+    )
+    return list(rows)
+
+
+def crisis_types() -> QuerySet[CrisisType]:
+    return CrisisType.objects.filter(active=True)
+
+
+def severities() -> dict[int, Severity]:
+    """What each severity means here (the agency's words), by level."""
+    return {severity.level: severity for severity in Severity.objects.all()}
+
+
+def people_for_roles(*, client: Client) -> QuerySet[User]:
+    """The agency's team at the client: who can take an incident role."""
+    return (
+        User.objects.filter(is_active=True, memberships__client=client, memberships__role__in=AGENCY_ROLES)
+        .distinct()
+        .order_by("full_name", "email")
+    )

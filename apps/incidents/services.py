@@ -1,0 +1,290 @@
+"""Writes of incidents: declaring one, its status and moments, its people, its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Min
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.detection.models import SpikeAlert
+from apps.detection.selectors import alert_mentions
+from apps.detection.services import alert_became_incident
+from apps.mentions.models import Mention
+from apps.tenants.models import Brand, Client
+from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import user_has_client_perm
+from apps.tenants.services import require_client_perm
+
+from . import events
+from .models import (
+    CrisisType,
+    Incident,
+    IncidentMember,
+    IncidentMention,
+    IncidentRole,
+    IncidentStatus,
+    LinkReason,
+    TimelineEntry,
+)
+
+TITLE_MAX = 200
+NOTE_MAX = 4000
+
+
+def _entry(incident: Incident, kind: str, text: str, *, actor: User | None, client_visible: bool = False, at=None):
+    return TimelineEntry.objects.create(
+        client_id=incident.client_id,
+        incident=incident,
+        at=at or timezone.now(),
+        kind=kind,
+        text=text,
+        actor=actor,
+        client_visible=client_visible,
+    )
+
+
+def incident_declare(
+    *,
+    actor: User,
+    client: Client,
+    title: str,
+    crisis_type: CrisisType,
+    severity: int,
+    brands: list[Brand] | None = None,
+    alert: SpikeAlert | None = None,
+    mention_ids: list[int] | None = None,
+    summary: str = "",
+    private: bool = False,
+    request: HttpRequest | None = None,
+) -> Incident:
+    """Declare an incident: from a spike alert (its mentions attached), from mentions (one, or an
+    inbox selection) or from nothing. Declaring twice from one alert gives the first incident."""
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.WORK_MENTIONS)
+    with transaction.atomic():
+        if alert is not None:
+            if alert.client_id != client.pk:
+                raise PermissionDenied
+            alert = SpikeAlert.objects.select_for_update().select_related("brand").get(pk=alert.pk)
+            existing = Incident.objects.filter(spike_alert=alert).first()
+            if existing is not None:
+                return existing
+        brands = list(brands or [])
+        mentions = Mention.objects.unscoped().filter(client=client, pk__in=mention_ids or [])
+        _validate_declaration(client, title, crisis_type, severity, brands, mention_ids or [], mentions)
+        if alert is not None and alert.brand not in brands:
+            brands.append(alert.brand)
+        brands += [brand for brand in Brand.objects.filter(mentions__in=mentions).distinct() if brand not in brands]
+        now = timezone.now()
+        incident = Incident.objects.create(
+            client=client,
+            title=title.strip(),
+            summary=summary.strip(),
+            crisis_type=crisis_type,
+            severity=severity,
+            private=private,
+            spike_alert=alert,
+            declared_by=actor,
+            declared_at=now,
+            detected_at=alert.detected_at if alert else None,
+        )
+        incident.brands.set(brands)
+        if private or user_has_client_perm(actor, client, ClientPerm.MANAGE):
+            # A private incident is its members' only: whoever declares it is one of them.
+            IncidentMember.objects.create(
+                client=client,
+                incident=incident,
+                role=IncidentRole.COMMANDER
+                if user_has_client_perm(actor, client, ClientPerm.MANAGE)
+                else IncidentRole.RESEARCH,
+                user=actor,
+            )
+        linked = 0
+        if alert is not None:
+            linked += _link_all(incident, alert_mentions(alert=alert), LinkReason.ALERT, actor=None)
+            alert_became_incident(actor=actor, alert=alert, request=request)
+        if mention_ids:
+            linked += _link_all(incident, mentions, LinkReason.HAND, actor=actor)
+        first = Mention.objects.unscoped().filter(incident_links__incident=incident).aggregate(first=Min("posted_at"))
+        incident.started_at = first["first"] or (alert.started_at if alert else None)
+        incident.save(update_fields=["started_at"])
+        text = _("Declared: %(title)s, severity %(severity)s, %(kind)s.") % {
+            "title": incident.title,
+            "severity": severity,
+            "kind": crisis_type.name,
+        }
+        if linked:
+            text += " " + _("%(n)s mentions linked.") % {"n": linked}
+        _entry(incident, "declared", text, actor=actor, at=now)
+        events.incident_declared_event(actor=actor, incident=incident, request=request)
+    return incident
+
+
+def _validate_declaration(client, title, crisis_type, severity, brands, mention_ids, mentions) -> None:
+    errors = {}
+    if not title.strip():
+        errors["title"] = _("Give the incident a title people will recognise.")
+    elif len(title.strip()) > TITLE_MAX:
+        errors["title"] = _("At most %(n)s characters.") % {"n": TITLE_MAX}
+    if crisis_type is None or not crisis_type.active:
+        errors["crisis_type"] = _("Choose a kind of crisis from the agency's list.")
+    if severity not in (1, 2, 3):
+        errors["severity"] = _("Severity is 1, 2 or 3.")
+    if any(brand.client_id != client.pk for brand in brands):
+        errors["brands"] = _("Choose the client's own brands.")
+    if mention_ids and mentions.count() != len(set(mention_ids)):
+        errors["mentions"] = _("Some of these mentions are not the client's.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _link_all(incident: Incident, mentions, reason: str, *, actor: User | None) -> int:
+    """Link every mention of the queryset in one statement (an alert may hold thousands)."""
+    sql, params = mentions.values("id").query.sql_with_params()
+    table = IncidentMention._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (client_id, incident_id, mention_id, reason, linked_by_id, linked_at) "
+            f"SELECT %s, %s, linked.id, %s, %s, now() FROM ({sql}) AS linked "
+            "ON CONFLICT (incident_id, mention_id) DO NOTHING",
+            [incident.client_id, incident.pk, reason, actor.pk if actor else None, *params],
+        )
+        return cursor.rowcount
+
+
+# Where an incident may go from where it is, and the moment each move sets.
+MOVES = {
+    IncidentStatus.ACTIVE: {IncidentStatus.CONTAINED, IncidentStatus.RESOLVED, IncidentStatus.CANCELLED},
+    IncidentStatus.CONTAINED: {IncidentStatus.ACTIVE, IncidentStatus.RESOLVED, IncidentStatus.CANCELLED},
+    IncidentStatus.RESOLVED: {IncidentStatus.ACTIVE, IncidentStatus.CLOSED},
+    IncidentStatus.CLOSED: set(),
+    IncidentStatus.CANCELLED: set(),
+}
+MOMENTS = {
+    IncidentStatus.CONTAINED: "contained_at",
+    IncidentStatus.RESOLVED: "resolved_at",
+    IncidentStatus.CLOSED: "closed_at",
+}
+ORDER = ["declared_at", "contained_at", "resolved_at", "closed_at"]
+
+
+def incident_set_status(
+    *,
+    actor: User,
+    incident: Incident,
+    status: str,
+    at: datetime | None = None,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> Incident:
+    """Move an incident on (contained, resolved, closed), back to active, or cancel it; the
+    moment is now or the time given, never before the moments that come earlier."""
+    require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().select_related("client").get(pk=incident.pk)
+        if status not in MOVES.get(incident.status, set()):
+            raise ValidationError(
+                {
+                    "status": _("An incident that is %(now)s cannot become %(then)s.")
+                    % {
+                        "now": incident.get_status_display(),
+                        "then": IncidentStatus(status).label if status in IncidentStatus.values else status,
+                    }
+                }
+            )
+        at = at or timezone.now()
+        if at > timezone.now():
+            raise ValidationError({"at": _("That time has not come yet.")})
+        field = MOMENTS.get(status)
+        if field:
+            earlier = [name for name in ORDER[: ORDER.index(field)] if getattr(incident, name)]
+            for name in earlier:
+                if at < getattr(incident, name):
+                    raise ValidationError(
+                        {
+                            "at": _("It cannot be %(status)s before it was %(moment)s (%(when)s).")
+                            % {
+                                "status": IncidentStatus(status).label,
+                                "moment": Incident._meta.get_field(name).verbose_name,
+                                "when": timezone.localtime(getattr(incident, name)).strftime("%Y-%m-%d %H:%M"),
+                            }
+                        }
+                    )
+            setattr(incident, field, at)
+        if status == IncidentStatus.ACTIVE:  # reopened: the later moments no longer hold
+            incident.resolved_at = incident.closed_at = None
+        before, incident.status = incident.status, status
+        incident.save()
+        text = _("Now %(status)s.") % {"status": incident.get_status_display()}
+        if reason.strip():
+            text += " " + reason.strip()[:NOTE_MAX]
+        _entry(incident, "status", text, actor=actor, client_visible=True, at=at)
+        events.incident_status_event(actor=actor, incident=incident, before=before, reason=reason, request=request)
+    return incident
+
+
+def incident_assign_role(
+    *, actor: User, incident: Incident, role: str, user: User, request: HttpRequest | None = None
+) -> IncidentMember:
+    """Give a role to a person of the agency's team at the client; the commander is an account
+    lead. Replacing someone is a handover, on the timeline."""
+    require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
+    if role not in IncidentRole.values:
+        raise ValidationError({"role": _("Choose a role of the incident.")})
+    needed = ClientPerm.MANAGE if role == IncidentRole.COMMANDER else ClientPerm.READ_WORK
+    if not user.is_active or not user_has_client_perm(user, incident.client, needed):
+        message = (
+            _("The commander is one of the client's account leads.")
+            if role == IncidentRole.COMMANDER
+            else _("%(name)s is not on the agency's team at this client.") % {"name": user.display_name}
+        )
+        raise ValidationError({"user": message})
+    with transaction.atomic():
+        member = IncidentMember.objects.select_for_update().filter(incident=incident, role=role).first()
+        before = member.user if member else None
+        if before == user:
+            return member
+        if member is None:
+            member = IncidentMember(client_id=incident.client_id, incident=incident, role=role)
+        member.user = user
+        member.save()
+        name = user.display_name
+        label = IncidentRole(role).label
+        if before is None:
+            text = _("%(name)s is %(role)s.") % {"name": name, "role": label}
+        else:
+            text = _("Handover: %(role)s from %(before)s to %(name)s.") % {
+                "role": label,
+                "before": before.display_name,
+                "name": name,
+            }
+        _entry(
+            incident,
+            "role",
+            text,
+            actor=actor,
+            client_visible=role in (IncidentRole.COMMANDER, IncidentRole.CLIENT_LIAISON),
+        )
+        events.incident_role_event(
+            actor=actor, incident=incident, role=role, user=user, before_user=before, request=request
+        )
+    return member
+
+
+def incident_note(
+    *, actor: User, incident: Incident, text: str, client_visible: bool = False, request: HttpRequest | None = None
+) -> TimelineEntry:
+    """A note on the timeline by hand: a decision, what was learnt, what the client was told."""
+    require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
+    if not text.strip():
+        raise ValidationError({"text": _("Write the note.")})
+    if len(text) > NOTE_MAX:
+        raise ValidationError({"text": _("At most %(n)s characters.") % {"n": NOTE_MAX}})
+    entry = _entry(incident, "note", text.strip(), actor=actor, client_visible=client_visible)
+    events.incident_noted_event(actor=actor, incident=incident, client_visible=client_visible, request=request)
+    return entry

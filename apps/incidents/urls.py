@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("c/<slug:client_slug>/incidents/", views.IncidentListView.as_view(), name="incident_list"),
+    path("c/<slug:client_slug>/incidents/new/", views.IncidentDeclareView.as_view(), name="incident_declare"),
+    path(
+        "c/<slug:client_slug>/incidents/<int:incident_pk>/", views.IncidentDetailView.as_view(), name="incident_detail"
+    ),
+]

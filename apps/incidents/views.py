@@ -1,0 +1,173 @@
+"""Pages of incidents: the list, declaring one (from an alert, a mention, a selection or
+nothing) and the incident's page with its people, moments, mentions and timeline."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from apps.core.forms import apply_service_errors
+from apps.core.numbers import parse_id, parse_ids
+from apps.detection.models import SpikeAlert
+from apps.tenants.mixins import ClientScopedMixin
+from apps.tenants.models import Brand
+from apps.tenants.roles import ClientPerm
+
+from . import selectors, services
+from .forms import DeclareForm, NoteForm, RoleForm, StatusForm
+from .models import Incident, IncidentStatus
+
+MOST_MENTIONS_AT_ONCE = 500  # an inbox selection
+
+
+class IncidentListView(ClientScopedMixin, TemplateView):
+    template_name = "incidents/incident_list.html"
+    read_permission = ClientPerm.READ_WORK
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status", "open")
+        if status not in ("open", "", *IncidentStatus.values):
+            status = "open"
+        context.update(
+            incidents=selectors.incidents_of(user=self.request.user, client=self.client, status=status)[:200],
+            status=status,
+            statuses=IncidentStatus.choices,
+            can_declare=self.can(ClientPerm.WORK_MENTIONS),
+        )
+        return context
+
+
+class IncidentDeclareView(ClientScopedMixin, TemplateView):
+    """?alert=<id>, ?mention=<id> (repeatable: an inbox selection), or nothing."""
+
+    template_name = "incidents/incident_declare.html"
+    read_permission = ClientPerm.WORK_MENTIONS
+    write_permission = ClientPerm.WORK_MENTIONS
+
+    def origin(self, data):
+        alert_id = parse_id(data.get("alert"))
+        alert = self.get_scoped_object(SpikeAlert.objects.select_related("brand"), pk=alert_id) if alert_id else None
+        mention_ids = parse_ids(data.getlist("mention"), limit=MOST_MENTIONS_AT_ONCE) or []
+        return alert, mention_ids
+
+    def form(self, data=None, alert=None):
+        brands = Brand.objects.visible_to(self.request.user).filter(client=self.client).order_by("name")
+        initial = {}
+        if alert is not None:
+            initial = {"title": alert.summary[:200], "brands": [alert.brand_id], "severity": 2}
+        return DeclareForm(data, initial=initial, crisis_types=selectors.crisis_types(), brands=brands)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        alert, mention_ids = self.origin(self.request.GET if self.request.method == "GET" else self.request.POST)
+        context.setdefault("form", self.form(alert=alert))
+        context.update(alert=alert, mention_ids=mention_ids, severities=selectors.severities())
+        return context
+
+    def get(self, request, *args, **kwargs):
+        alert, _ids = self.origin(request.GET)
+        if alert is not None and getattr(alert, "incident", None) is not None:
+            return redirect(alert.incident.get_absolute_url())  # declared already: that incident
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, client_slug):
+        alert, mention_ids = self.origin(request.POST)
+        form = self.form(request.POST, alert=alert)
+        if form.is_valid():
+            try:
+                incident = services.incident_declare(
+                    actor=request.user,
+                    client=self.client,
+                    alert=alert,
+                    mention_ids=mention_ids,
+                    title=form.cleaned_data["title"],
+                    crisis_type=form.cleaned_data["crisis_type"],
+                    severity=form.cleaned_data["severity"],
+                    brands=list(form.cleaned_data["brands"]),
+                    summary=form.cleaned_data["summary"],
+                    private=form.cleaned_data["private"],
+                    request=request,
+                )
+                return redirect(incident.get_absolute_url())
+            except ValidationError as error:
+                apply_service_errors(form, error)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class IncidentDetailView(ClientScopedMixin, TemplateView):
+    """The incident: moments, people, mentions by channel, timeline; forms post a `section`."""
+
+    template_name = "incidents/incident_detail.html"
+    read_permission = ClientPerm.READ_WORK
+    write_permission = ClientPerm.WORK_MENTIONS
+
+    def incident(self) -> Incident:
+        return self.get_scoped_object(
+            Incident.objects.select_related("client", "crisis_type", "spike_alert"), pk=self.kwargs["incident_pk"]
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        incident = kwargs.get("incident") or self.incident()
+        people = selectors.people_for_roles(client=self.client)
+        context.setdefault("status_form", StatusForm(initial={"status": incident.status}))
+        context.setdefault("role_form", RoleForm(people=people))
+        context.setdefault("note_form", NoteForm())
+        context.update(
+            incident=incident,
+            brands=list(incident.brands.all()),
+            members=selectors.members_of(incident=incident),
+            channels=selectors.linked_by_channel(incident=incident),
+            timeline=selectors.timeline_of(user=self.request.user, incident=incident)[:200],
+            severity=selectors.severities().get(incident.severity),
+            moves=services.MOVES.get(incident.status, set()),
+            can_work=self.can(ClientPerm.WORK_MENTIONS),
+        )
+        return context
+
+    def post(self, request, client_slug, incident_pk):
+        incident = self.incident()
+        section = request.POST.get("section")
+        forms = {
+            "status": lambda: StatusForm(request.POST),
+            "role": lambda: RoleForm(request.POST, people=selectors.people_for_roles(client=self.client)),
+            "note": lambda: NoteForm(request.POST),
+        }
+        if section not in forms:
+            return redirect(incident.get_absolute_url())
+        form = forms[section]()
+        if form.is_valid():
+            try:
+                self.save(section, incident, form.cleaned_data)
+                messages.success(request, _("Saved."))
+                return redirect(incident.get_absolute_url())
+            except ValidationError as error:
+                apply_service_errors(form, error)
+        context = self.get_context_data(incident=incident, **{f"{section}_form": form})
+        return self.render_to_response(context, status=400)
+
+    def save(self, section: str, incident: Incident, data: dict) -> None:
+        actor, request = self.request.user, self.request
+        if section == "status":
+            services.incident_set_status(
+                actor=actor,
+                incident=incident,
+                status=data["status"],
+                at=data["at"],
+                reason=data["reason"],
+                request=request,
+            )
+        elif section == "role":
+            services.incident_assign_role(
+                actor=actor, incident=incident, role=data["role"], user=data["user"], request=request
+            )
+        else:
+            services.incident_note(
+                actor=actor,
+                incident=incident,
+                text=data["text"],
+                client_visible=data["client_visible"],
+                request=request,
+            )

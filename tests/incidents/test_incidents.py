@@ -1,0 +1,189 @@
+"""Incidents: declared from an alert, a mention, a selection or nothing; moments in order; people
+in roles; a timeline; private ones for their members only."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.core.models import AuditEvent
+from apps.core.sentences import sentence_of
+from apps.detection.models import AlertStatus
+from apps.incidents.models import Incident, IncidentMember, IncidentRole, TimelineEntry
+from apps.incidents.services import incident_assign_role, incident_declare, incident_note, incident_set_status
+from apps.mentions.models import Mention
+from tests.factories import CrisisTypeFactory, MentionFactory, SpikeAlertFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def spiking(brand, count=12):
+    """An alert with the mentions it counted (arrived in its window) and one that came after."""
+    now = timezone.now().replace(second=0, microsecond=0)
+    alert = SpikeAlertFactory(brand=brand, started_at=now - timedelta(minutes=15), detected_at=now)
+    counted = [MentionFactory(brand=brand, text=f"leak {n}") for n in range(count)]
+    Mention.objects.filter(pk__in=[m.pk for m in counted]).update(ingested_at=now - timedelta(minutes=5))
+    later = MentionFactory(brand=brand, text="later")
+    Mention.objects.filter(pk=later.pk).update(ingested_at=now + timedelta(minutes=1))
+    return alert, counted
+
+
+def declare(actor, client, **extra):
+    values = {"title": "Leaking cans", "crisis_type": CrisisTypeFactory(), "severity": 1}
+    return incident_declare(actor=actor, client=client, **{**values, **extra})
+
+
+def test_declared_from_an_alert_with_its_mentions_and_once(brand_a, account_lead):
+    alert, counted = spiking(brand_a)
+    incident = declare(account_lead, brand_a.client, alert=alert)
+    assert set(incident.links.values_list("mention_id", flat=True)) == {m.pk for m in counted}
+    assert list(incident.brands.all()) == [brand_a]
+    assert (incident.detected_at, incident.status, incident.spike_alert) == (alert.detected_at, "active", alert)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.INCIDENT
+    # the account lead who declares commands it
+    assert IncidentMember.objects.get(incident=incident).role == IncidentRole.COMMANDER
+    (entry,) = TimelineEntry.objects.filter(incident=incident)
+    assert "12 mentions linked" in entry.text and not entry.client_visible
+    again = declare(account_lead, brand_a.client, alert=alert, title="A second one")
+    assert again == incident and Incident.objects.count() == 1
+    event = AuditEvent.objects.get(action="incident.declared")
+    assert sentence_of(event, {account_lead.pk: "Lea"}) == "Lea declared the incident Leaking cans (severity 1)."
+    assert AuditEvent.objects.filter(action="spike_alert.incident").count() == 1
+
+
+def test_declared_from_mentions_or_from_nothing_and_foreign_mentions_refused(brand_a, responder, client_b):
+    mine = [MentionFactory(brand=brand_a) for _ in range(3)]
+    incident = declare(responder, brand_a.client, mention_ids=[m.pk for m in mine])
+    assert incident.links.count() == 3 and list(incident.brands.all()) == [brand_a]
+    assert incident.started_at == min(m.posted_at for m in mine)
+    assert declare(responder, brand_a.client, title="Rumour").links.count() == 0
+    theirs = MentionFactory(brand__client=client_b)
+    with pytest.raises(ValidationError) as refused:
+        declare(responder, brand_a.client, mention_ids=[mine[0].pk, theirs.pk])
+    assert "mentions" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        declare(responder, brand_a.client, title=" ", severity=4)
+    assert set(refused.value.message_dict) == {"title", "severity"}
+
+
+def test_moments_come_in_order_and_closed_is_final(brand_a, account_lead):
+    incident = declare(account_lead, brand_a.client)
+    with pytest.raises(ValidationError) as refused:
+        incident_set_status(
+            actor=account_lead, incident=incident, status="resolved", at=incident.declared_at - timedelta(hours=1)
+        )
+    assert "before it was declared" in refused.value.message_dict["at"][0]
+    incident_set_status(actor=account_lead, incident=incident, status="contained")
+    incident_set_status(actor=account_lead, incident=incident, status="resolved", reason="Recall announced")
+    incident_set_status(actor=account_lead, incident=incident, status="active")  # it flared again
+    incident.refresh_from_db()
+    assert incident.resolved_at is None and incident.contained_at is not None
+    incident_set_status(actor=account_lead, incident=incident, status="resolved")
+    incident_set_status(actor=account_lead, incident=incident, status="closed")
+    with pytest.raises(ValidationError):
+        incident_set_status(actor=account_lead, incident=incident, status="active")
+    shown = TimelineEntry.objects.filter(incident=incident, kind="status")
+    assert shown.count() == 5 and all(entry.client_visible for entry in shown)
+    assert any("Recall announced" in entry.text for entry in shown)
+    event = AuditEvent.objects.filter(action="incident.status_changed").order_by("id").first()
+    assert sentence_of(event, {}).endswith("set the incident Leaking cans from active to contained.")
+
+
+def test_roles_go_to_the_team_and_a_replacement_is_a_handover(
+    brand_a, account_lead, responder, analyst, client_viewer, outsider_lead
+):
+    incident = declare(responder, brand_a.client)
+    assert not incident.members.exists()  # a responder who declares does not command
+    for person in (responder, client_viewer, outsider_lead):
+        with pytest.raises(ValidationError) as refused:
+            incident_assign_role(actor=responder, incident=incident, role=IncidentRole.COMMANDER, user=person)
+        assert "user" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        incident_assign_role(actor=responder, incident=incident, role=IncidentRole.ENGAGEMENT, user=client_viewer)
+    incident_assign_role(actor=responder, incident=incident, role=IncidentRole.COMMANDER, user=account_lead)
+    incident_assign_role(actor=responder, incident=incident, role=IncidentRole.RESEARCH, user=analyst)
+    incident_assign_role(actor=account_lead, incident=incident, role=IncidentRole.RESEARCH, user=responder)
+    assert dict(incident.members.values_list("role", "user")) == {
+        "commander": account_lead.pk,
+        "research": responder.pk,
+    }
+    texts = list(
+        TimelineEntry.objects.filter(incident=incident, kind="role").order_by("id").values_list("text", flat=True)
+    )
+    assert texts[-1].startswith("Handover: research from ")
+
+
+def test_a_private_incident_is_for_its_members_only(web, brand_a, account_lead, responder):
+    incident = declare(account_lead, brand_a.client, private=True)
+    url = reverse("incident_detail", args=[brand_a.client.slug, incident.pk])
+    assert web(account_lead).get(url).status_code == 200
+    assert web(responder).get(url).status_code == 404
+    listing = web(responder).get(reverse("incident_list", args=[brand_a.client.slug]))
+    assert incident.title not in listing.content.decode()
+    incident_assign_role(actor=account_lead, incident=incident, role=IncidentRole.ENGAGEMENT, user=responder)
+    assert web(responder).get(url).status_code == 200
+
+
+def test_the_pages_declare_from_an_alert_and_work_the_incident(web, brand_a, account_lead, responder):
+    alert, _counted = spiking(brand_a, count=4)
+    http, slug = web(responder), brand_a.client.slug
+    alert_page = http.get(reverse("alert_detail", args=[slug, alert.pk])).content.decode()
+    declare_url = reverse("incident_declare", args=[slug]) + f"?alert={alert.pk}"
+    assert declare_url.replace("&", "&amp;") in alert_page or declare_url in alert_page
+    form = http.get(declare_url)
+    assert form.status_code == 200 and alert.summary[:40] in form.content.decode()
+    crisis = CrisisTypeFactory()
+    refused = http.post(reverse("incident_declare", args=[slug]), {"alert": alert.pk, "title": "", "severity": "9"})
+    assert refused.status_code == 400 and {"title", "severity", "crisis_type"} <= set(refused.context["form"].errors)
+    done = http.post(
+        reverse("incident_declare", args=[slug]),
+        {"alert": alert.pk, "title": "Leaking cans", "severity": "1", "crisis_type": crisis.pk, "brands": [brand_a.pk]},
+    )
+    incident = Incident.objects.get()
+    assert done["Location"] == incident.get_absolute_url() and incident.links.count() == 4
+    assert http.get(declare_url)["Location"] == incident.get_absolute_url()  # declared already
+    page = http.get(incident.get_absolute_url())
+    assert page.status_code == 200 and sum(n for _, n in page.context["channels"]) == 4
+    url = incident.get_absolute_url()
+    assert (
+        http.post(url, {"section": "note", "text": "Client informed by phone", "client_visible": "on"}).status_code
+        == 302
+    )
+    bad = http.post(url, {"section": "status", "status": "closed"})
+    assert bad.status_code == 400 and "cannot become" in bad.content.decode()
+    assert http.post(url, {"section": "role", "role": "commander", "user": responder.pk}).status_code == 400
+    assert http.post(url, {"section": "role", "role": "commander", "user": account_lead.pk}).status_code == 302
+    text = http.get(url).content.decode()
+    assert "Client informed by phone" in text and "Commander:" in text
+
+
+def test_the_api_declares_moves_staffs_and_notes(api, brand_a, account_lead, responder):
+    alert, _counted = spiking(brand_a, count=3)
+    CrisisTypeFactory(name="Data breach")
+    http, base = api(responder), f"/api/v1/clients/{brand_a.client.pk}/incidents/"
+    created = http.post(
+        base, {"title": "Leak", "crisis_type": "Data breach", "severity": 1, "spike_alert": alert.pk}, format="json"
+    )
+    assert created.status_code == 201 and created.json()["mentions"] == 3
+    pk = created.json()["id"]
+    again = http.post(base, {"title": "Again", "crisis_type": "Data breach", "spike_alert": alert.pk}, format="json")
+    assert again.status_code == 200 and again.json()["id"] == pk
+    assert http.post(base, {"title": "", "crisis_type": "Nope"}, format="json").status_code == 400
+    too_early = {"status": "resolved", "at": "2020-01-01T00:00:00Z"}
+    assert "at" in http.post(f"{base}{pk}/status/", too_early, format="json").json()["errors"]
+    assert http.post(f"{base}{pk}/status/", {"status": "contained"}, format="json").json()["status"] == "contained"
+    staffed = http.post(f"{base}{pk}/roles/", {"role": "commander", "user": account_lead.pk}, format="json")
+    assert staffed.status_code == 200 and staffed.json()[0]["role"] == "commander"
+    noted = http.post(f"{base}{pk}/timeline/", {"text": "Statement drafted"}, format="json")
+    assert noted.status_code == 200 and noted.json()[0]["text"] == "Statement drafted"
+    assert [row["id"] for row in http.get(base).json()["results"]] == [pk]
+
+
+def test_notes_need_text(brand_a, responder):
+    incident = declare(responder, brand_a.client)
+    with pytest.raises(ValidationError):
+        incident_note(actor=responder, incident=incident, text="  ")
+    assert not TimelineEntry.objects.filter(incident=incident, kind="note").exists()
