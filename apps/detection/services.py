@@ -267,7 +267,7 @@ def set_alert_status(*, actor: User, alert: SpikeAlert, status: str, request: Ht
     if status not in MOVES:
         raise ValidationError({"status": _("Choose acknowledged or dismissed as noise.")})
     with transaction.atomic():
-        alert = SpikeAlert.objects.select_for_update().select_related("client", "brand").get(pk=alert.pk)
+        alert = SpikeAlert.objects.select_for_update(of=("self",)).select_related("client", "brand").get(pk=alert.pk)
         if alert.status not in MOVES[status]:
             raise ValidationError(
                 {"status": _("This alert is already %(status)s.") % {"status": alert.get_status_display()}}
@@ -280,7 +280,7 @@ def set_alert_status(*, actor: User, alert: SpikeAlert, status: str, request: Ht
 
 def alert_became_incident(*, actor: User, alert: SpikeAlert, request: HttpRequest | None = None) -> SpikeAlert:
     """An incident was declared from the alert (the incidents app calls this, in its transaction)."""
-    alert = SpikeAlert.objects.select_for_update().select_related("client", "brand").get(pk=alert.pk)
+    alert = SpikeAlert.objects.select_for_update(of=("self",)).select_related("client", "brand").get(pk=alert.pk)
     if alert.status != AlertStatus.INCIDENT:
         before, alert.status = alert.status, AlertStatus.INCIDENT
         alert.save(update_fields=["status"])

@@ -121,8 +121,13 @@ class IncidentViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Retriev
             alert = get_object_or_404(
                 SpikeAlert.objects.visible_to(request.user), client=self.client, pk=values["spike_alert"]
             )
-            if getattr(alert, "incident", None) is not None:
-                return Response(IncidentSerializer(alert.incident).data, status=200)
+            existing = getattr(alert, "incident", None)
+            if existing is not None:  # declared already: that incident, where this user may see it
+                if not Incident.objects.visible_to(request.user).filter(pk=existing.pk).exists():
+                    raise serializers.ValidationError(
+                        {"spike_alert": ["This alert became a private incident; its members have it."]}
+                    )
+                return Response(IncidentSerializer(existing).data, status=200)
         brands = list(Brand.objects.visible_to(request.user).filter(client=self.client, pk__in=values["brands"]))
         if len(brands) != len(set(values["brands"])):
             raise serializers.ValidationError({"brands": ["Choose the client's own brands."]})

@@ -5,55 +5,61 @@ from django.utils.translation import gettext as _
 from apps.core.audit import record_audit_event
 
 
-def incident_declared_event(*, actor, incident, request=None):
+def _title(s) -> str:
+    return s.after("title") or _("a private incident")
+
+
+def _record(action: str, *, actor, incident, after: dict, before: dict | None = None, request=None):
+    """One event of the incident; a private one's title stays out of the trail, which is
+    scoped by client and not by the incident's members."""
+    named = {"title": None, "private": True} if incident.private else {"title": incident.title}
     return record_audit_event(
         actor=actor,
-        action="incident.declared",
+        action=action,
         client=incident.client,
         target=incident,
-        after={
-            "title": incident.title,
-            "severity": incident.severity,
-            "crisis_type": incident.crisis_type.name,
-            "spike_alert": incident.spike_alert_id,
-        },
+        target_repr=_("a private incident") if incident.private else incident.title,
+        before=before,
+        after={**after, **named},
         request=request,
     )
 
 
-def incident_status_event(*, actor, incident, before: str, reason: str = "", request=None):
-    return record_audit_event(
+def incident_declared_event(*, actor, incident, mentions: int = 0, request=None):
+    after = {
+        "severity": incident.severity,
+        "crisis_type": incident.crisis_type.name,
+        "spike_alert": incident.spike_alert_id,
+        "mentions": mentions,
+    }
+    return _record("incident.declared", actor=actor, incident=incident, after=after, request=request)
+
+
+def incident_status_event(*, actor, incident, before: str, request=None):
+    return _record(
+        "incident.status_changed",
         actor=actor,
-        action="incident.status_changed",
-        client=incident.client,
-        target=incident,
+        incident=incident,
         before={"status": before},
-        after={"status": incident.status, "title": incident.title, "reason": reason},
+        after={"status": incident.status},
         request=request,
     )
 
 
 def incident_role_event(*, actor, incident, role: str, user, before_user=None, request=None):
-    return record_audit_event(
+    return _record(
+        "incident.role_assigned",
         actor=actor,
-        action="incident.role_assigned",
-        client=incident.client,
-        target=incident,
+        incident=incident,
         before={"role": role, "user": before_user.pk} if before_user else None,
-        after={"role": role, "user": user.pk, "title": incident.title},
+        after={"role": role, "user": user.pk},
         request=request,
     )
 
 
 def incident_noted_event(*, actor, incident, client_visible: bool, request=None):
-    return record_audit_event(
-        actor=actor,
-        action="incident.noted",
-        client=incident.client,
-        target=incident,
-        after={"title": incident.title, "client_visible": client_visible},
-        request=request,
-    )
+    after = {"client_visible": client_visible}
+    return _record("incident.noted", actor=actor, incident=incident, after=after, request=request)
 
 
 def _role_label(role: str) -> str:
@@ -71,13 +77,13 @@ def _status_label(status: str) -> str:
 SENTENCES = {
     "incident.declared": lambda s: (
         _("%(actor)s declared the incident %(title)s (severity %(severity)s).")
-        % {"actor": s.actor, "title": s.after("title"), "severity": s.after("severity")}
+        % {"actor": s.actor, "title": _title(s), "severity": s.after("severity")}
     ),
     "incident.status_changed": lambda s: (
         _("%(actor)s set the incident %(title)s from %(before)s to %(after)s.")
         % {
             "actor": s.actor,
-            "title": s.after("title"),
+            "title": _title(s),
             "before": _status_label(s.before("status")),
             "after": _status_label(s.after("status")),
         }
@@ -88,10 +94,10 @@ SENTENCES = {
             "actor": s.actor,
             "person": s.person(s.after("user")),
             "role": _role_label(s.after("role")),
-            "title": s.after("title"),
+            "title": _title(s),
         }
     ),
     "incident.noted": lambda s: (
-        _("%(actor)s added a note to the timeline of %(title)s.") % {"actor": s.actor, "title": s.after("title")}
+        _("%(actor)s added a note to the timeline of %(title)s.") % {"actor": s.actor, "title": _title(s)}
     ),
 }

@@ -24,6 +24,11 @@ class DeclareForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Now"), choices=IncidentStatus.choices)
+
+    def __init__(self, *args, moves=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(value, label) for value, label in IncidentStatus.choices if value in moves]
+
     at = forms.DateTimeField(
         label=_("Since (empty: now)"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )

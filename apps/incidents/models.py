@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
@@ -112,7 +113,7 @@ class IncidentMember(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="members")
     role = models.CharField(_("role"), max_length=16, choices=IncidentRole.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="incident_roles")
-    since = models.DateTimeField(_("since"), auto_now_add=True)
+    since = models.DateTimeField(_("since"), default=timezone.now)
 
     objects = ClientOwnedQuerySet.as_manager()
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.core.numbers import as_utc
 from apps.detection.models import SpikeAlert
 from apps.detection.selectors import alert_mentions
 from apps.detection.services import alert_became_incident
@@ -70,7 +71,7 @@ def incident_declare(
         if alert is not None:
             if alert.client_id != client.pk:
                 raise PermissionDenied
-            alert = SpikeAlert.objects.select_for_update().select_related("brand").get(pk=alert.pk)
+            alert = SpikeAlert.objects.select_for_update(of=("self",)).select_related("brand").get(pk=alert.pk)
             existing = Incident.objects.filter(spike_alert=alert).first()
             if existing is not None:
                 return existing
@@ -121,7 +122,7 @@ def incident_declare(
         if linked:
             text += " " + _("%(n)s mentions linked.") % {"n": linked}
         _entry(incident, "declared", text, actor=actor, at=now)
-        events.incident_declared_event(actor=actor, incident=incident, request=request)
+        events.incident_declared_event(actor=actor, incident=incident, mentions=linked, request=request)
     return incident
 
 
@@ -186,7 +187,7 @@ def incident_set_status(
     moment is now or the time given, never before the moments that come earlier."""
     require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related("client").get(pk=incident.pk)
+        incident = Incident.objects.select_for_update(of=("self",)).select_related("client").get(pk=incident.pk)
         if status not in MOVES.get(incident.status, set()):
             raise ValidationError(
                 {
@@ -197,9 +198,11 @@ def incident_set_status(
                     }
                 }
             )
-        at = at or timezone.now()
+        at = as_utc(at) or timezone.now()
         if at > timezone.now():
             raise ValidationError({"at": _("That time has not come yet.")})
+        if at < incident.declared_at:
+            raise ValidationError({"at": _("That is before the incident was declared.")})
         field = MOMENTS.get(status)
         if field:
             earlier = [name for name in ORDER[: ORDER.index(field)] if getattr(incident, name)]
@@ -220,11 +223,18 @@ def incident_set_status(
             incident.resolved_at = incident.closed_at = None
         before, incident.status = incident.status, status
         incident.save()
-        text = _("Now %(status)s.") % {"status": incident.get_status_display()}
+        # The move is the client's to see; the reason stays with the agency's team.
+        _entry(
+            incident,
+            "status",
+            _("Now %(status)s.") % {"status": incident.get_status_display()},
+            actor=actor,
+            client_visible=True,
+            at=at,
+        )
         if reason.strip():
-            text += " " + reason.strip()[:NOTE_MAX]
-        _entry(incident, "status", text, actor=actor, client_visible=True, at=at)
-        events.incident_status_event(actor=actor, incident=incident, before=before, reason=reason, request=request)
+            _entry(incident, "note", reason.strip()[:NOTE_MAX], actor=actor, at=at)
+        events.incident_status_event(actor=actor, incident=incident, before=before, request=request)
     return incident
 
 
@@ -245,13 +255,15 @@ def incident_assign_role(
         )
         raise ValidationError({"user": message})
     with transaction.atomic():
-        member = IncidentMember.objects.select_for_update().filter(incident=incident, role=role).first()
+        # the incident's row, so two first holders of one role cannot both be written
+        Incident.objects.select_for_update(of=("self",)).filter(pk=incident.pk).first()
+        member = IncidentMember.objects.filter(incident=incident, role=role).first()
         before = member.user if member else None
         if before == user:
             return member
         if member is None:
             member = IncidentMember(client_id=incident.client_id, incident=incident, role=role)
-        member.user = user
+        member.user, member.since = user, timezone.now()
         member.save()
         name = user.display_name
         label = IncidentRole(role).label
@@ -285,6 +297,7 @@ def incident_note(
         raise ValidationError({"text": _("Write the note.")})
     if len(text) > NOTE_MAX:
         raise ValidationError({"text": _("At most %(n)s characters.") % {"n": NOTE_MAX}})
-    entry = _entry(incident, "note", text.strip(), actor=actor, client_visible=client_visible)
-    events.incident_noted_event(actor=actor, incident=incident, client_visible=client_visible, request=request)
+    with transaction.atomic():
+        entry = _entry(incident, "note", text.strip(), actor=actor, client_visible=client_visible)
+        events.incident_noted_event(actor=actor, incident=incident, client_visible=client_visible, request=request)
     return entry

@@ -3,6 +3,7 @@ nothing) and the incident's page with its people, moments, mentions and timeline
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -10,6 +11,7 @@ from django.views.generic import TemplateView
 from apps.core.forms import apply_service_errors
 from apps.core.numbers import parse_id, parse_ids
 from apps.detection.models import SpikeAlert
+from apps.mentions.models import Mention
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
@@ -19,6 +21,10 @@ from .forms import DeclareForm, NoteForm, RoleForm, StatusForm
 from .models import Incident, IncidentStatus
 
 MOST_MENTIONS_AT_ONCE = 500  # an inbox selection
+
+
+class BadOrigin(Exception):
+    """What a declaration was asked to start from is no alert or mention id: a 400."""
 
 
 class IncidentListView(ClientScopedMixin, TemplateView):
@@ -47,10 +53,33 @@ class IncidentDeclareView(ClientScopedMixin, TemplateView):
     write_permission = ClientPerm.WORK_MENTIONS
 
     def origin(self, data):
-        alert_id = parse_id(data.get("alert"))
-        alert = self.get_scoped_object(SpikeAlert.objects.select_related("brand"), pk=alert_id) if alert_id else None
-        mention_ids = parse_ids(data.getlist("mention"), limit=MOST_MENTIONS_AT_ONCE) or []
+        """(alert, mention ids) the declaration starts from; BadOrigin for what is no id."""
+        alert = None
+        if data.get("alert"):
+            alert_id = parse_id(data.get("alert"))
+            if alert_id is None:
+                raise BadOrigin(_("That is not a spike alert."))
+            alert = self.get_scoped_object(SpikeAlert.objects.select_related("brand"), pk=alert_id)
+        given = data.getlist("mention")
+        if len(given) > MOST_MENTIONS_AT_ONCE:
+            raise BadOrigin(_("At most %(n)s mentions at once.") % {"n": MOST_MENTIONS_AT_ONCE})
+        mention_ids = parse_ids(given, limit=MOST_MENTIONS_AT_ONCE)
+        if mention_ids is None:
+            raise BadOrigin(_("Those are not mentions."))
         return alert, mention_ids
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except BadOrigin as refused:
+            return HttpResponseBadRequest(str(refused))
+
+    def declared_already(self, alert):
+        """The incident the alert became; a private one this user is not in is a 400."""
+        incident = getattr(alert, "incident", None) if alert is not None else None
+        if incident is not None and not Incident.objects.visible_to(self.request.user).filter(pk=incident.pk).exists():
+            raise BadOrigin(_("This alert became a private incident; its members have it."))
+        return incident
 
     def form(self, data=None, alert=None):
         brands = Brand.objects.visible_to(self.request.user).filter(client=self.client).order_by("name")
@@ -63,17 +92,23 @@ class IncidentDeclareView(ClientScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         alert, mention_ids = self.origin(self.request.GET if self.request.method == "GET" else self.request.POST)
         context.setdefault("form", self.form(alert=alert))
-        context.update(alert=alert, mention_ids=mention_ids, severities=selectors.severities())
+        mentions = Mention.objects.visible_to(self.request.user).filter(client=self.client, pk__in=mention_ids)
+        context.update(
+            alert=alert, mention_ids=list(mentions.values_list("pk", flat=True)), severities=selectors.severities()
+        )
         return context
 
     def get(self, request, *args, **kwargs):
         alert, _ids = self.origin(request.GET)
-        if alert is not None and getattr(alert, "incident", None) is not None:
-            return redirect(alert.incident.get_absolute_url())  # declared already: that incident
+        incident = self.declared_already(alert)
+        if incident is not None:
+            return redirect(incident.get_absolute_url())  # declared already: that incident
         return super().get(request, *args, **kwargs)
 
     def post(self, request, client_slug):
         alert, mention_ids = self.origin(request.POST)
+        if (incident := self.declared_already(alert)) is not None:
+            return redirect(incident.get_absolute_url())
         form = self.form(request.POST, alert=alert)
         if form.is_valid():
             try:
@@ -112,7 +147,7 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         incident = kwargs.get("incident") or self.incident()
         people = selectors.people_for_roles(client=self.client)
-        context.setdefault("status_form", StatusForm(initial={"status": incident.status}))
+        context.setdefault("status_form", StatusForm(moves=services.MOVES.get(incident.status, set())))
         context.setdefault("role_form", RoleForm(people=people))
         context.setdefault("note_form", NoteForm())
         context.update(
@@ -131,7 +166,7 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
         incident = self.incident()
         section = request.POST.get("section")
         forms = {
-            "status": lambda: StatusForm(request.POST),
+            "status": lambda: StatusForm(request.POST, moves=services.MOVES.get(incident.status, set())),
             "role": lambda: RoleForm(request.POST, people=selectors.people_for_roles(client=self.client)),
             "note": lambda: NoteForm(request.POST),
         }
