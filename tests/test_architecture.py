@@ -80,12 +80,13 @@ def test_the_checker_sees_a_late_import_and_lets_a_registry_filler_pass(tmp_path
 
 
 def test_registries_hold_the_higher_apps_parts_in_their_order():
-    # Risk rates before routing assigns: who gets a mention depends on its rating.
-    assert pipeline.ingest_steps.keys() == ["risk", "routing"]
+    # Risk rates before routing assigns: who gets a mention depends on its rating; an active
+    # incident raises its matches in between, so they go to someone with room for high risk.
+    assert pipeline.ingest_steps.keys() == ["risk", "incidents", "routing"]
     # Counting for crisis detection comes last: its upsert locks the brand's row until commit.
-    assert pipeline.after_insert.keys() == ["routing", "detection"]
+    assert pipeline.after_insert.keys() == ["routing", "incidents", "detection"]
     assert pipeline.on_growth.keys() == ["risk"]
-    assert bulk_actions.keys() == ["assign", "status", "add_topic", "link", "risk", "archive"]
+    assert bulk_actions.keys() == ["assign", "status", "add_topic", "link", "risk", "incident", "archive"]
     assert mention_panels.keys() == ["rating", "assignee", "answers"]
 
 

@@ -6,9 +6,23 @@ class IncidentsConfig(AppConfig):
     label = "incidents"
 
     def ready(self) -> None:
-        """The incidents' audit events as sentences, in core's registry of them."""
+        """The incidents' parts in the lower apps' registries: the pipeline links the mentions of
+        an active incident (after risk rates them, before routing assigns them), the inbox's bulk
+        action that links a selection to one, and its audit events' sentences."""
         from apps.core.sentences import register_sentences
+        from apps.listening import pipeline
+        from apps.mentions.services import BulkAction, bulk_actions
+        from apps.mentions.views import bulk_choices
 
         from . import events
+        from .pipeline import link_new_mentions, store_links
+        from .selectors import open_incident_choices
+        from .services import bulk_link_to_incident
 
+        pipeline.ingest_steps.register("incidents", link_new_mentions, rank=15)
+        pipeline.after_insert.register("incidents", store_links, rank=150)
+        bulk_actions.register(
+            "incident", BulkAction(needs=("incident",), run=bulk_link_to_incident, together=True), rank=55
+        )
+        bulk_choices.register("incident", open_incident_choices)
         register_sentences(events.SENTENCES)

@@ -62,6 +62,17 @@ def incident_noted_event(*, actor, incident, client_visible: bool, request=None)
     return _record("incident.noted", actor=actor, incident=incident, after=after, request=request)
 
 
+def incident_linked_event(*, actor, incident, count: int, request=None):
+    """count > 0: mentions linked by hand; -1: one unlinked."""
+    return _record("incident.linked", actor=actor, incident=incident, after={"count": count}, request=request)
+
+
+def incident_rules_event(*, actor, incident, before, after, request=None):
+    return _record(
+        "incident.rules_changed", actor=actor, incident=incident, before=before, after=after, request=request
+    )
+
+
 def _role_label(role: str) -> str:
     from .models import IncidentRole
 
@@ -96,6 +107,15 @@ SENTENCES = {
             "role": _role_label(s.after("role")),
             "title": _title(s),
         }
+    ),
+    "incident.rules_changed": lambda s: (
+        _("%(actor)s changed what is linked to the incident %(title)s.") % {"actor": s.actor, "title": _title(s)}
+    ),
+    "incident.linked": lambda s: (
+        _("%(actor)s linked %(n)s mentions to the incident %(title)s.")
+        % {"actor": s.actor, "n": s.after("count"), "title": _title(s)}
+        if (s.after("count") or 0) > 0
+        else _("%(actor)s unlinked a mention from the incident %(title)s.") % {"actor": s.actor, "title": _title(s)}
     ),
     "incident.noted": lambda s: (
         _("%(actor)s added a note to the timeline of %(title)s.") % {"actor": s.actor, "title": _title(s)}

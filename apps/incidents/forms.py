@@ -44,6 +44,29 @@ class RoleForm(forms.Form):
         self.fields["user"].queryset = people
 
 
+class RulesForm(forms.Form):
+    terms = forms.CharField(
+        label=_("Words, phrases, #hashtags"), required=False, help_text=_("Comma-separated."), max_length=6000
+    )
+    authors = forms.CharField(
+        label=_("Authors (handles)"), required=False, help_text=_("Comma-separated."), max_length=14000
+    )
+    topics = forms.MultipleChoiceField(label=_("Topics"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, topics=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].choices = [(topic, topic) for topic in topics]
+
+    @staticmethod
+    def values_of(data: dict) -> dict:
+        """The service's lists from the cleaned fields."""
+        return {
+            "terms": [part for part in data["terms"].split(",") if part.strip()],
+            "authors": [part for part in data["authors"].split(",") if part.strip()],
+            "topics": data["topics"],
+        }
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     client_visible = forms.BooleanField(label=_("The client's people see it"), required=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -81,6 +82,10 @@ class Incident(TimeStampedModel):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     next_update_at = models.DateTimeField(_("next update at"), null=True, blank=True)
+    # While it is active, new mentions of its brands that match these are linked and rated high.
+    link_terms = ArrayField(models.CharField(max_length=100), default=list, blank=True, verbose_name=_("terms"))
+    link_authors = ArrayField(models.CharField(max_length=255), default=list, blank=True, verbose_name=_("authors"))
+    link_topics = ArrayField(models.CharField(max_length=80), default=list, blank=True, verbose_name=_("topics"))
 
     objects = IncidentQuerySet.as_manager()
 
@@ -167,3 +172,4 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.at:%Y-%m-%d %H:%M} {self.kind}"
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 
 from apps.accounts.models import User
+from apps.mentions.models import Topic
 from apps.tenants.models import Client
 from apps.tenants.roles import AGENCY_ROLES, ClientPerm
 from apps.tenants.scoping import user_has_client_perm
@@ -21,6 +22,12 @@ def incidents_of(*, user: User, client: Client, status: str = "") -> QuerySet[In
     elif status:
         incidents = incidents.filter(status=status)
     return incidents.prefetch_related("brands").order_by("-declared_at", "-id")
+
+
+def open_incident_choices(*, user: User, client: Client) -> list[tuple[int, str]]:
+    """The client's open incidents this user may see, newest first: the inbox links to them."""
+    incidents = Incident.objects.visible_to(user).filter(client=client, status__in=OPEN).order_by("-declared_at")
+    return list(incidents.values_list("pk", "title")[:50])
 
 
 def members_of(*, incident: Incident) -> list[IncidentMember]:
@@ -44,6 +51,17 @@ def linked_by_channel(*, incident: Incident) -> list[tuple[str, int]]:
         .values_list("mention__platform", "n")
     )
     return list(rows)
+
+
+def topic_names(*, client: Client) -> list[str]:
+    return sorted(set(Topic.objects.unscoped().filter(client=client).values_list("name", flat=True)))
+
+
+def newest_linked(*, incident: Incident, count: int = 20) -> list:
+    """The newest linked mentions, with why each is linked."""
+    return list(
+        incident.links.select_related("mention", "mention__client").order_by("-mention__posted_at", "-id")[:count]
+    )
 
 
 def crisis_types() -> QuerySet[CrisisType]:

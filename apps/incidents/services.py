@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.core.numbers import as_utc
+from apps.core.numbers import as_utc, parse_id
+from apps.core.services import model_update
 from apps.detection.models import SpikeAlert
 from apps.detection.selectors import alert_mentions
 from apps.detection.services import alert_became_incident
@@ -35,6 +38,8 @@ from .models import (
 )
 
 TITLE_MAX = 200
+OPEN = (IncidentStatus.ACTIVE, IncidentStatus.CONTAINED)
+HASHTAG = re.compile(r"#\w{2,}")
 NOTE_MAX = 4000
 
 
@@ -108,6 +113,8 @@ def incident_declare(
         linked = 0
         if alert is not None:
             linked += _link_all(incident, alert_mentions(alert=alert), LinkReason.ALERT, actor=None)
+            incident.link_topics, incident.link_terms = _alert_rules(incident)
+            incident.save(update_fields=["link_topics", "link_terms"])
             alert_became_incident(actor=actor, alert=alert, request=request)
         if mention_ids:
             linked += _link_all(incident, mentions, LinkReason.HAND, actor=actor)
@@ -123,6 +130,63 @@ def incident_declare(
             text += " " + _("%(n)s mentions linked.") % {"n": linked}
         _entry(incident, "declared", text, actor=actor, at=now)
         events.incident_declared_event(actor=actor, incident=incident, mentions=linked, request=request)
+    return incident
+
+
+def _alert_rules(incident: Incident) -> tuple[list[str], list[str]]:
+    """The rules an alert's incident starts with: the topics and hashtags that a fifth or more
+    of its mentions carry (people add terms and authors on the incident's page)."""
+    rows = list(
+        Mention.objects.unscoped().filter(incident_links__incident=incident).values_list("topics", "text")[:5000]
+    )
+    if not rows:
+        return [], []
+    topics, hashtags = Counter(), Counter()
+    for mention_topics, text in rows:
+        topics.update(set(mention_topics or ()))
+        hashtags.update({tag.casefold() for tag in HASHTAG.findall(text)})
+    enough = max(2, len(rows) / 5)
+    return (
+        sorted(topic for topic, n in topics.items() if n >= enough),
+        sorted(tag for tag, n in hashtags.items() if n >= enough)[:10],
+    )
+
+
+RULES_MAX = 50
+
+
+def incident_set_rules(
+    *,
+    actor: User,
+    incident: Incident,
+    terms: list[str],
+    authors: list[str],
+    topics: list[str],
+    request: HttpRequest | None = None,
+) -> Incident:
+    """What new mentions of its brands are linked by while it is active (and rated high)."""
+    require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
+    cleaned = {
+        "link_terms": sorted({term.strip() for term in terms if term.strip()}),
+        "link_authors": sorted({author.strip().lstrip("@").casefold() for author in authors if author.strip()}),
+        "link_topics": sorted({topic.strip() for topic in topics if topic.strip()}),
+    }
+    errors = {}
+    for name, values in cleaned.items():
+        if len(values) > RULES_MAX:
+            errors[name.removeprefix("link_")] = _("At most %(n)s.") % {"n": RULES_MAX}
+        elif any(len(value) > 100 for value in values):
+            errors[name.removeprefix("link_")] = _("Each at most 100 characters.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update(of=("self",)).select_related("client").get(pk=incident.pk)
+        changes = model_update(instance=incident, fields=list(cleaned), data=cleaned, clean=False)
+        if changes:
+            _entry(incident, "rules", _("Linking rules changed."), actor=actor)
+            events.incident_rules_event(
+                actor=actor, incident=incident, before=changes.before, after=changes.after, request=request
+            )
     return incident
 
 
@@ -156,6 +220,47 @@ def _link_all(incident: Incident, mentions, reason: str, *, actor: User | None) 
             [incident.client_id, incident.pk, reason, actor.pk if actor else None, *params],
         )
         return cursor.rowcount
+
+
+def incident_link_mentions(
+    *, actor: User, incident: Incident, mentions: list[Mention], request: HttpRequest | None = None
+) -> int:
+    """Link mentions by hand (the inbox's selection); returns how many were new to it."""
+    require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
+    ids = [mention.pk for mention in mentions if mention.client_id == incident.client_id]
+    with transaction.atomic():
+        linked = _link_all(incident, Mention.objects.unscoped().filter(pk__in=ids), LinkReason.HAND, actor=actor)
+        if linked:
+            _entry(incident, "linked", _("%(n)s mentions linked by hand.") % {"n": linked}, actor=actor)
+            events.incident_linked_event(actor=actor, incident=incident, count=linked, request=request)
+    return linked
+
+
+def incident_unlink_mention(
+    *, actor: User, incident: Incident, mention: Mention, request: HttpRequest | None = None
+) -> None:
+    """Take a mention out of the incident (it was not about it); the rules link it no more."""
+    require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
+    with transaction.atomic():
+        removed, _by_model = IncidentMention.objects.filter(incident=incident, mention=mention).delete()
+        if removed:
+            _entry(incident, "unlinked", _("A mention was unlinked by hand."), actor=actor)
+            events.incident_linked_event(actor=actor, incident=incident, count=-1, request=request)
+
+
+def bulk_link_to_incident(
+    *, actor: User, client: Client, mentions: list[Mention], params: dict, request: HttpRequest | None = None
+) -> int:
+    """The inbox's bulk action: the selection into one of the client's open incidents."""
+    incident_id = parse_id(str(params.get("incident", "")))
+    incident = (
+        Incident.objects.visible_to(actor).filter(client=client, pk=incident_id, status__in=OPEN).first()
+        if incident_id
+        else None
+    )
+    if incident is None:
+        raise ValidationError({"incident": _("Choose one of the client's open incidents.")})
+    return incident_link_mentions(actor=actor, incident=incident, mentions=mentions, request=request)
 
 
 # Where an incident may go from where it is, and the moment each move sets.

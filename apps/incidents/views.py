@@ -17,7 +17,7 @@ from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
 
 from . import selectors, services
-from .forms import DeclareForm, NoteForm, RoleForm, StatusForm
+from .forms import DeclareForm, NoteForm, RoleForm, RulesForm, StatusForm
 from .models import Incident, IncidentStatus
 
 MOST_MENTIONS_AT_ONCE = 500  # an inbox selection
@@ -60,7 +60,7 @@ class IncidentDeclareView(ClientScopedMixin, TemplateView):
             if alert_id is None:
                 raise BadOrigin(_("That is not a spike alert."))
             alert = self.get_scoped_object(SpikeAlert.objects.select_related("brand"), pk=alert_id)
-        given = data.getlist("mention")
+        given = data.getlist("mention") or data.getlist("ids")  # ids: the inbox's selection
         if len(given) > MOST_MENTIONS_AT_ONCE:
             raise BadOrigin(_("At most %(n)s mentions at once.") % {"n": MOST_MENTIONS_AT_ONCE})
         mention_ids = parse_ids(given, limit=MOST_MENTIONS_AT_ONCE)
@@ -107,6 +107,8 @@ class IncidentDeclareView(ClientScopedMixin, TemplateView):
 
     def post(self, request, client_slug):
         alert, mention_ids = self.origin(request.POST)
+        if "title" not in request.POST:  # from the inbox's selection: the form, with the mentions
+            return self.render_to_response(self.get_context_data())
         if (incident := self.declared_already(alert)) is not None:
             return redirect(incident.get_absolute_url())
         form = self.form(request.POST, alert=alert)
@@ -150,11 +152,23 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
         context.setdefault("status_form", StatusForm(moves=services.MOVES.get(incident.status, set())))
         context.setdefault("role_form", RoleForm(people=people))
         context.setdefault("note_form", NoteForm())
+        context.setdefault(
+            "rules_form",
+            RulesForm(
+                initial={
+                    "terms": ", ".join(incident.link_terms),
+                    "authors": ", ".join(incident.link_authors),
+                    "topics": incident.link_topics,
+                },
+                topics=selectors.topic_names(client=self.client),
+            ),
+        )
         context.update(
             incident=incident,
             brands=list(incident.brands.all()),
             members=selectors.members_of(incident=incident),
             channels=selectors.linked_by_channel(incident=incident),
+            newest=selectors.newest_linked(incident=incident),
             timeline=selectors.timeline_of(user=self.request.user, incident=incident)[:200],
             severity=selectors.severities().get(incident.severity),
             moves=services.MOVES.get(incident.status, set()),
@@ -165,10 +179,22 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
     def post(self, request, client_slug, incident_pk):
         incident = self.incident()
         section = request.POST.get("section")
+        if section == "unlink":
+            mention = (
+                Mention.objects.unscoped()
+                .filter(client=self.client, pk=parse_id(request.POST.get("mention")) or 0)
+                .first()
+            )
+            if mention is None:
+                return HttpResponseBadRequest(_("That is not one of the client's mentions."))
+            services.incident_unlink_mention(actor=request.user, incident=incident, mention=mention, request=request)
+            messages.success(request, _("Unlinked."))
+            return redirect(incident.get_absolute_url())
         forms = {
             "status": lambda: StatusForm(request.POST, moves=services.MOVES.get(incident.status, set())),
             "role": lambda: RoleForm(request.POST, people=selectors.people_for_roles(client=self.client)),
             "note": lambda: NoteForm(request.POST),
+            "rules": lambda: RulesForm(request.POST, topics=selectors.topic_names(client=self.client)),
         }
         if section not in forms:
             return redirect(incident.get_absolute_url())
@@ -194,6 +220,8 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
                 reason=data["reason"],
                 request=request,
             )
+        elif section == "rules":
+            services.incident_set_rules(actor=actor, incident=incident, request=request, **RulesForm.values_of(data))
         elif section == "role":
             services.incident_assign_role(
                 actor=actor, incident=incident, role=data["role"], user=data["user"], request=request

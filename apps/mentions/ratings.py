@@ -27,6 +27,7 @@ CRISIS_WORDS = "crisis_words"
 CALL_TO_ACTION = "call_to_action"
 COPIES = "copies"
 VOLUME = "volume"
+INCIDENT = "incident"  # it matches an active incident's rules (set by the incidents app)
 FACTORS = (
     NEGATIVE_TONE,
     REACH,
@@ -39,7 +40,7 @@ FACTORS = (
     CALL_TO_ACTION,
     COPIES,
     VOLUME,
-)
+)  # weighted by the risk policy; INCIDENT is not: it lifts a match to high whatever the weights
 
 
 def describe_factor(factor: dict) -> str:
@@ -81,6 +82,13 @@ def describe_factor(factor: dict) -> str:
             "ratio": f"{float(detail.get('ratio', 0)):.1f}",
             "count": f"{int(detail.get('count', 0)):,}",
         }
+    elif code == INCIDENT:
+        title = detail.get("title")
+        words = (
+            _("it matches the active incident “%(title)s”") % {"title": title}
+            if title
+            else _("it matches an active incident")
+        )
     else:
         words = str(code)
     points = factor.get("points", 0)

@@ -364,7 +364,7 @@ class BulkOutcome:
 class BulkAction:
     """What a bulk action cannot do without (the assignee may be None, but must be named), and its
     service: for one mention at a time run(actor=, mention=, params=, request=), or with `together`
-    for all of them at once run(actor=, client=, mentions=, request=)."""
+    for all of them at once run(actor=, client=, mentions=, params=, request=)."""
 
     needs: tuple[str, ...]
     run: Callable
@@ -407,7 +407,7 @@ def mentions_bulk(
     outcome = BulkOutcome()
     chosen = bulk_actions[action]
     if chosen.together:
-        chosen.run(actor=actor, client=client, mentions=mentions, request=request)
+        chosen.run(actor=actor, client=client, mentions=mentions, params=params, request=request)
         outcome.done = [mention.pk for mention in mentions]
         return outcome
     run = chosen.run
@@ -437,5 +437,11 @@ def _bulk_archive(*, actor: User, mention: Mention, params, request: HttpRequest
 
 bulk_actions.register("status", BulkAction(needs=("status",), run=_bulk_status), rank=20)
 bulk_actions.register("add_topic", BulkAction(needs=("topic",), run=_bulk_add_topic), rank=30)
-bulk_actions.register("link", BulkAction(needs=(), run=mentions_link, together=True), rank=40)
+
+
+def _bulk_link(*, actor: User, client: Client, mentions: list[Mention], params, request: HttpRequest):
+    return mentions_link(actor=actor, client=client, mentions=mentions, request=request)
+
+
+bulk_actions.register("link", BulkAction(needs=(), run=_bulk_link, together=True), rank=40)
 bulk_actions.register("archive", BulkAction(needs=(), run=_bulk_archive), rank=60)

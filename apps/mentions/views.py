@@ -151,6 +151,10 @@ class InboxView(ClientScopedMixin, InboxMixin, View):
             "saved_views": views,
             "view_form": SavedViewForm(),
             "poll_url": request.path + "poll/",
+            # what the higher apps' bulk actions choose from (incidents: the open ones)
+            "bulk_choices": {
+                key: choices(user=request.user, client=self.client) for key, choices in bulk_choices.items()
+            },
         }
         return self.render_inbox(request, [self.client], context)
 
@@ -281,7 +285,8 @@ class BulkView(ClientScopedMixin, View):
             return _answer(request, _("Choose mentions from the list."), status=400)
         mentions = selectors.mentions_of(user=request.user, client=self.client, ids=ids)
         action = request.POST.get("action", "")
-        params = {key: request.POST.get(key, "") for key in ("status", "reason", "private_channel", "topic", "level")}
+        keys = ("status", "reason", "private_channel", "topic", "level", "incident")
+        params = {key: request.POST.get(key, "") for key in keys}
         if action == "assign":
             assignee_id = request.POST.get("assignee", "")
             if assignee_id and parse_id(assignee_id) is None:
@@ -318,6 +323,9 @@ def _answer(request, message: str, *, status: int):
 # panel(view=, mention=, forms=) returns its part of the page's context. Filled in their
 # AppConfig.ready(); a section's form views subclass MentionScopedMixin and call render_detail.
 mention_panels = Registry("mention page panels")
+# {key: (user=, client=) -> [(value, label)]}: the choices of a higher app's bulk action in the
+# inbox's bulk bar (incidents: the client's open incidents to link a selection to).
+bulk_choices = Registry("inbox bulk choices")
 
 
 class MentionScopedMixin(ClientScopedMixin):

@@ -59,7 +59,7 @@ def test_keyboard_triage_of_several_mentions(page, sign_in, responder, account_l
     page.keyboard.press("a")
     expect(page.locator("#bulk-assignee")).to_be_focused()
     page.locator("#bulk-assignee").select_option(str(account_lead.pk))
-    page.locator("#bulk button[type=submit]").click()
+    page.locator("#bulk").get_by_role("button", name="Apply").click()
     expect(page.locator(".messages")).to_contain_text("2 done")
     assert set(Mention.objects.filter(assignee=account_lead).values_list("pk", flat=True)) == {top.pk, last.pk}
 

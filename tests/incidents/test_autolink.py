@@ -1,0 +1,100 @@
+"""While an incident is active the pipeline links what matches its rules and rates it high."""
+
+import pytest
+from django.urls import reverse
+
+from apps.incidents.models import IncidentMention, LinkReason
+from apps.incidents.services import incident_declare, incident_set_rules, incident_set_status
+from apps.listening.connectors.base import RawMention
+from apps.listening.pipeline import ingest
+from apps.mentions.models import Mention
+from apps.mentions.ratings import explain
+from tests.factories import BrandFactory, CrisisTypeFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def raw(n, text, **extra):
+    return RawMention(platform="mastodon", external_id=f"m{n}", text=text, **extra)
+
+
+def active(brand, actor, **rules):
+    incident = incident_declare(
+        actor=actor,
+        client=brand.client,
+        title="Leaking cans",
+        crisis_type=CrisisTypeFactory(),
+        severity=1,
+        brands=[brand],
+    )
+    return incident_set_rules(actor=actor, incident=incident, **{"terms": [], "authors": [], "topics": [], **rules})
+
+
+def test_matching_mentions_are_linked_and_raised_to_high_with_the_reason(client_a, account_lead):
+    brand = BrandFactory(client=client_a, name="Havbris")
+    other = BrandFactory(client=client_a, name="Nordkyst")
+    incident = active(brand, account_lead, terms=["lids leak", "#boykothavbris"], authors=["@kaptajn1"])
+    ingest(
+        [
+            raw(1, "Havbris: the LIDS LEAK again"),
+            raw(2, "Havbris tastes fine #BoykotHavbris"),
+            raw(3, "Havbris nice evening", author_handle="@Kaptajn1"),
+            raw(4, "Havbris on a quiet evening"),
+            raw(5, "Havbris lidsleak is no match"),
+        ],
+        brand=brand,
+    )
+    ingest([raw(6, "Nordkyst lids leak")], brand=other)  # another brand's mention
+    linked = set(IncidentMention.objects.filter(incident=incident).values_list("mention__external_id", flat=True))
+    assert linked == {"m1", "m2", "m3"}
+    assert set(IncidentMention.objects.values_list("reason", flat=True)) == {LinkReason.RULE}
+    mention = Mention.objects.get(external_id="m2")
+    assert mention.risk_level in ("high", "critical")
+    assert "it matches the active incident \u201cLeaking cans\u201d" in explain(
+        mention.risk_level, mention.risk_score, mention.risk_factors
+    )
+    assert Mention.objects.get(external_id="m4").risk_level not in ("high", "critical")
+
+
+def test_topics_link_and_a_resolved_incident_links_no_more(client_a, account_lead):
+    brand = BrandFactory(client=client_a, name="Havbris")
+    TopicFactory(brand=brand, name="Packaging", keywords=["can", "cans"])
+    incident = active(brand, account_lead, topics=["Packaging"])
+    ingest([raw(1, "Havbris cans in the shop")], brand=brand)
+    assert IncidentMention.objects.filter(incident=incident).count() == 1
+    incident_set_status(actor=account_lead, incident=incident, status="resolved")
+    ingest([raw(2, "Havbris cans again")], brand=brand)
+    assert IncidentMention.objects.filter(incident=incident).count() == 1
+
+
+def test_a_private_incident_gives_no_title_in_the_reason(client_a, account_lead):
+    brand = BrandFactory(client=client_a, name="Havbris")
+    incident = incident_declare(
+        actor=account_lead,
+        client=client_a,
+        title="Secret recall",
+        crisis_type=CrisisTypeFactory(),
+        severity=1,
+        brands=[brand],
+        private=True,
+    )
+    incident_set_rules(actor=account_lead, incident=incident, terms=["recall"], authors=[], topics=[])
+    ingest([raw(1, "Havbris recall?")], brand=brand)
+    mention = Mention.objects.get()
+    text = explain(mention.risk_level, mention.risk_score, mention.risk_factors)
+    assert "Secret" not in text and "it matches an active incident" in text
+
+
+def test_the_rules_form_on_the_page(web, client_a, account_lead):
+    brand = BrandFactory(client=client_a, name="Havbris")
+    incident = active(brand, account_lead)
+    url = incident.get_absolute_url()
+    http = web(account_lead)
+    assert (
+        http.post(url, {"section": "rules", "terms": "lids leak, #boykot", "authors": "@Kaptajn1"}).status_code == 302
+    )
+    incident.refresh_from_db()
+    assert (incident.link_terms, incident.link_authors) == (["#boykot", "lids leak"], ["kaptajn1"])
+    too_many = ", ".join(f"word{n}" for n in range(60))
+    assert http.post(url, {"section": "rules", "terms": too_many}).status_code == 400
+    assert reverse("incident_detail", args=[client_a.slug, incident.pk]) == url
