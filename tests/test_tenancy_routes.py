@@ -187,6 +187,8 @@ API_DETAIL_BUILDERS = {
     "api:incident-status": OBJECT_BUILDERS["incident_pk"],
     "api:incident-roles": OBJECT_BUILDERS["incident_pk"],
     "api:incident-timeline": OBJECT_BUILDERS["incident_pk"],
+    "api:incident-playbook": OBJECT_BUILDERS["incident_pk"],
+    "api:incident-updates": OBJECT_BUILDERS["incident_pk"],
 }
 # The answers' old path (.../drafts/, kept for one release) takes the same objects.
 API_DETAIL_BUILDERS.update(

@@ -13,7 +13,7 @@ from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
 
 from . import selectors, services
-from .models import CrisisType, Incident, IncidentRole, IncidentStatus, TimelineEntry
+from .models import CrisisType, Incident, IncidentRole, IncidentStatus, PlaybookItem, TimelineEntry
 
 MOST_MENTIONS_AT_ONCE = 500
 
@@ -90,6 +90,18 @@ class IncidentNoteSerializer(serializers.Serializer):
     client_visible = serializers.BooleanField(required=False, default=False)
 
 
+class PlaybookItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlaybookItem
+        fields = ["id", "position", "title", "owner_role", "due_at", "self_check", "done_at", "done_by"]
+        read_only_fields = fields
+
+
+class TickSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1)
+    done = serializers.BooleanField(default=True)
+
+
 class TimelineEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = TimelineEntry
@@ -105,7 +117,10 @@ class IncidentViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Retriev
     serializer_class = IncidentSerializer
     read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.WORK_MENTIONS
-    action_permissions = {"timeline": {"read": ClientPerm.READ_WORK, "write": ClientPerm.WORK_MENTIONS}}
+    action_permissions = {
+        "timeline": {"read": ClientPerm.READ_WORK, "write": ClientPerm.WORK_MENTIONS},
+        "playbook": {"read": ClientPerm.READ_WORK, "write": ClientPerm.WORK_MENTIONS},
+    }
     filterset_fields = ["status", "severity"]
 
     def scoped_queryset(self):
@@ -170,6 +185,34 @@ class IncidentViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Retriev
             actor=request.user, incident=incident, role=data.validated_data["role"], user=user, request=request
         )
         return Response(MemberSerializer(selectors.members_of(incident=incident), many=True).data)
+
+    @extend_schema(request=IncidentNoteSerializer, responses={201: TimelineEntrySerializer})
+    @action(detail=True, methods=["post"])
+    def updates(self, request, *args, **kwargs):
+        """The commander's status update (client_visible: also to the client's people)."""
+        incident = self.get_object()
+        data = IncidentNoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = services.incident_post_update(
+            actor=request.user, incident=incident, request=request, **data.validated_data
+        )
+        return Response(TimelineEntrySerializer(entry).data, status=201)
+
+    @extend_schema(request=TickSerializer, responses={200: PlaybookItemSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def playbook(self, request, *args, **kwargs):
+        """The checklist; POST {item, done} ticks a step (done false: unticks it)."""
+        incident = self.get_object()
+        if request.method == "POST":
+            data = TickSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            item = selectors.step_of(incident=incident, item_id=data.validated_data["item"])
+            if item is None:
+                raise serializers.ValidationError({"item": ["Not a step of this incident."]})
+            services.playbook_item_tick(
+                actor=request.user, item=item, done=data.validated_data["done"], request=request
+            )
+        return Response(PlaybookItemSerializer(selectors.playbook_of(incident=incident), many=True).data)
 
     @extend_schema(request=IncidentNoteSerializer, responses={200: TimelineEntrySerializer(many=True)})
     @action(detail=True, methods=["get", "post"])

@@ -67,6 +67,16 @@ def incident_linked_event(*, actor, incident, count: int, request=None):
     return _record("incident.linked", actor=actor, incident=incident, after={"count": count}, request=request)
 
 
+def playbook_item_event(*, actor, item, request=None):
+    after = {"step": item.title, "done": item.done_at is not None}
+    return _record("incident.step_ticked", actor=actor, incident=item.incident, after=after, request=request)
+
+
+def incident_update_event(*, actor, incident, client_visible: bool, request=None):
+    after = {"client_visible": client_visible}
+    return _record("incident.updated", actor=actor, incident=incident, after=after, request=request)
+
+
 def incident_rules_event(*, actor, incident, before, after, request=None):
     return _record(
         "incident.rules_changed", actor=actor, incident=incident, before=before, after=after, request=request
@@ -116,6 +126,22 @@ SENTENCES = {
         % {"actor": s.actor, "n": s.after("count"), "title": _title(s)}
         if (s.after("count") or 0) > 0
         else _("%(actor)s unlinked a mention from the incident %(title)s.") % {"actor": s.actor, "title": _title(s)}
+    ),
+    "incident.step_ticked": lambda s: (
+        (
+            _("%(actor)s ticked “%(step)s” done in %(title)s.")
+            if s.after("done")
+            else _("%(actor)s unticked “%(step)s” in %(title)s.")
+        )
+        % {"actor": s.actor, "step": s.after("step"), "title": _title(s)}
+    ),
+    "incident.updated": lambda s: (
+        (
+            _("%(actor)s posted an update on %(title)s for the team and the client.")
+            if s.after("client_visible")
+            else _("%(actor)s posted an update on %(title)s for the team.")
+        )
+        % {"actor": s.actor, "title": _title(s)}
     ),
     "incident.noted": lambda s: (
         _("%(actor)s added a note to the timeline of %(title)s.") % {"actor": s.actor, "title": _title(s)}

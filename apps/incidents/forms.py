@@ -67,6 +67,13 @@ class RulesForm(forms.Form):
         }
 
 
+class UpdateForm(forms.Form):
+    text = forms.CharField(label=_("Status update"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    client_visible = forms.BooleanField(
+        label=_("Also to the client's people (in the app and by e-mail)"), required=False
+    )
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     client_visible = forms.BooleanField(label=_("The client's people see it"), required=False)

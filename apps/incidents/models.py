@@ -82,6 +82,7 @@ class Incident(TimeStampedModel):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     next_update_at = models.DateTimeField(_("next update at"), null=True, blank=True)
+    update_reminded_at = models.DateTimeField(null=True, blank=True)  # the commander told the update is due, once
     # While it is active, new mentions of its brands that match these are linked and rated high.
     link_terms = ArrayField(models.CharField(max_length=100), default=list, blank=True, verbose_name=_("terms"))
     link_authors = ArrayField(models.CharField(max_length=255), default=list, blank=True, verbose_name=_("authors"))
@@ -173,3 +174,37 @@ class TimelineEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.incident_id} {self.at:%Y-%m-%d %H:%M} {self.kind}"
 
+
+class SelfCheck(models.TextChoices):
+    """Items that tick themselves when what they ask for happens."""
+
+    NONE = "", _("ticked by hand")
+    HOLDING_STATEMENT = "holding_statement", _("ticks itself when the holding statement is out")
+    POSTS_PAUSED = "posts_paused", _("ticks itself when the brand's scheduled posts are held")
+
+
+class PlaybookItem(models.Model):
+    """One step of the incident's checklist, from the playbook of its kind of crisis."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="playbook")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("step"), max_length=200)
+    owner_role = models.CharField(_("whose"), max_length=16, choices=IncidentRole.choices)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    self_check = models.CharField(_("ticks itself"), max_length=24, choices=SelfCheck.choices, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reminded_at = models.DateTimeField(null=True, blank=True)  # the owner told it is late, once
+    escalated_at = models.DateTimeField(null=True, blank=True)  # the commander told, once
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [
+            models.Index(fields=["due_at"], name="incident_item_late", condition=Q(done_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -10,7 +10,7 @@ from apps.tenants.models import Client
 from apps.tenants.roles import AGENCY_ROLES, ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 
-from .models import CrisisType, Incident, IncidentMember, IncidentStatus, Severity, TimelineEntry
+from .models import CrisisType, Incident, IncidentMember, IncidentStatus, PlaybookItem, Severity, TimelineEntry
 
 OPEN = (IncidentStatus.ACTIVE, IncidentStatus.CONTAINED)
 
@@ -62,6 +62,20 @@ def newest_linked(*, incident: Incident, count: int = 20) -> list:
     return list(
         incident.links.select_related("mention", "mention__client").order_by("-mention__posted_at", "-id")[:count]
     )
+
+
+def step_of(*, incident: Incident, item_id: int | None) -> PlaybookItem | None:
+    """A step of this incident (the incident already read through the scoping rule)."""
+    return PlaybookItem.objects.filter(incident=incident, pk=item_id or 0).first()
+
+
+def shared_timeline_of(*, incident: Incident) -> QuerySet[TimelineEntry]:
+    """What the client's people see of the timeline."""
+    return TimelineEntry.objects.filter(incident=incident, client_visible=True).select_related("actor")
+
+
+def playbook_of(*, incident: Incident) -> list[PlaybookItem]:
+    return list(PlaybookItem.objects.filter(incident=incident).select_related("done_by"))
 
 
 def crisis_types() -> QuerySet[CrisisType]:

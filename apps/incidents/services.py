@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Min
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +21,12 @@ from apps.detection.models import SpikeAlert
 from apps.detection.selectors import alert_mentions
 from apps.detection.services import alert_became_incident
 from apps.mentions.models import Mention
+from apps.notifications.models import NotificationEvent
+from apps.notifications.services import notify
 from apps.tenants.models import Brand, Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm
+from apps.tenants.selectors import account_leads_of, client_people_of
 from apps.tenants.services import require_client_perm
 
 from . import events
@@ -34,8 +38,11 @@ from .models import (
     IncidentRole,
     IncidentStatus,
     LinkReason,
+    PlaybookItem,
+    Severity,
     TimelineEntry,
 )
+from .playbooks import playbook_for
 
 TITLE_MAX = 200
 OPEN = (IncidentStatus.ACTIVE, IncidentStatus.CONTAINED)
@@ -118,6 +125,7 @@ def incident_declare(
             alert_became_incident(actor=actor, alert=alert, request=request)
         if mention_ids:
             linked += _link_all(incident, mentions, LinkReason.HAND, actor=actor)
+        _instantiate_playbook(incident)
         first = Mention.objects.unscoped().filter(incident_links__incident=incident).aggregate(first=Min("posted_at"))
         incident.started_at = first["first"] or (alert.started_at if alert else None)
         incident.save(update_fields=["started_at"])
@@ -131,6 +139,176 @@ def incident_declare(
         _entry(incident, "declared", text, actor=actor, at=now)
         events.incident_declared_event(actor=actor, incident=incident, mentions=linked, request=request)
     return incident
+
+
+def _instantiate_playbook(incident: Incident) -> None:
+    """The checklist from the playbook of the incident's kind, each step due after the declaration."""
+    PlaybookItem.objects.bulk_create(
+        PlaybookItem(
+            client_id=incident.client_id,
+            incident=incident,
+            position=position,
+            title=str(title),
+            owner_role=role,
+            due_at=incident.declared_at + due if due else None,
+            self_check=check,
+        )
+        for position, (title, role, due, check) in enumerate(playbook_for(incident.crisis_type.name))
+    )
+
+
+def playbook_item_tick(
+    *, actor: User, item: PlaybookItem, done: bool = True, request: HttpRequest | None = None
+) -> PlaybookItem:
+    """Tick a step of the checklist done, or untick it."""
+    require_client_perm(actor=actor, client=item.incident.client, codename=ClientPerm.WORK_MENTIONS)
+    with transaction.atomic():
+        item = PlaybookItem.objects.select_for_update(of=("self",)).select_related("incident__client").get(pk=item.pk)
+        if (item.done_at is not None) == done:
+            return item
+        item.done_at, item.done_by = (timezone.now(), actor) if done else (None, None)
+        item.save(update_fields=["done_at", "done_by"])
+        words = _("Done: %(step)s.") if done else _("Not done after all: %(step)s.")
+        _entry(item.incident, "step", words % {"step": item.title}, actor=actor)
+        events.playbook_item_event(actor=actor, item=item, request=request)
+    return item
+
+
+def tick_self_checks(*, incident: Incident, check: str, actor: User | None = None) -> int:
+    """What a step asks for happened (a holding statement out, posts held): its steps tick."""
+    now = timezone.now()
+    with transaction.atomic():
+        items = list(
+            PlaybookItem.objects.select_for_update(of=("self",)).filter(
+                incident=incident, self_check=check, done_at__isnull=True
+            )
+        )
+        for item in items:
+            item.done_at, item.done_by = now, actor
+            item.save(update_fields=["done_at", "done_by"])
+            _entry(incident, "step", _("Done by itself: %(step)s.") % {"step": item.title}, actor=actor)
+            events.playbook_item_event(actor=actor, item=item)
+    return len(items)
+
+
+CADENCE = {1: 30, 2: 60, 3: 240}  # minutes between updates, where the agency's severities say nothing
+
+
+def incident_post_update(
+    *, actor: User, incident: Incident, text: str, client_visible: bool = False, request: HttpRequest | None = None
+) -> TimelineEntry:
+    """The commander's status update: on the timeline, to the incident's team and, marked so, to
+    the client's people (in the app and by e-mail); the next one is due at the severity's cadence."""
+    require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
+    if not text.strip():
+        raise ValidationError({"text": _("Write the update.")})
+    if len(text) > NOTE_MAX:
+        raise ValidationError({"text": _("At most %(n)s characters.") % {"n": NOTE_MAX}})
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update(of=("self",)).select_related("client").get(pk=incident.pk)
+        severity = Severity.objects.filter(level=incident.severity).first()
+        minutes = severity.update_every_minutes if severity else CADENCE.get(incident.severity, 60)
+        now = timezone.now()
+        incident.next_update_at, incident.update_reminded_at = now + timedelta(minutes=minutes), None
+        incident.save(update_fields=["next_update_at", "update_reminded_at", "updated_at"])
+        entry = _entry(incident, "update", text.strip(), actor=actor, client_visible=client_visible, at=now)
+        events.incident_update_event(actor=actor, incident=incident, client_visible=client_visible, request=request)
+    team = {member.user for member in IncidentMember.objects.filter(incident=incident).select_related("user")}
+    recipients = (team | set(client_people_of(client=incident.client))) if client_visible else team
+    named = _("a private incident") if incident.private else incident.title
+    notify(
+        event=NotificationEvent.INCIDENT_UPDATE,
+        client=incident.client,
+        recipients=recipients - {actor},
+        title=_("Update on %(incident)s") % {"incident": named},
+        body=text.strip()[:1000],
+        url=reverse("crisis_detail", kwargs={"client_slug": incident.client.slug, "incident_pk": incident.pk}),
+    )
+    return entry
+
+
+def remind_overdue_updates(*, now: datetime | None = None) -> int:
+    """The beat: an open incident past its "next update at" tells its commander (or the account
+    leads), once until the next update is posted."""
+    now = now or timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Incident._meta.db_table} SET update_reminded_at = %s WHERE status = ANY(%s) "
+            "AND next_update_at < %s AND update_reminded_at IS NULL RETURNING id",
+            [now, list(OPEN), now],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for incident in Incident.objects.unscoped().filter(pk__in=ids).select_related("client"):
+        commander = IncidentMember.objects.filter(incident=incident, role=IncidentRole.COMMANDER).first()
+        named = _("a private incident") if incident.private else incident.title
+        notify(
+            event=NotificationEvent.INCIDENT_UPDATE_DUE,
+            client=incident.client,
+            recipients=[commander.user] if commander else account_leads_of(client=incident.client),
+            title=_("The next update on %(incident)s is due") % {"incident": named},
+            url=incident.get_absolute_url(),
+        )
+    return len(ids)
+
+
+ESCALATE_AFTER = timedelta(minutes=30)  # past due this long, the commander and the leads hear of it
+
+
+def remind_late_steps(*, now: datetime | None = None) -> tuple[int, int]:
+    """The beat's pass: a step past due tells whoever has its role (the commander if nobody),
+    once; half an hour later the commander and the client's account leads, once. Each row is
+    claimed by one UPDATE, so two beats at once tell once. Returns (reminded, escalated)."""
+    now = now or timezone.now()
+    open_items = PlaybookItem.objects.filter(done_at__isnull=True, due_at__isnull=False, incident__status__in=OPEN)
+    reminded = _claim(open_items.filter(due_at__lt=now, reminded_at__isnull=True), "reminded_at", now)
+    escalated = _claim(
+        open_items.filter(due_at__lt=now - ESCALATE_AFTER, escalated_at__isnull=True), "escalated_at", now
+    )
+    for item in reminded:
+        _tell(item, escalate=False)
+    for item in escalated:
+        _tell(item, escalate=True)
+    return len(reminded), len(escalated)
+
+
+def _claim(items, field: str, now: datetime) -> list[PlaybookItem]:
+    """Set ``field`` on the rows still without it; the rows this call set (a second beat gets none)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        ids = list(items.values_list("pk", flat=True)[:500])
+        if not ids:
+            return []
+        table = PlaybookItem._meta.db_table
+        cursor.execute(
+            f"UPDATE {table} SET {field} = %s WHERE id = ANY(%s) AND {field} IS NULL RETURNING id", [now, ids]
+        )
+        claimed = [row[0] for row in cursor.fetchall()]
+    return list(PlaybookItem.objects.filter(pk__in=claimed).select_related("incident__client"))
+
+
+def _tell(item: PlaybookItem, *, escalate: bool) -> None:
+    incident = item.incident
+    holders = {
+        member.role: member.user for member in IncidentMember.objects.filter(incident=incident).select_related("user")
+    }
+    if escalate:
+        recipients = {holders.get(IncidentRole.COMMANDER), *account_leads_of(client=incident.client)} - {None}
+        event, title = NotificationEvent.INCIDENT_STEP_ESCALATED, _("Well past due: %(step)s")
+    else:
+        recipients = {holders.get(item.owner_role) or holders.get(IncidentRole.COMMANDER)} - {None}
+        event, title = NotificationEvent.INCIDENT_STEP_LATE, _("Late: %(step)s")
+    if not recipients:  # nobody in the incident yet: its account leads
+        recipients = set(account_leads_of(client=incident.client))
+    named = _("a private incident") if incident.private else incident.title
+    notify(
+        event=event,
+        client=incident.client,
+        recipients=recipients,
+        title=title % {"step": item.title},
+        body=_("In %(incident)s, due %(due)s.")
+        % {"incident": named, "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M")},
+        url=incident.get_absolute_url(),
+        critical=escalate,
+    )
 
 
 def _alert_rules(incident: Incident) -> tuple[list[str], list[str]]:
@@ -293,6 +471,12 @@ def incident_set_status(
     require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
     with transaction.atomic():
         incident = Incident.objects.select_for_update(of=("self",)).select_related("client").get(pk=incident.pk)
+        if status == IncidentStatus.CLOSED and not reason.strip():
+            left = PlaybookItem.objects.filter(incident=incident, done_at__isnull=True).count()
+            if left:
+                raise ValidationError(
+                    {"reason": _("%(n)s steps of the checklist are not done: say why it closes anyway.") % {"n": left}}
+                )
         if status not in MOVES.get(incident.status, set()):
             raise ValidationError(
                 {

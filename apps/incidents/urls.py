@@ -8,4 +8,7 @@ urlpatterns = [
     path(
         "c/<slug:client_slug>/incidents/<int:incident_pk>/", views.IncidentDetailView.as_view(), name="incident_detail"
     ),
+    # the client's people's view: read-only, client-visible
+    path("c/<slug:client_slug>/crisis/", views.CrisisListView.as_view(), name="crisis_list"),
+    path("c/<slug:client_slug>/crisis/<int:incident_pk>/", views.CrisisDetailView.as_view(), name="crisis_detail"),
 ]

@@ -4,7 +4,8 @@ nothing) and the incident's page with its people, moments, mentions and timeline
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -17,8 +18,8 @@ from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
 
 from . import selectors, services
-from .forms import DeclareForm, NoteForm, RoleForm, RulesForm, StatusForm
-from .models import Incident, IncidentStatus
+from .forms import DeclareForm, NoteForm, RoleForm, RulesForm, StatusForm, UpdateForm
+from .models import Incident, IncidentRole, IncidentStatus
 
 MOST_MENTIONS_AT_ONCE = 500  # an inbox selection
 
@@ -152,6 +153,7 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
         context.setdefault("status_form", StatusForm(moves=services.MOVES.get(incident.status, set())))
         context.setdefault("role_form", RoleForm(people=people))
         context.setdefault("note_form", NoteForm())
+        context.setdefault("update_form", UpdateForm(initial={"client_visible": True}))
         context.setdefault(
             "rules_form",
             RulesForm(
@@ -169,6 +171,8 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
             members=selectors.members_of(incident=incident),
             channels=selectors.linked_by_channel(incident=incident),
             newest=selectors.newest_linked(incident=incident),
+            playbook=selectors.playbook_of(incident=incident),
+            now=timezone.now(),
             timeline=selectors.timeline_of(user=self.request.user, incident=incident)[:200],
             severity=selectors.severities().get(incident.severity),
             moves=services.MOVES.get(incident.status, set()),
@@ -179,6 +183,14 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
     def post(self, request, client_slug, incident_pk):
         incident = self.incident()
         section = request.POST.get("section")
+        if section == "tick":
+            item = selectors.step_of(incident=incident, item_id=parse_id(request.POST.get("item")))
+            if item is None:
+                return HttpResponseBadRequest(_("That is not a step of this incident."))
+            services.playbook_item_tick(
+                actor=request.user, item=item, done=request.POST.get("done") != "0", request=request
+            )
+            return redirect(incident.get_absolute_url())
         if section == "unlink":
             mention = (
                 Mention.objects.unscoped()
@@ -195,6 +207,7 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
             "role": lambda: RoleForm(request.POST, people=selectors.people_for_roles(client=self.client)),
             "note": lambda: NoteForm(request.POST),
             "rules": lambda: RulesForm(request.POST, topics=selectors.topic_names(client=self.client)),
+            "update": lambda: UpdateForm(request.POST),
         }
         if section not in forms:
             return redirect(incident.get_absolute_url())
@@ -220,6 +233,14 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
                 reason=data["reason"],
                 request=request,
             )
+        elif section == "update":
+            services.incident_post_update(
+                actor=actor,
+                incident=incident,
+                text=data["text"],
+                client_visible=data["client_visible"],
+                request=request,
+            )
         elif section == "rules":
             services.incident_set_rules(actor=actor, incident=incident, request=request, **RulesForm.values_of(data))
         elif section == "role":
@@ -234,3 +255,44 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
                 client_visible=data["client_visible"],
                 request=request,
             )
+
+
+# --- The client's view: read-only, the client-visible part, live -------------------------------
+
+
+class CrisisListView(ClientScopedMixin, TemplateView):
+    """The client's incidents as the client's people see them (private ones are their members')."""
+
+    template_name = "incidents/crisis_list.html"
+    read_permission = ClientPerm.VIEW
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["incidents"] = selectors.incidents_of(user=self.request.user, client=self.client, status="")[:100]
+        return context
+
+
+class CrisisDetailView(ClientScopedMixin, TemplateView):
+    """One incident for the client's people: its state, public moments, who leads it, the
+    client-visible timeline; the timeline part refreshes itself (htmx, every 30 s)."""
+
+    template_name = "incidents/crisis_detail.html"
+    read_permission = ClientPerm.VIEW
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        incident = self.get_scoped_object(Incident.objects.select_related("crisis_type"), pk=self.kwargs["incident_pk"])
+        entries = selectors.shared_timeline_of(incident=incident)[:200]
+        leads = [
+            member
+            for member in selectors.members_of(incident=incident)
+            if member.role in (IncidentRole.COMMANDER, IncidentRole.CLIENT_LIAISON)
+        ]
+        context.update(incident=incident, entries=entries, leads=leads, brands=list(incident.brands.all()))
+        return context
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        if request.htmx and request.GET.get("part") == "timeline":
+            return render(request, "incidents/_crisis_timeline.html", context)
+        return self.render_to_response(context)

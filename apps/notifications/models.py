@@ -35,6 +35,10 @@ class NotificationEvent(models.TextChoices):
     APPROVAL_ESCALATED = "approval.escalated", _("An answer's approval puts its deadline at risk")
     ANSWER_FAILED = "answer.failed", _("An answer could not be published")
     SPIKE_ALERT = "spike.alert", _("A brand's mentions spiked")
+    INCIDENT_STEP_LATE = "incident.step_late", _("A step of an incident you have is late")
+    INCIDENT_STEP_ESCALATED = "incident.step_escalated", _("A step of your incident is well past due")
+    INCIDENT_UPDATE = "incident.update", _("An update on an incident")
+    INCIDENT_UPDATE_DUE = "incident.update_due", _("Your incident's next update is due")
 
 
 # Sent to one endpoint from its page; never a person's notification and never subscribed to.
@@ -62,6 +66,10 @@ DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
     NotificationEvent.APPROVAL_ESCALATED: (Channel.IN_APP, Channel.EMAIL),
     NotificationEvent.ANSWER_FAILED: (Channel.IN_APP, Channel.EMAIL),
     NotificationEvent.SPIKE_ALERT: (Channel.IN_APP, Channel.EMAIL),
+    NotificationEvent.INCIDENT_STEP_LATE: (Channel.IN_APP, Channel.EMAIL),
+    NotificationEvent.INCIDENT_STEP_ESCALATED: (Channel.IN_APP, Channel.EMAIL),
+    NotificationEvent.INCIDENT_UPDATE: (Channel.IN_APP, Channel.EMAIL),
+    NotificationEvent.INCIDENT_UPDATE_DUE: (Channel.IN_APP, Channel.EMAIL),
 }
 
 

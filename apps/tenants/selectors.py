@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from .hours import Schedule
 from .models import Brand, BusinessHoursBlock, Client, Holiday, Membership
-from .roles import Role
+from .roles import CLIENT_ROLES, Role
 
 
 def clients_for(*, user: AbstractBaseUser) -> QuerySet[Client]:
@@ -42,6 +42,15 @@ def account_leads_of(*, client: Client) -> list:
     return list(
         get_user_model()
         .objects.filter(Q(memberships__client=client, memberships__role=Role.ACCOUNT_LEAD), is_active=True)
+        .distinct()
+    )
+
+
+def client_people_of(*, client: Client) -> list:
+    """The client's own active people (viewers and approvers): whom updates meant for the client reach."""
+    return list(
+        get_user_model()
+        .objects.filter(memberships__client=client, memberships__role__in=CLIENT_ROLES, is_active=True)
         .distinct()
     )
 

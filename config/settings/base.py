@@ -308,6 +308,10 @@ CELERY_BEAT_SCHEDULE = {
         # at the top of each minute: the minute just ended is checked at once
         "schedule": crontab(minute="*"),
     },
+    "remind-late-incident-steps": {
+        "task": "apps.incidents.tasks.remind_late_steps_task",
+        "schedule": timedelta(seconds=60),
+    },
     "peek-for-sharp-rises": {
         "task": "apps.detection.tasks.run_detector_peek_task",
         # between the minute's checks: a sharp rise is told while its first minute fills

@@ -87,11 +87,11 @@ def test_moments_come_in_order_and_closed_is_final(brand_a, account_lead):
     incident.refresh_from_db()
     assert incident.resolved_at is None and incident.contained_at is not None
     incident_set_status(actor=account_lead, incident=incident, status="resolved")
-    incident_set_status(actor=account_lead, incident=incident, status="closed")
+    incident_set_status(actor=account_lead, incident=incident, status="closed", reason="Handled by the client")
     with pytest.raises(ValidationError):
         incident_set_status(actor=account_lead, incident=incident, status="active")
     shown = TimelineEntry.objects.filter(incident=incident, kind="status")
-    assert shown.count() == 5 and all(entry.client_visible for entry in shown)
+    assert shown.count() == 5 and all(entry.client_visible for entry in shown)  # the reasons are notes
     assert TimelineEntry.objects.filter(incident=incident, kind="note", text="Recall announced").exists()
     event = AuditEvent.objects.filter(action="incident.status_changed").order_by("id").first()
     assert sentence_of(event, {}).endswith("set the incident Leaking cans from active to contained.")
