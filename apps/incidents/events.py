@@ -78,6 +78,8 @@ def incident_update_event(*, actor, incident, client_visible: bool, request=None
 
 
 def incident_rules_event(*, actor, incident, before, after, request=None):
+    if incident.private:  # its rules name what it is about: which of them changed, no more
+        before, after = None, {"changed": sorted(after)}
     return _record(
         "incident.rules_changed", actor=actor, incident=incident, before=before, after=after, request=request
     )

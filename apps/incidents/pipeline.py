@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from apps.mentions.models import RiskLevel
 from apps.mentions.ratings import INCIDENT
@@ -13,6 +14,7 @@ from apps.risk.pipeline import risk_setup
 from .models import Incident, IncidentMention, IncidentStatus, LinkReason
 
 ACTIVE = (IncidentStatus.ACTIVE, IncidentStatus.CONTAINED)
+LOOK_BACK = timedelta(days=1)  # a post this much older than the incident's start is history
 LEVELS = [RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH, RiskLevel.CRITICAL]
 
 
@@ -24,8 +26,11 @@ class Rules:
     terms: re.Pattern | None
     authors: frozenset[str]
     topics: frozenset[str]
+    since: datetime  # posted before this (history, an import): not part of the incident
 
     def match(self, row: dict) -> bool:
+        if row.get("posted_at") and row["posted_at"] < self.since:
+            return False
         if self.authors and (row.get("author_handle") or "").casefold().lstrip("@") in self.authors:
             return True
         if self.topics and self.topics.intersection(row.get("topics") or ()):
@@ -46,7 +51,8 @@ def rules_of(brand) -> list[Rules]:
         authors = frozenset(author.strip().casefold().lstrip("@") for author in incident.link_authors if author.strip())
         topics = frozenset(incident.link_topics)
         if pattern or authors or topics:
-            rules.append(Rules(incident.pk, incident.private, incident.title, pattern, authors, topics))
+            since = min(incident.started_at or incident.declared_at, incident.declared_at) - LOOK_BACK
+            rules.append(Rules(incident.pk, incident.private, incident.title, pattern, authors, topics, since))
     return rules
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from apps.core.services import model_update
 from apps.detection.models import SpikeAlert
 from apps.detection.selectors import alert_mentions
 from apps.detection.services import alert_became_incident
+from apps.listening.models import BrandQuery
 from apps.mentions.models import Mention
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
@@ -44,6 +46,7 @@ from .models import (
 )
 from .playbooks import playbook_for
 
+log = logging.getLogger(__name__)
 TITLE_MAX = 200
 OPEN = (IncidentStatus.ACTIVE, IncidentStatus.CONTAINED)
 HASHTAG = re.compile(r"#\w{2,}")
@@ -105,6 +108,7 @@ def incident_declare(
             declared_by=actor,
             declared_at=now,
             detected_at=alert.detected_at if alert else None,
+            next_update_at=now + timedelta(minutes=_cadence(severity)),
         )
         incident.brands.set(brands)
         if private or user_has_client_perm(actor, client, ClientPerm.MANAGE):
@@ -194,6 +198,12 @@ def tick_self_checks(*, incident: Incident, check: str, actor: User | None = Non
 CADENCE = {1: 30, 2: 60, 3: 240}  # minutes between updates, where the agency's severities say nothing
 
 
+def _cadence(level: int) -> int:
+    """Minutes between the commander's updates at this severity (the agency's, or the default)."""
+    severity = Severity.objects.filter(level=level).first()
+    return severity.update_every_minutes if severity else CADENCE.get(level, 60)
+
+
 def incident_post_update(
     *, actor: User, incident: Incident, text: str, client_visible: bool = False, request: HttpRequest | None = None
 ) -> TimelineEntry:
@@ -202,14 +212,17 @@ def incident_post_update(
     require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
     if not text.strip():
         raise ValidationError({"text": _("Write the update.")})
+    if client_visible and incident.private:
+        raise ValidationError(
+            {"client_visible": _("A private incident is its members' only: updates stay with the team.")}
+        )
     if len(text) > NOTE_MAX:
         raise ValidationError({"text": _("At most %(n)s characters.") % {"n": NOTE_MAX}})
     with transaction.atomic():
         incident = Incident.objects.select_for_update(of=("self",)).select_related("client").get(pk=incident.pk)
-        severity = Severity.objects.filter(level=incident.severity).first()
-        minutes = severity.update_every_minutes if severity else CADENCE.get(incident.severity, 60)
         now = timezone.now()
-        incident.next_update_at, incident.update_reminded_at = now + timedelta(minutes=minutes), None
+        incident.next_update_at = now + timedelta(minutes=_cadence(incident.severity))
+        incident.update_reminded_at = None
         incident.save(update_fields=["next_update_at", "update_reminded_at", "updated_at"])
         entry = _entry(incident, "update", text.strip(), actor=actor, client_visible=client_visible, at=now)
         events.incident_update_event(actor=actor, incident=incident, client_visible=client_visible, request=request)
@@ -222,7 +235,10 @@ def incident_post_update(
         recipients=recipients - {actor},
         title=_("Update on %(incident)s") % {"incident": named},
         body=text.strip()[:1000],
-        url=reverse("crisis_detail", kwargs={"client_slug": incident.client.slug, "incident_pk": incident.pk}),
+        url=reverse("crisis_detail", kwargs={"client_slug": incident.client.slug, "incident_pk": incident.pk})
+        if client_visible
+        else incident.get_absolute_url(),
+        webhooks=client_visible,  # the client's endpoints hear only what is meant for the client
     )
     return entry
 
@@ -247,6 +263,7 @@ def remind_overdue_updates(*, now: datetime | None = None) -> int:
             recipients=[commander.user] if commander else account_leads_of(client=incident.client),
             title=_("The next update on %(incident)s is due") % {"incident": named},
             url=incident.get_absolute_url(),
+            webhooks=False,
         )
     return len(ids)
 
@@ -298,6 +315,8 @@ def _tell(item: PlaybookItem, *, escalate: bool) -> None:
         event, title = NotificationEvent.INCIDENT_STEP_LATE, _("Late: %(step)s")
     if not recipients:  # nobody in the incident yet: its account leads
         recipients = set(account_leads_of(client=incident.client))
+    if not recipients:
+        log.warning("late step %s of incident %s: nobody to tell", item.pk, incident.pk)
     named = _("a private incident") if incident.private else incident.title
     notify(
         event=event,
@@ -308,6 +327,7 @@ def _tell(item: PlaybookItem, *, escalate: bool) -> None:
         % {"incident": named, "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M")},
         url=incident.get_absolute_url(),
         critical=escalate,
+        webhooks=False,
     )
 
 
@@ -320,13 +340,22 @@ def _alert_rules(incident: Incident) -> tuple[list[str], list[str]]:
     if not rows:
         return [], []
     topics, hashtags = Counter(), Counter()
+    # The brand's own names and the hashtags its query follows are in every mention: no rule.
+    brands = list(incident.brands.all())
+    own = {tag.casefold() for brand in brands for tag in (*brand.aliases, *brand.handles)}
+    own |= {f"#{brand.name.replace(' ', '').casefold()}" for brand in brands}
+    own |= {
+        f"#{tag.casefold().lstrip('#')}"
+        for tags in BrandQuery.objects.unscoped().filter(brand__in=brands).values_list("hashtags", flat=True)
+        for tag in tags or ()
+    }
     for mention_topics, text in rows:
         topics.update(set(mention_topics or ()))
         hashtags.update({tag.casefold() for tag in HASHTAG.findall(text)})
     enough = max(2, len(rows) / 5)
     return (
         sorted(topic for topic, n in topics.items() if n >= enough),
-        sorted(tag for tag, n in hashtags.items() if n >= enough)[:10],
+        sorted(tag for tag, n in hashtags.items() if n >= enough and tag not in own)[:10],
     )
 
 
@@ -522,7 +551,8 @@ def incident_set_status(
             at=at,
         )
         if reason.strip():
-            _entry(incident, "note", reason.strip()[:NOTE_MAX], actor=actor, at=at)
+            why = _("Why %(status)s: %(reason)s") % {"status": incident.get_status_display(), "reason": reason.strip()}
+            _entry(incident, "note", why[:NOTE_MAX], actor=actor, at=at)
         events.incident_status_event(actor=actor, incident=incident, before=before, request=request)
     return incident
 

@@ -82,17 +82,21 @@ class IncidentDeclareView(ClientScopedMixin, TemplateView):
             raise BadOrigin(_("This alert became a private incident; its members have it."))
         return incident
 
-    def form(self, data=None, alert=None):
+    def form(self, data=None, alert=None, mention_ids=()):
         brands = Brand.objects.visible_to(self.request.user).filter(client=self.client).order_by("name")
         initial = {}
         if alert is not None:
             initial = {"title": alert.summary[:200], "brands": [alert.brand_id], "severity": 2}
+        elif mention_ids:  # the selection's brands, ticked
+            initial = {
+                "brands": list(brands.filter(mentions__pk__in=mention_ids).values_list("pk", flat=True).distinct())
+            }
         return DeclareForm(data, initial=initial, crisis_types=selectors.crisis_types(), brands=brands)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         alert, mention_ids = self.origin(self.request.GET if self.request.method == "GET" else self.request.POST)
-        context.setdefault("form", self.form(alert=alert))
+        context.setdefault("form", self.form(alert=alert, mention_ids=mention_ids))
         mentions = Mention.objects.visible_to(self.request.user).filter(client=self.client, pk__in=mention_ids)
         context.update(
             alert=alert, mention_ids=list(mentions.values_list("pk", flat=True)), severities=selectors.severities()
@@ -153,7 +157,9 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
         context.setdefault("status_form", StatusForm(moves=services.MOVES.get(incident.status, set())))
         context.setdefault("role_form", RoleForm(people=people))
         context.setdefault("note_form", NoteForm())
-        context.setdefault("update_form", UpdateForm(initial={"client_visible": True}))
+        context.setdefault("update_form", UpdateForm(initial={"client_visible": not incident.private}))
+        if incident.private:
+            del context["update_form"].fields["client_visible"]
         context.setdefault(
             "rules_form",
             RulesForm(
@@ -165,6 +171,7 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
                 topics=selectors.topic_names(client=self.client),
             ),
         )
+        timeline = list(selectors.timeline_of(user=self.request.user, incident=incident)[:200])
         context.update(
             incident=incident,
             brands=list(incident.brands.all()),
@@ -172,8 +179,9 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
             channels=selectors.linked_by_channel(incident=incident),
             newest=selectors.newest_linked(incident=incident),
             playbook=selectors.playbook_of(incident=incident),
+            updates=[entry for entry in timeline if entry.kind == "update"][:5],
             now=timezone.now(),
-            timeline=selectors.timeline_of(user=self.request.user, incident=incident)[:200],
+            timeline=timeline,
             severity=selectors.severities().get(incident.severity),
             moves=services.MOVES.get(incident.status, set()),
             can_work=self.can(ClientPerm.WORK_MENTIONS),
@@ -190,6 +198,7 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
             services.playbook_item_tick(
                 actor=request.user, item=item, done=request.POST.get("done") != "0", request=request
             )
+            messages.success(request, _("Saved."))
             return redirect(incident.get_absolute_url())
         if section == "unlink":
             mention = (

@@ -209,6 +209,7 @@ class BulkSerializer(serializers.Serializer):
     )
     topic = serializers.CharField(max_length=80, required=False)
     level = serializers.ChoiceField(choices=RiskLevel.choices, required=False)
+    incident = serializers.IntegerField(min_value=1, required=False, help_text="incident: an open incident's id.")
 
     def __init__(self, *args, client=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -353,7 +354,7 @@ class MentionViewSet(ClientScopedViewSet, mixins.RetrieveModelMixin):
         fields = data.validated_data
         ids = list(dict.fromkeys(fields["ids"]))
         mentions = selectors.mentions_of(user=request.user, client=self.client, ids=ids)
-        names = ("assignee", "status", "reason", "private_channel", "topic", "level")
+        names = ("assignee", "status", "reason", "private_channel", "topic", "level", "incident")
         params = {key: fields[key] for key in names if key in fields}
         try:
             outcome = services.mentions_bulk(

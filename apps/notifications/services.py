@@ -134,6 +134,7 @@ def notify(
     mention: models.Model | None = None,  # a Mention: mentions sits above notifications
     critical: bool = False,
     payload: dict | None = None,
+    webhooks: bool = True,
 ) -> list[Notification]:
     """Tell people at a client about an event, and the client's webhook endpoints once.
 
@@ -187,6 +188,8 @@ def notify(
     # fails theirs anyway. Outside one, this still stores the rows and the deliveries together.
     with transaction.atomic(savepoint=False):
         Notification.objects.bulk_create(notifications)
+        if not webhooks:  # for the agency's team only: the client's endpoints hear nothing of it
+            return notifications
         deliveries = _queue_webhook_deliveries(
             client=client,
             event=event,

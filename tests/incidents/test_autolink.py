@@ -98,3 +98,50 @@ def test_the_rules_form_on_the_page(web, client_a, account_lead):
     too_many = ", ".join(f"word{n}" for n in range(60))
     assert http.post(url, {"section": "rules", "terms": too_many}).status_code == 400
     assert reverse("incident_detail", args=[client_a.slug, incident.pk]) == url
+
+
+def test_history_is_not_linked_and_a_private_incidents_rules_stay_out_of_the_trail(client_a, account_lead):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.core.models import AuditEvent
+
+    brand = BrandFactory(client=client_a, name="Havbris")
+    incident = active(brand, account_lead, terms=["lids leak"])
+    old = timezone.now() - timedelta(days=3)
+    ingest([raw(1, "Havbris lids leak", posted_at=old), raw(2, "Havbris lids leak")], brand=brand)
+    assert list(IncidentMention.objects.filter(incident=incident).values_list("mention__external_id", flat=True)) == [
+        "m2"
+    ]
+    secret = incident_declare(
+        actor=account_lead,
+        client=client_a,
+        title="Secret",
+        crisis_type=CrisisTypeFactory(),
+        severity=1,
+        brands=[brand],
+        private=True,
+    )
+    incident_set_rules(actor=account_lead, incident=secret, terms=["#ceoscandal"], authors=[], topics=[])
+    event = AuditEvent.objects.filter(action="incident.rules_changed").order_by("id").last()
+    assert "ceoscandal" not in str(event.after) + str(event.before) and event.after["changed"] == ["link_terms"]
+
+
+def test_an_alerts_incident_starts_with_its_hashtags_but_not_the_brands_own(client_a, account_lead):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import MentionFactory, SpikeAlertFactory
+
+    brand = BrandFactory(client=client_a, name="Havbris", aliases=["Havbris"])
+    now = timezone.now().replace(second=0, microsecond=0)
+    alert = SpikeAlertFactory(brand=brand, started_at=now - timedelta(minutes=15), detected_at=now)
+    for n in range(6):
+        mention = MentionFactory(brand=brand, text=f"#Havbris cans leak #Boykot {n}")
+        Mention.objects.filter(pk=mention.pk).update(ingested_at=now - timedelta(minutes=3))
+    incident = incident_declare(
+        actor=account_lead, client=client_a, title="Leak", crisis_type=CrisisTypeFactory(), severity=1, alert=alert
+    )
+    assert incident.link_terms == ["#boykot"]

@@ -23,7 +23,8 @@ def test_declare_from_the_inbox_selection(web, brand_a, responder):
     inbox = http.get(reverse("inbox", args=[brand_a.client.slug])).content.decode()
     assert "Declare an incident from these" in inbox
     started = http.post(url, {"ids": [m.pk for m in chosen], "action": "assign", "csrfmiddlewaretoken": "x"})
-    assert started.status_code == 200 and "3 mentions are linked" in started.content.decode()
+    assert started.status_code == 200 and "3 mentions will be linked" in started.content.decode()
+    assert started.context["form"].initial["brands"] == [brand_a.pk]  # the selection's brand, ticked
     assert not Incident.objects.exists()  # the form only, so far
     crisis = CrisisTypeFactory()
     done = http.post(

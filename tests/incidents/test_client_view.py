@@ -4,6 +4,7 @@ commander's updates; never the agency's internal notes."""
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from apps.incidents.models import IncidentRole
@@ -72,3 +73,43 @@ def test_updates_by_page_and_api(web, api, brand_a, account_lead, responder):
     url = f"/api/v1/clients/{brand_a.client.pk}/incidents/{incident.pk}/updates/"
     posted = api(responder).post(url, {"text": "Still quiet", "client_visible": True}, format="json")
     assert posted.status_code == 201 and posted.json()["client_visible"] is True
+
+
+def test_a_private_incident_shares_nothing_and_team_news_stays_off_the_clients_webhooks(
+    brand_a, account_lead, client_viewer
+):
+    from apps.notifications.models import WebhookDelivery
+    from tests.factories import WebhookEndpointFactory
+
+    WebhookEndpointFactory(client=brand_a.client)
+    private = running(brand_a.client, account_lead, private=True)
+    with pytest.raises(ValidationError) as refused:
+        incident_post_update(actor=account_lead, incident=private, text="x", client_visible=True)
+    assert "client_visible" in refused.value.message_dict
+    incident = running(brand_a.client, account_lead)
+    incident_post_update(actor=account_lead, incident=incident, text="For the team")
+    assert not WebhookDelivery.objects.exists()
+    incident_post_update(actor=account_lead, incident=incident, text="For everyone", client_visible=True)
+    assert WebhookDelivery.objects.count() == 1
+
+
+def test_an_incident_nobody_updates_is_chased_from_its_declaration(brand_a, account_lead):
+    incident = running(brand_a.client, account_lead)
+    assert incident.next_update_at == incident.declared_at + timedelta(minutes=30)  # severity 1
+    assert remind_overdue_updates(now=incident.next_update_at + timedelta(seconds=1)) == 1
+
+
+def test_the_client_page_says_no_next_update_once_it_is_over_and_marks_updates(
+    web, brand_a, account_lead, client_viewer
+):
+    from apps.incidents.services import incident_set_status
+
+    incident = running(brand_a.client, account_lead)
+    incident_post_update(actor=account_lead, incident=incident, text="Batch recalled", client_visible=True)
+    url = reverse("crisis_detail", args=[brand_a.client.slug, incident.pk])
+    page = web(client_viewer).get(url).content.decode()
+    assert "Next update at" in page and ">update<" in page
+    incident_set_status(actor=account_lead, incident=incident, status="resolved")
+    assert "Next update at" not in web(client_viewer).get(url).content.decode()
+    staff = web(account_lead).get(incident.get_absolute_url())
+    assert [entry.text for entry in staff.context["updates"]] == ["Batch recalled"]

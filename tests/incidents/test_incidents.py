@@ -92,7 +92,7 @@ def test_moments_come_in_order_and_closed_is_final(brand_a, account_lead):
         incident_set_status(actor=account_lead, incident=incident, status="active")
     shown = TimelineEntry.objects.filter(incident=incident, kind="status")
     assert shown.count() == 5 and all(entry.client_visible for entry in shown)  # the reasons are notes
-    assert TimelineEntry.objects.filter(incident=incident, kind="note", text="Recall announced").exists()
+    assert TimelineEntry.objects.filter(incident=incident, kind="note", text="Why resolved: Recall announced").exists()
     event = AuditEvent.objects.filter(action="incident.status_changed").order_by("id").first()
     assert sentence_of(event, {}).endswith("set the incident Leaking cans from active to contained.")
 
@@ -231,4 +231,5 @@ def test_a_status_reason_stays_with_the_agency(brand_a, account_lead):
     incident_set_status(actor=account_lead, incident=incident, status="contained", reason="Legal says wait")
     shown = TimelineEntry.objects.filter(incident=incident, client_visible=True)
     assert "Legal says wait" not in " ".join(shown.values_list("text", flat=True))
-    assert TimelineEntry.objects.filter(incident=incident, client_visible=False, text="Legal says wait").exists()
+    internal = TimelineEntry.objects.filter(incident=incident, client_visible=False)
+    assert internal.filter(text="Why contained: Legal says wait").exists()
