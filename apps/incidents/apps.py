@@ -8,15 +8,17 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         """The incidents' parts in the lower apps' registries: the pipeline links the mentions of
         an active incident (after risk rates them, before routing assigns them), the inbox's bulk
-        action that links a selection to one, and its audit events' sentences."""
+        action that links a selection to one, routing's list of urgent mentions whose waiting
+        nobody need be told of (the incident's team has them), and its audit events' sentences."""
         from apps.core.sentences import register_sentences
         from apps.listening import pipeline
         from apps.mentions.services import BulkAction, bulk_actions
         from apps.mentions.views import bulk_choices
+        from apps.routing.services import covered_elsewhere
 
         from . import events
         from .pipeline import link_new_mentions, store_links
-        from .selectors import open_incident_choices
+        from .selectors import in_active_incidents, open_incident_choices
         from .services import bulk_link_to_incident
 
         pipeline.ingest_steps.register("incidents", link_new_mentions, rank=15)
@@ -25,4 +27,5 @@ class IncidentsConfig(AppConfig):
             "incident", BulkAction(needs=("incident",), run=bulk_link_to_incident, together=True), rank=55
         )
         bulk_choices.register("incident", open_incident_choices)
+        covered_elsewhere.register("incidents", in_active_incidents)
         register_sentences(events.SENTENCES)

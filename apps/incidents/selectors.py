@@ -10,7 +10,16 @@ from apps.tenants.models import Client
 from apps.tenants.roles import AGENCY_ROLES, ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 
-from .models import CrisisType, Incident, IncidentMember, IncidentStatus, PlaybookItem, Severity, TimelineEntry
+from .models import (
+    CrisisType,
+    Incident,
+    IncidentMember,
+    IncidentMention,
+    IncidentStatus,
+    PlaybookItem,
+    Severity,
+    TimelineEntry,
+)
 
 OPEN = (IncidentStatus.ACTIVE, IncidentStatus.CONTAINED)
 
@@ -22,6 +31,15 @@ def incidents_of(*, user: User, client: Client, status: str = "") -> QuerySet[In
     elif status:
         incidents = incidents.filter(status=status)
     return incidents.prefetch_related("brands").order_by("-declared_at", "-id")
+
+
+def in_active_incidents(*, mention_ids: list[int]) -> set[int]:
+    """Of these mentions, those linked to an open incident: its team has them in hand."""
+    return set(
+        IncidentMention.objects.filter(mention_id__in=mention_ids, incident__status__in=OPEN).values_list(
+            "mention_id", flat=True
+        )
+    )
 
 
 def open_incident_choices(*, user: User, client: Client) -> list[tuple[int, str]]:

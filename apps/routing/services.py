@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Availability, User
 from apps.core.audit import changed_fields
 from apps.core.numbers import column_range, in_column_range
+from apps.core.registry import Registry
 from apps.core.services import model_update
 from apps.mentions.locks import mention_locked
 from apps.mentions.models import OPEN_WORK, UNANSWERED, URGENT, Mention, MentionStatus, RiskLevel
@@ -148,6 +149,12 @@ def reassign_unanswered(*, now: datetime | None = None) -> int:
 NOT_STARTED = (MentionStatus.NEW, MentionStatus.TRIAGED)
 
 
+# {key: (mention_ids=) -> set of ids}: urgent mentions another app's people already have in
+# hand (incidents: those linked to an active incident, whose team is on them). They are still
+# given to responders with room, but nobody is told one by one that they wait.
+covered_elsewhere = Registry("urgent mentions covered elsewhere")
+
+
 def route_waiting_urgent(*, now: datetime | None = None) -> int:
     """High and critical mentions nobody has, each minute: give each to a responder with room;
     where nobody has room, hand a lesser mention nobody has started back to the queue to make
@@ -165,11 +172,15 @@ def route_waiting_urgent(*, now: datetime | None = None) -> int:
         # Critical first, then the longest waiting.
         mentions = list(waiting.filter(client=client).select_related("client", "brand").order_by("ingested_at")[:200])
         mentions.sort(key=lambda mention: mention.risk_level != RiskLevel.CRITICAL)
+        ids = [mention.pk for mention in mentions]
+        covered = set().union(*(covers(mention_ids=ids) for covers in covered_elsewhere))
         for mention in mentions:
             assignee = _room_for_urgent(roster, mention, now) if roster is not None else None
             if assignee is not None and _give(mention, assignee, now, reason="urgent work waiting"):
                 given += 1
-            elif mention.ingested_at <= alert_before and mention.waiting_alerted_at is None:
+            elif (
+                mention.ingested_at <= alert_before and mention.waiting_alerted_at is None and mention.pk not in covered
+            ):
                 _alert_waiting(mention, contacts_of(client), now)
         if roster is not None and roster.last_id != policy.last_assignee_id and policy.pk:
             RoutingPolicy.objects.unscoped().filter(pk=policy.pk).update(last_assignee_id=roster.last_id)

@@ -56,3 +56,30 @@ def test_link_a_selection_to_an_open_incident_and_unlink_one(web, brand_a, respo
     linked, unlinked = AuditEvent.objects.filter(action="incident.linked").order_by("id")
     assert "linked 2 mentions to the incident Leaking cans" in sentence_of(linked, {})
     assert "unlinked a mention from the incident Leaking cans" in sentence_of(unlinked, {})
+
+
+def test_urgent_mentions_an_active_incident_has_are_not_told_of_one_by_one(brand_a, account_lead):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.mentions.models import Mention
+    from apps.notifications.models import Notification
+    from apps.routing.models import RoutingMode
+    from apps.routing.services import route_waiting_urgent
+    from tests.factories import RoutingPolicyFactory
+
+    RoutingPolicyFactory(client=brand_a.client, mode=RoutingMode.OFF)
+    now = timezone.now()
+    linked, alone = MentionFactory(brand=brand_a, risk_level="high"), MentionFactory(brand=brand_a, risk_level="high")
+    Mention.objects.filter(pk__in=[linked.pk, alone.pk]).update(ingested_at=now - timedelta(minutes=10))
+    incident = open_incident(brand_a.client, account_lead)
+    from apps.incidents.services import incident_link_mentions
+
+    incident_link_mentions(actor=account_lead, incident=incident, mentions=[linked])
+    route_waiting_urgent(now=now)
+    told = Notification.objects.filter(event="mention.waiting")
+    assert set(told.values_list("mention_id", flat=True)) == {alone.pk}
+    incident_set_status(actor=account_lead, incident=incident, status="resolved")
+    route_waiting_urgent(now=now + timedelta(minutes=1))  # the incident is over: its mention is told of now
+    assert set(told.values_list("mention_id", flat=True)) == {alone.pk, linked.pk}
