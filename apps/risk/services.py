@@ -17,7 +17,7 @@ from apps.core.audit import changed_fields
 from apps.core.services import model_update
 from apps.mentions.locks import mention_locked
 from apps.mentions.models import UNANSWERED, Mention, RiskLevel
-from apps.mentions.ratings import FACTORS, LEVEL_ORDER
+from apps.mentions.ratings import FACTORS, INCIDENT, LEVEL_ORDER
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notify
 from apps.routing.selectors import escalation_contacts
@@ -201,6 +201,7 @@ def rerate_grown_mentions(*, cursor, grown: dict[int, dict], context) -> None:
     for mention in mentions:
         setup = setups.get(mention.brand_id) or setups.setdefault(mention.brand_id, BrandRiskSetup(mention.brand))
         rating = score(signals_of(mention, setup, copies.get(mention.content_hash, 1)), setup.rules, now)
+        _keep_incident_lift(mention, rating, setup.rules)
         if rating.level != mention.risk_level or rating.score != mention.risk_score:
             changed.append((mention, setup, rating))
     _keep_arrival_ratings([mention for mention, _, _ in changed])
@@ -211,6 +212,19 @@ def rerate_grown_mentions(*, cursor, grown: dict[int, dict], context) -> None:
         _rate(mention, setup, score=rating.score, level=rating.level, factors=rating.factors, arrival_kept=True)
     if climbed:
         transaction.on_commit(lambda: announce_mentions_task.delay(climbed))
+
+
+def _keep_incident_lift(mention: Mention, rating, rules) -> None:
+    """A mention an incident's rules raised to high keeps that when it grows: the factor on it
+    says so (the incidents app sets it on arrival), with the points the new score needs."""
+    kept = [factor for factor in mention.risk_factors or () if factor.get("factor") == INCIDENT]
+    if not kept:
+        return
+    lift = max(0, rules.high_from - rating.score)
+    rating.score += lift
+    if LEVEL_ORDER[rating.level] < LEVEL_ORDER[RiskLevel.HIGH]:
+        rating.level = RiskLevel.HIGH
+    rating.factors = [*rating.factors, {**kept[0], "points": lift}]
 
 
 def _claim_reminder(mention: Mention, kind: str, due_at: datetime) -> bool:

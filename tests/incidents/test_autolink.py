@@ -145,3 +145,15 @@ def test_an_alerts_incident_starts_with_its_hashtags_but_not_the_brands_own(clie
         actor=account_lead, client=client_a, title="Leak", crisis_type=CrisisTypeFactory(), severity=1, alert=alert
     )
     assert incident.link_terms == ["#boykot"]
+
+
+def test_a_linked_mention_that_grows_stays_high(client_a, account_lead):
+    brand = BrandFactory(client=client_a, name="Havbris")
+    active(brand, account_lead, terms=["lids leak"])
+    ingest([raw(1, "Havbris lids leak")], brand=brand)
+    first = Mention.objects.get()
+    assert first.risk_level == "high"
+    ingest([raw(1, "Havbris lids leak", likes=40, reposts=12)], brand=brand)  # it came back with more reactions
+    grown = Mention.objects.get()
+    assert grown.likes == 40 and grown.risk_level in ("high", "critical")
+    assert any(factor["factor"] == "incident" for factor in grown.risk_factors)
