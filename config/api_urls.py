@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.accounts.api import ApiTokenViewSet, InvitationViewSet, me
 from apps.detection.api import DetectionSettingsViewSet, SpikeAlertViewSet
-from apps.incidents.api import IncidentViewSet
+from apps.incidents.api import IncidentViewSet, LibraryStatementViewSet
 from apps.listening.api import SourceViewSet
 from apps.mentions.api import MentionViewSet, SavedViewViewSet
 from apps.notifications.api import (
@@ -43,6 +43,9 @@ router.register(
     r"clients/(?P<client_pk>[0-9]+)/detection-settings", DetectionSettingsViewSet, basename="detection-settings"
 )
 router.register(r"clients/(?P<client_pk>[0-9]+)/incidents", IncidentViewSet, basename="incident")
+router.register(
+    r"clients/(?P<client_pk>[0-9]+)/statement-library", LibraryStatementViewSet, basename="library-statement"
+)
 router.register("tokens", ApiTokenViewSet, basename="api-token")
 router.register("notifications", NotificationViewSet, basename="notification")
 

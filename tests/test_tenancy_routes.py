@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.core.models import AuditEvent
 from apps.detection.models import DetectionSettings, KnownEvent, SpikeAlert
-from apps.incidents.models import Incident, IncidentMember, TimelineEntry
+from apps.incidents.models import Incident, IncidentMember, LibraryStatement, Statement, TimelineEntry
 from apps.listening.models import Source
 from apps.mentions.models import Mention, MentionLink, MentionNote, SavedView
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
@@ -32,6 +32,7 @@ from tests.factories import (
     IncidentFactory,
     InvitationFactory,
     KnownEventFactory,
+    LibraryStatementFactory,
     MembershipFactory,
     MentionFactory,
     OnCallShiftFactory,
@@ -47,6 +48,9 @@ from tests.factories import (
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
 # Routes where a client approver may write: decisions on answers waiting for them.
 APPROVER_WRITES = {"approval_detail", "api:answer-decide", "api:draft-decide"}
+# Where a client approver may write anything of the client's: approving a library statement in
+# advance. An empty body there is refused as bad input (400), and changes nothing either.
+APPROVER_APPROVES = {"api:library-statement-approve"}
 ALL_METHODS = ("get", *UNSAFE_METHODS)
 
 # Routes that take no client from the URL, and why that is safe.
@@ -147,6 +151,7 @@ OBJECT_BUILDERS = {
     "alert_pk": lambda client: SpikeAlertFactory(brand=BrandFactory(client=client)).pk,
     "event_pk": lambda client: KnownEventFactory(brand=BrandFactory(client=client)).pk,
     "incident_pk": lambda client: IncidentFactory(client=client).pk,
+    "statement_pk": lambda client: LibraryStatementFactory(client=client).pk,
     "action": lambda client: "handover",
 }
 API_DETAIL_BUILDERS = {
@@ -189,6 +194,9 @@ API_DETAIL_BUILDERS = {
     "api:incident-timeline": OBJECT_BUILDERS["incident_pk"],
     "api:incident-playbook": OBJECT_BUILDERS["incident_pk"],
     "api:incident-updates": OBJECT_BUILDERS["incident_pk"],
+    "api:incident-statements": OBJECT_BUILDERS["incident_pk"],
+    "api:library-statement-detail": OBJECT_BUILDERS["statement_pk"],
+    "api:library-statement-approve": OBJECT_BUILDERS["statement_pk"],
 }
 # The answers' old path (.../drafts/, kept for one release) takes the same objects.
 API_DETAIL_BUILDERS.update(
@@ -272,6 +280,8 @@ def _snapshot(client):
         sorted(Incident.objects.filter(client=client).values_list("pk", "status", "title")),
         TimelineEntry.objects.filter(client=client).count(),
         IncidentMember.objects.filter(client=client).count(),
+        sorted(LibraryStatement.objects.filter(client=client).values_list("pk", "text", "approved_until")),
+        Statement.objects.filter(client=client).count(),
     )
 
 
@@ -344,6 +354,8 @@ def test_read_only_roles_get_403_on_writes(route, web, api, client_a, client_vie
             # A client approver decides on answers: on one that does not wait for them, such a
             # route answers as for a missing object.
             refusals = (403, 404) if person == client_approver and route.name in APPROVER_WRITES else (403,)
+            if person == client_approver and route.name in APPROVER_APPROVES:
+                refusals = (400,)
             assert response.status_code in refusals, f"{person.email} {method.upper()} {url} -> {response.status_code}"
     assert _snapshot(client_a) == before
 

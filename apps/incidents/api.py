@@ -12,8 +12,19 @@ from apps.tenants.mixins import ClientScopedViewSet
 from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
 
-from . import selectors, services
-from .models import CrisisType, Incident, IncidentRole, IncidentStatus, PlaybookItem, TimelineEntry
+from . import selectors, services, statements
+from .models import (
+    CrisisType,
+    Incident,
+    IncidentRole,
+    IncidentStatus,
+    LibraryStatement,
+    PlaybookItem,
+    Statement,
+    StatementChannel,
+    StatementKind,
+    TimelineEntry,
+)
 
 MOST_MENTIONS_AT_ONCE = 500
 
@@ -109,6 +120,44 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class StatementSerializer(serializers.ModelSerializer):
+    """A statement: its text and approvals are the answer `answer` (the answers API moves it on:
+    .../answers/{answer}/save/, submit/, decide/, publish/, mark-sent/)."""
+
+    state = serializers.CharField(source="answer.state", read_only=True)
+    version = serializers.IntegerField(source="answer.current_version.number", read_only=True)
+    text = serializers.CharField(source="answer.current_version.text", read_only=True)
+    language = serializers.CharField(source="answer.current_version.language", read_only=True)
+    published_at = serializers.DateTimeField(source="answer.published_at", read_only=True)
+    published_url = serializers.CharField(source="answer.published_url", read_only=True)
+
+    class Meta:
+        model = Statement
+        fields = [
+            "id",
+            "answer",
+            "kind",
+            "channel",
+            "from_library",
+            "state",
+            "version",
+            "text",
+            "language",
+            "published_at",
+            "published_url",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StatementDraftSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=StatementKind.choices, default=StatementKind.HOLDING)
+    channel = serializers.ChoiceField(choices=StatementChannel.choices)
+    language = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
+    text = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    from_library = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
 class IncidentViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """The client's incidents (a private one: its members only). POST declares one (from
     `spike_alert`, from `mentions`, or from nothing; twice from one alert gives the first)."""
@@ -120,6 +169,7 @@ class IncidentViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Retriev
     action_permissions = {
         "timeline": {"read": ClientPerm.READ_WORK, "write": ClientPerm.WORK_MENTIONS},
         "playbook": {"read": ClientPerm.READ_WORK, "write": ClientPerm.WORK_MENTIONS},
+        "statements": {"read": ClientPerm.READ_WORK, "write": ClientPerm.WORK_MENTIONS},
     }
     filterset_fields = ["status", "severity"]
 
@@ -224,3 +274,106 @@ class IncidentViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.Retriev
             services.incident_note(actor=request.user, incident=incident, request=request, **data.validated_data)
         entries = selectors.timeline_of(user=request.user, incident=incident)[:500]
         return Response(TimelineEntrySerializer(entries, many=True).data)
+
+    @extend_schema(request=StatementDraftSerializer, responses={200: StatementSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def statements(self, request, *args, **kwargs):
+        """The incident's statements; POST drafts one (from_library: a library text, filled in;
+        approved in advance and unchanged, it is approved at once)."""
+        incident = self.get_object()
+        if request.method == "POST":
+            data = StatementDraftSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = dict(data.validated_data)
+            library_id = values.pop("from_library", None)
+            library = None
+            if library_id:
+                library = LibraryStatement.objects.visible_to(request.user).filter(client=self.client, pk=library_id)
+                library = library.first()
+                if library is None:
+                    raise serializers.ValidationError({"from_library": ["Not a statement of this client's library."]})
+            statement = statements.statement_draft(
+                actor=request.user, incident=incident, from_library=library, request=request, **values
+            )
+            return Response(StatementSerializer(statement).data, status=201)
+        return Response(
+            StatementSerializer(selectors.statements_of(user=request.user, incident=incident), many=True).data
+        )
+
+
+class LibraryStatementSerializer(serializers.ModelSerializer):
+    crisis_type = serializers.SlugRelatedField(
+        slug_field="name", queryset=CrisisType.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = LibraryStatement
+        fields = [
+            "id",
+            "name",
+            "crisis_type",
+            "language",
+            "channel",
+            "text",
+            "approved_until",
+            "approved_by",
+            "approved_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "approved_until", "approved_by", "approved_at", "created_at", "updated_at"]
+
+
+class LibraryApprovalSerializer(serializers.Serializer):
+    until = serializers.DateField(allow_null=True, help_text="null: withdraw the approval.")
+
+
+class LibraryStatementViewSet(
+    ClientScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+):
+    """The client's holding-statement library. .../approve/ {until} is the client approver's."""
+
+    model = LibraryStatement
+    serializer_class = LibraryStatementSerializer
+    read_permission = (ClientPerm.WORK_MENTIONS, ClientPerm.APPROVE_RESPONSES)
+    write_permission = ClientPerm.WORK_MENTIONS
+    action_permissions = {"approve": ClientPerm.APPROVE_RESPONSES}
+    filterset_fields = ["language", "channel"]
+
+    def scoped_queryset(self):
+        return LibraryStatement.objects.select_related("crisis_type").order_by("name", "language", "channel")
+
+    def perform_create(self, serializer):
+        serializer.instance = statements.library_statement_save(
+            actor=self.request.user, client=self.client, request=self.request, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        item = serializer.instance
+        values = {field: getattr(item, field) for field in ("name", "crisis_type", "language", "channel", "text")}
+        serializer.instance = statements.library_statement_save(
+            actor=self.request.user,
+            client=self.client,
+            statement=item,
+            request=self.request,
+            **{**values, **serializer.validated_data},
+        )
+
+    def perform_destroy(self, instance):
+        statements.library_statement_delete(actor=self.request.user, statement=instance, request=self.request)
+
+    @extend_schema(request=LibraryApprovalSerializer, responses={200: LibraryStatementSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        item = self.get_object()
+        data = LibraryApprovalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = statements.library_statement_approve(
+            actor=request.user, statement=item, until=data.validated_data["until"], request=request
+        )
+        return Response(LibraryStatementSerializer(item).data)

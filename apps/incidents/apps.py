@@ -9,17 +9,20 @@ class IncidentsConfig(AppConfig):
         """The incidents' parts in the lower apps' registries: the pipeline links the mentions of
         an active incident (after risk rates them, before routing assigns them), the inbox's bulk
         action that links a selection to one, routing's list of urgent mentions whose waiting
-        nobody need be told of (the incident's team has them), and its audit events' sentences."""
+        nobody need be told of (the incident's team has them), the answer listeners that follow
+        its statements through their approval, and its audit events' sentences."""
         from apps.core.sentences import register_sentences
         from apps.listening import pipeline
         from apps.mentions.services import BulkAction, bulk_actions
         from apps.mentions.views import bulk_choices
+        from apps.responses.events import answer_listeners
         from apps.routing.services import covered_elsewhere
 
         from . import events
         from .pipeline import link_new_mentions, store_links
         from .selectors import in_active_incidents, open_incident_choices
         from .services import bulk_link_to_incident
+        from .statements import follow_statement
 
         pipeline.ingest_steps.register("incidents", link_new_mentions, rank=15)
         pipeline.after_insert.register("incidents", store_links, rank=150)
@@ -28,4 +31,5 @@ class IncidentsConfig(AppConfig):
         )
         bulk_choices.register("incident", open_incident_choices)
         covered_elsewhere.register("incidents", in_active_incidents)
+        answer_listeners.register("incidents", follow_statement)
         register_sentences(events.SENTENCES)

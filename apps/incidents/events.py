@@ -1,6 +1,7 @@
 """Audit events of incidents."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from apps.core.audit import record_audit_event
 
@@ -97,7 +98,37 @@ def _status_label(status: str) -> str:
     return IncidentStatus(status).label if status in IncidentStatus.values else status
 
 
+def library_statement_event(*, actor, statement, action: str, before=None, after=None, request=None):
+    return record_audit_event(
+        actor=actor,
+        action=f"library_statement.{action}",
+        client=statement.client,
+        target=statement,
+        before=before,
+        after=after,
+        request=request,
+    )
+
+
+_LIBRARY = {
+    "created": _lazy("%(actor)s added %(name)s to the holding-statement library."),
+    "changed": _lazy("%(actor)s changed %(name)s in the holding-statement library."),
+    "deleted": _lazy("%(actor)s removed %(name)s from the holding-statement library."),
+    "approved": _lazy("%(actor)s approved the holding statement %(name)s in advance until %(until)s."),
+    "withdrawn": _lazy("%(actor)s withdrew the advance approval of the holding statement %(name)s."),
+}
+
+
+def _library(action: str):
+    def sentence(s) -> str:
+        name = s.after("name") or s.before("name") or s.target
+        return str(_LIBRARY[action]) % {"actor": s.actor, "name": name, "until": s.after("approved_until")}
+
+    return sentence
+
+
 SENTENCES = {
+    **{f"library_statement.{action}": _library(action) for action in _LIBRARY},
     "incident.declared": lambda s: (
         _("%(actor)s declared the incident %(title)s (severity %(severity)s).")
         % {"actor": s.actor, "title": _title(s), "severity": s.after("severity")}

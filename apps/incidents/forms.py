@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import IncidentRole, IncidentStatus
+from apps.responses.forms import MarkSentForm
+
+from .models import IncidentRole, IncidentStatus, LibraryStatement, StatementChannel, StatementKind
 
 SEVERITY_CHOICES = [(1, _("1: critical")), (2, _("2: major")), (3, _("3: minor"))]
 
@@ -77,3 +79,67 @@ class UpdateForm(forms.Form):
 class NoteForm(forms.Form):
     text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     client_visible = forms.BooleanField(label=_("The client's people see it"), required=False)
+
+
+class StatementForm(forms.Form):
+    """A new statement: from the library (filled in) or written here."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=StatementKind.choices)
+    channel = forms.ChoiceField(label=_("Goes out on"), choices=StatementChannel.choices)
+    language = forms.CharField(label=_("Language"), max_length=8, required=False, help_text=_("da, nb, pl, de, en"))
+    from_library = forms.ModelChoiceField(
+        label=_("From the library"), queryset=None, required=False, empty_label=_("None: I write it")
+    )
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Empty: the library text, filled in."),
+    )
+
+    def __init__(self, *args, library=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_library"].queryset = LibraryStatement.objects.filter(pk__in=[s.pk for s in library])
+
+
+class StatementEditForm(forms.Form):
+    """Save the editor's text as a new version, or send it for approval."""
+
+    statement = forms.IntegerField(widget=forms.HiddenInput)
+    text = forms.CharField(label=_("Text"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
+    base_version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(label=_("For the approvers"), required=False, max_length=2000)
+    submit = forms.BooleanField(required=False)
+
+
+class StatementSentForm(MarkSentForm):
+    statement = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class LibraryStatementForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    crisis_type = forms.ModelChoiceField(
+        label=_("Kind of crisis"), queryset=None, required=False, empty_label=_("Any kind")
+    )
+    language = forms.CharField(label=_("Language"), max_length=8, help_text=_("da, nb, pl, de, en"))
+    channel = forms.ChoiceField(label=_("Channel"), choices=StatementChannel.choices)
+    text = forms.CharField(
+        label=_("Text"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Variables: {brand}, {client}, {incident}, {date}, {time}, {next_update}."),
+    )
+
+    def __init__(self, *args, crisis_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["crisis_type"].queryset = crisis_types
+
+
+class LibraryApprovalForm(forms.Form):
+    until = forms.DateField(
+        label=_("Approved until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: withdraw the approval."),
+    )

@@ -208,3 +208,93 @@ class PlaybookItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class StatementKind(models.TextChoices):
+    HOLDING = "holding", _("Holding statement")
+    FORMAL = "formal", _("Formal statement")
+
+
+class StatementChannel(models.TextChoices):
+    """Where a statement goes: posted by the app from the brand's account, or out by hand."""
+
+    MASTODON = "mastodon", _("Mastodon")
+    BLUESKY = "bluesky", _("Bluesky")
+    PRESS_RELEASE = "press_release", _("Press release")
+    WEBSITE = "website", _("Website")
+    VIDEO = "video", _("Video")
+    EMAIL = "email", _("E-mail to customers")
+    OTHER = "other", _("Elsewhere")
+
+
+# Channels the app posts on itself (the publishing adapters); the others are sent by hand.
+POSTED_CHANNELS = (StatementChannel.MASTODON, StatementChannel.BLUESKY)
+
+
+class LibraryStatement(TimeStampedModel):
+    """A holding statement prepared with the client before any crisis, per language and channel,
+    with variables ({brand}, {date}, ...) filled in when it is used. Until `approved_until` its
+    text, filled in and unchanged, goes out without asking anyone again."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
+    name = models.CharField(_("name"), max_length=80)
+    crisis_type = models.ForeignKey(
+        CrisisType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("kind of crisis"),
+        help_text=_("Empty: any kind."),
+    )
+    language = models.CharField(_("language"), max_length=8)
+    channel = models.CharField(_("channel"), max_length=16, choices=StatementChannel.choices)
+    text = models.TextField(_("text"), max_length=5000)
+    approved_until = models.DateField(_("approved until"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "name", "language", "channel"], name="library_statement_unique_name"
+            ),
+        ]
+        ordering = ["name", "language", "channel"]
+        verbose_name = _("library statement")
+        verbose_name_plural = _("holding-statement library")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language}, {self.get_channel_display()})"
+
+    def approved_on(self, day) -> bool:
+        return self.approved_until is not None and day <= self.approved_until
+
+
+class Statement(models.Model):
+    """A statement of the incident's: its text, versions and approvals are an answer with no
+    mention (the responses workflow), posted on `channel` or sent by hand."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="statements")
+    answer = models.OneToOneField("responses.Answer", on_delete=models.CASCADE, related_name="statement")
+    kind = models.CharField(_("kind"), max_length=8, choices=StatementKind.choices, default=StatementKind.HOLDING)
+    channel = models.CharField(_("channel"), max_length=16, choices=StatementChannel.choices)
+    from_library = models.ForeignKey(
+        LibraryStatement, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["client"], name="incident_statement_client")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"

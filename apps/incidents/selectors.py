@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import User
 from apps.mentions.models import Topic
@@ -16,8 +16,10 @@ from .models import (
     IncidentMember,
     IncidentMention,
     IncidentStatus,
+    LibraryStatement,
     PlaybookItem,
     Severity,
+    Statement,
     TimelineEntry,
 )
 
@@ -111,4 +113,43 @@ def people_for_roles(*, client: Client) -> QuerySet[User]:
         User.objects.filter(is_active=True, memberships__client=client, memberships__role__in=AGENCY_ROLES)
         .distinct()
         .order_by("full_name", "email")
+    )
+
+
+def library_for(*, user: User, incident: Incident) -> list[LibraryStatement]:
+    """The client's library texts that fit the incident's kind of crisis (or any kind)."""
+    return list(
+        LibraryStatement.objects.visible_to(user)
+        .filter(client_id=incident.client_id)
+        .filter(Q(crisis_type=None) | Q(crisis_type_id=incident.crisis_type_id))
+        .order_by("name", "language", "channel")
+    )
+
+
+def library_of(*, user: User, client: Client) -> list[LibraryStatement]:
+    """The client's holding-statement library, with who approved each."""
+    return list(
+        LibraryStatement.objects.visible_to(user)
+        .filter(client=client)
+        .select_related("crisis_type", "approved_by")
+        .order_by("name", "language", "channel")
+    )
+
+
+def statements_of(*, user: User, incident: Incident) -> list[Statement]:
+    """The incident's statements with their answers' current text and state, oldest first."""
+    return list(
+        Statement.objects.visible_to(user)
+        .filter(incident=incident)
+        .select_related("answer__current_version", "answer__source", "answer__published_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def statement_of(*, user: User, incident: Incident, statement_id: int | None) -> Statement | None:
+    return (
+        Statement.objects.visible_to(user)
+        .filter(incident=incident, pk=statement_id or 0)
+        .select_related("answer__current_version", "answer__mention", "answer__source", "answer__client")
+        .first()
     )

@@ -2,7 +2,7 @@
 nothing) and the incident's page with its people, moments, mentions and timeline."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,13 +13,26 @@ from apps.core.forms import apply_service_errors
 from apps.core.numbers import parse_id, parse_ids
 from apps.detection.models import SpikeAlert
 from apps.mentions.models import Mention
+from apps.responses.selectors import describe
 from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
 
-from . import selectors, services
-from .forms import DeclareForm, NoteForm, RoleForm, RulesForm, StatusForm, UpdateForm
-from .models import Incident, IncidentRole, IncidentStatus
+from . import selectors, services, statements
+from .forms import (
+    DeclareForm,
+    LibraryApprovalForm,
+    LibraryStatementForm,
+    NoteForm,
+    RoleForm,
+    RulesForm,
+    StatementEditForm,
+    StatementForm,
+    StatementSentForm,
+    StatusForm,
+    UpdateForm,
+)
+from .models import Incident, IncidentRole, IncidentStatus, LibraryStatement
 
 MOST_MENTIONS_AT_ONCE = 500  # an inbox selection
 
@@ -172,6 +185,24 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
             ),
         )
         timeline = list(selectors.timeline_of(user=self.request.user, incident=incident)[:200])
+        library = selectors.library_for(user=self.request.user, incident=incident)
+        languages = [language for brand in incident.brands.all() for language in brand.languages]
+        context.setdefault(
+            "statement_form", StatementForm(library=library, initial={"language": (languages or [""])[0]})
+        )
+        context.update(
+            statements=[
+                (statement, describe(user=self.request.user, answer=statement.answer))
+                for statement in selectors.statements_of(user=self.request.user, incident=incident)
+            ],
+            library=library,
+            today=timezone.localdate(),
+            statement_errors=[
+                context[key]
+                for key in ("statement_edit_form", "statement_send_form", "statement_sent_form")
+                if key in context
+            ],
+        )
         context.update(
             incident=incident,
             brands=list(incident.brands.all()),
@@ -217,6 +248,12 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
             "note": lambda: NoteForm(request.POST),
             "rules": lambda: RulesForm(request.POST, topics=selectors.topic_names(client=self.client)),
             "update": lambda: UpdateForm(request.POST),
+            "statement": lambda: StatementForm(
+                request.POST, library=selectors.library_for(user=request.user, incident=incident)
+            ),
+            "statement_edit": lambda: StatementEditForm(request.POST),
+            "statement_send": lambda: StatementSentForm(request.POST),
+            "statement_sent": lambda: StatementSentForm(request.POST),
         }
         if section not in forms:
             return redirect(incident.get_absolute_url())
@@ -233,6 +270,8 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
 
     def save(self, section: str, incident: Incident, data: dict) -> None:
         actor, request = self.request.user, self.request
+        if section.startswith("statement"):
+            return self.save_statement(section, incident, data)
         if section == "status":
             services.incident_set_status(
                 actor=actor,
@@ -264,6 +303,137 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
                 client_visible=data["client_visible"],
                 request=request,
             )
+
+    def save_statement(self, section: str, incident: Incident, data: dict) -> None:
+        actor, request = self.request.user, self.request
+        if section == "statement":
+            statements.statement_draft(actor=actor, incident=incident, request=request, **data)
+            return
+        statement = selectors.statement_of(user=actor, incident=incident, statement_id=data["statement"])
+        if statement is None:
+            raise ValidationError(_("That is not a statement of this incident."))
+        if section == "statement_edit":
+            edit = statements.statement_submit if data["submit"] else statements.statement_save
+            extra = {"comment": data["comment"]} if data["submit"] else {}
+            edit(
+                actor=actor,
+                statement=statement,
+                text=data["text"],
+                base_version=data["base_version"],
+                request=request,
+                **extra,
+            )
+        elif section == "statement_send":
+            statements.statement_send(actor=actor, statement=statement, request=request)
+        else:
+            statements.statement_mark_sent(
+                actor=actor, statement=statement, url=data["url"], sent_at=data["sent_at"], request=request
+            )
+
+
+class LibraryListView(ClientScopedMixin, TemplateView):
+    """The client's holding-statement library: texts prepared before a crisis, approved in advance."""
+
+    template_name = "incidents/library.html"
+    read_permission = (ClientPerm.WORK_MENTIONS, ClientPerm.APPROVE_RESPONSES)
+    write_permission = ClientPerm.WORK_MENTIONS
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault(
+            "form",
+            LibraryStatementForm(crisis_types=selectors.crisis_types()),
+        )
+        context.update(
+            library=selectors.library_of(user=self.request.user, client=self.client),
+            today=timezone.localdate(),
+            can_work=self.can(ClientPerm.WORK_MENTIONS),
+        )
+        return context
+
+    def post(self, request, client_slug):
+        form = LibraryStatementForm(request.POST, crisis_types=selectors.crisis_types())
+        if form.is_valid():
+            try:
+                statements.library_statement_save(
+                    actor=request.user, client=self.client, request=request, **form.cleaned_data
+                )
+                messages.success(request, _("Added to the library."))
+                return redirect("statement_library", client_slug=self.client.slug)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class LibraryStatementView(ClientScopedMixin, TemplateView):
+    """One library text: the team edits or removes it, the client's approver approves it until a date."""
+
+    template_name = "incidents/library_statement.html"
+    read_permission = (ClientPerm.WORK_MENTIONS, ClientPerm.APPROVE_RESPONSES)
+    write_permission = (ClientPerm.WORK_MENTIONS, ClientPerm.APPROVE_RESPONSES)
+
+    def statement(self) -> LibraryStatement:
+        return self.get_scoped_object(
+            LibraryStatement.objects.select_related("approved_by"), pk=self.kwargs["statement_pk"]
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        statement = kwargs.get("statement") or self.statement()
+        context.setdefault(
+            "form",
+            LibraryStatementForm(
+                crisis_types=selectors.crisis_types(),
+                initial={
+                    "name": statement.name,
+                    "crisis_type": statement.crisis_type_id,
+                    "language": statement.language,
+                    "channel": statement.channel,
+                    "text": statement.text,
+                },
+            ),
+        )
+        context.setdefault("approval_form", LibraryApprovalForm(initial={"until": statement.approved_until}))
+        context.update(
+            statement=statement,
+            today=timezone.localdate(),
+            can_work=self.can(ClientPerm.WORK_MENTIONS),
+            can_approve=self.can(ClientPerm.APPROVE_RESPONSES),
+        )
+        return context
+
+    def post(self, request, client_slug, statement_pk):
+        statement, section = self.statement(), request.POST.get("section")
+        # The client's approver approves; only the team edits or removes.
+        if not self.can(ClientPerm.APPROVE_RESPONSES if section == "approve" else ClientPerm.WORK_MENTIONS):
+            raise PermissionDenied
+        if section == "delete":
+            statements.library_statement_delete(actor=request.user, statement=statement, request=request)
+            messages.success(request, _("Removed from the library."))
+            return redirect("statement_library", client_slug=self.client.slug)
+        if section == "approve":
+            form, key = LibraryApprovalForm(request.POST), "approval_form"
+        else:
+            form, key = LibraryStatementForm(request.POST, crisis_types=selectors.crisis_types()), "form"
+        if form.is_valid():
+            try:
+                if section == "approve":
+                    statements.library_statement_approve(
+                        actor=request.user, statement=statement, until=form.cleaned_data["until"], request=request
+                    )
+                else:
+                    statements.library_statement_save(
+                        actor=request.user,
+                        client=self.client,
+                        statement=statement,
+                        request=request,
+                        **form.cleaned_data,
+                    )
+                messages.success(request, _("Saved."))
+                return redirect("statement_library_item", client_slug=self.client.slug, statement_pk=statement.pk)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+        return self.render_to_response(self.get_context_data(statement=statement, **{key: form}), status=400)
 
 
 # --- The client's view: read-only, the client-visible part, live -------------------------------

@@ -115,7 +115,7 @@ class AnswerSerializer(StaffOnlyFieldsMixin, serializers.ModelSerializer):
 
     staff_only_fields = ANSWER_STAFF_FIELDS
 
-    mention = MentionSummarySerializer(read_only=True)
+    mention = MentionSummarySerializer(read_only=True, allow_null=True, help_text="None: a statement of the brand's.")
     author = serializers.SlugRelatedField(slug_field="email", read_only=True)
     version = serializers.IntegerField(source="current_version.number", read_only=True)
     text = serializers.CharField(source="current_version.text", read_only=True)
@@ -132,6 +132,7 @@ class AnswerSerializer(StaffOnlyFieldsMixin, serializers.ModelSerializer):
             "id",
             "client",
             "mention",
+            "subject",
             "author",
             "reply_type",
             "state",

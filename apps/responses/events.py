@@ -4,16 +4,23 @@ timeline and the inbox's live poll see the answer's progress; `after` names the 
 from django.utils.translation import gettext_lazy as _lazy
 
 from apps.core.audit import record_audit_event
+from apps.core.registry import Registry
 
 from .models import AnswerState, Decision, ReplyType
 
+# Told of every answer event, in its transaction, as (actor=, answer=, action=, after=): higher
+# apps follow their own statements (an incident's timeline). Filled in AppConfig.ready().
+answer_listeners = Registry("answer listeners")
+
 
 def answer_event(*, actor, answer, action: str, before: dict | None = None, after: dict | None = None, request=None):
+    for listener in answer_listeners:
+        listener(actor=actor, answer=answer, action=action, after=after or {})
     return record_audit_event(
         actor=actor,
         action=f"answer.{action}",
         client=answer.client,
-        target=answer.mention,
+        target=answer if answer.is_statement else answer.mention,
         before=before,
         after={"answer": answer.pk, **(after or {})},
         request=request,
@@ -76,8 +83,29 @@ _ANSWER = {
 }
 
 
+# A statement's events (their target is the answer itself, not a mention).
+_STATEMENT = {
+    "created": _lazy("%(actor)s wrote a statement."),
+    "edited": _lazy("%(actor)s saved a new version of the statement."),
+    "submitted": _lazy("%(actor)s sent the statement for approval."),
+    "approved": _lazy("%(actor)s approved the statement."),
+    "decided": _lazy("%(actor)s decided on the statement: %(decision)s."),
+    "expired": _lazy("The statement's approval request expired."),
+    "publishing": _lazy("%(actor)s published the statement; it is on its way."),
+    "published": _lazy("The statement was published."),
+    "published_late": _lazy("The statement was published late."),
+    "publish_failed": _lazy("Publishing the statement failed."),
+    "sent_by_hand": _lazy("%(actor)s recorded that the statement was sent by hand."),
+    "withdrawn": _lazy("%(actor)s withdrew the statement."),
+}
+
+
 def _answer(step: str):
-    return lambda s: str(_ANSWER[step]) % {"actor": s.actor, "decision": s.label(Decision, s.after("decision"))}
+    def sentence(s) -> str:
+        words = _STATEMENT if s.event.target_type == "responses.answer" else _ANSWER
+        return str(words[step]) % {"actor": s.actor, "decision": s.label(Decision, s.after("decision"))}
+
+    return sentence
 
 
 def _did(words):

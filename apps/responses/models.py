@@ -154,10 +154,18 @@ class ApprovalStep(models.Model):
 
 
 class Answer(TimeStampedModel):
-    """One answer to one mention, from first words to publication."""
+    """One answer to one mention, from first words to publication; or, with no mention, a
+    statement the brand makes on its own (written elsewhere, for example in an incident): it goes
+    through the same versions, approvals and publishing, posted from `source` or sent by hand."""
 
     client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
-    mention = models.ForeignKey("mentions.Mention", on_delete=models.CASCADE, related_name="answers")
+    mention = models.ForeignKey(
+        "mentions.Mention", null=True, blank=True, on_delete=models.CASCADE, related_name="answers"
+    )
+    # A statement's: the account it is posted from (none: sent by hand), what it is and where it was written.
+    source = models.ForeignKey("listening.Source", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    subject = models.CharField(_("about"), max_length=200, blank=True)
+    subject_url = models.CharField(max_length=500, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     reply_type = models.CharField(_("reply type"), max_length=16, choices=ReplyType.choices, default=ReplyType.PUBLIC)
     state = models.CharField(_("state"), max_length=20, choices=AnswerState.choices, default=AnswerState.DRAFT)
@@ -202,7 +210,13 @@ class Answer(TimeStampedModel):
         verbose_name_plural = _("answers")
 
     def __str__(self) -> str:
+        if self.is_statement:
+            return f"statement {self.pk}: {self.subject}"
         return f"answer {self.pk} of mention {self.mention_id}"
+
+    @property
+    def is_statement(self) -> bool:
+        return self.mention_id is None
 
     @property
     def is_editable(self) -> bool:

@@ -18,7 +18,10 @@ def approval_url(answer: Answer) -> str:
 
 
 def answer_url(answer: Answer) -> str:
-    """The answer's place on its mention's page, where the team writes and publishes it."""
+    """The answer's place on its mention's page (a statement's: where it is written), where the
+    team writes and publishes it."""
+    if answer.is_statement:
+        return answer.subject_url
     return (
         reverse("mention_detail", kwargs={"client_slug": answer.client.slug, "mention_pk": answer.mention_id})
         + "#answer"
@@ -27,6 +30,13 @@ def answer_url(answer: Answer) -> str:
 
 def _who(answer: Answer) -> str:
     return answer.mention.author_name or answer.mention.author_handle or _("an author")
+
+
+def _title(answer: Answer, of_answer: str, of_statement: str) -> str:
+    """`of_answer` with the author answered, or for a statement `of_statement` with its subject."""
+    if answer.is_statement:
+        return of_statement % {"what": answer.subject}
+    return of_answer % {"who": _who(answer)}
 
 
 # What asks an approver to act: settled (read) once they or their step decided.
@@ -43,26 +53,31 @@ def settle_requests(answer: Answer, *, user_ids: list[int] | None = None) -> Non
 
 def tell_approvers(answer: Answer, approver_ids, *, event: str = NotificationEvent.APPROVAL_REQUESTED) -> None:
     titles = {
-        NotificationEvent.APPROVAL_REQUESTED: _("Approve an answer to %(who)s"),
-        NotificationEvent.APPROVAL_REMINDER: _("Still waiting for your approval: the answer to %(who)s"),
+        NotificationEvent.APPROVAL_REQUESTED: (_("Approve an answer to %(who)s"), _("Approve a statement: %(what)s")),
+        NotificationEvent.APPROVAL_REMINDER: (
+            _("Still waiting for your approval: the answer to %(who)s"),
+            _("Still waiting for your approval: the statement %(what)s"),
+        ),
     }
     notify(
         event=event,
         client=answer.client,
         recipients=approver_ids,
-        title=titles[event] % {"who": _who(answer)},
+        title=_title(answer, *titles[event]),
         body=Truncator(answer.current_version.text).chars(500),
         url=approval_url(answer),
         mention=answer.mention,
     )
 
 
-def tell_author(answer: Answer, title: str, body: str = "") -> None:
+def tell_author(answer: Answer, titles: tuple[str, str], body: str = "") -> None:
+    """`titles`: for an answer (naming its mention's author as %(who)s) and for a statement
+    (naming its subject as %(what)s)."""
     notify(
         event=NotificationEvent.APPROVAL_DECIDED,
         client=answer.client,
         recipients=[answer.author_id],
-        title=title % {"who": _who(answer)},
+        title=_title(answer, *titles),
         body=body,
         url=answer_url(answer),
         mention=answer.mention,
@@ -74,7 +89,11 @@ def tell_leads_at_risk(answer: Answer, lead_ids, *, critical: bool) -> None:
         event=NotificationEvent.APPROVAL_ESCALATED,
         client=answer.client,
         recipients=lead_ids,
-        title=_("The answer to %(who)s still waits for approval and its deadline is near") % {"who": _who(answer)},
+        title=_title(
+            answer,
+            _("The answer to %(who)s still waits for approval and its deadline is near"),
+            _("The statement %(what)s still waits for approval"),
+        ),
         body=Truncator(answer.current_version.text).chars(500),
         url=approval_url(answer),
         mention=answer.mention,

@@ -27,6 +27,9 @@ from .models import ApprovalPolicy, ApprovalRule, ApproverRole, StepMode
 DEFAULT_RULE_NAME = "default: one account lead"
 # Without a matching rule, and for a rule without steps: any one account lead approves.
 DEFAULT_STEPS = ((ApproverRole.ACCOUNT_LEAD, StepMode.ANY, ()),)
+# A statement speaks for the brand to everyone: the agency checks it, then the client does.
+STATEMENT_RULE_NAME = "statement: an account lead, then a client approver"
+STATEMENT_STEPS = ((ApproverRole.ACCOUNT_LEAD, StepMode.ANY, ()), (ApproverRole.CLIENT_APPROVER, StepMode.ANY, ()))
 AGENCY_ADMIN = "agency_admin"
 FALLBACK_CHAIN = (ApproverRole.ACCOUNT_LEAD, AGENCY_ADMIN)
 APPROVER_WORDS = {
@@ -113,6 +116,13 @@ def choose_steps(mention, reply_type: str, *, author_id: int | None = None) -> C
     if not rule.needs_approval:
         return ChosenSteps(rule.name, (), policy)
     return ChosenSteps(rule.name, tuple(_staffed(client, rule_steps(rule), exclude)), policy)
+
+
+def choose_statement_steps(client, *, author_id: int | None = None) -> ChosenSteps:
+    """A statement's steps: STATEMENT_STEPS, staffed as a rule's are (with the same fallbacks)."""
+    policy = approval_policy_of(client)
+    exclude = None if policy.allow_self_approval else author_id
+    return ChosenSteps(STATEMENT_RULE_NAME, tuple(_staffed(client, STATEMENT_STEPS, exclude)), policy)
 
 
 def rule_steps(rule: ApprovalRule) -> list[tuple[str, str, list[int]]]:

@@ -1,4 +1,5 @@
-"""Posting an approved answer on the mention's platform, in reply to the mention.
+"""Posting an approved answer on the mention's platform, in reply to the mention; a statement
+is posted on its own (no reply) from the brand's account it names.
 
 Each platform adapter takes the source the mention came from (its instance address and the
 account's credentials) and returns where the answer now lives. Adapters only talk HTTP; the
@@ -58,12 +59,19 @@ def _bluesky_ready(source) -> bool:
     return bluesky.app_password_of(source.credentials) is not None
 
 
+def source_of(answer: Answer):
+    """The account the answer is posted from: its mention's source, or a statement's own."""
+    return answer.source if answer.is_statement else answer.mention.source
+
+
 def publish_unavailable(answer: Answer) -> str:
     """Why this answer cannot be posted by the app ("" when it can): it is then sent by hand."""
-    mention, source = answer.mention, answer.mention.source
+    source = source_of(answer)
+    if answer.is_statement and source is None:
+        return _("This statement goes out by hand: record where and when once it is out.")
     if source is None or source.kind not in ADAPTERS:
         return _("The app cannot post on %(platform)s: send the answer there and mark it sent by hand.") % {
-            "platform": mention.platform or _("this platform")
+            "platform": answer.mention.platform or _("this platform")
         }
     if source.kind == "bluesky" and answer.reply_type == ReplyType.PRIVATE:
         return _("Private messages on Bluesky are sent by hand.")
@@ -77,13 +85,12 @@ def publish_unavailable(answer: Answer) -> str:
 
 
 def publish(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -> Published:
-    adapter = ADAPTERS[answer.mention.source.kind][0]
+    adapter = ADAPTERS[source_of(answer).kind][0]
     return adapter(answer, version, http=http)
 
 
-def _mastodon(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -> Published:
-    mention, source = answer.mention, answer.mention.source
-    raw = as_mapping(mention.raw)
+def _mastodon_reply(answer: Answer, version: AnswerVersion) -> dict:
+    raw = as_mapping(answer.mention.raw)
     status_id = as_text(raw.get("id"))
     if not status_id:
         raise PublishRefused(_("The mention carries no Mastodon status id to reply to."))
@@ -93,7 +100,13 @@ def _mastodon(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -
     if private and not acct:
         raise PublishRefused(_("The mention carries no account to write to privately."))
     text = version.text if not acct or _names(version.text, acct) else f"@{acct} {version.text}"
-    body = {"status": text, "in_reply_to_id": status_id, "visibility": "direct" if private else "public"}
+    return {"status": text, "in_reply_to_id": status_id, "visibility": "direct" if private else "public"}
+
+
+def _mastodon(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -> Published:
+    source = source_of(answer)
+    # A statement is the brand's own post; an answer replies to its mention.
+    body = {"status": version.text, "visibility": "public"} if answer.is_statement else _mastodon_reply(answer, version)
     if version.language:
         body["language"] = version.language.split("-")[0]
     base_url = str(source.config["base_url"]).rstrip("/")
@@ -125,14 +138,8 @@ def _web_address(value) -> str:
     return url if url.lower().startswith(("https://", "http://")) and len(url) <= 2000 else ""
 
 
-def _bluesky(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -> Published:
-    mention, source = answer.mention, answer.mention.source
-    text = version.text
-    if _graphemes(text) > BLUESKY_MAX_GRAPHEMES:
-        raise PublishRefused(
-            _("Bluesky takes at most %(max)d characters; this answer has %(n)d.")
-            % {"max": BLUESKY_MAX_GRAPHEMES, "n": _graphemes(text)}
-        )
+def _bluesky_reply(mention) -> dict:
+    """The reply reference of a post answering `mention`: its thread's root and the mention."""
     raw = as_mapping(mention.raw)
     parent = {"uri": mention.external_id, "cid": as_text(raw.get("cid"))}
     if not parent["uri"].startswith("at://") or not parent["cid"]:
@@ -141,7 +148,17 @@ def _bluesky(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) ->
     root = {"uri": as_text(root.get("uri")), "cid": as_text(root.get("cid"))}
     if not (root["uri"] and root["cid"]):
         root = parent  # the mention starts its thread
+    return {"root": root, "parent": parent}
 
+
+def _bluesky(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -> Published:
+    source, text = source_of(answer), version.text
+    if _graphemes(text) > BLUESKY_MAX_GRAPHEMES:
+        raise PublishRefused(
+            _("Bluesky takes at most %(max)d characters; this answer has %(n)d.")
+            % {"max": BLUESKY_MAX_GRAPHEMES, "n": _graphemes(text)}
+        )
+    reply = None if answer.is_statement else _bluesky_reply(answer.mention)
     session = bluesky.Session.for_credentials(http, source.config, source.credentials)
     session.headers()  # signed in: the session knows the account's DID
     if not session.did:
@@ -155,8 +172,9 @@ def _bluesky(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) ->
         "$type": POST_COLLECTION,
         "text": text,
         "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "reply": {"root": root, "parent": parent},
     }
+    if reply:
+        record["reply"] = reply
     if version.language:
         record["langs"] = [version.language]
     response = session.call(
@@ -203,3 +221,8 @@ ADAPTERS = {
     "mastodon": (_mastodon, _mastodon_ready, gettext_lazy("access token")),
     "bluesky": (_bluesky, _bluesky_ready, gettext_lazy("app password")),
 }
+
+
+def can_post_from(source) -> bool:
+    """Whether the app can post on its own from this source: a platform it knows, with credentials."""
+    return source.enabled and source.kind in ADAPTERS and ADAPTERS[source.kind][1](source)

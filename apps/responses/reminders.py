@@ -114,5 +114,11 @@ def _expire_one(answer_id: int, now) -> int:
     answer.save()
     events.answer_event(actor=None, answer=answer, action="expired", before=before, after={"state": answer.state})
     back_to_work(actor=None, answer=answer)
-    notices.tell_author(answer, _("The approval of your answer to %(who)s expired: submit it again if it still fits."))
+    notices.tell_author(
+        answer,
+        (
+            _("The approval of your answer to %(who)s expired: submit it again if it still fits."),
+            _("The approval of your statement %(what)s expired: submit it again if it still fits."),
+        ),
+    )
     return 1

@@ -80,7 +80,11 @@ def answer_publish(*, actor, answer: Answer, request=None) -> Answer:
         answer=answer,
         action="publishing",
         before=before,
-        after={"state": answer.state, "version": answer.current_version.number, "platform": answer.mention.platform},
+        after={
+            "state": answer.state,
+            "version": answer.current_version.number,
+            "platform": publishing.source_of(answer).kind,
+        },
         request=request,
     )
     from .tasks import publish_answer_task
@@ -100,7 +104,7 @@ def deliver_answer(answer_id: int, *, http: SafeHttpClient | None = None) -> Ans
         return None
     answer = (
         Answer.objects.unscoped()
-        .select_related("client", "mention__source", "current_version", "approved_version", "published_by")
+        .select_related("client", "mention__source", "source", "current_version", "approved_version", "published_by")
         .get(pk=answer_id)
     )
     if not answer.approved_version_id or answer.approved_version_id != answer.current_version_id:
@@ -174,7 +178,9 @@ def _failed(answer: Answer, message: str) -> Answer:
         event=NotificationEvent.ANSWER_FAILED,
         client=answer.client,
         recipients=(answer.published_by_id, answer.author_id),  # ids; notify drops None and repeats
-        title=_("An answer to %(author)s could not be published") % {"author": answer.mention.author_name or "?"},
+        title=_("The statement %(what)s could not be published") % {"what": answer.subject}
+        if answer.is_statement
+        else _("An answer to %(author)s could not be published") % {"author": answer.mention.author_name or "?"},
         body=answer.publish_error,
         url=answer_url(answer),
         mention=answer.mention,
@@ -228,7 +234,7 @@ def answer_mark_sent(*, actor, answer: Answer, url: str = "", sent_at: datetime 
             errors["url"] = [_("Enter the answer's web address (https://...), or leave it empty.")]
     if sent_at > now + timedelta(minutes=1):
         errors["sent_at"] = [_("The answer cannot have been sent in the future.")]
-    elif answer.mention.posted_at and sent_at < answer.mention.posted_at:
+    elif answer.mention and answer.mention.posted_at and sent_at < answer.mention.posted_at:
         errors["sent_at"] = [_("The answer cannot have been sent before the mention was posted.")]
     elif sent_at < answer.current_version.created_at:
         errors["sent_at"] = [_("The answer cannot have been sent before this text was written.")]
@@ -252,6 +258,8 @@ def _record_sent(answer: Answer, *, actor, url: str, external_id: str, at, by_ha
         after={"state": answer.state, "version": answer.current_version.number, "url": answer.published_url},
         request=request,
     )
+    if answer.is_statement:
+        return
     # The first answer's time is when it went out, also when it is recorded later.
     sla_stop(actor=actor, mention=answer.mention, at=at, request=request)
     if answer.reply_type == ReplyType.PRIVATE:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.audit import changed_fields
 from apps.core.services import model_update
+from apps.listening.models import Source
 from apps.mentions.models import Mention, MentionKind, MentionStatus, RiskLevel
 from apps.mentions.services import mention_move
 from apps.tenants.models import Client
@@ -41,7 +42,7 @@ from .models import (
     SavedReply,
     StepMode,
 )
-from .policy import NoApprover, approval_policy_of, choose_steps, rule_for, steps_needed
+from .policy import NoApprover, approval_policy_of, choose_statement_steps, choose_steps, rule_for, steps_needed
 
 MAX_TEXT = AnswerVersion._meta.get_field("text").max_length
 REPLY_MAX_NAME = SavedReply._meta.get_field("name").max_length
@@ -77,6 +78,16 @@ def _clean_language(language: str | None) -> str:
     if len(language) > 8:
         raise ValidationError({"language": [_("Enter a language code such as da or nb.")]})
     return language
+
+
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def require_filled(*, text: str) -> None:
+    """A statement does not go to approval with a {variable} nobody filled in."""
+    left = sorted(set(PLACEHOLDER.findall(text)))
+    if left:
+        raise ValidationError({"text": [_("Fill in %(names)s first.") % {"names": ", ".join(left)}]})
 
 
 def _new_version(answer: Answer, *, actor: User, text: str, language: str, comment: str = "") -> AnswerVersion:
@@ -159,9 +170,68 @@ def answer_save(
     return answer
 
 
+@transaction.atomic
+def statement_start(
+    *,
+    actor: User,
+    client: Client,
+    subject: str,
+    subject_url: str,
+    text: str,
+    language: str = "",
+    source: Source | None = None,
+    request: HttpRequest | None = None,
+) -> Answer:
+    """A new statement of the client's (no mention answered), with its first version: posted
+    from `source` once approved, or, without one, sent by hand. `subject` says what it is about
+    to its approvers, `subject_url` where it is worked on."""
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.WORK_MENTIONS)
+    if source is not None and source.client_id != client.pk:
+        raise ValidationError({"source": [_("Choose one of the client's own accounts.")]})
+    text, language = _clean_text(text), _clean_language(language)
+    answer = Answer.objects.create(
+        client=client, author=actor, source=source, subject=subject[:200], subject_url=subject_url[:500]
+    )
+    version = _new_version(answer, actor=actor, text=text, language=language)
+    answer.save(update_fields=["current_version"])
+    events.answer_event(
+        actor=actor, answer=answer, action="created", after={"version": version.number}, request=request
+    )
+    return answer
+
+
+@transaction.atomic
+def answer_approve_in_advance(
+    *, actor: User, answer: Answer, reason: str, request: HttpRequest | None = None
+) -> Answer:
+    """Approve the current version of a statement without asking anyone: the caller has checked
+    that its text is one the client approved in advance (`reason` says which and until when)."""
+    require_client_perm(actor=actor, client=answer.client, codename=ClientPerm.WORK_MENTIONS)
+    answer = _locked(answer)
+    if not answer.is_statement or answer.state not in SUBMITTABLE:
+        raise ValidationError(_("Only a statement being written can be approved in advance."))
+    require_filled(text=answer.current_version.text)
+    before = {"state": answer.state}
+    answer.state, answer.approved_version = AnswerState.APPROVED, answer.current_version
+    answer.rule_name, answer.steps, answer.step = reason[:80], [], 0
+    _stop_waiting(answer)
+    answer.save()
+    events.answer_event(
+        actor=actor,
+        answer=answer,
+        action="approved",
+        before=before,
+        after={"state": answer.state, "version": answer.current_version.number, "in_advance": reason[:200]},
+        request=request,
+    )
+    return answer
+
+
 def back_to_work(*, actor: User, answer: Answer, request: HttpRequest | None = None) -> None:
     """This answer no longer waits for approval: its mention is back in progress, unless it was
     answered meanwhile or another of its answers still waits."""
+    if answer.is_statement:
+        return
     waiting = Answer.objects.unscoped().filter(mention_id=answer.mention_id, state=AnswerState.PENDING)
     if answer.mention.status == MentionStatus.AWAITING_APPROVAL and not waiting.exclude(pk=answer.pk).exists():
         mention_move(actor=actor, mention=answer.mention, status=MentionStatus.IN_PROGRESS, request=request)
@@ -206,8 +276,13 @@ def answer_submit(
             actor=actor, answer=answer, text=text, language=language, base_version=base_version, request=request
         )
     version = answer.current_version
+    if answer.is_statement:
+        require_filled(text=version.text)
     try:
-        chosen = choose_steps(answer.mention, answer.reply_type, author_id=version.author_id)
+        if answer.is_statement:
+            chosen = choose_statement_steps(answer.client, author_id=version.author_id)
+        else:
+            chosen = choose_steps(answer.mention, answer.reply_type, author_id=version.author_id)
     except NoApprover as error:
         raise ValidationError(str(error)) from error
     before = {"state": answer.state}
@@ -245,7 +320,8 @@ def answer_submit(
         after={"state": answer.state, "version": version.number, "rule": chosen.rule_name, "steps": answer.steps},
         request=request,
     )
-    mention_move(actor=actor, mention=answer.mention, status=MentionStatus.AWAITING_APPROVAL, request=request)
+    if not answer.is_statement:
+        mention_move(actor=actor, mention=answer.mention, status=MentionStatus.AWAITING_APPROVAL, request=request)
     notices.tell_approvers(answer, current_approvers(answer=answer))
     return answer
 
@@ -341,13 +417,16 @@ def answer_decide(
         if answer.step != before["step"]:
             notices.tell_approvers(answer, current_approvers(answer=answer))
         elif answer.state == AnswerState.APPROVED:
-            notices.tell_author(answer, _("Your answer to %(who)s is approved: it can go out."))
+            notices.tell_author(
+                answer,
+                (_("Your answer to %(who)s is approved: it can go out."), _("Your statement %(what)s is approved.")),
+            )
     else:
         notices.tell_author(
             answer,
-            _("Changes requested on your answer to %(who)s")
+            (_("Changes requested on your answer to %(who)s"), _("Changes requested on your statement %(what)s"))
             if decision == Decision.REQUEST_CHANGES
-            else _("Your answer to %(who)s was rejected"),
+            else (_("Your answer to %(who)s was rejected"), _("Your statement %(what)s was rejected")),
             comment,
         )
         answer.state = AnswerState.CHANGES_REQUESTED if decision == Decision.REQUEST_CHANGES else AnswerState.REJECTED
@@ -388,7 +467,9 @@ def _after_approval(answer: Answer, version: AnswerVersion, policy) -> None:
 def approval_still_holds(*, answer: Answer) -> bool:
     """The policy would not ask more of this answer now than when it was approved: a mention
     re-rated from low to critical after its answer went through unapproved must be submitted
-    again."""
+    again. A statement's steps do not depend on anything that changes."""
+    if answer.is_statement:
+        return True
     return steps_needed(rule_for(answer.mention, answer.reply_type)) <= len(answer.steps)
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.accounts.models import ApiToken, Invitation, User, hash_secret
 from apps.core.models import AuditEvent
 from apps.detection.models import KnownEvent, SpikeAlert
-from apps.incidents.models import CrisisType, Incident
+from apps.incidents.models import CrisisType, Incident, LibraryStatement
 from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind
 from apps.mentions.models import Mention, MentionNote, SavedView, Topic
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
@@ -169,6 +169,17 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     crisis_type = factory.SubFactory(CrisisTypeFactory)
     severity = 2
     declared_at = factory.LazyFunction(timezone.now)
+
+
+class LibraryStatementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LibraryStatement
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Sequence(lambda n: f"Outage {n}")
+    language = "da"
+    channel = "mastodon"
+    text = "Vi ved, at {brand} har problemer lige nu, og arbejder på det. Næste opdatering kl. {next_update}."
 
 
 class KnownEventFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,385 @@
+"""Writes of an incident's statements and of the client's holding-statement library.
+
+A statement is an answer with no mention (apps.responses): its versions, the approval by an
+account lead and then a client approver, and publishing are the answer workflow's, so the rule
+that nothing goes out unapproved is kept in one place. What this module adds: the channel and
+the brand's account to post from, the library's texts with their variables, the approval in
+advance that a library text still holds, and the incident's side of it (timeline, the moment
+of the first public acknowledgement, the playbook step that ticks itself).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.listening.models import Source
+from apps.responses import sending
+from apps.responses import services as answers
+from apps.responses.models import Answer, AnswerState
+from apps.responses.publishing import can_post_from
+from apps.tenants.models import Client
+from apps.tenants.roles import ClientPerm
+from apps.tenants.services import require_client_perm
+
+from . import events
+from .models import (
+    POSTED_CHANNELS,
+    CrisisType,
+    Incident,
+    IncidentStatus,
+    LibraryStatement,
+    SelfCheck,
+    Statement,
+    StatementChannel,
+    StatementKind,
+)
+from .services import _entry, tick_self_checks
+
+VARIABLE = re.compile(r"\{([a-z_]+)\}")
+VARIABLES = ("brand", "client", "incident", "date", "time", "next_update")
+LIBRARY_TEXT_MAX = LibraryStatement._meta.get_field("text").max_length
+APPROVAL_MAX_DAYS = 2 * 366
+CLOSED = (IncidentStatus.CLOSED, IncidentStatus.CANCELLED)
+
+
+def variables_of(*, incident: Incident) -> dict[str, str]:
+    """What a library text's variables say in this incident, now."""
+    now = timezone.localtime()
+    nxt = incident.next_update_at
+    return {
+        "brand": ", ".join(brand.name for brand in incident.brands.all()) or incident.client.name,
+        "client": incident.client.name,
+        "incident": incident.title,
+        "date": formats.date_format(now, "DATE_FORMAT"),
+        "time": formats.time_format(now, "TIME_FORMAT"),
+        "next_update": formats.time_format(timezone.localtime(nxt), "TIME_FORMAT") if nxt else "",
+    }
+
+
+def fill_variables(*, text: str, incident: Incident) -> str:
+    """The text with {brand}, {client}, {incident}, {date}, {time} and {next_update} filled in;
+    other braces are left for the writer (and stop the statement until they are)."""
+    values = variables_of(incident=incident)
+    return VARIABLE.sub(lambda match: values.get(match.group(1)) or match.group(0), text)
+
+
+def account_for(*, incident: Incident, channel: str) -> Source | None:
+    """The brand's account the app posts a statement from on `channel`: one of the incident's
+    brands' sources on that platform that can post, the brand's own channel first."""
+    sources = (
+        Source.objects.unscoped()
+        .filter(client_id=incident.client_id, brand__in=incident.brands.all(), kind=channel, enabled=True)
+        .order_by("-own_channel", "pk")
+    )
+    return next((source for source in sources if can_post_from(source)), None)
+
+
+def _subject(incident: Incident, kind: str) -> str:
+    label = StatementKind(kind).label
+    if incident.private:  # the approvers may not be its members: no title
+        return str(_("%(kind)s of a private incident") % {"kind": label})
+    return f"{label}: {incident.title}"
+
+
+@transaction.atomic
+def statement_draft(
+    *,
+    actor: User,
+    incident: Incident,
+    kind: str,
+    channel: str,
+    language: str,
+    text: str = "",
+    from_library: LibraryStatement | None = None,
+    request: HttpRequest | None = None,
+) -> Statement:
+    """A statement written in the incident, as version 1. From a library text approved until
+    today and left as filled in, it is approved at once; any other goes to approval."""
+    require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
+    errors: dict[str, list[str]] = {}
+    if incident.status in CLOSED:
+        raise ValidationError(_("The incident is %(status)s: no more statements.") % {"status": incident.status})
+    if kind not in StatementKind.values:
+        errors["kind"] = [_("Choose a holding or a formal statement.")]
+    if channel not in StatementChannel.values:
+        errors["channel"] = [_("Choose where the statement goes.")]
+    if from_library is not None and from_library.client_id != incident.client_id:
+        errors["from_library"] = [_("Choose one of this client's statements.")]
+    filled = fill_variables(text=from_library.text, incident=incident) if from_library and not errors else ""
+    text = (text or "").strip() or filled
+    if not text and "from_library" not in errors:
+        errors["text"] = [_("Write the statement, or start from one in the library.")]
+    source = None
+    if channel in POSTED_CHANNELS and not errors:
+        source = account_for(incident=incident, channel=channel)
+        if source is None:
+            errors["channel"] = [
+                _(
+                    "No account of the brand on %(channel)s can post: give one of its sources credentials, "
+                    "or choose a channel the statement is sent on by hand."
+                )
+                % {"channel": StatementChannel(channel).label}
+            ]
+    if errors:
+        raise ValidationError(errors)
+    answers.require_filled(text=text)
+    answer = answers.statement_start(
+        actor=actor,
+        client=incident.client,
+        subject=_subject(incident, kind),
+        subject_url=incident.get_absolute_url() + "#statements",
+        text=text,
+        language=language or (from_library.language if from_library else ""),
+        source=source,
+        request=request,
+    )
+    statement = Statement.objects.create(
+        client_id=incident.client_id,
+        incident=incident,
+        answer=answer,
+        kind=kind,
+        channel=channel,
+        from_library=from_library,
+    )
+    _entry(
+        incident,
+        "statement",
+        _("%(kind)s drafted for %(channel)s.")
+        % {"kind": statement.get_kind_display(), "channel": statement.get_channel_display()},
+        actor=actor,
+    )
+    if from_library is not None and text == filled and from_library.approved_on(timezone.localdate()):
+        statement.answer = answers.answer_approve_in_advance(
+            actor=actor,
+            answer=answer,
+            reason=_("approved in advance: %(name)s, until %(until)s")
+            % {"name": from_library.name, "until": from_library.approved_until.isoformat()},
+            request=request,
+        )
+    return statement
+
+
+def statement_save(
+    *, actor: User, statement: Statement, text: str, base_version: int, request: HttpRequest | None = None
+) -> Answer:
+    """A new version of the statement's text (approval given to an earlier one is void)."""
+    answers.require_filled(text=text or "")
+    return answers.answer_save(
+        actor=actor, answer=statement.answer, text=text, base_version=base_version, request=request
+    )
+
+
+def statement_submit(
+    *,
+    actor: User,
+    statement: Statement,
+    text: str,
+    base_version: int,
+    comment: str = "",
+    request: HttpRequest | None = None,
+) -> Answer:
+    """Ask an account lead, then a client approver, to approve the text as it is in the editor
+    (answer_submit refuses one with a {variable} left)."""
+    return answers.answer_submit(
+        actor=actor, answer=statement.answer, text=text, base_version=base_version, comment=comment, request=request
+    )
+
+
+def statement_send(*, actor: User, statement: Statement, request: HttpRequest | None = None) -> Answer:
+    """Post the approved statement from the brand's account (a worker does it after the commit)."""
+    return sending.answer_publish(actor=actor, answer=statement.answer, request=request)
+
+
+def statement_mark_sent(
+    *, actor: User, statement: Statement, url: str = "", sent_at=None, request: HttpRequest | None = None
+) -> Answer:
+    """Record that the approved statement went out by hand (press release, website, video...)."""
+    return sending.answer_mark_sent(actor=actor, answer=statement.answer, url=url, sent_at=sent_at, request=request)
+
+
+def follow_statement(*, actor: User | None, answer: Answer, action: str, after: dict) -> None:
+    """An answer event (responses.events.answer_listeners): when it is one of an incident's
+    statements, its timeline hears of it; the first holding statement out acknowledges the
+    incident publicly and ticks its playbook step."""
+    if not answer.is_statement:
+        return
+    statement = Statement.objects.unscoped().select_related("incident").filter(answer_id=answer.pk).first()
+    if statement is None:
+        return
+    incident, kind = statement.incident, statement.get_kind_display()
+    version = after.get("version")
+    if action == "submitted":
+        _entry(
+            incident,
+            "statement",
+            _("%(kind)s sent for approval (version %(n)s).") % {"kind": kind, "n": version},
+            actor=actor,
+        )
+    elif action == "decided":
+        words = {
+            "approve": _("%(kind)s: version %(n)s approved by %(who)s."),
+            "request_changes": _("%(kind)s: %(who)s asked for changes to version %(n)s."),
+            "reject": _("%(kind)s: version %(n)s rejected by %(who)s."),
+        }[after.get("decision", "approve")]
+        _entry(incident, "statement", words % {"kind": kind, "n": version, "who": actor or "?"}, actor=actor)
+        if after.get("state") == AnswerState.APPROVED:
+            _entry(incident, "statement", _("%(kind)s approved: it can go out.") % {"kind": kind}, actor=actor)
+    elif action == "approved":
+        why = after.get("in_advance") or _("no approval needed")
+        _entry(incident, "statement", _("%(kind)s approved (%(why)s).") % {"kind": kind, "why": why}, actor=actor)
+    elif action == "publish_failed":
+        _entry(
+            incident,
+            "statement",
+            _("%(kind)s could not be published: %(error)s") % {"kind": kind, "error": after.get("error", "")},
+            actor=None,
+        )
+    elif action in ("published", "sent_by_hand"):
+        _went_out(statement, answer, actor, by_hand=action == "sent_by_hand")
+
+
+def _went_out(statement: Statement, answer: Answer, actor: User | None, *, by_hand: bool) -> None:
+    incident, at = statement.incident, answer.published_at or timezone.now()
+    words = (
+        _("%(kind)s out by hand (%(channel)s): %(text)s")
+        if by_hand
+        else _("%(kind)s published on %(channel)s: %(text)s")
+    )
+    text = words % {
+        "kind": statement.get_kind_display(),
+        "channel": statement.get_channel_display(),
+        "text": answer.current_version.text,
+    }
+    _entry(incident, "statement", text, actor=actor, client_visible=True, at=at)
+    if statement.kind != StatementKind.HOLDING:
+        return
+    if Incident.objects.unscoped().filter(pk=incident.pk, acknowledged_at__isnull=True).update(acknowledged_at=at):
+        incident.acknowledged_at = at
+    tick_self_checks(incident=incident, check=SelfCheck.HOLDING_STATEMENT, actor=actor)
+
+
+# The library
+
+
+def _clean_library(client: Client, name, language, channel, text, crisis_type, errors: dict) -> dict:
+    name, text, language = (name or "").strip(), (text or "").strip(), (language or "").strip().lower()
+    if not name:
+        errors["name"] = [_("Give the statement a name.")]
+    if not language or len(language) > 8:
+        errors["language"] = [_("Enter a language code such as da or nb.")]
+    if channel not in StatementChannel.values:
+        errors["channel"] = [_("Choose the channel it is written for.")]
+    if not text:
+        errors["text"] = [_("Write the statement.")]
+    elif len(text) > LIBRARY_TEXT_MAX:
+        errors["text"] = [_("Keep it under %(max)d characters.") % {"max": LIBRARY_TEXT_MAX}]
+    unknown = sorted({match.group(1) for match in VARIABLE.finditer(text)} - set(VARIABLES))
+    if unknown:
+        errors["text"] = [
+            _("Unknown variables: %(names)s. Known: %(known)s.")
+            % {"names": ", ".join(unknown), "known": ", ".join(f"{{{name}}}" for name in VARIABLES)}
+        ]
+    if crisis_type is not None and not isinstance(crisis_type, CrisisType):
+        errors["crisis_type"] = [_("Choose a kind of crisis, or any.")]
+    return {"name": name[:80], "language": language, "channel": channel, "text": text, "crisis_type": crisis_type}
+
+
+@transaction.atomic
+def library_statement_save(
+    *,
+    actor: User,
+    client: Client,
+    name: str,
+    language: str,
+    channel: str,
+    text: str,
+    crisis_type: CrisisType | None = None,
+    statement: LibraryStatement | None = None,
+    request: HttpRequest | None = None,
+) -> LibraryStatement:
+    """Create or change one of the client's prepared holding statements. A changed text is no
+    longer the one approved: its approval in advance ends."""
+    require_client_perm(actor=actor, client=client, codename=ClientPerm.WORK_MENTIONS)
+    if statement is not None and statement.client_id != client.pk:
+        raise ValidationError(_("Choose one of this client's statements."))
+    errors: dict = {}
+    fields = _clean_library(client, name, language, channel, text, crisis_type, errors)
+    if errors:
+        raise ValidationError(errors)
+    before = None if statement is None else _library_snapshot(statement)
+    if statement is None:
+        statement = LibraryStatement(client=client, created_by=actor)
+    text_changed = statement.text != fields["text"]
+    for field, value in fields.items():
+        setattr(statement, field, value)
+    if text_changed:
+        statement.approved_until = statement.approved_by = statement.approved_at = None
+    try:
+        with transaction.atomic():
+            statement.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"name": [_("A statement with this name, language and channel exists already.")]}
+        ) from None
+    events.library_statement_event(
+        actor=actor,
+        statement=statement,
+        action="created" if before is None else "changed",
+        before=before,
+        after=_library_snapshot(statement),
+        request=request,
+    )
+    return statement
+
+
+@transaction.atomic
+def library_statement_approve(
+    *, actor: User, statement: LibraryStatement, until: date | None, request: HttpRequest | None = None
+) -> LibraryStatement:
+    """The client's approver approves the text in advance until `until` (None: withdraws it)."""
+    require_client_perm(actor=actor, client=statement.client, codename=ClientPerm.APPROVE_RESPONSES)
+    today = timezone.localdate()
+    if until is not None and not today <= until <= today + timedelta(days=APPROVAL_MAX_DAYS):
+        raise ValidationError(
+            {"until": [_("Between today and %(last)s.") % {"last": today + timedelta(days=APPROVAL_MAX_DAYS)}]}
+        )
+    before = _library_snapshot(statement)
+    statement.approved_until = until
+    statement.approved_by, statement.approved_at = (actor, timezone.now()) if until else (None, None)
+    statement.save(update_fields=["approved_until", "approved_by", "approved_at", "updated_at"])
+    events.library_statement_event(
+        actor=actor,
+        statement=statement,
+        action="approved" if until else "withdrawn",
+        before=before,
+        after=_library_snapshot(statement),
+        request=request,
+    )
+    return statement
+
+
+@transaction.atomic
+def library_statement_delete(*, actor: User, statement: LibraryStatement, request: HttpRequest | None = None) -> None:
+    require_client_perm(actor=actor, client=statement.client, codename=ClientPerm.WORK_MENTIONS)
+    events.library_statement_event(
+        actor=actor, statement=statement, action="deleted", before=_library_snapshot(statement), request=request
+    )
+    statement.delete()
+
+
+def _library_snapshot(statement: LibraryStatement) -> dict:
+    return {
+        "name": statement.name,
+        "language": statement.language,
+        "channel": statement.channel,
+        "crisis_type": statement.crisis_type_id,
+        "approved_until": statement.approved_until.isoformat() if statement.approved_until else None,
+    }
