@@ -8,6 +8,9 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+from django.core.management import call_command
+
 from apps.listening import pipeline
 from apps.mentions.services import bulk_actions
 from apps.mentions.views import mention_panels
@@ -136,3 +139,9 @@ def test_ready_may_run_twice_without_conflict_or_duplicates():
         if config.name.startswith("apps."):
             config.ready()
     assert (pipeline.ingest_steps.keys(), bulk_actions.keys(), mention_panels.keys()) == before
+
+
+@pytest.mark.django_db
+def test_the_models_and_their_migrations_agree():
+    """A changed model (a new choice counts) comes with its migration."""
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

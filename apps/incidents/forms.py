@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.responses.forms import MarkSentForm
 
-from .models import IncidentRole, IncidentStatus, LibraryStatement, StatementChannel, StatementKind
+from .models import IncidentRole, IncidentStatus, StatementChannel, StatementKind
 
 SEVERITY_CHOICES = [(1, _("1: critical")), (2, _("2: major")), (3, _("3: minor"))]
 
@@ -98,9 +98,10 @@ class StatementForm(forms.Form):
         help_text=_("Empty: the library text, filled in."),
     )
 
-    def __init__(self, *args, library=(), **kwargs):
+    def __init__(self, *args, library, **kwargs):
+        """`library`: the texts this person may use (selectors.library_for), as a queryset."""
         super().__init__(*args, **kwargs)
-        self.fields["from_library"].queryset = LibraryStatement.objects.filter(pk__in=[s.pk for s in library])
+        self.fields["from_library"].queryset = library
 
 
 class StatementEditForm(forms.Form):

@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from apps.mentions.models import RiskLevel
+from apps.mentions.models import Mention, RiskLevel
 from apps.mentions.ratings import INCIDENT
 from apps.risk.pipeline import risk_setup
 
-from .models import Incident, IncidentMention, IncidentStatus, LinkReason
+from .counting import linking_sql
+from .models import Incident, IncidentStatus, LinkReason
 
 ACTIVE = (IncidentStatus.ACTIVE, IncidentStatus.CONTAINED)
 LOOK_BACK = timedelta(days=1)  # a post this much older than the incident's start is history
@@ -89,9 +90,10 @@ def store_links(cursor, created: dict[int, dict]) -> None:
         return
     client_id = next(iter(created.values()))["client_id"]
     cursor.execute(
-        f"INSERT INTO {IncidentMention._meta.db_table} (client_id, incident_id, mention_id, reason, linked_at) "
-        "SELECT %s, pair.incident, pair.mention, %s, now() "
-        "FROM unnest(%s::bigint[], %s::bigint[]) AS pair(incident, mention) "
-        "ON CONFLICT (incident_id, mention_id) DO NOTHING",
+        linking_sql(
+            "SELECT %s, pair.incident, pair.mention, %s, NULL::bigint, now(), m.platform, m.posted_at, m.sentiment "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS pair(incident, mention) "
+            f"JOIN {Mention._meta.db_table} AS m ON m.id = pair.mention"
+        ),
         [client_id, LinkReason.RULE, [pair[0] for pair in pairs], [pair[1] for pair in pairs]],
     )

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import timedelta
+
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.mentions.models import Topic
+from apps.mentions.models import NEEDS_NO_ANSWER, Topic
 from apps.tenants.models import Client
 from apps.tenants.roles import AGENCY_ROLES, ClientPerm
 from apps.tenants.scoping import user_has_client_perm
 
 from .models import (
+    ConversationCount,
     CrisisType,
     Incident,
     IncidentMember,
@@ -62,26 +67,8 @@ def timeline_of(*, user: User, incident: Incident) -> QuerySet[TimelineEntry]:
     return entries
 
 
-def linked_by_channel(*, incident: Incident) -> list[tuple[str, int]]:
-    """How many linked mentions each channel carries, the busiest first."""
-    rows = (
-        incident.links.values("mention__platform")
-        .annotate(n=Count("id"))
-        .order_by("-n", "mention__platform")
-        .values_list("mention__platform", "n")
-    )
-    return list(rows)
-
-
 def topic_names(*, client: Client) -> list[str]:
     return sorted(set(Topic.objects.unscoped().filter(client=client).values_list("name", flat=True)))
-
-
-def newest_linked(*, incident: Incident, count: int = 20) -> list:
-    """The newest linked mentions, with why each is linked."""
-    return list(
-        incident.links.select_related("mention", "mention__client").order_by("-mention__posted_at", "-id")[:count]
-    )
 
 
 def step_of(*, incident: Incident, item_id: int | None) -> PlaybookItem | None:
@@ -116,9 +103,9 @@ def people_for_roles(*, client: Client) -> QuerySet[User]:
     )
 
 
-def library_for(*, user: User, incident: Incident) -> list[LibraryStatement]:
+def library_for(*, user: User, incident: Incident) -> QuerySet[LibraryStatement]:
     """The client's library texts that fit the incident's kind of crisis (or any kind)."""
-    return list(
+    return (
         LibraryStatement.objects.visible_to(user)
         .filter(client_id=incident.client_id)
         .filter(Q(crisis_type=None) | Q(crisis_type_id=incident.crisis_type_id))
@@ -152,4 +139,88 @@ def statement_of(*, user: User, incident: Incident, statement_id: int | None) ->
         .filter(incident=incident, pk=statement_id or 0)
         .select_related("answer__current_version", "answer__mention", "answer__source", "answer__client")
         .first()
+    )
+
+
+# A link whose mention is answered, archived or needs no answer: mentions.models.UNANSWERED, negated.
+ANSWERED = (
+    Q(mention__first_response_at__isnull=False)
+    | Q(mention__archived_at__isnull=False)
+    | Q(mention__status__in=NEEDS_NO_ANSWER)
+)
+MOST_LANES = 8
+HOURLY_FOR = timedelta(hours=72)  # a younger incident is counted by the hour, an older one by the day
+
+
+@dataclass
+class Lane:
+    """One channel of the conversation about an incident."""
+
+    channel: str
+    total: int = 0
+    unanswered: int = 0
+    newest: list[IncidentMention] = field(default_factory=list)
+
+
+@dataclass
+class Conversation:
+    lanes: list[Lane]
+    counts: list[dict]  # {"channel", "at", "tone", "mentions"}: per channel, time bucket and tone
+    bucket: str  # "hour" or "day"
+    total: int
+    unanswered: int
+
+
+def conversation_of(*, incident: Incident, newest: int = 3) -> Conversation:
+    """The incident's linked mentions across channels: a lane per channel (the busiest first)
+    with its count, what is unanswered and its newest mentions, and the counts per channel, time
+    and tone. The counts are the incident's ConversationCount rows, kept as mentions are linked."""
+    since = incident.started_at or incident.declared_at
+    bucket = "hour" if timezone.now() - since <= HOURLY_FOR else "day"
+    lanes: dict[str, Lane] = {}
+    buckets: dict[tuple, int] = {}
+    rows = ConversationCount.objects.filter(incident=incident, mentions__gt=0).values_list(
+        "platform", "hour", "sentiment", "mentions"
+    )
+    for platform, hour, sentiment, mentions in rows:
+        lanes.setdefault(platform, Lane(platform)).total += mentions
+        at = hour if bucket == "hour" else timezone.localtime(hour).replace(hour=0, minute=0, second=0)
+        key = (platform, at, sentiment or "unknown")
+        buckets[key] = buckets.get(key, 0) + mentions
+    counts = [
+        {"channel": channel, "at": at, "tone": tone, "mentions": n}
+        for (channel, at, tone), n in sorted(buckets.items())
+    ]
+    answered = dict(
+        IncidentMention.objects.filter(incident=incident)
+        .filter(ANSWERED)
+        .values("platform")
+        .annotate(n=Count("*"))
+        .values_list("platform", "n")
+    )
+    shown = sorted(lanes.values(), key=lambda lane: (-lane.total, lane.channel))[:MOST_LANES]
+    for lane in shown:
+        lane.unanswered = lane.total - answered.get(lane.channel, 0)
+        lane.newest = list(
+            IncidentMention.objects.filter(incident=incident, platform=lane.channel)
+            .select_related("mention", "mention__client")
+            .order_by("-posted_at")[:newest]
+        )
+    total = sum(lane.total for lane in lanes.values())
+    return Conversation(
+        lanes=shown,
+        counts=counts,
+        bucket=bucket,
+        total=total,
+        unanswered=total - sum(answered.values()),
+    )
+
+
+def unanswered_of(*, incident: Incident, count: int = 10) -> list[IncidentMention]:
+    """The linked mentions waiting longest for an answer."""
+    return list(
+        IncidentMention.objects.filter(incident=incident)
+        .exclude(ANSWERED)
+        .select_related("mention", "mention__client")
+        .order_by("posted_at")[:count]
     )

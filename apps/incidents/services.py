@@ -32,6 +32,7 @@ from apps.tenants.selectors import account_leads_of, client_people_of
 from apps.tenants.services import require_client_perm
 
 from . import events
+from .counting import linking_sql, uncount
 from .models import (
     CrisisType,
     Incident,
@@ -51,6 +52,7 @@ TITLE_MAX = 200
 OPEN = (IncidentStatus.ACTIVE, IncidentStatus.CONTAINED)
 HASHTAG = re.compile(r"#\w{2,}")
 NOTE_MAX = 4000
+MENTIONS = Mention._meta.db_table
 
 
 def _entry(incident: Incident, kind: str, text: str, *, actor: User | None, client_visible: bool = False, at=None):
@@ -416,17 +418,18 @@ def _validate_declaration(client, title, crisis_type, severity, brands, mention_
 
 
 def _link_all(incident: Incident, mentions, reason: str, *, actor: User | None) -> int:
-    """Link every mention of the queryset in one statement (an alert may hold thousands)."""
+    """Link every mention of the queryset in one statement (an alert may hold thousands), counted
+    into the conversation as they are linked."""
     sql, params = mentions.values("id").query.sql_with_params()
-    table = IncidentMention._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (client_id, incident_id, mention_id, reason, linked_by_id, linked_at) "
-            f"SELECT %s, %s, linked.id, %s, %s, now() FROM ({sql}) AS linked "
-            "ON CONFLICT (incident_id, mention_id) DO NOTHING",
+            linking_sql(
+                "SELECT %s, %s, m.id, %s, %s, now(), m.platform, m.posted_at, m.sentiment "
+                f"FROM {MENTIONS} AS m WHERE m.id IN ({sql})"
+            ),
             [incident.client_id, incident.pk, reason, actor.pk if actor else None, *params],
         )
-        return cursor.rowcount
+        return cursor.fetchone()[0]
 
 
 def incident_link_mentions(
@@ -449,8 +452,11 @@ def incident_unlink_mention(
     """Take a mention out of the incident (it was not about it); the rules link it no more."""
     require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
     with transaction.atomic():
-        removed, _by_model = IncidentMention.objects.filter(incident=incident, mention=mention).delete()
-        if removed:
+        link = IncidentMention.objects.select_for_update().filter(incident=incident, mention=mention).first()
+        if link is not None:
+            with connection.cursor() as cursor:
+                uncount(cursor, link)
+            link.delete()
             _entry(incident, "unlinked", _("A mention was unlinked by hand."), actor=actor)
             events.incident_linked_event(actor=actor, incident=incident, count=-1, request=request)
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from apps.core.charts import svg
 from apps.core.forms import apply_service_errors
 from apps.core.numbers import parse_id, parse_ids
 from apps.detection.models import SpikeAlert
@@ -18,7 +19,7 @@ from apps.tenants.mixins import ClientScopedMixin
 from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
 
-from . import selectors, services, statements
+from . import charts, selectors, services, statements
 from .forms import (
     DeclareForm,
     LibraryApprovalForm,
@@ -186,6 +187,7 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
         )
         timeline = list(selectors.timeline_of(user=self.request.user, incident=incident)[:200])
         library = selectors.library_for(user=self.request.user, incident=incident)
+        conversation = selectors.conversation_of(incident=incident)
         languages = [language for brand in incident.brands.all() for language in brand.languages]
         context.setdefault(
             "statement_form", StatementForm(library=library, initial={"language": (languages or [""])[0]})
@@ -195,7 +197,7 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
                 (statement, describe(user=self.request.user, answer=statement.answer))
                 for statement in selectors.statements_of(user=self.request.user, incident=incident)
             ],
-            library=library,
+            library=list(library),
             today=timezone.localdate(),
             statement_errors=[
                 context[key]
@@ -207,8 +209,10 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
             incident=incident,
             brands=list(incident.brands.all()),
             members=selectors.members_of(incident=incident),
-            channels=selectors.linked_by_channel(incident=incident),
-            newest=selectors.newest_linked(incident=incident),
+            conversation=conversation,
+            lanes_chart=svg(charts.lanes_spec(conversation)) if conversation.counts else None,
+            tone_chart=svg(charts.tone_spec(conversation)) if conversation.counts else None,
+            unanswered=selectors.unanswered_of(incident=incident),
             playbook=selectors.playbook_of(incident=incident),
             updates=[entry for entry in timeline if entry.kind == "update"][:5],
             now=timezone.now(),

@@ -71,9 +71,8 @@ OPEN_STATUSES = (
 )
 # Waiting for a first answer: its SLA clock runs. Archived mentions and those that need no
 # answer wait for nothing.
-UNANSWERED = Q(first_response_at=None, archived_at=None) & ~Q(
-    status__in=[MentionStatus.NO_RESPONSE_NEEDED, MentionStatus.ANSWERED_ELSEWHERE, MentionStatus.TAKEN_PRIVATE]
-)
+NEEDS_NO_ANSWER = [MentionStatus.NO_RESPONSE_NEEDED, MentionStatus.ANSWERED_ELSEWHERE, MentionStatus.TAKEN_PRIVATE]
+UNANSWERED = Q(first_response_at=None, archived_at=None) & ~Q(status__in=NEEDS_NO_ANSWER)
 # A responder's open work: still open, answered or not (a follow-up is work too). Routing
 # counts it and "my work" lists it, both through the index with this condition.
 OPEN_WORK = Q(archived_at=None, status__in=OPEN_STATUSES)

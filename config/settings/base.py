@@ -231,6 +231,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentRoleEnum": "apps.incidents.models.IncidentRole",
         "MembershipRoleEnum": "apps.tenants.roles.Role",
         "IncidentStatusEnum": "apps.incidents.models.IncidentStatus",
+        "StatementKindEnum": "apps.incidents.models.StatementKind",
+        "StatementChannelEnum": "apps.incidents.models.StatementChannel",
     },
 }
 

@@ -61,9 +61,15 @@ def test_the_demo_shows_a_spike_alert_the_detector_raised_itself(web, django_cap
     incident = alert.incident  # a brand in a live incident, staffed
     assert incident.status == "active" and incident.links.count() == 120
     assert set(incident.members.values_list("role", flat=True)) == {"commander", "engagement", "research"}
+    # its holding statement, approved by the lead, waits for the client's approver
+    approver = User.objects.get(email="approver@havbris.demo")
+    waiting = web(approver).get(reverse("approvals", args=["havbris"])).content.decode()
+    assert "Holding statement: Havbris Pilsner cans leaking" in waiting
     assert AuditEvent.objects.filter(action="spike_alert.raised").count() == 1
     lead = User.objects.get(email="lead@varde.demo")
     assert Notification.objects.filter(user=lead, event=NotificationEvent.SPIKE_ALERT).exists()
+    library = web(lead).get(reverse("statement_library", args=["havbris"])).content.decode()
+    assert library.count("Product problem") == 2 and "until" in library
     page = web(lead).get(reverse("alert_detail", args=["havbris", alert.pk]))
     assert page.status_code == 200
     assert page.context["clusters"][0].copies == 80  # the copied complaint

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from apps.incidents.models import IncidentMention, LinkReason
+from apps.incidents.models import ConversationCount, IncidentMention, LinkReason
 from apps.incidents.services import incident_declare, incident_set_rules, incident_set_status
 from apps.listening.connectors.base import RawMention
 from apps.listening.pipeline import ingest
@@ -48,6 +48,10 @@ def test_matching_mentions_are_linked_and_raised_to_high_with_the_reason(client_
     linked = set(IncidentMention.objects.filter(incident=incident).values_list("mention__external_id", flat=True))
     assert linked == {"m1", "m2", "m3"}
     assert set(IncidentMention.objects.values_list("reason", flat=True)) == {LinkReason.RULE}
+    counted = ConversationCount.objects.values_list("platform", "mentions")
+    assert sum(n for _platform, n in counted) == 3 and {link.platform for link in IncidentMention.objects.all()} == {
+        platform for platform, _n in counted
+    }
     mention = Mention.objects.get(external_id="m2")
     assert mention.risk_level in ("high", "critical")
     assert "it matches the active incident \u201cLeaking cans\u201d" in explain(

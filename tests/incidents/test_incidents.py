@@ -11,8 +11,16 @@ from django.utils import timezone
 from apps.core.models import AuditEvent
 from apps.core.sentences import sentence_of
 from apps.detection.models import AlertStatus
-from apps.incidents.models import Incident, IncidentMember, IncidentRole, TimelineEntry
-from apps.incidents.services import incident_assign_role, incident_declare, incident_note, incident_set_status
+from apps.incidents.models import ConversationCount, Incident, IncidentMember, IncidentRole, TimelineEntry
+from apps.incidents.selectors import conversation_of
+from apps.incidents.services import (
+    incident_assign_role,
+    incident_declare,
+    incident_link_mentions,
+    incident_note,
+    incident_set_status,
+    incident_unlink_mention,
+)
 from apps.mentions.models import Mention
 from tests.factories import CrisisTypeFactory, MentionFactory, SpikeAlertFactory
 
@@ -151,7 +159,7 @@ def test_the_pages_declare_from_an_alert_and_work_the_incident(web, brand_a, acc
     assert done["Location"] == incident.get_absolute_url() and incident.links.count() == 4
     assert http.get(declare_url)["Location"] == incident.get_absolute_url()  # declared already
     page = http.get(incident.get_absolute_url())
-    assert page.status_code == 200 and sum(n for _, n in page.context["channels"]) == 4
+    assert page.status_code == 200 and page.context["conversation"].total == 4
     url = incident.get_absolute_url()
     assert (
         http.post(url, {"section": "note", "text": "Client informed by phone", "client_visible": "on"}).status_code
@@ -233,3 +241,60 @@ def test_a_status_reason_stays_with_the_agency(brand_a, account_lead):
     assert "Legal says wait" not in " ".join(shown.values_list("text", flat=True))
     internal = TimelineEntry.objects.filter(incident=incident, client_visible=False)
     assert internal.filter(text="Why contained: Legal says wait").exists()
+
+
+def test_the_incident_page_shows_the_conversation_a_lane_per_channel_its_tone_and_what_waits(
+    web, brand_a, account_lead, responder
+):
+    now = timezone.now()
+    made = [
+        MentionFactory(brand=brand_a, platform=platform, sentiment=tone, posted_at=now - timedelta(hours=hours))
+        for platform, tone, hours in [
+            ("mastodon", "negative", 1),
+            ("mastodon", "negative", 2),
+            ("mastodon", "neutral", 2.2),
+            ("bluesky", "negative", 3),
+            ("reddit", "positive", 30),
+        ]
+    ]
+    answered = made[1]
+    Mention.objects.filter(pk=answered.pk).update(first_response_at=now, status="answered")
+    incident = incident_declare(
+        actor=account_lead,
+        client=brand_a.client,
+        title="Leaking cans",
+        crisis_type=CrisisTypeFactory(),
+        severity=1,
+        brands=[brand_a],
+        mention_ids=[mention.pk for mention in made],
+    )
+    page = web(responder).get(incident.get_absolute_url())
+    conversation = page.context["conversation"]
+    assert [(lane.channel, lane.total, lane.unanswered) for lane in conversation.lanes] == [
+        ("mastodon", 3, 2),
+        ("bluesky", 1, 1),
+        ("reddit", 1, 1),
+    ]
+    assert [link.mention_id for link in conversation.lanes[0].newest] == [made[0].pk, made[1].pk, made[2].pk]
+    assert conversation.total == 5 and conversation.unanswered == 4
+    tones = {}
+    for row in conversation.counts:
+        tones[row["tone"]] = tones.get(row["tone"], 0) + row["mentions"]
+    assert tones == {"negative": 3, "neutral": 1, "positive": 1}
+    waiting = [link.mention_id for link in page.context["unanswered"]]
+    assert waiting == [made[4].pk, made[3].pk, made[2].pk, made[0].pk]  # the longest waiting first
+    html = page.content.decode()
+    assert html.count('class="lane card"') == 3 and html.count("<svg") >= 2
+
+
+def test_the_conversation_counts_follow_linking_by_rule_by_hand_and_unlinking(brand_a, account_lead, responder):
+    incident = incident_declare(
+        actor=account_lead, client=brand_a.client, title="Leaks", crisis_type=CrisisTypeFactory(), severity=1
+    )
+    mentions = [MentionFactory(brand=brand_a, platform="mastodon", sentiment="negative") for _ in range(3)]
+    assert incident_link_mentions(actor=responder, incident=incident, mentions=mentions) == 3
+    assert incident_link_mentions(actor=responder, incident=incident, mentions=mentions) == 0  # linked already
+    incident_unlink_mention(actor=responder, incident=incident, mention=mentions[0])
+    counted = sum(ConversationCount.objects.filter(incident=incident).values_list("mentions", flat=True))
+    assert counted == incident.links.count() == 2
+    assert conversation_of(incident=incident).lanes[0].total == 2

@@ -18,8 +18,14 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.detection.models import Metric, SpikeAlert
 from apps.detection.services import learn_from_history, run_detector_pass
-from apps.incidents.models import CrisisType, Incident, IncidentRole
+from apps.incidents.models import CrisisType, Incident, IncidentRole, StatementChannel, StatementKind
 from apps.incidents.services import incident_assign_role, incident_declare, incident_note
+from apps.incidents.statements import (
+    library_statement_approve,
+    library_statement_save,
+    statement_draft,
+    statement_submit,
+)
 from apps.listening.connectors.base import RawMention
 from apps.listening.models import Source, SourceKind
 from apps.listening.pipeline import EVER, ingest
@@ -27,7 +33,7 @@ from apps.listening.replay_data import ReplayPlan, mention_number
 from apps.listening.services import source_create, topic_save
 from apps.mentions.models import Mention, Topic
 from apps.responses.models import ApprovalRule, SavedReply
-from apps.responses.services import approval_rule_save, saved_reply_save
+from apps.responses.services import answer_decide, approval_rule_save, saved_reply_save
 from apps.tenants import services
 from apps.tenants.models import Brand, Client, Membership
 from apps.tenants.roles import Role
@@ -322,6 +328,51 @@ class Command(BaseCommand):
             text="Havbris quality team informed; batch numbers requested from the first posts.",
             client_visible=True,
         )
+        self._statements(client, incident, lead)
+
+    @staticmethod
+    def _statements(client, incident, lead) -> None:
+        """The library (one text approved in advance, one not) and a holding statement the lead
+        approved that waits for the client's approver."""
+        approver, responder = (
+            User.objects.get(email=email) for email in ("approver@havbris.demo", "responder@varde.demo")
+        )
+        website = library_statement_save(
+            actor=responder,
+            client=client,
+            name="Product problem",
+            language="da",
+            channel=StatementChannel.WEBSITE,
+            text="Vi ved, at nogle kunder har problemer med {brand}. Vi undersøger det nu og skriver igen kl. "
+            "{next_update}. Tak for jeres tålmodighed.",
+        )
+        library_statement_approve(actor=approver, statement=website, until=timezone.localdate() + timedelta(days=180))
+        library_statement_save(
+            actor=responder,
+            client=client,
+            name="Product problem",
+            language="en",
+            channel=StatementChannel.PRESS_RELEASE,
+            text="{client} is aware of reports about {brand} and is looking into them as a priority. "
+            "We will share more by {time} on {date}.",
+        )
+        statement = statement_draft(
+            actor=responder,
+            incident=incident,
+            kind=StatementKind.HOLDING,
+            channel=StatementChannel.OTHER,
+            language="da",
+            text="Vi har set billederne af utætte dåser. Vi tager det alvorligt, har stoppet salget af de berørte "
+            "partier og vender tilbage i dag kl. 16.",
+        )
+        answer = statement_submit(
+            actor=responder,
+            statement=statement,
+            text=statement.answer.current_version.text,
+            base_version=1,
+            comment="For TikTok and Instagram (posted by hand); the website text follows.",
+        )
+        answer_decide(actor=lead, answer=answer, version=answer.current_version.number, decision="approve")
 
     @staticmethod
     def _burst_mention(brand, n: int, minute) -> RawMention:
