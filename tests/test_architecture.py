@@ -90,7 +90,7 @@ def test_registries_hold_the_higher_apps_parts_in_their_order():
     assert pipeline.after_insert.keys() == ["routing", "incidents", "detection"]
     assert pipeline.on_growth.keys() == ["risk"]
     assert bulk_actions.keys() == ["assign", "status", "add_topic", "link", "risk", "incident", "archive"]
-    assert mention_panels.keys() == ["rating", "assignee", "answers"]
+    assert mention_panels.keys() == ["rating", "assignee", "answers", "incidents"]
 
 
 # Parameters whose type every service and selector states (DESIGN.md: keyword-only, typed).

@@ -10,11 +10,12 @@ class IncidentsConfig(AppConfig):
         an active incident (after risk rates them, before routing assigns them), the inbox's bulk
         action that links a selection to one, routing's list of urgent mentions whose waiting
         nobody need be told of (the incident's team has them), the answer listeners that follow
-        its statements through their approval, and its audit events' sentences."""
+        its statements through their approval, the mention page's incidents panel, and its
+        audit events' sentences."""
         from apps.core.sentences import register_sentences
         from apps.listening import pipeline
         from apps.mentions.services import BulkAction, bulk_actions
-        from apps.mentions.views import bulk_choices
+        from apps.mentions.views import bulk_choices, mention_panels
         from apps.responses.events import answer_listeners
         from apps.routing.services import covered_elsewhere
 
@@ -23,6 +24,7 @@ class IncidentsConfig(AppConfig):
         from .selectors import in_active_incidents, open_incident_choices
         from .services import bulk_link_to_incident
         from .statements import follow_statement
+        from .views import incident_panel
 
         pipeline.ingest_steps.register("incidents", link_new_mentions, rank=15)
         pipeline.after_insert.register("incidents", store_links, rank=150)
@@ -32,4 +34,5 @@ class IncidentsConfig(AppConfig):
         bulk_choices.register("incident", open_incident_choices)
         covered_elsewhere.register("incidents", in_active_incidents)
         answer_listeners.register("incidents", follow_statement)
+        mention_panels.register("incidents", incident_panel, rank=40)
         register_sentences(events.SENTENCES)

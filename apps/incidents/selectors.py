@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.mentions.models import NEEDS_NO_ANSWER, Topic
+from apps.mentions.models import NEEDS_NO_ANSWER, Mention, Topic
 from apps.tenants.models import Client
 from apps.tenants.roles import AGENCY_ROLES, ClientPerm
 from apps.tenants.scoping import user_has_client_perm
@@ -223,4 +223,14 @@ def unanswered_of(*, incident: Incident, count: int = 10) -> list[IncidentMentio
         .exclude(ANSWERED)
         .select_related("mention", "mention__client")
         .order_by("posted_at")[:count]
+    )
+
+
+def incidents_linking(*, user: User, mention: Mention) -> list[IncidentMention]:
+    """The links of a mention to the incidents this person may see (a private one: its members)."""
+    visible = Incident.objects.visible_to(user).filter(client_id=mention.client_id)
+    return list(
+        IncidentMention.objects.filter(mention=mention, incident__in=visible)
+        .select_related("incident__client")
+        .order_by("-incident__declared_at")
     )

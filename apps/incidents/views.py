@@ -42,6 +42,17 @@ class BadOrigin(Exception):
     """What a declaration was asked to start from is no alert or mention id: a 400."""
 
 
+def incident_panel(*, view, mention, forms) -> dict:
+    """The mention page's incidents: those it is linked to (that this person may see), and
+    declaring one from it."""
+    return {
+        "incident_panel": {
+            "linked": selectors.incidents_linking(user=view.request.user, mention=mention),
+            "can_declare": view.can(ClientPerm.WORK_MENTIONS),
+        }
+    }
+
+
 class IncidentListView(ClientScopedMixin, TemplateView):
     template_name = "incidents/incident_list.html"
     read_permission = ClientPerm.READ_WORK

@@ -298,3 +298,18 @@ def test_the_conversation_counts_follow_linking_by_rule_by_hand_and_unlinking(br
     counted = sum(ConversationCount.objects.filter(incident=incident).values_list("mentions", flat=True))
     assert counted == incident.links.count() == 2
     assert conversation_of(incident=incident).lanes[0].total == 2
+
+
+def test_the_mention_page_names_its_incidents_and_declares_from_it(web, brand_a, account_lead, responder, analyst):
+    mention = MentionFactory(brand=brand_a, text="Min dåse eksploderede")
+    incident = declare(account_lead, brand_a.client, mention_ids=[mention.pk])
+    declare(account_lead, brand_a.client, mention_ids=[mention.pk], private=True, title="Secret recall")
+    url = reverse("mention_detail", args=[brand_a.client.slug, mention.pk])
+    page = web(responder).get(url).content.decode()
+    assert incident.get_absolute_url() in page and "Secret recall" not in page  # not a member of the private one
+    declare_url = reverse("incident_declare", args=[brand_a.client.slug]) + f"?mention={mention.pk}"
+    assert declare_url in page
+    form = web(responder).get(declare_url)
+    assert form.status_code == 200 and form.context["mention_ids"] == [mention.pk]
+    assert "Secret recall" in web(account_lead).get(url).content.decode()  # who declared it is in it
+    assert declare_url not in web(analyst).get(url).content.decode()  # reads work, does not work it
