@@ -63,6 +63,7 @@ NOT_CLIENT_SCOPED = {
     "people": "agency admins only",
     "user_access": "agency admins only",
     "agency_audit": "agency admins only",
+    "incident_settings": "agency admins only",
     "dead_letters": "agency admins only",
     "dead_letter_run_again": "agency admins only",
     "healthz": "reports service health, no data",

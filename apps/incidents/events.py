@@ -110,6 +110,13 @@ def library_statement_event(*, actor, statement, action: str, before=None, after
     )
 
 
+def agency_list_event(*, actor, action: str, target, before=None, after=None, request=None):
+    """A change to the agency's own lists (kinds of crisis, severities): no client's."""
+    return record_audit_event(
+        actor=actor, action=action, client=None, target=target, before=before, after=after, request=request
+    )
+
+
 _LIBRARY = {
     "created": _lazy("%(actor)s added %(name)s to the holding-statement library."),
     "changed": _lazy("%(actor)s changed %(name)s in the holding-statement library."),
@@ -128,6 +135,15 @@ def _library(action: str):
 
 
 SENTENCES = {
+    "incident_kind.created": lambda s: (
+        _("%(actor)s added the kind of crisis %(name)s.") % {"actor": s.actor, "name": s.after("name")}
+    ),
+    "incident_kind.changed": lambda s: (
+        _("%(actor)s changed the kind of crisis %(name)s.") % {"actor": s.actor, "name": s.after("name")}
+    ),
+    "incident_severity.changed": lambda s: (
+        _("%(actor)s changed what severity %(level)s means.") % {"actor": s.actor, "level": s.after("level")}
+    ),
     **{f"library_statement.{action}": _library(action) for action in _LIBRARY},
     "incident.declared": lambda s: (
         _("%(actor)s declared the incident %(title)s (severity %(severity)s).")

@@ -37,6 +37,22 @@ class StatusForm(forms.Form):
     reason = forms.CharField(label=_("Why"), required=False, max_length=4000)
 
 
+class CrisisTypeForm(forms.Form):
+    name = forms.CharField(label=_("Kind of crisis"), max_length=80)
+    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=1000, initial=0)
+    active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
+
+
+class SeverityForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=40)
+    meaning = forms.CharField(
+        label=_("Meaning"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    update_every_minutes = forms.IntegerField(
+        label=_("Status update every (minutes)"), min_value=5, max_value=7 * 24 * 60
+    )
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=IncidentRole.choices)
     user = forms.ModelChoiceField(label=_("Person"), queryset=None)

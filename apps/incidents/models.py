@@ -17,8 +17,10 @@ class CrisisType(models.Model):
     """The agency's list of kinds of crisis (product failure, data breach, ...), editable."""
 
     name = models.CharField(_("name"), max_length=80, unique=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
     active = models.BooleanField(_("offered"), default=True)
+    # The built-in kinds' fixed name in code (playbooks.EXTRA), kept when the agency renames one.
+    key = models.CharField(max_length=40, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "name"]

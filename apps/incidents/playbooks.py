@@ -37,9 +37,9 @@ DEFAULT = [
     (_("Stand down: tell the team and the client, plan the evaluation"), IncidentRole.COMMANDER, None, SelfCheck.NONE),
 ]
 
-# Steps a kind of crisis adds (by the kind's name in the agency's list).
+# Steps a built-in kind of crisis adds (by its key: the agency may rename it).
 EXTRA = {
-    "Data breach": [
+    "data_breach": [
         (
             _("Check with the client whether the data protection authority must be told (72 hours)"),
             IncidentRole.CLIENT_LIAISON,
@@ -47,7 +47,7 @@ EXTRA = {
             SelfCheck.NONE,
         ),
     ],
-    "Product failure": [
+    "product_failure": [
         (
             _("Ask the client for batch numbers and whether a recall is coming"),
             IncidentRole.RESEARCH,
@@ -58,6 +58,6 @@ EXTRA = {
 }
 
 
-def playbook_for(crisis_type_name: str) -> list[tuple]:
+def playbook_for(crisis_type_key: str) -> list[tuple]:
     """The default steps and the kind's own, the kind's before the stand-down."""
-    return [*DEFAULT[:-1], *EXTRA.get(crisis_type_name, []), DEFAULT[-1]]
+    return [*DEFAULT[:-1], *EXTRA.get(crisis_type_key, []), DEFAULT[-1]]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.core.audit import changed_fields
 from apps.core.numbers import as_utc, parse_id
 from apps.core.services import model_update
 from apps.detection.models import SpikeAlert
@@ -159,7 +160,7 @@ def _instantiate_playbook(incident: Incident) -> None:
             due_at=incident.declared_at + due if due else None,
             self_check=check,
         )
-        for position, (title, role, due, check) in enumerate(playbook_for(incident.crisis_type.name))
+        for position, (title, role, due, check) in enumerate(playbook_for(incident.crisis_type.key))
     )
 
 
@@ -626,3 +627,93 @@ def incident_note(
         entry = _entry(incident, "note", text.strip(), actor=actor, client_visible=client_visible)
         events.incident_noted_event(actor=actor, incident=incident, client_visible=client_visible, request=request)
     return entry
+
+
+# --- The agency's lists: kinds of crisis and what each severity means (agency admins) ---------
+
+CRISIS_TYPE_NAME_MAX = CrisisType._meta.get_field("name").max_length
+SEVERITY_NAME_MAX = Severity._meta.get_field("name").max_length
+UPDATE_EVERY_MAX = 7 * 24 * 60
+
+
+def _require_agency_admin(actor: User) -> None:
+    if not actor.is_agency_admin:
+        raise PermissionDenied(_("Only an agency admin changes the agency's lists."))
+
+
+@transaction.atomic
+def crisis_type_save(
+    *,
+    actor: User,
+    name: str,
+    active: bool = True,
+    position: int = 0,
+    crisis_type: CrisisType | None = None,
+    request: HttpRequest | None = None,
+) -> CrisisType:
+    """Add a kind of crisis to the agency's list, or rename, reorder or stop offering one (an
+    incident keeps its kind; a kind no longer offered is not chosen for new ones)."""
+    _require_agency_admin(actor)
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = [_("Name the kind of crisis.")]
+    elif len(name) > CRISIS_TYPE_NAME_MAX:
+        errors["name"] = [_("At most %(n)s characters.") % {"n": CRISIS_TYPE_NAME_MAX}]
+    elif CrisisType.objects.filter(name__iexact=name).exclude(pk=crisis_type.pk if crisis_type else None).exists():
+        errors["name"] = [_("The list has this kind already.")]
+    if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= 1000:
+        errors["position"] = [_("Between 0 and 1000.")]
+    if errors:
+        raise ValidationError(errors)
+    before = None if crisis_type is None else changed_fields(crisis_type, ["name", "active", "position"])
+    crisis_type = crisis_type or CrisisType()
+    crisis_type.name, crisis_type.active, crisis_type.position = name, bool(active), position
+    crisis_type.save()
+    events.agency_list_event(
+        actor=actor,
+        action="incident_kind.created" if before is None else "incident_kind.changed",
+        target=crisis_type,
+        before=before,
+        after=changed_fields(crisis_type, ["name", "active", "position"]),
+        request=request,
+    )
+    return crisis_type
+
+
+@transaction.atomic
+def severity_save(
+    *,
+    actor: User,
+    severity: Severity,
+    name: str,
+    meaning: str,
+    update_every_minutes: int,
+    request: HttpRequest | None = None,
+) -> Severity:
+    """What a severity is called and means at the agency, and how often its commander updates."""
+    _require_agency_admin(actor)
+    name, meaning = (name or "").strip(), (meaning or "").strip()
+    errors = {}
+    if not name or len(name) > SEVERITY_NAME_MAX:
+        errors["name"] = [_("A name of at most %(n)s characters.") % {"n": SEVERITY_NAME_MAX}]
+    if len(meaning) > 2000:
+        errors["meaning"] = [_("At most %(n)s characters.") % {"n": 2000}]
+    minutes = update_every_minutes
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= UPDATE_EVERY_MAX:
+        errors["update_every_minutes"] = [_("Between 5 and %(max)s minutes.") % {"max": UPDATE_EVERY_MAX}]
+    if errors:
+        raise ValidationError(errors)
+    fields = ["name", "meaning", "update_every_minutes"]
+    before = changed_fields(severity, fields)
+    severity.name, severity.meaning, severity.update_every_minutes = name, meaning, minutes
+    severity.save()
+    events.agency_list_event(
+        actor=actor,
+        action="incident_severity.changed",
+        target=severity,
+        before=before,
+        after=changed_fields(severity, ["level", *fields]),
+        request=request,
+    )
+    return severity

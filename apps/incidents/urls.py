@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("incidents/settings/", views.IncidentSettingsView.as_view(), name="incident_settings"),
     path("c/<slug:client_slug>/incidents/", views.IncidentListView.as_view(), name="incident_list"),
     path("c/<slug:client_slug>/incidents/new/", views.IncidentDeclareView.as_view(), name="incident_declare"),
     path(

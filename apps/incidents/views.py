@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from apps.core.charts import svg
 from apps.core.forms import apply_service_errors
 from apps.core.numbers import parse_id, parse_ids
+from apps.core.views import AgencyAdminRequiredMixin
 from apps.detection.models import SpikeAlert
 from apps.mentions.models import Mention
 from apps.responses.selectors import describe
@@ -21,19 +22,21 @@ from apps.tenants.roles import ClientPerm
 
 from . import charts, selectors, services, statements
 from .forms import (
+    CrisisTypeForm,
     DeclareForm,
     LibraryApprovalForm,
     LibraryStatementForm,
     NoteForm,
     RoleForm,
     RulesForm,
+    SeverityForm,
     StatementEditForm,
     StatementForm,
     StatementSentForm,
     StatusForm,
     UpdateForm,
 )
-from .models import Incident, IncidentRole, IncidentStatus, LibraryStatement
+from .models import CrisisType, Incident, IncidentRole, IncidentStatus, LibraryStatement, Severity
 
 MOST_MENTIONS_AT_ONCE = 500  # an inbox selection
 
@@ -449,6 +452,71 @@ class LibraryStatementView(ClientScopedMixin, TemplateView):
             except ValidationError as error:
                 apply_service_errors(form, error)
         return self.render_to_response(self.get_context_data(statement=statement, **{key: form}), status=400)
+
+
+class IncidentSettingsView(AgencyAdminRequiredMixin, TemplateView):
+    """The agency's kinds of crisis and what its severities mean: agency admins only."""
+
+    template_name = "incidents/settings.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        kinds = list(CrisisType.objects.order_by("position", "name"))
+        severities = list(Severity.objects.order_by("level"))
+        context.setdefault("new_kind_form", CrisisTypeForm(prefix="new"))
+        refused = kwargs.get("refused")  # (section, pk, form): shown again with its errors
+
+        def kind_form(kind):
+            initial = {"name": kind.name, "position": kind.position, "active": kind.active}
+            return self.refused_or(refused, "kind", kind.pk) or CrisisTypeForm(
+                prefix=f"kind-{kind.pk}", initial=initial
+            )
+
+        def severity_form(severity):
+            initial = {
+                "name": severity.name,
+                "meaning": severity.meaning,
+                "update_every_minutes": severity.update_every_minutes,
+            }
+            return self.refused_or(refused, "severity", severity.pk) or SeverityForm(
+                prefix=f"severity-{severity.pk}", initial=initial
+            )
+
+        context["kinds"] = [(kind, kind_form(kind)) for kind in kinds]
+        context["severities"] = [(severity, severity_form(severity)) for severity in severities]
+        return context
+
+    @staticmethod
+    def refused_or(refused, section: str, pk: int):
+        return refused[2] if refused and refused[0] == section and refused[1] == pk else None
+
+    def post(self, request):
+        section, pk = request.POST.get("section"), parse_id(request.POST.get("pk"))
+        if section == "severity":
+            target = Severity.objects.filter(pk=pk or 0).first()
+            form = SeverityForm(request.POST, prefix=f"severity-{pk}")
+        elif section == "kind":
+            target = CrisisType.objects.filter(pk=pk).first() if pk else None
+            form = CrisisTypeForm(request.POST, prefix=f"kind-{pk}" if pk else "new")
+        else:
+            return HttpResponseBadRequest(_("Choose what to change."))
+        if target is None and (pk or section == "severity"):
+            return HttpResponseBadRequest(_("That is not on the agency's lists."))
+        if form.is_valid():
+            try:
+                if section == "severity":
+                    services.severity_save(actor=request.user, severity=target, request=request, **form.cleaned_data)
+                else:
+                    services.crisis_type_save(
+                        actor=request.user, crisis_type=target, request=request, **form.cleaned_data
+                    )
+                messages.success(request, _("Saved."))
+                return redirect("incident_settings")
+            except ValidationError as error:
+                apply_service_errors(form, error)
+        if target is None:
+            return self.render_to_response(self.get_context_data(new_kind_form=form), status=400)
+        return self.render_to_response(self.get_context_data(refused=(section, target.pk, form)), status=400)
 
 
 # --- The client's view: read-only, the client-visible part, live -------------------------------

@@ -158,6 +158,7 @@ class CrisisTypeFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = "Product failure"
+    key = factory.LazyAttribute(lambda kind: kind.name.lower().replace(" ", "_").replace("-", "_"))
 
 
 class IncidentFactory(factory.django.DjangoModelFactory):

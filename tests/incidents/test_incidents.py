@@ -313,3 +313,71 @@ def test_the_mention_page_names_its_incidents_and_declares_from_it(web, brand_a,
     assert form.status_code == 200 and form.context["mention_ids"] == [mention.pk]
     assert "Secret recall" in web(account_lead).get(url).content.decode()  # who declared it is in it
     assert declare_url not in web(analyst).get(url).content.decode()  # reads work, does not work it
+
+
+def test_agency_admins_edit_the_kinds_of_crisis_and_what_severities_mean(web, agency_admin, account_lead, brand_a):
+    from apps.incidents.models import CrisisType, Severity
+
+    url = reverse("incident_settings")
+    assert web(account_lead).get(url).status_code == 403
+    http = web(agency_admin)
+    assert http.get(url).status_code == 200
+    added = http.post(url, {"section": "kind", "new-name": "Weather event", "new-position": 3, "new-active": "on"})
+    assert added.status_code == 302
+    kind = CrisisType.objects.get(name="Weather event")
+    twice = http.post(url, {"section": "kind", "new-name": "weather EVENT", "new-position": 3})
+    assert twice.status_code == 400 and "has this kind already" in twice.content.decode()
+    breach = CrisisTypeFactory(name="Data breach")
+    renamed = http.post(
+        url,
+        {
+            "section": "kind",
+            "pk": breach.pk,
+            f"kind-{breach.pk}-name": "Personal data leak",
+            f"kind-{breach.pk}-position": 0,
+        },
+    )
+    assert renamed.status_code == 302
+    breach.refresh_from_db()
+    assert breach.name == "Personal data leak" and not breach.active  # unticked: no longer offered
+    # renamed, its playbook steps stay its own
+    http.post(
+        url,
+        {
+            "section": "kind",
+            "pk": breach.pk,
+            f"kind-{breach.pk}-name": "Personal data leak",
+            f"kind-{breach.pk}-position": 0,
+            f"kind-{breach.pk}-active": "on",
+        },
+    )
+    incident = declare(account_lead, brand_a.client, crisis_type=CrisisType.objects.get(pk=breach.pk))
+    assert any("data protection authority" in step.title for step in incident.playbook.all())
+    critical, _made = Severity.objects.get_or_create(level=1, defaults={"name": "Critical"})
+    prefix = f"severity-{critical.pk}"
+    bad = http.post(
+        url, {"section": "severity", "pk": critical.pk, f"{prefix}-name": "Red", f"{prefix}-update_every_minutes": 1}
+    )
+    assert bad.status_code == 400
+    good = http.post(
+        url,
+        {
+            "section": "severity",
+            "pk": critical.pk,
+            f"{prefix}-name": "Red",
+            f"{prefix}-meaning": "All hands",
+            f"{prefix}-update_every_minutes": 20,
+        },
+    )
+    assert good.status_code == 302
+    critical.refresh_from_db()
+    assert (critical.name, critical.update_every_minutes) == ("Red", 20)
+    events = AuditEvent.objects.filter(action__startswith="incident_").order_by("pk")
+    assert [e.action for e in events] == [
+        "incident_kind.created",
+        "incident_kind.changed",
+        "incident_kind.changed",
+        "incident_severity.changed",
+    ]
+    assert sentence_of(events.last(), {}).endswith("changed what severity 1 means.")
+    assert kind.active
