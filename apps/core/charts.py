@@ -25,12 +25,28 @@ def svg(spec: dict) -> SafeString | None:
     and shows the rest); text in the data is escaped by the renderer."""
     document = json.dumps({"$schema": SCHEMA, "config": CONFIG, **spec}, default=str, sort_keys=True)
     key = "chart:" + hashlib.sha256(document.encode()).hexdigest()
-    drawn = cache.get(key)
+    drawn = _cached(key)
     if drawn is None:
         try:
             drawn = vl_convert.vegalite_to_svg(document)
         except Exception:  # a chart must never take its page down
             log.exception("chart not drawn")
             return None
-        cache.set(key, drawn, DRAWN_FOR_SECONDS)
+        _keep(key, drawn)
     return mark_safe(drawn)  # noqa: S308 (vl-convert writes SVG and escapes every text it draws)
+
+
+def _cached(key: str) -> str | None:
+    """What was drawn for this data; None when it was not, or the cache is away (then drawn anyway)."""
+    try:
+        return cache.get(key)
+    except Exception:
+        log.warning("chart cache unavailable", exc_info=True)
+        return None
+
+
+def _keep(key: str, drawn: str) -> None:
+    try:
+        cache.set(key, drawn, DRAWN_FOR_SECONDS)
+    except Exception:
+        log.warning("chart cache unavailable", exc_info=True)

@@ -27,7 +27,7 @@ audit_value_choices = Registry("audit_value_choices")
 
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 # Keys of before/after that hold user ids (one, or a list).
-USER_KEYS = ("assignee_id", "user_id", "mentioned_user_ids", "approver_id", "approvers")
+USER_KEYS = ("assignee_id", "user_id", "user", "mentioned_user_ids", "approver_id", "approvers", "approved_by")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.detection.models import SpikeAlert
+from apps.responses.api import MAX_ID
 from apps.tenants.mixins import ClientScopedViewSet
 from apps.tenants.models import Brand
 from apps.tenants.roles import ClientPerm
@@ -155,7 +156,7 @@ class StatementDraftSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=StatementChannel.choices)
     language = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
     text = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
-    from_library = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    from_library = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
 
 
 class IncidentViewSet(ClientScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -305,6 +306,7 @@ class LibraryStatementSerializer(serializers.ModelSerializer):
     crisis_type = serializers.SlugRelatedField(
         slug_field="name", queryset=CrisisType.objects.all(), required=False, allow_null=True
     )
+    seal = serializers.SerializerMethodField(help_text="Send it with .../approve/: what the approver read.")
 
     class Meta:
         model = LibraryStatement
@@ -315,17 +317,27 @@ class LibraryStatementSerializer(serializers.ModelSerializer):
             "language",
             "channel",
             "text",
+            "seal",
             "approved_until",
             "approved_by",
             "approved_at",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "approved_until", "approved_by", "approved_at", "created_at", "updated_at"]
+        read_only_fields = ["id", "seal", "approved_until", "approved_by", "approved_at", "created_at", "updated_at"]
+
+    def get_seal(self, item) -> str:
+        return statements.text_seal(text=item.text)
 
 
 class LibraryApprovalSerializer(serializers.Serializer):
     until = serializers.DateField(allow_null=True, help_text="null: withdraw the approval.")
+    seen = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        help_text="The `seal` of the text read: a text changed since is not approved.",
+    )
 
 
 class LibraryStatementViewSet(
@@ -374,6 +386,10 @@ class LibraryStatementViewSet(
         data = LibraryApprovalSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = statements.library_statement_approve(
-            actor=request.user, statement=item, until=data.validated_data["until"], request=request
+            actor=request.user,
+            statement=item,
+            until=data.validated_data["until"],
+            seen=data.validated_data["seen"],
+            request=request,
         )
         return Response(LibraryStatementSerializer(item).data)

@@ -10,18 +10,30 @@ class IncidentsConfig(AppConfig):
         an active incident (after risk rates them, before routing assigns them), the inbox's bulk
         action that links a selection to one, routing's list of urgent mentions whose waiting
         nobody need be told of (the incident's team has them), the answer listeners that follow
-        its statements through their approval, the mention page's incidents panel, and its
-        audit events' sentences."""
+        its statements through their approval, which of them are hidden from the agency's
+        people not in a private incident and kept off the client's webhooks, the mention page's
+        incidents panel, and its audit events' sentences."""
+        from django.db.models.signals import post_delete
+
         from apps.core.sentences import register_sentences
         from apps.listening import pipeline
         from apps.mentions.services import BulkAction, bulk_actions
         from apps.mentions.views import bulk_choices, mention_panels
         from apps.responses.events import answer_listeners
+        from apps.responses.notices import team_only_answers
+        from apps.responses.selectors import answers_hidden
         from apps.routing.services import covered_elsewhere
 
         from . import events
+        from .counting import uncount
+        from .models import IncidentMention
         from .pipeline import link_new_mentions, store_links
-        from .selectors import in_active_incidents, open_incident_choices
+        from .selectors import (
+            in_active_incidents,
+            is_private_statement,
+            open_incident_choices,
+            private_statement_answers,
+        )
         from .services import bulk_link_to_incident
         from .statements import follow_statement
         from .views import incident_panel
@@ -34,5 +46,8 @@ class IncidentsConfig(AppConfig):
         bulk_choices.register("incident", open_incident_choices)
         covered_elsewhere.register("incidents", in_active_incidents)
         answer_listeners.register("incidents", follow_statement)
+        answers_hidden.register("incidents", private_statement_answers)
+        team_only_answers.register("incidents", is_private_statement)
         mention_panels.register("incidents", incident_panel, rank=40)
         register_sentences(events.SENTENCES)
+        post_delete.connect(uncount, sender=IncidentMention, dispatch_uid="incidents.uncount")

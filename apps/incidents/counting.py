@@ -3,6 +3,8 @@ the upsert of the incident's conversation counts (ConversationCount), so the two
 
 from __future__ import annotations
 
+from django.db import connection
+
 from .models import ConversationCount, IncidentMention
 
 LINKS = IncidentMention._meta.db_table
@@ -18,7 +20,7 @@ def linking_sql(select: str) -> str:
         "ON CONFLICT (incident_id, mention_id) DO NOTHING "
         "RETURNING client_id, incident_id, platform, coalesce(posted_at, linked_at) AS posted_at, sentiment), "
         f"counted AS (INSERT INTO {COUNTS} (client_id, incident_id, platform, hour, sentiment, mentions) "
-        "SELECT client_id, incident_id, platform, date_trunc('hour', posted_at), sentiment, "
+        "SELECT client_id, incident_id, platform, date_trunc('hour', posted_at, 'UTC'), sentiment, "
         "count(*) FROM linked GROUP BY 1, 2, 3, 4, 5 "
         "ON CONFLICT (incident_id, platform, hour, sentiment) "
         f"DO UPDATE SET mentions = {COUNTS}.mentions + EXCLUDED.mentions) "
@@ -26,10 +28,13 @@ def linking_sql(select: str) -> str:
     )
 
 
-def uncount(cursor, link: IncidentMention) -> None:
-    """The unlinked mention leaves its hour's count."""
-    cursor.execute(
-        f"UPDATE {COUNTS} SET mentions = mentions - 1 WHERE incident_id = %s AND platform = %s "  # noqa: S608
-        "AND hour = date_trunc('hour', %s) AND sentiment = %s",
-        [link.incident_id, link.platform, link.posted_at or link.linked_at, link.sentiment],
-    )
+def uncount(sender, instance: IncidentMention, **kwargs) -> None:
+    """A link deleted (unlinked by hand, or its mention purged): it leaves its hour's count.
+    Connected to post_delete in IncidentsConfig.ready(), so every way a link goes is counted."""
+    link = instance
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {COUNTS} SET mentions = mentions - 1 WHERE incident_id = %s AND platform = %s "  # noqa: S608
+            "AND hour = date_trunc('hour', %s, 'UTC') AND sentiment = %s",
+            [link.incident_id, link.platform, link.posted_at or link.linked_at, link.sentiment],
+        )

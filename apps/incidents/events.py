@@ -47,6 +47,12 @@ def incident_status_event(*, actor, incident, before: str, request=None):
     )
 
 
+def incident_acknowledged_event(*, actor, incident, request=None):
+    """The first holding statement is out: the incident is acknowledged publicly."""
+    after = {"acknowledged_at": incident.acknowledged_at.isoformat()}
+    return _record("incident.acknowledged", actor=actor, incident=incident, after=after, request=request)
+
+
 def incident_role_event(*, actor, incident, role: str, user, before_user=None, request=None):
     return _record(
         "incident.role_assigned",
@@ -148,6 +154,10 @@ SENTENCES = {
     "incident.declared": lambda s: (
         _("%(actor)s declared the incident %(title)s (severity %(severity)s).")
         % {"actor": s.actor, "title": _title(s), "severity": s.after("severity")}
+    ),
+    "incident.acknowledged": lambda s: (
+        _("The incident %(title)s was acknowledged publicly: its first holding statement is out.")
+        % {"title": _title(s)}
     ),
     "incident.status_changed": lambda s: (
         _("%(actor)s set the incident %(title)s from %(before)s to %(after)s.")

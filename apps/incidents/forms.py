@@ -154,6 +154,7 @@ class LibraryStatementForm(forms.Form):
 
 
 class LibraryApprovalForm(forms.Form):
+    seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     until = forms.DateField(
         label=_("Approved until"),
         required=False,

@@ -234,3 +234,21 @@ def incidents_linking(*, user: User, mention: Mention) -> list[IncidentMention]:
         .select_related("incident__client")
         .order_by("-incident__declared_at")
     )
+
+
+def private_statement_answers(*, user: User, client: Client) -> QuerySet:
+    """The answer ids of the statements of private incidents this person is not in (answers_hidden)."""
+    return (
+        Statement.objects.unscoped()
+        .filter(client=client, incident__private=True)
+        .exclude(incident__members__user_id=user.pk)
+        .values("answer_id")
+    )
+
+
+def is_private_statement(*, answer) -> bool:
+    """A private incident's statement: its notices stay off the client's webhooks."""
+    return (
+        answer.mention_id is None
+        and Statement.objects.unscoped().filter(answer_id=answer.pk, incident__private=True).exists()
+    )

@@ -33,7 +33,7 @@ from apps.tenants.selectors import account_leads_of, client_people_of
 from apps.tenants.services import require_client_perm
 
 from . import events
-from .counting import linking_sql, uncount
+from .counting import linking_sql
 from .models import (
     CrisisType,
     Incident,
@@ -453,11 +453,9 @@ def incident_unlink_mention(
     """Take a mention out of the incident (it was not about it); the rules link it no more."""
     require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
     with transaction.atomic():
-        link = IncidentMention.objects.select_for_update().filter(incident=incident, mention=mention).first()
+        link = IncidentMention.objects.filter(incident=incident, mention=mention).first()
         if link is not None:
-            with connection.cursor() as cursor:
-                uncount(cursor, link)
-            link.delete()
+            link.delete()  # its count goes with it (counting.uncount)
             _entry(incident, "unlinked", _("A mention was unlinked by hand."), actor=actor)
             events.incident_linked_event(actor=actor, incident=incident, count=-1, request=request)
 

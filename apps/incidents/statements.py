@@ -10,10 +10,11 @@ of the first public acknowledgement, the playbook step that ticks itself).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import formats, timezone
@@ -25,8 +26,8 @@ from apps.responses import sending
 from apps.responses import services as answers
 from apps.responses.models import Answer, AnswerState
 from apps.responses.publishing import can_post_from
-from apps.tenants.models import Client
-from apps.tenants.roles import ClientPerm
+from apps.tenants.models import Client, Membership
+from apps.tenants.roles import ClientPerm, Role
 from apps.tenants.services import require_client_perm
 
 from . import events
@@ -44,7 +45,9 @@ from .models import (
 from .services import _entry, tick_self_checks
 
 VARIABLE = re.compile(r"\{([a-z_]+)\}")
-VARIABLES = ("brand", "client", "incident", "date", "time", "next_update")
+# Not the incident's title: it is the agency's own words (and a private incident's is secret);
+# a library text the client approved must not take any wording as a variable.
+VARIABLES = ("brand", "client", "date", "time", "next_update")
 LIBRARY_TEXT_MAX = LibraryStatement._meta.get_field("text").max_length
 APPROVAL_MAX_DAYS = 2 * 366
 CLOSED = (IncidentStatus.CLOSED, IncidentStatus.CANCELLED)
@@ -57,7 +60,6 @@ def variables_of(*, incident: Incident) -> dict[str, str]:
     return {
         "brand": ", ".join(brand.name for brand in incident.brands.all()) or incident.client.name,
         "client": incident.client.name,
-        "incident": incident.title,
         "date": formats.date_format(now, "DATE_FORMAT"),
         "time": formats.time_format(now, "TIME_FORMAT"),
         "next_update": formats.time_format(timezone.localtime(nxt), "TIME_FORMAT") if nxt else "",
@@ -65,7 +67,7 @@ def variables_of(*, incident: Incident) -> dict[str, str]:
 
 
 def fill_variables(*, text: str, incident: Incident) -> str:
-    """The text with {brand}, {client}, {incident}, {date}, {time} and {next_update} filled in;
+    """The text with {brand}, {client}, {date}, {time} and {next_update} filled in;
     other braces are left for the writer (and stop the statement until they are)."""
     values = variables_of(incident=incident)
     return VARIABLE.sub(lambda match: values.get(match.group(1)) or match.group(0), text)
@@ -156,15 +158,32 @@ def statement_draft(
         % {"kind": statement.get_kind_display(), "channel": statement.get_channel_display()},
         actor=actor,
     )
-    if from_library is not None and text == filled and from_library.approved_on(timezone.localdate()):
+    if _covered_in_advance(
+        from_library, text=text, filled=filled, channel=channel, language=answer.current_version.language
+    ):
         statement.answer = answers.answer_approve_in_advance(
             actor=actor,
             answer=answer,
             reason=_("approved in advance: %(name)s, until %(until)s")
             % {"name": from_library.name, "until": from_library.approved_until.isoformat()},
+            approved_by=from_library.approved_by,
             request=request,
         )
     return statement
+
+
+def _covered_in_advance(
+    library: LibraryStatement | None, *, text: str, filled: str, channel: str, language: str
+) -> bool:
+    """The client approved exactly this: the library text as filled in, unchanged, for this
+    channel and language, and its approval still runs today."""
+    return (
+        library is not None
+        and text == filled
+        and channel == library.channel
+        and language == library.language
+        and library.approved_on(timezone.localdate())
+    )
 
 
 def statement_save(
@@ -242,7 +261,8 @@ def follow_statement(*, actor: User | None, answer: Answer, action: str, after: 
             _("%(kind)s could not be published: %(error)s") % {"kind": kind, "error": after.get("error", "")},
             actor=None,
         )
-    elif action in ("published", "sent_by_hand"):
+    elif action in ("published", "published_late", "sent_by_hand"):
+        # published_late: a worker's post landed after the answer moved on; it is out all the same.
         _went_out(statement, answer, actor, by_hand=action == "sent_by_hand")
 
 
@@ -263,6 +283,7 @@ def _went_out(statement: Statement, answer: Answer, actor: User | None, *, by_ha
         return
     if Incident.objects.unscoped().filter(pk=incident.pk, acknowledged_at__isnull=True).update(acknowledged_at=at):
         incident.acknowledged_at = at
+        events.incident_acknowledged_event(actor=actor, incident=incident)
     tick_self_checks(incident=incident, check=SelfCheck.HOLDING_STATEMENT, actor=actor)
 
 
@@ -317,10 +338,11 @@ def library_statement_save(
     before = None if statement is None else _library_snapshot(statement)
     if statement is None:
         statement = LibraryStatement(client=client, created_by=actor)
-    text_changed = statement.text != fields["text"]
+    # What the client approved is the text for a channel, a language and a kind of crisis.
+    approved_as = (statement.text, statement.channel, statement.language, statement.crisis_type_id)
     for field, value in fields.items():
         setattr(statement, field, value)
-    if text_changed:
+    if approved_as != (statement.text, statement.channel, statement.language, statement.crisis_type_id):
         statement.approved_until = statement.approved_by = statement.approved_at = None
     try:
         with transaction.atomic():
@@ -340,12 +362,34 @@ def library_statement_save(
     return statement
 
 
+def approves_in_advance(*, user: User, client: Client) -> bool:
+    """A client approver of this client: the agency's people do not approve for the client."""
+    return Membership.objects.filter(user_id=user.pk, client=client, role=Role.CLIENT_APPROVER).exists()
+
+
+def text_seal(*, text: str) -> str:
+    """What an approver's form carries of the text they read: a change meanwhile is not approved."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 @transaction.atomic
 def library_statement_approve(
-    *, actor: User, statement: LibraryStatement, until: date | None, request: HttpRequest | None = None
+    *,
+    actor: User,
+    statement: LibraryStatement,
+    until: date | None,
+    seen: str,
+    request: HttpRequest | None = None,
 ) -> LibraryStatement:
-    """The client's approver approves the text in advance until `until` (None: withdraws it)."""
+    """The client's approver approves the text in advance until `until` (None: withdraws it).
+    Only a client approver of this client may: the agency does not approve for the client.
+    `seen` is text_seal of the text on the approver's page."""
     require_client_perm(actor=actor, client=statement.client, codename=ClientPerm.APPROVE_RESPONSES)
+    if not approves_in_advance(user=actor, client=statement.client):
+        raise PermissionDenied(_("Only the client's approvers approve its statements in advance."))
+    statement = LibraryStatement.objects.unscoped().select_for_update().get(pk=statement.pk)
+    if until is not None and seen != text_seal(text=statement.text):
+        raise ValidationError(_("The text changed while you read it: read it again before you approve it."))
     today = timezone.localdate()
     if until is not None and not today <= until <= today + timedelta(days=APPROVAL_MAX_DAYS):
         raise ValidationError(
@@ -378,6 +422,7 @@ def library_statement_delete(*, actor: User, statement: LibraryStatement, reques
 def _library_snapshot(statement: LibraryStatement) -> dict:
     return {
         "name": statement.name,
+        "text": text_seal(text=statement.text),
         "language": statement.language,
         "channel": statement.channel,
         "crisis_type": statement.crisis_type_id,

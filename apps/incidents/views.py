@@ -411,12 +411,17 @@ class LibraryStatementView(ClientScopedMixin, TemplateView):
                 },
             ),
         )
-        context.setdefault("approval_form", LibraryApprovalForm(initial={"until": statement.approved_until}))
+        context.setdefault(
+            "approval_form",
+            LibraryApprovalForm(
+                initial={"until": statement.approved_until, "seen": statements.text_seal(text=statement.text)}
+            ),
+        )
         context.update(
             statement=statement,
             today=timezone.localdate(),
             can_work=self.can(ClientPerm.WORK_MENTIONS),
-            can_approve=self.can(ClientPerm.APPROVE_RESPONSES),
+            can_approve_in_advance=statements.approves_in_advance(user=self.request.user, client=self.client),
         )
         return context
 
@@ -437,7 +442,11 @@ class LibraryStatementView(ClientScopedMixin, TemplateView):
             try:
                 if section == "approve":
                     statements.library_statement_approve(
-                        actor=request.user, statement=statement, until=form.cleaned_data["until"], request=request
+                        actor=request.user,
+                        statement=statement,
+                        until=form.cleaned_data["until"],
+                        seen=form.cleaned_data["seen"],
+                        request=request,
                     )
                 else:
                     statements.library_statement_save(

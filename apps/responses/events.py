@@ -1,6 +1,7 @@
 """Audit events of answers. Each names the mention as its target, so the mention's activity
 timeline and the inbox's live poll see the answer's progress; `after` names the answer."""
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from apps.core.audit import record_audit_event
@@ -102,6 +103,12 @@ _STATEMENT = {
 
 def _answer(step: str):
     def sentence(s) -> str:
+        if step == "approved" and s.after("in_advance"):  # the drafter used it; the client approved it
+            return _("%(actor)s used a text %(who)s approved in advance (%(why)s).") % {
+                "actor": s.actor,
+                "who": s.person(s.after("approved_by")),
+                "why": s.after("in_advance"),
+            }
         words = _STATEMENT if s.event.target_type == "responses.answer" else _ANSWER
         return str(words[step]) % {"actor": s.actor, "decision": s.label(Decision, s.after("decision"))}
 

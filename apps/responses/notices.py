@@ -6,10 +6,19 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from apps.core.registry import Registry
 from apps.notifications.models import NotificationEvent
 from apps.notifications.services import notifications_settle, notify
 
 from .models import Answer
+
+# (answer=) -> bool: an answer whose notices stay off the client's webhooks (a private
+# incident's statement). Filled by higher apps in AppConfig.ready().
+team_only_answers = Registry("answers kept off the client's webhooks")
+
+
+def to_webhooks(answer: Answer) -> bool:
+    return not any(team_only(answer=answer) for team_only in team_only_answers)
 
 
 def approval_url(answer: Answer) -> str:
@@ -67,6 +76,7 @@ def tell_approvers(answer: Answer, approver_ids, *, event: str = NotificationEve
         body=Truncator(answer.current_version.text).chars(500),
         url=approval_url(answer),
         mention=answer.mention,
+        webhooks=to_webhooks(answer),
     )
 
 
@@ -81,6 +91,7 @@ def tell_author(answer: Answer, titles: tuple[str, str], body: str = "") -> None
         body=body,
         url=answer_url(answer),
         mention=answer.mention,
+        webhooks=to_webhooks(answer),
     )
 
 
@@ -98,4 +109,5 @@ def tell_leads_at_risk(answer: Answer, lead_ids, *, critical: bool) -> None:
         url=approval_url(answer),
         mention=answer.mention,
         critical=critical,
+        webhooks=to_webhooks(answer),
     )

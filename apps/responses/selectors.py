@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.core.registry import Registry
 from apps.mentions.models import Mention
 from apps.tenants.models import Client
 from apps.tenants.roles import ClientPerm
@@ -108,13 +109,24 @@ def waiting_ids(*, user: User, client: Client) -> list[int]:
     ]
 
 
+# (user=, client=) -> a query of answer ids this person may not see unless asked to approve
+# them (a private incident's statements, to the agency's people not in it). Filled by higher
+# apps in AppConfig.ready().
+answers_hidden = Registry("answers hidden from some of the client's people")
+
+
 def answers_in_approval(*, user: User, client: Client) -> QuerySet[Answer]:
     """The answers the approval pages and the answers API may show: the agency's people see all of
-    the client's, a client approver only those waiting for them (any other answers 404)."""
+    the client's (but those answers_hidden hides from them, unless they are asked to approve
+    one), a client approver only those waiting for them (any other answers 404)."""
     answers = Answer.objects.visible_to(user).filter(client=client)
-    if user_has_client_perm(user, client, ClientPerm.READ_WORK):
-        return answers
-    return answers.filter(pk__in=waiting_ids(user=user, client=client))
+    if not user_has_client_perm(user, client, ClientPerm.READ_WORK):
+        return answers.filter(pk__in=waiting_ids(user=user, client=client))
+    for hidden in answers_hidden:
+        answers = answers.exclude(
+            Q(pk__in=hidden(user=user, client=client)) & ~Q(pk__in=waiting_ids(user=user, client=client))
+        )
+    return answers
 
 
 def approvals_for(*, user: User, client: Client) -> list[Answer]:

@@ -31,7 +31,7 @@ from apps.tenants.services import require_client_perm
 
 from . import events, publishing
 from .models import Answer, AnswerState, ReplyType
-from .notices import answer_url
+from .notices import answer_url, to_webhooks
 from .services import _locked, _state, approval_still_holds, is_cleared_to_publish
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,7 @@ def _failed(answer: Answer, message: str) -> Answer:
         body=answer.publish_error,
         url=answer_url(answer),
         mention=answer.mention,
+        webhooks=to_webhooks(answer),
     )
     return answer
 

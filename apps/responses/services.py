@@ -202,10 +202,11 @@ def statement_start(
 
 @transaction.atomic
 def answer_approve_in_advance(
-    *, actor: User, answer: Answer, reason: str, request: HttpRequest | None = None
+    *, actor: User, answer: Answer, reason: str, approved_by: User | None, request: HttpRequest | None = None
 ) -> Answer:
     """Approve the current version of a statement without asking anyone: the caller has checked
-    that its text is one the client approved in advance (`reason` says which and until when)."""
+    that its text is one the client approved in advance (`reason` says which and until when,
+    `approved_by` who approved it then)."""
     require_client_perm(actor=actor, client=answer.client, codename=ClientPerm.WORK_MENTIONS)
     answer = _locked(answer)
     if not answer.is_statement or answer.state not in SUBMITTABLE:
@@ -221,7 +222,12 @@ def answer_approve_in_advance(
         answer=answer,
         action="approved",
         before=before,
-        after={"state": answer.state, "version": answer.current_version.number, "in_advance": reason[:200]},
+        after={
+            "state": answer.state,
+            "version": answer.current_version.number,
+            "in_advance": reason[:200],
+            "approved_by": approved_by.pk if approved_by else None,
+        },
         request=request,
     )
     return answer

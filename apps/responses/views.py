@@ -38,8 +38,16 @@ def answers_panel(*, view, mention, forms) -> dict:
 class AnswerScopedMixin(MentionScopedMixin):
     """A answer of this client, worked on by the team (the right to work mentions)."""
 
-    def load_answer(self, answer_pk) -> Answer:
-        return self.get_scoped_object(Answer.objects.select_related("mention__brand", "current_version"), pk=answer_pk)
+    def load_answer(self, answer_pk, *, statements: bool = False) -> Answer:
+        """An answer to one of the client's mentions; with `statements`, a statement too (where
+        this person may see it): a statement is worked on where it is written."""
+        answers = Answer.objects.visible_to(self.request.user).select_related("mention__brand", "current_version")
+        if statements:
+            visible = selectors.answers_in_approval(user=self.request.user, client=self.client)
+            answers = answers.filter(pk__in=visible.values("pk"))
+        else:
+            answers = answers.filter(mention__isnull=False)
+        return self.get_scoped_object(answers, pk=answer_pk)
 
     def back(self, answer: Answer):
         return redirect(answer.mention.get_absolute_url() + "#answer")
@@ -151,7 +159,7 @@ class AnswerMarkSentView(AnswerScopedMixin, View):
 
 class AnswerDiffView(AnswerScopedMixin, View):
     def get(self, request, client_slug, answer_pk):
-        answer = self.load_answer(answer_pk)
+        answer = self.load_answer(answer_pk, statements=True)
         form = DiffForm(request.GET)
         if not form.is_valid():
             raise Http404(_("Choose two versions of this answer."))

@@ -381,3 +381,12 @@ def test_agency_admins_edit_the_kinds_of_crisis_and_what_severities_mean(web, ag
     ]
     assert sentence_of(events.last(), {}).endswith("changed what severity 1 means.")
     assert kind.active
+
+
+def test_a_purged_mention_leaves_the_conversation_counts(brand_a, account_lead, agency_admin):
+    from apps.mentions.services import mention_purge
+
+    mentions = [MentionFactory(brand=brand_a, platform="bluesky", sentiment="negative") for _ in range(2)]
+    incident = declare(account_lead, brand_a.client, mention_ids=[mention.pk for mention in mentions])
+    mention_purge(actor=agency_admin, mention=mentions[0], reason="GDPR erasure request 2026-118")
+    assert conversation_of(incident=incident).lanes[0].total == 1 == incident.links.count()

@@ -58,6 +58,15 @@ def approve(person, statement):
     return answer
 
 
+def approve_in_advance(person, item, *, until):
+    """As the library page does: the approver approves the text they read."""
+    item.refresh_from_db()
+    statements.library_statement_approve(
+        actor=person, statement=item, until=until, seen=statements.text_seal(text=item.text)
+    )
+    item.refresh_from_db()
+
+
 def holding_step(incident):
     return incident.playbook.get(self_check=SelfCheck.HOLDING_STATEMENT)
 
@@ -160,9 +169,7 @@ def test_a_library_text_approved_in_advance_goes_out_at_once_and_an_edit_needs_a
     item = LibraryStatementFactory(
         client=brand_a.client, channel="press_release", text="{brand} knows. More at {time}."
     )
-    statements.library_statement_approve(
-        actor=client_approver, statement=item, until=timezone.localdate() + timedelta(days=30)
-    )
+    approve_in_advance(client_approver, item, until=timezone.localdate() + timedelta(days=30))
     incident = running(brand_a, account_lead)
     statement = statements.statement_draft(
         actor=responder, incident=incident, kind="holding", channel="press_release", language="", from_library=item
@@ -191,7 +198,7 @@ def test_a_library_text_approved_in_advance_goes_out_at_once_and_an_edit_needs_a
 
 def test_a_lapsed_or_changed_library_text_goes_through_approval(brand_a, responder, account_lead, client_approver):
     item = LibraryStatementFactory(client=brand_a.client, channel="website", text="{brand} is on it.")
-    statements.library_statement_approve(actor=client_approver, statement=item, until=timezone.localdate())
+    approve_in_advance(client_approver, item, until=timezone.localdate())
     item.approved_until = timezone.localdate() - timedelta(days=1)  # it lapsed yesterday
     item.save()
     incident = running(brand_a, account_lead)
@@ -199,7 +206,7 @@ def test_a_lapsed_or_changed_library_text_goes_through_approval(brand_a, respond
         actor=responder, incident=incident, kind="holding", channel="website", language="en", from_library=item
     )
     assert lapsed.answer.state == AnswerState.DRAFT
-    statements.library_statement_approve(actor=client_approver, statement=item, until=timezone.localdate())
+    approve_in_advance(client_approver, item, until=timezone.localdate())
     changed = statements.library_statement_save(
         actor=responder,
         client=brand_a.client,
@@ -241,12 +248,10 @@ def test_bad_statements_are_refused_with_field_messages(brand_a, responder, acco
     assert "Unknown variables: ceo" in refused.value.message_dict["text"][0]
     item = LibraryStatementFactory(client=brand_a.client)
     with pytest.raises(ValidationError) as refused:
-        statements.library_statement_approve(
-            actor=client_approver, statement=item, until=timezone.localdate() - timedelta(days=1)
-        )
+        approve_in_advance(client_approver, item, until=timezone.localdate() - timedelta(days=1))
     assert "until" in refused.value.message_dict
     with pytest.raises(PermissionDenied):  # approving in advance is the approver's
-        statements.library_statement_approve(actor=responder, statement=item, until=timezone.localdate())
+        approve_in_advance(responder, item, until=timezone.localdate())
 
 
 def test_a_formal_statement_does_not_acknowledge_nor_tick_the_holding_step(
@@ -323,7 +328,9 @@ def test_the_library_pages(brand_a, responder, client_approver, client_viewer, w
     assert bad.status_code == 400
     item_url = reverse("statement_library_item", args=[slug, item.pk])
     until = (timezone.localdate() + timedelta(days=90)).isoformat()
-    assert web(client_approver).post(item_url, {"section": "approve", "until": until}).status_code == 302
+    seen = web(client_approver).get(item_url).context["approval_form"].initial["seen"]
+    assert web(client_approver).post(item_url, {"section": "approve", "until": until}).status_code == 400  # unread
+    assert web(client_approver).post(item_url, {"section": "approve", "until": until, "seen": seen}).status_code == 302
     item.refresh_from_db()
     assert item.approved_by == client_approver and item.approved_until.isoformat() == until
     assert web(client_approver).post(item_url, {"section": "delete"}).status_code == 403  # the team's
@@ -349,7 +356,8 @@ def test_statements_and_the_library_through_the_api(api, brand_a, responder, acc
     assert wrong.status_code == 400 and "channel" in wrong.json()["errors"]
     assert team.post(f"{base}/statement-library/{item}/approve/", {"until": None}, format="json").status_code == 403
     until = (timezone.localdate() + timedelta(days=10)).isoformat()
-    approved = approver.post(f"{base}/statement-library/{item}/approve/", {"until": until}, format="json")
+    seal = made.json()["seal"]
+    approved = approver.post(f"{base}/statement-library/{item}/approve/", {"until": until, "seen": seal}, format="json")
     assert approved.status_code == 200 and approved.json()["approved_until"] == until
     changed = team.patch(f"{base}/statement-library/{item}/", {"text": "{brand} is working on it."}, format="json")
     assert changed.status_code == 200 and changed.json()["approved_until"] is None
@@ -375,3 +383,96 @@ def test_statements_and_the_library_through_the_api(api, brand_a, responder, acc
     assert sent.status_code == 200, sent.json()
     shown = team.get(url).json()
     assert shown[0]["state"] == "published" and shown[0]["published_url"] == "https://alpha.example/news"
+
+
+def test_only_the_clients_approver_approves_in_advance_and_only_what_they_read(
+    brand_a, account_lead, agency_admin, client_approver, responder
+):
+    item = LibraryStatementFactory(client=brand_a.client, channel="website", language="en", text="{brand} is on it.")
+    seal = statements.text_seal(text=item.text)
+    until = timezone.localdate() + timedelta(days=5)
+    for agency_person in (account_lead, agency_admin):  # the agency does not approve for the client
+        with pytest.raises(PermissionDenied):
+            statements.library_statement_approve(actor=agency_person, statement=item, until=until, seen=seal)
+    statements.library_statement_save(
+        actor=responder,
+        client=brand_a.client,
+        statement=item,
+        name=item.name,
+        language="en",
+        channel="website",
+        text="{brand} is on it, really.",
+    )
+    with pytest.raises(ValidationError, match="changed while you read it"):
+        statements.library_statement_approve(actor=client_approver, statement=item, until=until, seen=seal)
+    approve_in_advance(client_approver, item, until=until)
+    assert item.approved_by == client_approver
+    moved = statements.library_statement_save(
+        actor=responder,
+        client=brand_a.client,
+        statement=item,
+        name=item.name,
+        language="en",
+        channel="press_release",
+        text=item.text,
+    )
+    assert moved.approved_until is None  # approved for the website, not for a press release
+
+
+def test_an_advance_approval_holds_for_its_own_channel_and_language_only(
+    brand_a, account_lead, client_approver, responder
+):
+    item = LibraryStatementFactory(client=brand_a.client, channel="website", language="en", text="{brand} is on it.")
+    approve_in_advance(client_approver, item, until=timezone.localdate() + timedelta(days=5))
+    incident = running(brand_a, account_lead)
+
+    def drafted(channel, language):
+        return statements.statement_draft(
+            actor=responder, incident=incident, kind="holding", channel=channel, language=language, from_library=item
+        ).answer.state
+
+    assert drafted("press_release", "en") == AnswerState.DRAFT
+    assert drafted("website", "da") == AnswerState.DRAFT
+    assert drafted("website", "en") == AnswerState.APPROVED
+    used = AuditEvent.objects.filter(action="answer.approved").get()
+    names = {client_approver.pk: client_approver.display_name, responder.pk: responder.display_name}
+    assert sentence_of(used, names).startswith(
+        f"{responder.display_name} used a text {client_approver.display_name} approved"
+    )
+
+
+def test_a_statement_is_not_worked_through_the_answer_pages_of_mentions(brand_a, responder, account_lead, web):
+    incident = running(brand_a, account_lead)
+    statement = statements.statement_draft(
+        actor=responder, incident=incident, kind="holding", channel="website", language="en", text="We know."
+    )
+    http, slug = web(responder), brand_a.client.slug
+    for name in ("answer_save", "answer_submit", "answer_publish", "answer_mark_sent"):
+        assert http.post(reverse(name, args=[slug, statement.answer.pk]), {"text": "x"}).status_code == 404
+
+
+def test_a_private_incidents_statement_is_its_members_and_approvers_only_and_stays_off_webhooks(
+    brand_a, responder, account_lead, analyst, client_approver, api, web
+):
+    from apps.notifications.models import WebhookDelivery
+    from tests.factories import WebhookEndpointFactory
+
+    WebhookEndpointFactory(client=brand_a.client)
+    incident = running(brand_a, account_lead, private=True, title="Secret recall")
+    incident.members.create(client=brand_a.client, role=IncidentRole.PUBLISHING, user=responder)
+    statement = statements.statement_draft(
+        actor=responder, incident=incident, kind="holding", channel="website", language="en", text="We recall batch 7."
+    )
+    statements.statement_submit(actor=responder, statement=statement, text="We recall batch 7.", base_version=1)
+    assert not WebhookDelivery.objects.exists()  # the approval request went to the lead, not to the client's Slack
+    base, slug = f"/api/v1/clients/{brand_a.client.pk}/answers/", brand_a.client.slug
+    assert api(analyst).get(base + f"{statement.answer.pk}/").status_code == 404  # not in it
+    assert "batch 7" not in web(analyst).get(reverse("approvals", args=[slug])).content.decode()
+    assert api(responder).get(base + f"{statement.answer.pk}/").status_code == 200  # a member
+    assert "batch 7" in web(account_lead).get(reverse("approvals", args=[slug])).content.decode()  # in it: declared it
+    public = running(brand_a, account_lead, title="Open")
+    other = statements.statement_draft(
+        actor=responder, incident=public, kind="holding", channel="website", language="en", text="We know."
+    )
+    statements.statement_submit(actor=responder, statement=other, text="We know.", base_version=1)
+    assert WebhookDelivery.objects.exists()

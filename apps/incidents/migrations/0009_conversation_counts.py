@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         # The links made before, counted.
         migrations.RunSQL(
             "INSERT INTO incidents_conversationcount (client_id, incident_id, platform, hour, sentiment, mentions) "
-            "SELECT client_id, incident_id, platform, date_trunc('hour', coalesce(posted_at, linked_at)), sentiment, "
+            "SELECT client_id, incident_id, platform, date_trunc('hour', coalesce(posted_at, linked_at), 'UTC'), sentiment, "
             "count(*) FROM incidents_incidentmention GROUP BY 1, 2, 3, 4, 5",
             migrations.RunSQL.noop,
         ),

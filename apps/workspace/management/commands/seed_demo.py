@@ -25,6 +25,7 @@ from apps.incidents.statements import (
     library_statement_save,
     statement_draft,
     statement_submit,
+    text_seal,
 )
 from apps.listening.connectors.base import RawMention
 from apps.listening.models import Source, SourceKind
@@ -346,7 +347,12 @@ class Command(BaseCommand):
             text="Vi ved, at nogle kunder har problemer med {brand}. Vi undersøger det nu og skriver igen kl. "
             "{next_update}. Tak for jeres tålmodighed.",
         )
-        library_statement_approve(actor=approver, statement=website, until=timezone.localdate() + timedelta(days=180))
+        library_statement_approve(
+            actor=approver,
+            statement=website,
+            until=timezone.localdate() + timedelta(days=180),
+            seen=text_seal(text=website.text),
+        )
         library_statement_save(
             actor=responder,
             client=client,
