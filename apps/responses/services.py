@@ -113,12 +113,12 @@ def answer_start(
     require_client_perm(actor=actor, client=mention.client, codename=ClientPerm.WORK_MENTIONS)
     if reply_type not in ReplyType.values:
         raise ValidationError({"reply_type": [_("Choose a public reply or a private message.")]})
-    text, language = _clean_text(text), _clean_language(language)
-    answer = Answer.objects.create(client=mention.client, mention=mention, author=actor, reply_type=reply_type)
-    version = _new_version(answer, actor=actor, text=text, language=language or mention.language)
-    answer.save(update_fields=["current_version"])
-    events.answer_event(
-        actor=actor, answer=answer, action="created", after={"version": version.number}, request=request
+    answer = _first_version(
+        Answer(client=mention.client, mention=mention, author=actor, reply_type=reply_type),
+        actor=actor,
+        text=text,
+        language=_clean_language(language) or mention.language,
+        request=request,
     )
     if mention.status in (MentionStatus.NEW, MentionStatus.TRIAGED):
         # Someone is writing: the mention is in progress (and no longer work routing may hand back).
@@ -188,10 +188,14 @@ def statement_start(
     require_client_perm(actor=actor, client=client, codename=ClientPerm.WORK_MENTIONS)
     if source is not None and source.client_id != client.pk:
         raise ValidationError({"source": [_("Choose one of the client's own accounts.")]})
-    text, language = _clean_text(text), _clean_language(language)
-    answer = Answer.objects.create(
-        client=client, author=actor, source=source, subject=subject[:200], subject_url=subject_url[:500]
-    )
+    answer = Answer(client=client, author=actor, source=source, subject=subject[:200], subject_url=subject_url[:500])
+    return _first_version(answer, actor=actor, text=text, language=_clean_language(language), request=request)
+
+
+def _first_version(answer: Answer, *, actor: User, text: str, language: str, request) -> Answer:
+    """Store a new answer (or statement) with its version 1, on record."""
+    text = _clean_text(text)
+    answer.save()
     version = _new_version(answer, actor=actor, text=text, language=language)
     answer.save(update_fields=["current_version"])
     events.answer_event(
