@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("apps.notifications.urls")),
     path("", include("apps.mentions.urls")),
     path("", include("apps.incidents.urls")),
+    path("", include("apps.posts.urls")),
     path("", include("apps.detection.urls")),
     path("", include("apps.risk.urls")),
     path("", include("apps.routing.urls")),

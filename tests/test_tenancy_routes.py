@@ -18,6 +18,7 @@ from apps.incidents.models import Incident, IncidentMember, LibraryStatement, St
 from apps.listening.models import Source
 from apps.mentions.models import Mention, MentionLink, MentionNote, SavedView
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
+from apps.posts.models import Hold, ScheduledPost
 from apps.responses.models import Answer, ApprovalDecision, ApprovalRule, SavedReply
 from apps.risk.models import RiskPolicy
 from apps.routing.models import OnCallShift, RoutingPolicy
@@ -28,6 +29,7 @@ from tests.factories import (
     ApprovalRuleFactory,
     AuditEventFactory,
     BrandFactory,
+    HoldFactory,
     ImportJobFactory,
     IncidentFactory,
     InvitationFactory,
@@ -38,6 +40,7 @@ from tests.factories import (
     OnCallShiftFactory,
     SavedReplyFactory,
     SavedViewFactory,
+    ScheduledPostFactory,
     SourceFactory,
     SpikeAlertFactory,
     UserFactory,
@@ -153,6 +156,8 @@ OBJECT_BUILDERS = {
     "event_pk": lambda client: KnownEventFactory(brand=BrandFactory(client=client)).pk,
     "incident_pk": lambda client: IncidentFactory(client=client).pk,
     "statement_pk": lambda client: LibraryStatementFactory(client=client).pk,
+    "post_pk": lambda client: ScheduledPostFactory(brand=BrandFactory(client=client)).pk,
+    "hold_pk": lambda client: HoldFactory(client=client).pk,
     "action": lambda client: "handover",
 }
 API_DETAIL_BUILDERS = {
@@ -283,6 +288,8 @@ def _snapshot(client):
         IncidentMember.objects.filter(client=client).count(),
         sorted(LibraryStatement.objects.filter(client=client).values_list("pk", "text", "approved_until")),
         Statement.objects.filter(client=client).count(),
+        sorted(ScheduledPost.objects.filter(client=client).values_list("pk", "state", "due_at")),
+        sorted(Hold.objects.filter(client=client).values_list("pk", "lifted_at", "reason")),
     )
 
 

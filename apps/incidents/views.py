@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from apps.core.charts import svg
 from apps.core.forms import apply_service_errors
 from apps.core.numbers import parse_id, parse_ids
+from apps.core.registry import Registry
 from apps.core.views import AgencyAdminRequiredMixin
 from apps.detection.models import SpikeAlert
 from apps.mentions.models import Mention
@@ -39,6 +40,9 @@ from .forms import (
 from .models import CrisisType, Incident, IncidentRole, IncidentStatus, LibraryStatement, Severity
 
 MOST_MENTIONS_AT_ONCE = 500  # an inbox selection
+# The incident page's sections from higher apps (posts: crisis mode): each panel(view=,
+# incident=) returns its part of the page's context. Filled in their AppConfig.ready().
+incident_panels = Registry("incident page panels")
 
 
 class BadOrigin(Exception):
@@ -219,6 +223,8 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
                 if key in context
             ],
         )
+        for panel in incident_panels:
+            context.update(panel(view=self, incident=incident))
         context.update(
             incident=incident,
             brands=list(incident.brands.all()),

@@ -18,6 +18,7 @@ from apps.tenants.scoping import ClientOwnedQuerySet
 class ReplyType(models.TextChoices):
     PUBLIC = "public", _("Public reply")
     PRIVATE = "private", _("Private message")
+    POST = "post", _("Scheduled post")  # the brand's own post at a time (apps.posts): no mention
 
 
 class AnswerState(models.TextChoices):
@@ -216,7 +217,14 @@ class Answer(TimeStampedModel):
 
     @property
     def is_statement(self) -> bool:
+        """No mention answered: the brand speaks on its own (an incident's statement, a scheduled post)."""
         return self.mention_id is None
+
+    @property
+    def kind_label(self) -> str:
+        if not self.is_statement:
+            return str(_("Answer"))
+        return str(_("Scheduled post")) if self.reply_type == ReplyType.POST else str(_("Statement"))
 
     @property
     def is_editable(self) -> bool:

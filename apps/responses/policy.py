@@ -125,6 +125,21 @@ def choose_statement_steps(client, *, author_id: int | None = None) -> ChosenSte
     return ChosenSteps(STATEMENT_RULE_NAME, tuple(_staffed(client, STATEMENT_STEPS, exclude)), policy)
 
 
+def choose_post_steps(client, *, author_id: int | None = None) -> ChosenSteps:
+    """A scheduled post's steps: the first of the client's rules made for posts (its reply types
+    name "post"), else the default (one account lead). Rules for answers do not apply: they are
+    about mentions (risk, kind, channel)."""
+    policy = approval_policy_of(client)
+    exclude = None if policy.allow_self_approval else author_id
+    rules = ApprovalRule.objects.unscoped().filter(client=client, reply_types__contains=["post"])
+    rule = rules.prefetch_related("steps__people").order_by("position", "id").first()
+    if rule is None:
+        return ChosenSteps(DEFAULT_RULE_NAME, tuple(_staffed(client, DEFAULT_STEPS, exclude)), policy)
+    if not rule.needs_approval:
+        return ChosenSteps(rule.name, (), policy)
+    return ChosenSteps(rule.name, tuple(_staffed(client, rule_steps(rule), exclude)), policy)
+
+
 def rule_steps(rule: ApprovalRule) -> list[tuple[str, str, list[int]]]:
     """The rule's steps as (role, mode, people)."""
     return [(step.approver_role, step.mode, [person.pk for person in step.people.all()]) for step in rule.steps.all()]

@@ -84,9 +84,11 @@ def publish_unavailable(answer: Answer) -> str:
     return ""
 
 
-def publish(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -> Published:
-    adapter = ADAPTERS[source_of(answer).kind][0]
-    return adapter(answer, version, http=http)
+def publish(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient, source=None) -> Published:
+    """Post `version` from `source` (default: the answer's own account: its mention's source, or
+    a statement's); a scheduled post names each of its channels in turn."""
+    source = source or source_of(answer)
+    return ADAPTERS[source.kind][0](answer, version, http=http, source=source)
 
 
 def _mastodon_reply(answer: Answer, version: AnswerVersion) -> dict:
@@ -103,8 +105,7 @@ def _mastodon_reply(answer: Answer, version: AnswerVersion) -> dict:
     return {"status": text, "in_reply_to_id": status_id, "visibility": "direct" if private else "public"}
 
 
-def _mastodon(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -> Published:
-    source = source_of(answer)
+def _mastodon(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient, source) -> Published:
     # A statement is the brand's own post; an answer replies to its mention.
     body = {"status": version.text, "visibility": "public"} if answer.is_statement else _mastodon_reply(answer, version)
     if version.language:
@@ -151,8 +152,8 @@ def _bluesky_reply(mention) -> dict:
     return {"root": root, "parent": parent}
 
 
-def _bluesky(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient) -> Published:
-    source, text = source_of(answer), version.text
+def _bluesky(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient, source) -> Published:
+    text = version.text
     if _graphemes(text) > BLUESKY_MAX_GRAPHEMES:
         raise PublishRefused(
             _("Bluesky takes at most %(max)d characters; this answer has %(n)d.")

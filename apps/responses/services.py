@@ -42,7 +42,15 @@ from .models import (
     SavedReply,
     StepMode,
 )
-from .policy import NoApprover, approval_policy_of, choose_statement_steps, choose_steps, rule_for, steps_needed
+from .policy import (
+    NoApprover,
+    approval_policy_of,
+    choose_post_steps,
+    choose_statement_steps,
+    choose_steps,
+    rule_for,
+    steps_needed,
+)
 
 MAX_TEXT = AnswerVersion._meta.get_field("text").max_length
 REPLY_MAX_NAME = SavedReply._meta.get_field("name").max_length
@@ -180,15 +188,24 @@ def statement_start(
     text: str,
     language: str = "",
     source: Source | None = None,
+    reply_type: str = ReplyType.PUBLIC,
     request: HttpRequest | None = None,
 ) -> Answer:
     """A new statement of the client's (no mention answered), with its first version: posted
-    from `source` once approved, or, without one, sent by hand. `subject` says what it is about
-    to its approvers, `subject_url` where it is worked on."""
+    from `source` once approved, or, without one, sent by hand (a scheduled post: reply type
+    POST, posted by apps.posts on its channels). `subject` says what it is about to its
+    approvers, `subject_url` where it is worked on."""
     require_client_perm(actor=actor, client=client, codename=ClientPerm.WORK_MENTIONS)
     if source is not None and source.client_id != client.pk:
         raise ValidationError({"source": [_("Choose one of the client's own accounts.")]})
-    answer = Answer(client=client, author=actor, source=source, subject=subject[:200], subject_url=subject_url[:500])
+    answer = Answer(
+        client=client,
+        author=actor,
+        source=source,
+        reply_type=reply_type,
+        subject=subject[:200],
+        subject_url=subject_url[:500],
+    )
     return _first_version(answer, actor=actor, text=text, language=_clean_language(language), request=request)
 
 
@@ -289,7 +306,9 @@ def answer_submit(
     if answer.is_statement:
         require_filled(text=version.text)
     try:
-        if answer.is_statement:
+        if answer.reply_type == ReplyType.POST:
+            chosen = choose_post_steps(answer.client, author_id=version.author_id)
+        elif answer.is_statement:
             chosen = choose_statement_steps(answer.client, author_id=version.author_id)
         else:
             chosen = choose_steps(answer.mention, answer.reply_type, author_id=version.author_id)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.responses",
     "apps.incidents",
+    "apps.posts",
     "apps.workspace",
 ]
 
@@ -318,6 +319,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.detection.tasks.run_detector_peek_task",
         # between the minute's checks: a sharp rise is told while its first minute fills
         "schedule": timedelta(seconds=15),
+    },
+    "publish-due-posts": {
+        "task": "apps.posts.tasks.publish_due_posts_task",
+        # a post goes out within seconds of its time (after posts.services.SETTLE)
+        "schedule": timedelta(seconds=5),
     },
     "fold-old-mention-counts": {
         "task": "apps.detection.tasks.fold_old_minutes_task",

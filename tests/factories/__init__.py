@@ -15,6 +15,7 @@ from apps.incidents.models import CrisisType, Incident, LibraryStatement
 from apps.listening.models import BrandQuery, ImportJob, Source, SourceKind
 from apps.mentions.models import Mention, MentionNote, SavedView, Topic
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
+from apps.posts.models import Hold, ScheduledPost
 from apps.responses.models import Answer, AnswerVersion, ApprovalPolicy, ApprovalRule, ApprovalStep, SavedReply
 from apps.risk.models import RiskPolicy, RiskRating
 from apps.routing.models import OnCallShift, RoutingPolicy
@@ -416,3 +417,26 @@ class AnswerFactory(factory.django.DjangoModelFactory):
             author=answer.author,
         )
         answer.save(update_fields=["current_version"])
+
+
+class ScheduledPostFactory(factory.django.DjangoModelFactory):
+    """A post of a brand, its text an answer with no mention, due tomorrow."""
+
+    class Meta:
+        model = ScheduledPost
+
+    brand = factory.SubFactory(BrandFactory)
+    client = factory.SelfAttribute("brand.client")
+    answer = factory.SubFactory(
+        AnswerFactory, mention=None, client=factory.SelfAttribute("..client"), reply_type="post"
+    )
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+class HoldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Hold
+
+    client = factory.SubFactory(ClientFactory)
+    reason = "Incident: leaking cans"
+    starts_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,57 @@
+"""Audit events of scheduled posts and holds."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from apps.core.audit import record_audit_event
+
+
+def post_event(*, actor, post, action: str, before: dict | None = None, after: dict | None = None, request=None):
+    return record_audit_event(
+        actor=actor,
+        action=f"post.{action}",
+        client=post.client,
+        target=post,
+        before=before,
+        after={"post": post.pk, **(after or {})},
+        request=request,
+    )
+
+
+def hold_event(*, actor, hold, action: str, after: dict | None = None, request=None):
+    return record_audit_event(
+        actor=actor, action=f"hold.{action}", client=hold.client, target=hold, after=after, request=request
+    )
+
+
+_POST = {
+    "created": _lazy("%(actor)s wrote a scheduled post."),
+    "into_hold": _lazy("%(actor)s scheduled a post into a scope on hold, knowingly (%(reason)s)."),
+    "edited": _lazy("%(actor)s changed a scheduled post: it needs approval again."),
+    "scheduled": _lazy("A scheduled post was approved and waits for its time."),
+    "held": _lazy("A scheduled post is held: %(reason)s."),
+    "released": _lazy("%(actor)s released a held post, to go through approval again."),
+    "cancelled": _lazy("%(actor)s cancelled a scheduled post."),
+    "published": _lazy("A scheduled post was published."),
+    "failed": _lazy("A scheduled post could not be published: %(error)s"),
+}
+
+
+def _post(action: str):
+    def sentence(s) -> str:
+        values = {"actor": s.actor, "reason": s.after("reason") or "", "error": s.after("error") or ""}
+        return str(_POST[action]) % values
+
+    return sentence
+
+
+SENTENCES = {
+    **{f"post.{action}": _post(action) for action in _POST},
+    "hold.set": lambda s: (
+        _("%(actor)s put scheduled posts on hold (%(reason)s); %(n)s held.")
+        % {"actor": s.actor, "reason": s.after("reason"), "n": s.after("held", 0)}
+    ),
+    "hold.lifted": lambda s: (
+        _("%(actor)s lifted a hold; %(n)s posts wait to be released.") % {"actor": s.actor, "n": s.after("held", 0)}
+    ),
+}

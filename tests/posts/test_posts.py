@@ -1,0 +1,288 @@
+"""Scheduled posts: composed, approved, published at their time on the brand's channels (local
+Mastodon and Bluesky servers); crisis mode holds them, and a lifted hold releases them as a
+queue through approval again, never as a flood."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.core.models import AuditEvent
+from apps.incidents.models import SelfCheck
+from apps.incidents.services import incident_declare
+from apps.posts import services
+from apps.posts.models import PostState, ScheduledPost
+from apps.responses.models import AnswerState
+from apps.responses.services import answer_decide
+from tests.factories import CrisisTypeFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+STATUSES = "/api/v1/statuses"
+DID = "did:plc:brandaccount000000000000"
+
+
+def mastodon(brand, httpserver, name="Alpha on Mastodon"):
+    source = SourceFactory(
+        brand=brand,
+        name=name,
+        kind="mastodon",
+        own_channel=True,
+        config={"base_url": httpserver.url_for("/"), "mode": "hashtag", "hashtag": "x"},
+    )
+    source.set_credentials({"access_token": "brand-token"})
+    source.save()
+    return source
+
+
+def bluesky(brand, httpserver):
+    source = SourceFactory(
+        brand=brand,
+        name="Alpha on Bluesky",
+        kind="bluesky",
+        config={"base_url": httpserver.url_for("/appview"), "pds_url": httpserver.url_for("/pds"), "query": "x"},
+    )
+    source.set_credentials({"identifier": "alpha.bsky.social", "app_password": "app-pass-word"})
+    source.save()
+    return source
+
+
+def scheduled(brand, author, lead, sources, *, text="Our winter crisps are here!", due_in=timedelta(hours=1)):
+    """A post approved by the lead (the default: one account lead), waiting for its time."""
+    post = services.post_compose(
+        actor=author, brand=brand, text=text, due_at=timezone.now() + due_in, source_ids=[s.pk for s in sources]
+    )
+    services.post_submit(actor=author, post=post)
+    post.answer.refresh_from_db()
+    answer_decide(actor=lead, answer=post.answer, version=post.answer.current_version.number, decision="approve")
+    post.refresh_from_db()
+    return post
+
+
+def due_now(post):
+    """Its time came a few seconds ago (later than SETTLE)."""
+    ScheduledPost.objects.filter(pk=post.pk).update(due_at=timezone.now() - services.SETTLE - timedelta(seconds=1))
+
+
+def test_a_post_is_approved_then_published_at_its_time_on_each_channel(brand_a, responder, account_lead, httpserver):
+    channels = [mastodon(brand_a, httpserver), bluesky(brand_a, httpserver)]
+    post = scheduled(brand_a, responder, account_lead, channels)
+    assert post.state == PostState.SCHEDULED and post.answer.state == AnswerState.APPROVED
+    assert services.claim_due_posts() == []  # not yet its time
+    due_now(post)
+    httpserver.expect_oneshot_request(STATUSES, method="POST").respond_with_json(
+        {"id": "9", "uri": "https://social.example/statuses/9", "url": "https://social.example/@alpha/9"}
+    )
+    httpserver.expect_oneshot_request("/pds/xrpc/com.atproto.server.createSession", method="POST").respond_with_json(
+        {"accessJwt": "jwt-1", "did": DID}
+    )
+    httpserver.expect_oneshot_request("/pds/xrpc/com.atproto.repo.getRecord").respond_with_json(
+        {"error": "RecordNotFound"}, status=400
+    )
+    httpserver.expect_oneshot_request("/pds/xrpc/com.atproto.repo.createRecord", method="POST").respond_with_json(
+        {"uri": f"at://{DID}/app.bsky.feed.post/3lpost", "cid": "bafy"}
+    )
+    assert services.claim_due_posts() == [post.pk]
+    post = services.deliver_post(post_id=post.pk)
+    assert post.state == PostState.PUBLISHED
+    status = httpserver.log[0][0].get_json()
+    assert status["status"] == "Our winter crisps are here!" and "in_reply_to_id" not in status
+    record = httpserver.log[3][0].get_json()["record"]
+    assert record["text"] == "Our winter crisps are here!" and "reply" not in record
+    assert sorted(post.channels.values_list("url", flat=True)) == [
+        f"https://bsky.app/profile/{DID}/post/3lpost",
+        "https://social.example/@alpha/9",
+    ]
+
+
+def test_bad_posts_are_refused_with_field_messages_and_nothing_is_stored(brand_a, responder, httpserver):
+    source = mastodon(brand_a, httpserver)
+    no_token = SourceFactory(
+        brand=brand_a, kind="mastodon", config={"base_url": "https://x.example", "mode": "hashtag"}
+    )
+    cases = [
+        ({"source_ids": []}, "channels"),
+        ({"source_ids": [no_token.pk]}, "channels"),  # it cannot publish
+        ({"due_at": timezone.now() - timedelta(minutes=5)}, "due_at"),
+        ({"text": "x" * 501}, "text"),  # over Mastodon's 500
+        ({"media_links": ["javascript:alert(1)"]}, "media_links"),
+    ]
+    for change, field in cases:
+        values = {"text": "Hello", "due_at": timezone.now() + timedelta(hours=2), "source_ids": [source.pk], **change}
+        with pytest.raises(ValidationError) as refused:
+            services.post_compose(actor=responder, brand=brand_a, **values)
+        assert field in refused.value.message_dict, (change, refused.value.message_dict)
+    assert not ScheduledPost.objects.exists()
+
+
+def test_a_hold_holds_what_is_scheduled_and_what_comes_due_and_is_lifted_with_the_right(
+    brand_a, responder, account_lead, analyst, httpserver
+):
+    source = mastodon(brand_a, httpserver)
+    post = scheduled(brand_a, responder, account_lead, [source])
+    with pytest.raises(ValidationError) as refused:
+        services.hold_set(
+            actor=responder, client=brand_a.client, reason="x", ends_at=timezone.now() - timedelta(hours=1)
+        )
+    assert "ends_at" in refused.value.message_dict
+    hold = services.hold_set(actor=responder, client=brand_a.client, brand=brand_a, reason="Leaking cans")
+    post.refresh_from_db()
+    assert post.state == PostState.HELD and post.held_by == hold
+    with pytest.raises(ValidationError) as refused:  # scheduling into the hold asks first
+        services.post_compose(
+            actor=responder,
+            brand=brand_a,
+            text="Hi",
+            due_at=timezone.now() + timedelta(hours=3),
+            source_ids=[source.pk],
+        )
+    assert "confirm_hold" in refused.value.message_dict
+    knowingly = services.post_compose(
+        actor=responder,
+        brand=brand_a,
+        text="Hi",
+        due_at=timezone.now() + timedelta(hours=3),
+        source_ids=[source.pk],
+        confirm_hold=True,
+    )
+    assert knowingly.into_hold_confirmed_by == responder
+    assert AuditEvent.objects.filter(action="post.into_hold").count() == 1
+    services.post_submit(actor=responder, post=knowingly)
+    knowingly.answer.refresh_from_db()
+    answer_decide(
+        actor=account_lead,
+        answer=knowingly.answer,
+        version=knowingly.answer.current_version.number,
+        decision="approve",
+    )
+    knowingly.refresh_from_db()
+    assert knowingly.state == PostState.HELD  # approved, but in a held scope
+    with pytest.raises(PermissionDenied):  # someone else's hold, without the right to manage
+        services.hold_lift(actor=analyst, hold=hold)
+    services.hold_lift(actor=account_lead, hold=hold)
+    post.refresh_from_db()
+    assert post.state == PostState.HELD  # lifting releases nothing on its own
+
+
+def test_an_overdue_post_never_goes_out_on_its_own(brand_a, responder, account_lead, httpserver):
+    post = scheduled(brand_a, responder, account_lead, [mastodon(brand_a, httpserver)])
+    ScheduledPost.objects.filter(pk=post.pk).update(due_at=timezone.now() - services.OVERDUE - timedelta(minutes=1))
+    assert services.claim_due_posts() == []
+    post.refresh_from_db()
+    assert post.state == PostState.HELD and "overdue" in post.held_reason
+    assert not httpserver.log
+
+
+def test_releasing_is_a_staggered_queue_through_approval_again(brand_a, responder, account_lead, httpserver):
+    source = mastodon(brand_a, httpserver)
+    posts = [scheduled(brand_a, responder, account_lead, [source], due_in=timedelta(minutes=m)) for m in (30, 40, 50)]
+    hold = services.hold_set(actor=responder, client=brand_a.client, reason="Leaking cans")
+    ScheduledPost.objects.filter(pk__in=[p.pk for p in posts[:2]]).update(due_at=timezone.now() - timedelta(hours=1))
+    with pytest.raises(ValidationError, match="still covers"):
+        services.posts_release(actor=responder, client=brand_a.client, post_ids=[posts[0].pk])
+    services.hold_lift(actor=responder, hold=hold)
+    start = timezone.now() + timedelta(minutes=20)
+    released = services.posts_release(
+        actor=responder, client=brand_a.client, post_ids=[p.pk for p in posts], start_at=start, every_minutes=15
+    )
+    assert released == 3
+    again = {p.pk: ScheduledPost.objects.get(pk=p.pk) for p in posts}
+    assert [again[p.pk].due_at for p in posts[:2]] == [start, start + timedelta(minutes=15)]
+    assert again[posts[2].pk].due_at == start + timedelta(minutes=30)  # its own 50 minutes came before the slot
+    assert {post.state for post in again.values()} == {PostState.DRAFT}
+    assert {post.answer.state for post in again.values()} == {AnswerState.PENDING}  # approved again, one by one
+    first = again[posts[0].pk]
+    answer_decide(
+        actor=account_lead, answer=first.answer, version=first.answer.current_version.number, decision="approve"
+    )
+    first.refresh_from_db()
+    assert first.state == PostState.SCHEDULED
+    dropped = services.posts_drop(actor=responder, client=brand_a.client, post_ids=[posts[1].pk])
+    assert dropped == 1 and ScheduledPost.objects.get(pk=posts[1].pk).state == PostState.CANCELLED
+
+
+def test_a_refused_post_fails_with_the_reason_and_a_retry_never_goes_into_a_hold(
+    brand_a, responder, account_lead, httpserver
+):
+    refused_post = scheduled(brand_a, responder, account_lead, [mastodon(brand_a, httpserver)])
+    due_now(refused_post)
+    httpserver.expect_oneshot_request(STATUSES, method="POST").respond_with_json(
+        {"error": "Validation failed"}, status=422
+    )
+    services.claim_due_posts()
+    failed = services.deliver_post(post_id=refused_post.pk)
+    assert failed.state == PostState.FAILED and "422" in failed.error
+    retried = scheduled(brand_a, responder, account_lead, [mastodon(brand_a, httpserver, name="Second")], text="Again")
+    due_now(retried)
+    httpserver.expect_oneshot_request(STATUSES, method="POST").respond_with_data("busy", status=503)
+    services.claim_due_posts()
+    waiting = services.deliver_post(post_id=retried.pk)
+    assert waiting.state == PostState.PUBLISHING  # to be tried again
+    services.hold_set(actor=responder, client=brand_a.client, reason="Leaking cans")
+    ScheduledPost.objects.filter(pk=retried.pk).update(next_attempt_at=timezone.now())
+    calls = len(httpserver.log)
+    assert services.deliver_post(post_id=retried.pk) is None  # the hold took it from publishing
+    assert ScheduledPost.objects.get(pk=retried.pk).state == PostState.HELD
+    assert services.lost_posts() == [] and len(httpserver.log) == calls  # not retried into the hold
+
+
+def test_an_incident_proposes_the_hold_and_its_step_ticks_itself(web, brand_a, account_lead, responder):
+    incident = incident_declare(
+        actor=account_lead,
+        client=brand_a.client,
+        title="Leaking cans",
+        crisis_type=CrisisTypeFactory(),
+        severity=1,
+        brands=[brand_a],
+    )
+    page = web(responder).get(incident.get_absolute_url())
+    assert page.context["hold_panel"]["propose"] and f"Hold {brand_a.name}" in page.content.decode()
+    held = web(responder).post(
+        reverse("holds", args=[brand_a.client.slug]),
+        {"incident": incident.pk, "brand": brand_a.pk, "reason": "Incident: Leaking cans"},
+    )
+    assert held.status_code == 302, held.content.decode()[:3000]
+    assert held["Location"] == incident.get_absolute_url()
+    step = incident.playbook.get(self_check=SelfCheck.POSTS_PAUSED)
+    assert step.done_at is not None
+    page = web(responder).get(incident.get_absolute_url())
+    assert not page.context["hold_panel"]["propose"] and page.context["hold_panel"]["holds"]
+
+
+def test_the_pages_compose_show_the_calendar_and_release(web, brand_a, responder, account_lead, httpserver):
+    source = mastodon(brand_a, httpserver)
+    http, slug = web(responder), brand_a.client.slug
+    bad = http.post(reverse("post_compose", args=[slug]), {"brand": brand_a.pk, "text": "Hi <b>", "due_at": ""})
+    assert bad.status_code == 400 and "Choose a time in the future." in bad.content.decode()
+    assert "Hi &lt;b&gt;" in bad.content.decode()
+    due = (timezone.localtime() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    made = http.post(
+        reverse("post_compose", args=[slug]),
+        {"brand": brand_a.pk, "channels": [source.pk], "text": "Winter crisps <b>", "due_at": due, "submit": "1"},
+    )
+    assert made.status_code == 302
+    post = ScheduledPost.objects.get()
+    assert post.answer.state == AnswerState.PENDING
+    month = http.get(reverse("post_calendar", args=[slug]) + f"?month={timezone.localdate():%Y-%m}")
+    week = http.get(reverse("post_calendar", args=[slug]) + f"?week={timezone.localdate().isoformat()}")
+    for page in (month, week):
+        assert page.status_code == 200 and "Winter crisps &lt;b&gt;" in page.content.decode()
+    assert http.get(reverse("post_calendar", args=[slug]) + "?month=nonsense").status_code == 200
+    http.post(reverse("holds", args=[slug]), {"reason": "Leaking cans"})
+    post.refresh_from_db()
+    approver = web(account_lead)
+    approver.post(reverse("approval_detail", args=[slug, post.answer.pk]), {"version": 1, "decision": "approve"})
+    post.refresh_from_db()
+    assert post.state == PostState.HELD
+    assert "held" in http.get(reverse("post_calendar", args=[slug])).content.decode()
+    queue = http.get(reverse("held_posts", args=[slug]))
+    assert queue.status_code == 200 and "Winter crisps" in queue.content.decode()
+    hold = post.held_by
+    assert http.post(reverse("hold_lift", args=[slug, hold.pk])).status_code == 302
+    released = http.post(
+        reverse("held_posts", args=[slug]), {"posts": [post.pk], "action": "release", "every_minutes": 5}
+    )
+    assert released.status_code == 302
+    post.refresh_from_db()
+    assert post.state == PostState.DRAFT and post.answer.state == AnswerState.PENDING
