@@ -29,7 +29,11 @@ class StatusForm(forms.Form):
 
     def __init__(self, *args, moves=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(value, label) for value, label in IncidentStatus.choices if value in moves]
+        # Nothing chosen at first: one click on the button must not move the incident.
+        self.fields["status"].choices = [
+            ("", "—"),
+            *((value, label) for value, label in IncidentStatus.choices if value in moves),
+        ]
 
     at = forms.DateTimeField(
         label=_("Since (empty: now)"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -101,8 +105,14 @@ class StatementForm(forms.Form):
     """A new statement: from the library (filled in) or written here."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=StatementKind.choices)
-    channel = forms.ChoiceField(label=_("Goes out on"), choices=StatementChannel.choices)
-    language = forms.CharField(label=_("Language"), max_length=8, required=False, help_text=_("da, nb, pl, de, en"))
+    channel = forms.ChoiceField(
+        label=_("Goes out on"),
+        choices=[("", _("The library text's channel")), *StatementChannel.choices],
+        required=False,
+    )
+    language = forms.CharField(
+        label=_("Language"), max_length=8, required=False, help_text=_("da, nb, pl, de, en; empty: the library text's")
+    )
     from_library = forms.ModelChoiceField(
         label=_("From the library"), queryset=None, required=False, empty_label=_("None: I write it")
     )
@@ -145,7 +155,7 @@ class LibraryStatementForm(forms.Form):
         label=_("Text"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("Variables: {brand}, {client}, {incident}, {date}, {time}, {next_update}."),
+        help_text=_("Variables: {brand}, {client}, {date}, {time}, {next_update}, filled in when it is used."),
     )
 
     def __init__(self, *args, crisis_types, **kwargs):

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
@@ -53,8 +53,14 @@ APPROVAL_MAX_DAYS = 2 * 366
 CLOSED = (IncidentStatus.CLOSED, IncidentStatus.CANCELLED)
 
 
-def variables_of(*, incident: Incident) -> dict[str, str]:
-    """What a library text's variables say in this incident, now."""
+def variables_of(*, incident: Incident, language: str = "") -> dict[str, str]:
+    """What a library text's variables say in this incident, now, as `language` writes dates
+    and times ("4. december 2026", "kl. 21:13" in Danish)."""
+    with translation.override(language or None):
+        return _variables(incident)
+
+
+def _variables(incident: Incident) -> dict[str, str]:
     now = timezone.localtime()
     nxt = incident.next_update_at
     return {
@@ -66,10 +72,10 @@ def variables_of(*, incident: Incident) -> dict[str, str]:
     }
 
 
-def fill_variables(*, text: str, incident: Incident) -> str:
+def fill_variables(*, text: str, incident: Incident, language: str = "") -> str:
     """The text with {brand}, {client}, {date}, {time} and {next_update} filled in;
     other braces are left for the writer (and stop the statement until they are)."""
-    values = variables_of(incident=incident)
+    values = variables_of(incident=incident, language=language)
     return VARIABLE.sub(lambda match: values.get(match.group(1)) or match.group(0), text)
 
 
@@ -111,11 +117,19 @@ def statement_draft(
         raise ValidationError(_("The incident is %(status)s: no more statements.") % {"status": incident.status})
     if kind not in StatementKind.values:
         errors["kind"] = [_("Choose a holding or a formal statement.")]
-    if channel not in StatementChannel.values:
+    if channel and channel not in StatementChannel.values:
         errors["channel"] = [_("Choose where the statement goes.")]
     if from_library is not None and from_library.client_id != incident.client_id:
         errors["from_library"] = [_("Choose one of this client's statements.")]
-    filled = fill_variables(text=from_library.text, incident=incident) if from_library and not errors else ""
+    if from_library is not None and not channel and not errors:
+        channel = from_library.channel  # the library text's own, unless another is chosen
+    if not channel:
+        errors["channel"] = [_("Choose where the statement goes.")]
+    filled = (
+        fill_variables(text=from_library.text, incident=incident, language=language or from_library.language)
+        if from_library and not errors
+        else ""
+    )
     text = (text or "").strip() or filled
     if not text and "from_library" not in errors:
         errors["text"] = [_("Write the statement, or start from one in the library.")]
@@ -170,6 +184,23 @@ def statement_draft(
             request=request,
         )
     return statement
+
+
+def not_in_advance(*, statement: Statement) -> str:
+    """Why a statement drafted from an approved library text still needs approval ("" when it
+    was approved at once, or came from no approved text)."""
+    library, answer = statement.from_library, statement.answer
+    if library is None or answer.state == AnswerState.APPROVED or not library.approved_on(timezone.localdate()):
+        return ""
+    if statement.channel != library.channel or answer.current_version.language != library.language:
+        return _(
+            "The client approved %(name)s for %(channel)s in %(language)s only: this one goes through approval."
+        ) % {
+            "name": library.name,
+            "channel": library.get_channel_display(),
+            "language": library.language,
+        }
+    return _("The text differs from the one the client approved: it goes through approval.")
 
 
 def _covered_in_advance(
@@ -278,6 +309,8 @@ def _went_out(statement: Statement, answer: Answer, actor: User | None, *, by_ha
         "channel": statement.get_channel_display(),
         "text": answer.current_version.text,
     }
+    if answer.published_url:
+        text += f"\n{answer.published_url}"
     _entry(incident, "statement", text, actor=actor, client_visible=True, at=at)
     if statement.kind != StatementKind.HOLDING:
         return
@@ -303,6 +336,11 @@ def _clean_library(client: Client, name, language, channel, text, crisis_type, e
     elif len(text) > LIBRARY_TEXT_MAX:
         errors["text"] = [_("Keep it under %(max)d characters.") % {"max": LIBRARY_TEXT_MAX}]
     unknown = sorted({match.group(1) for match in VARIABLE.finditer(text)} - set(VARIABLES))
+    if not unknown and ("{" in VARIABLE.sub("", text) or "}" in VARIABLE.sub("", text)):
+        errors["text"] = [
+            _("A brace that is no variable: write variables as %(known)s, nothing else in braces.")
+            % {"known": ", ".join(f"{{{name}}}" for name in VARIABLES)}
+        ]
     if unknown:
         errors["text"] = [
             _("Unknown variables: %(names)s. Known: %(known)s.")

@@ -188,8 +188,10 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
         people = selectors.people_for_roles(client=self.client)
         context.setdefault("status_form", StatusForm(moves=services.MOVES.get(incident.status, set())))
         context.setdefault("role_form", RoleForm(people=people))
-        context.setdefault("note_form", NoteForm())
-        context.setdefault("update_form", UpdateForm(initial={"client_visible": not incident.private}))
+        context.setdefault("note_form", NoteForm(auto_id="note_%s"))
+        context.setdefault(
+            "update_form", UpdateForm(initial={"client_visible": not incident.private}, auto_id="update_%s")
+        )
         if incident.private:
             del context["update_form"].fields["client_visible"]
         context.setdefault(
@@ -208,7 +210,8 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
         conversation = selectors.conversation_of(incident=incident)
         languages = [language for brand in incident.brands.all() for language in brand.languages]
         context.setdefault(
-            "statement_form", StatementForm(library=library, initial={"language": (languages or [""])[0]})
+            "statement_form",
+            StatementForm(library=library, initial={"language": (languages or [""])[0]}, auto_id="statement_%s"),
         )
         context.update(
             statements=[
@@ -269,11 +272,13 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
         forms = {
             "status": lambda: StatusForm(request.POST, moves=services.MOVES.get(incident.status, set())),
             "role": lambda: RoleForm(request.POST, people=selectors.people_for_roles(client=self.client)),
-            "note": lambda: NoteForm(request.POST),
+            "note": lambda: NoteForm(request.POST, auto_id="note_%s"),
             "rules": lambda: RulesForm(request.POST, topics=selectors.topic_names(client=self.client)),
-            "update": lambda: UpdateForm(request.POST),
+            "update": lambda: UpdateForm(request.POST, auto_id="update_%s"),
             "statement": lambda: StatementForm(
-                request.POST, library=selectors.library_for(user=request.user, incident=incident)
+                request.POST,
+                library=selectors.library_for(user=request.user, incident=incident),
+                auto_id="statement_%s",
             ),
             "statement_edit": lambda: StatementEditForm(request.POST),
             "statement_send": lambda: StatementSentForm(request.POST),
@@ -331,7 +336,10 @@ class IncidentDetailView(ClientScopedMixin, TemplateView):
     def save_statement(self, section: str, incident: Incident, data: dict) -> None:
         actor, request = self.request.user, self.request
         if section == "statement":
-            statements.statement_draft(actor=actor, incident=incident, request=request, **data)
+            statement = statements.statement_draft(actor=actor, incident=incident, request=request, **data)
+            why = statements.not_in_advance(statement=statement)
+            if why:
+                messages.info(request, why)
             return
         statement = selectors.statement_of(user=actor, incident=incident, statement_id=data["statement"])
         if statement is None:

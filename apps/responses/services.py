@@ -88,7 +88,8 @@ def _clean_language(language: str | None) -> str:
     return language
 
 
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+# A {variable} left in, or anything like one ({brand!r}, {0}, {}): nobody filled it in.
+PLACEHOLDER = re.compile(r"\{[^{}\s]{0,40}\}")
 
 
 def require_filled(*, text: str) -> None:

@@ -102,7 +102,7 @@ def test_a_holding_statement_goes_out_on_mastodon_only_after_the_lead_and_the_cl
     with pytest.raises(ValidationError, match="approved"):
         statements.statement_send(actor=responder, statement=statement)  # the client has not approved yet
     approver_page = web(client_approver).get(reverse("approvals", args=[brand_a.client.slug])).content.decode()
-    assert "Leaking cans" in approver_page and "Statement" in approver_page
+    assert "Holding statement: Leaking cans" in approver_page
     answer = approve(client_approver, statement)
     assert answer.state == AnswerState.APPROVED
 
@@ -476,3 +476,48 @@ def test_a_private_incidents_statement_is_its_members_and_approvers_only_and_sta
     )
     statements.statement_submit(actor=responder, statement=other, text="We know.", base_version=1)
     assert WebhookDelivery.objects.exists()
+
+
+def test_library_variables_are_filled_in_the_texts_language_and_stray_braces_are_refused(
+    brand_a, account_lead, client_approver, responder
+):
+    incident = running(brand_a, account_lead)
+    filled = statements.fill_variables(text="i dag {date} kl. {time}", incident=incident, language="da")
+    month = timezone.localdate().month
+    danish = [
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ][month - 1]
+    assert danish in filled and "a.m." not in filled and "p.m." not in filled
+    for broken in ("{brand har problemer", "{brand!r} is on it", "We {} know"):
+        with pytest.raises(ValidationError) as refused:
+            statements.library_statement_save(
+                actor=responder, client=brand_a.client, name="X", language="da", channel="website", text=broken
+            )
+        assert "text" in refused.value.message_dict, broken
+    item = LibraryStatementFactory(client=brand_a.client, channel="website", language="en", text="{brand} knows.")
+    approve_in_advance(client_approver, item, until=timezone.localdate() + timedelta(days=3))
+    same = statements.statement_draft(
+        actor=responder, incident=incident, kind="holding", channel="", language="", from_library=item
+    )
+    assert same.channel == "website" and same.answer.state == AnswerState.APPROVED  # its own channel by default
+    assert statements.not_in_advance(statement=same) == ""
+    other = statements.statement_draft(
+        actor=responder, incident=incident, kind="holding", channel="video", language="", from_library=item
+    )
+    assert "for Website in en only" in statements.not_in_advance(statement=other)
+    with pytest.raises(ValidationError) as refused:  # a typed placeholder of any shape stops it
+        statements.statement_draft(
+            actor=responder, incident=incident, kind="holding", channel="website", language="en", text="Hi {brand!r}"
+        )
+    assert "text" in refused.value.message_dict
