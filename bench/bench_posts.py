@@ -32,7 +32,7 @@ class Stub(BaseHTTPRequestHandler):
     posted = 0
     lock = threading.Lock()
 
-    def do_POST(self):  # noqa: N802 (the handler's name)
+    def do_POST(self):
         with Stub.lock:
             Stub.posted += 1
         body = b'{"id": "1", "uri": "https://stub.example/statuses/1"}'

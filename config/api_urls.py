@@ -14,6 +14,7 @@ from apps.notifications.api import (
     WebhookDeliveryViewSet,
     WebhookEndpointViewSet,
 )
+from apps.posts.api import HoldViewSet, PostViewSet
 from apps.responses.api import (
     AnswerViewSet,
     ApprovalPolicyViewSet,
@@ -46,6 +47,8 @@ router.register(r"clients/(?P<client_pk>[0-9]+)/incidents", IncidentViewSet, bas
 router.register(
     r"clients/(?P<client_pk>[0-9]+)/statement-library", LibraryStatementViewSet, basename="library-statement"
 )
+router.register(r"clients/(?P<client_pk>[0-9]+)/posts", PostViewSet, basename="post")
+router.register(r"clients/(?P<client_pk>[0-9]+)/holds", HoldViewSet, basename="hold")
 router.register("tokens", ApiTokenViewSet, basename="api-token")
 router.register("notifications", NotificationViewSet, basename="notification")
 

@@ -203,6 +203,11 @@ API_DETAIL_BUILDERS = {
     "api:incident-statements": OBJECT_BUILDERS["incident_pk"],
     "api:library-statement-detail": OBJECT_BUILDERS["statement_pk"],
     "api:library-statement-approve": OBJECT_BUILDERS["statement_pk"],
+    "api:post-detail": OBJECT_BUILDERS["post_pk"],
+    "api:post-submit": OBJECT_BUILDERS["post_pk"],
+    "api:post-cancel": OBJECT_BUILDERS["post_pk"],
+    "api:hold-detail": OBJECT_BUILDERS["hold_pk"],
+    "api:hold-lift": OBJECT_BUILDERS["hold_pk"],
 }
 # The answers' old path (.../drafts/, kept for one release) takes the same objects.
 API_DETAIL_BUILDERS.update(

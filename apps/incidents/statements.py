@@ -84,7 +84,7 @@ def account_for(*, incident: Incident, channel: str) -> Source | None:
     brands' sources on that platform that can post, the brand's own channel first."""
     sources = (
         Source.objects.unscoped()
-        .filter(client_id=incident.client_id, brand__in=incident.brands.all(), kind=channel, enabled=True)
+        .filter(client_id=incident.client_id, brand__in=incident.brands.all(), kind=channel)
         .order_by("-own_channel", "pk")
     )
     return next((source for source in sources if can_post_from(source)), None)

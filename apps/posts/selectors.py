@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from apps.accounts.models import User
 from apps.incidents.models import Incident
@@ -84,12 +85,13 @@ def calendar_of(*, user: User, client: Client, first: date, last: date, per_day:
         .annotate(n=Count("id"))
         .values_list("day", "n")
     )
+    # The first `per_day` of each day by id alone (no joins while ranking), then those few whole.
+    first_ids = posts.annotate(
+        rank=Window(RowNumber(), partition_by=TruncDate("due_at", tzinfo=zone), order_by=[F("due_at"), F("id")])
+    ).filter(rank__lte=per_day)
     ranked = (
-        posts.annotate(
-            day=TruncDate("due_at", tzinfo=zone),
-            rank=Window(RowNumber(), partition_by=TruncDate("due_at", tzinfo=zone), order_by=[F("due_at"), F("id")]),
-        )
-        .filter(rank__lte=per_day)
+        ScheduledPost.objects.visible_to(user)
+        .filter(pk__in=list(first_ids.values_list("id", flat=True)))
         .select_related("brand", "answer__current_version")
         .order_by("due_at", "id")
     )
@@ -115,7 +117,9 @@ def calendar_of(*, user: User, client: Client, first: date, last: date, per_day:
             and pattern.search(post.answer.current_version.text)
         )
         post.in_held_scope = None in held_brands or post.brand_id in held_brands
-        days[timezone.localtime(post.due_at).date()].posts.append(post)
+        local = timezone.localtime(post.due_at)
+        post.local_time, post.snippet = local.strftime("%H:%M"), Truncator(post.answer.current_version.text).chars(70)
+        days[local.date()].posts.append(post)
     return {"days": list(days.values()), "holds": holds}
 
 

@@ -55,7 +55,7 @@ MAX_ATTEMPTS = 5
 
 def postable_sources(*, brand: Brand) -> list[Source]:
     """The brand's channels the app can publish on (Mastodon, Bluesky with credentials)."""
-    sources = Source.objects.unscoped().filter(brand=brand, enabled=True).order_by("-own_channel", "name")
+    sources = Source.objects.unscoped().filter(brand=brand).order_by("-own_channel", "name")
     return [source for source in sources if publishing.can_post_from(source)]
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -198,7 +199,15 @@ class CalendarView(PostsMixin, TemplateView):
         for day in grid["days"]:
             day.in_month = view == "week" or day.day.month == month.month
         context.update(
-            view=view, month=month, first=first, last=last, today=today, previous=previous, following=following, **grid
+            view=view,
+            month=month,
+            first=first,
+            last=last,
+            today=today,
+            previous=previous,
+            following=following,
+            post_base=reverse("post_list", kwargs={"client_slug": self.client.slug}),  # + pk: a post's page
+            **grid,
         )
         return context
 

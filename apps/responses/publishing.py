@@ -225,5 +225,6 @@ ADAPTERS = {
 
 
 def can_post_from(source) -> bool:
-    """Whether the app can post on its own from this source: a platform it knows, with credentials."""
-    return source.enabled and source.kind in ADAPTERS and ADAPTERS[source.kind][1](source)
+    """Whether the app can post on its own from this source: a platform it knows, with
+    credentials. Listening to it may be off: a brand's account can be posted from unwatched."""
+    return source.kind in ADAPTERS and ADAPTERS[source.kind][1](source)

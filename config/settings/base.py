@@ -234,6 +234,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "apps.incidents.models.IncidentStatus",
         "StatementKindEnum": "apps.incidents.models.StatementKind",
         "StatementChannelEnum": "apps.incidents.models.StatementChannel",
+        "PostStateEnum": "apps.posts.models.PostState",
+        "AnswerStateEnum": "apps.responses.models.AnswerState",
     },
 }
 

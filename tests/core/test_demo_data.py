@@ -68,6 +68,12 @@ def test_the_demo_shows_a_spike_alert_the_detector_raised_itself(web, django_cap
     assert AuditEvent.objects.filter(action="spike_alert.raised").count() == 1
     lead = User.objects.get(email="lead@varde.demo")
     assert Notification.objects.filter(user=lead, event=NotificationEvent.SPIKE_ALERT).exists()
+    from apps.posts.models import PostState, ScheduledPost
+
+    held = ScheduledPost.objects.filter(state=PostState.HELD)  # a held scheduled post, by the incident's hold
+    assert held.count() == 3 and all(post.held_by.incident == incident for post in held)
+    assert "Fredagsbar" in web(lead).get(reverse("held_posts", args=["havbris"])).content.decode()
+    assert incident.playbook.get(self_check="posts_paused").done_at is not None
     library = web(lead).get(reverse("statement_library", args=["havbris"])).content.decode()
     assert library.count("Product problem") == 2 and "until" in library
     page = web(lead).get(reverse("alert_detail", args=["havbris", alert.pk]))

@@ -286,3 +286,67 @@ def test_the_pages_compose_show_the_calendar_and_release(web, brand_a, responder
     assert released.status_code == 302
     post.refresh_from_db()
     assert post.state == PostState.DRAFT and post.answer.state == AnswerState.PENDING
+
+
+def test_posts_holds_and_the_held_queue_through_the_api(api, brand_a, responder, account_lead, httpserver):
+    source = mastodon(brand_a, httpserver)
+    http, base = api(responder), f"/api/v1/clients/{brand_a.client.pk}"
+    due = (timezone.now() + timedelta(hours=2)).isoformat()
+    refused = http.post(
+        f"{base}/posts/", {"brand": brand_a.pk, "text": "x", "due_at": due, "channels": []}, format="json"
+    )
+    assert refused.status_code == 400 and "channels" in refused.json()["errors"]
+    made = http.post(
+        f"{base}/posts/",
+        {"brand": brand_a.pk, "text": "Winter crisps", "due_at": due, "channels": [source.pk], "submit": True},
+        format="json",
+    )
+    assert made.status_code == 201, made.json()
+    post = made.json()
+    assert post["approval"] == "pending" and post["channels"][0]["source"] == source.pk
+    decided = api(account_lead).post(
+        f"{base}/answers/{post['answer']}/decide/", {"version": 1, "decision": "approve"}, format="json"
+    )
+    assert decided.status_code == 201
+    assert http.get(f"{base}/posts/{post['id']}/").json()["state"] == "scheduled"
+    hold = http.post(f"{base}/holds/", {"brand": brand_a.pk, "reason": "Leaking cans"}, format="json")
+    assert hold.status_code == 201
+    bad = http.post(f"{base}/holds/", {"reason": "x", "ends_at": "2020-01-01T00:00:00Z"}, format="json")
+    assert bad.status_code == 400 and "ends_at" in bad.json()["errors"]
+    assert [p["id"] for p in http.get(f"{base}/holds/held/").json()] == [post["id"]]
+    still = http.post(f"{base}/holds/release/", {"posts": [post["id"]]}, format="json")
+    assert still.status_code == 400  # the hold is still on
+    assert http.post(f"{base}/holds/{hold.json()['id']}/lift/").status_code == 200
+    released = http.post(f"{base}/holds/release/", {"posts": [post["id"]], "every_minutes": 10}, format="json")
+    assert released.json() == {"released": 1}
+    today = timezone.localdate()
+    days = http.get(f"{base}/posts/calendar/?first={today}&last={today + timedelta(days=6)}").json()
+    assert sum(day["count"] for day in days) == 1
+    assert http.get(f"{base}/posts/calendar/?first=x&last=y").status_code == 400
+    cancelled = http.post(f"{base}/posts/{post['id']}/cancel/")
+    assert cancelled.json()["state"] == "cancelled"
+
+
+def test_the_calendar_flags_another_brands_post_that_says_what_the_incident_is_about(
+    web, brand_a, responder, account_lead, httpserver
+):
+    from apps.incidents.services import incident_set_rules
+    from tests.factories import BrandFactory
+
+    other = BrandFactory(client=brand_a.client, name="Alpha Dip")
+    theirs = mastodon(other, httpserver, name="Dip on Mastodon")
+    incident = incident_declare(
+        actor=account_lead,
+        client=brand_a.client,
+        title="Leaking cans",
+        crisis_type=CrisisTypeFactory(),
+        severity=1,
+        brands=[brand_a],
+    )
+    incident_set_rules(actor=account_lead, incident=incident, terms=["leaking cans"], authors=[], topics=[])
+    services.hold_set(actor=responder, client=brand_a.client, brand=brand_a, reason="Leaking cans", incident=incident)
+    flagged = scheduled(other, responder, account_lead, [theirs], text="No leaking cans here, only dip!")
+    plain = scheduled(other, responder, account_lead, [theirs], text="New dip flavour!")
+    page = web(responder).get(reverse("post_calendar", args=[brand_a.client.slug]) + f"?week={timezone.localdate()}")
+    shown = {post.pk: post for day in page.context["days"] for post in day.posts}
+    assert shown[flagged.pk].flagged and not shown[plain.pk].flagged

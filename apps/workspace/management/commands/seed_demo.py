@@ -33,6 +33,7 @@ from apps.listening.pipeline import EVER, ingest
 from apps.listening.replay_data import ReplayPlan, mention_number
 from apps.listening.services import source_create, topic_save
 from apps.mentions.models import Mention, Topic
+from apps.posts.services import hold_set, post_compose, post_submit
 from apps.responses.models import ApprovalRule, SavedReply
 from apps.responses.services import answer_decide, approval_rule_save, saved_reply_save
 from apps.tenants import services
@@ -330,6 +331,47 @@ class Command(BaseCommand):
             client_visible=True,
         )
         self._statements(client, incident, lead)
+        self._held_posts(client, incident, lead)
+
+    @staticmethod
+    def _held_posts(client, incident, lead) -> None:
+        """The brand's cheerful posts of the coming days, approved, then held by the incident's
+        hold (its account is posted from, not listened to: a demo address that goes nowhere)."""
+        admin = User.objects.get(email="admin@varde.demo")
+        responder = User.objects.get(email="responder@varde.demo")
+        brand = Brand.objects.unscoped().get(client=client, slug="havbris-pilsner")
+        account, _secret = source_create(
+            actor=admin,
+            client=client,
+            brand=brand,
+            kind=SourceKind.MASTODON,
+            name="Havbris Pilsner on Mastodon",
+            config={"base_url": "https://mastodon.example", "mode": "hashtag", "hashtag": "havbris"},
+            credentials={"access_token": "demo-token"},
+            enabled=False,
+            own_channel=True,
+        )
+        now = timezone.now()
+        for hours, text in (
+            (3, "Fredagsbar! Kom forbi bryggeriet i aften og smag vores nye vinterpilsner. 🍻"),
+            (27, "Konkurrence: del dit bedste Havbris-billede og vind en kasse pilsner!"),
+            (50, "Vidste du, at vores pilsner brygges med dansk byg fra Lolland?"),
+        ):
+            post = post_compose(
+                actor=responder, brand=brand, text=text, due_at=now + timedelta(hours=hours), source_ids=[account.pk]
+            )
+            post_submit(actor=responder, post=post)
+            post.answer.refresh_from_db()
+            answer_decide(
+                actor=lead, answer=post.answer, version=post.answer.current_version.number, decision="approve"
+            )
+        hold_set(
+            actor=lead,
+            client=client,
+            brand=brand,
+            reason="Incident: Havbris Pilsner cans leaking and bursting",
+            incident=incident,
+        )
 
     @staticmethod
     def _statements(client, incident, lead) -> None:
