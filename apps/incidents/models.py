@@ -218,6 +218,7 @@ class SelfCheck(models.TextChoices):
     NONE = "", _("ticked by hand")
     HOLDING_STATEMENT = "holding_statement", _("ticks itself when the holding statement is out")
     POSTS_PAUSED = "posts_paused", _("ticks itself when the brand's scheduled posts are held")
+    ACCOUNTS_LOCKED = "accounts_locked", _("ticks itself when publishing from the brand's accounts is locked")
 
 
 class PlaybookItem(models.Model):

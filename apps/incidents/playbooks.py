@@ -16,7 +16,7 @@ DEFAULT = [
         _("Secure the accounts: who can publish, change passwords if any were taken"),
         IncidentRole.PUBLISHING,
         timedelta(minutes=15),
-        SelfCheck.NONE,
+        SelfCheck.ACCOUNTS_LOCKED,
     ),
     (_("Pause the brand's scheduled posts"), IncidentRole.PUBLISHING, timedelta(minutes=15), SelfCheck.POSTS_PAUSED),
     (

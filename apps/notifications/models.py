@@ -39,6 +39,8 @@ class NotificationEvent(models.TextChoices):
     INCIDENT_STEP_ESCALATED = "incident.step_escalated", _("A step of your incident is well past due")
     INCIDENT_UPDATE = "incident.update", _("An update on an incident")
     INCIDENT_UPDATE_DUE = "incident.update_due", _("Your incident's next update is due")
+    POST_FAILED = "post.failed", _("A scheduled post could not be published")
+    CREDENTIALS_OLD = "credentials.old", _("A brand account's credentials are due to be changed")
 
 
 # Sent to one endpoint from its page; never a person's notification and never subscribed to.

@@ -24,6 +24,28 @@ def hold_event(*, actor, hold, action: str, after: dict | None = None, request=N
     )
 
 
+def lock_event(*, actor, lock, action: str, request=None):
+    return record_audit_event(
+        actor=actor,
+        action=f"publishing.{action}",
+        client=lock.client,
+        target=lock.source,
+        after={"source": lock.source_id, "incident": lock.incident_id},
+        request=request,
+    )
+
+
+def rotation_event(*, actor, rotation, request=None):
+    return record_audit_event(
+        actor=actor,
+        action="publishing.credentials_changed",
+        client=rotation.client,
+        target=rotation.source,
+        after={"rotated_at": rotation.rotated_at.isoformat()},
+        request=request,
+    )
+
+
 _POST = {
     "created": _lazy("%(actor)s wrote a scheduled post."),
     "into_hold": _lazy("%(actor)s scheduled a post into a scope on hold, knowingly (%(reason)s)."),
@@ -50,6 +72,17 @@ SENTENCES = {
     "hold.set": lambda s: (
         _("%(actor)s put scheduled posts on hold (%(reason)s); %(n)s held.")
         % {"actor": s.actor, "reason": s.after("reason"), "n": s.after("held", 0)}
+    ),
+    "publishing.locked": lambda s: (
+        _("%(actor)s locked publishing from %(account)s: only the incident's publishing person publishes.")
+        % {"actor": s.actor, "account": s.target}
+    ),
+    "publishing.unlocked": lambda s: (
+        _("%(actor)s unlocked publishing from %(account)s.") % {"actor": s.actor, "account": s.target}
+    ),
+    "publishing.credentials_changed": lambda s: (
+        _("%(actor)s recorded that the credentials of %(account)s were changed.")
+        % {"actor": s.actor, "account": s.target}
     ),
     "hold.lifted": lambda s: (
         _("%(actor)s lifted a hold; %(n)s posts wait to be released.") % {"actor": s.actor, "n": s.after("held", 0)}

@@ -149,3 +149,45 @@ class PublishingGate(models.Model):
 
     def __str__(self) -> str:
         return f"gate of {self.client_id}"
+
+
+class PublishingLock(TimeStampedModel):
+    """ "Secure the accounts": while on, only the incident's publishing person publishes from
+    this account through the app; its scheduled posts wait as held."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
+    source = models.ForeignKey("listening.Source", on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    unlocked_at = models.DateTimeField(null=True, blank=True)
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source"], condition=Q(unlocked_at__isnull=True), name="publishing_lock_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"lock of {self.source_id}"
+
+
+class CredentialRotation(models.Model):
+    """When a brand account's platform credentials were last changed (recorded by hand: the
+    platform does it), and whether the reminder to change them was sent for that date."""
+
+    client = models.ForeignKey("tenants.Client", on_delete=models.CASCADE, related_name="+", db_index=False)
+    source = models.OneToOneField("listening.Source", on_delete=models.CASCADE, related_name="+")
+    rotated_at = models.DateTimeField(_("credentials last changed"))
+    rotated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClientOwnedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.source_id} rotated {self.rotated_at:%Y-%m-%d}"

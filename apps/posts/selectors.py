@@ -12,11 +12,15 @@ from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from apps.accounts.models import User
+from apps.accounts.models import ApiToken, User
 from apps.incidents.models import Incident
+from apps.listening.models import Source
+from apps.responses.publishing import can_post_from
 from apps.tenants.models import Client
+from apps.tenants.roles import ClientPerm
+from apps.tenants.scoping import users_with_client_perm
 
-from .models import Hold, PostState, ScheduledPost
+from .models import CredentialRotation, Hold, PostState, PublishingLock, ScheduledPost
 
 PER_DAY = 4  # the calendar shows this many posts a day, and how many more
 
@@ -134,3 +138,45 @@ def holds_for_incident(*, incident: Incident) -> list[Hold]:
     now = timezone.now()
     holds = Hold.objects.unscoped().filter(incident=incident, lifted_at__isnull=True).select_related("brand")
     return [hold for hold in holds if hold.is_on(now)]
+
+
+@dataclass
+class Account:
+    """One of the client's brand accounts the app publishes from, and who may publish."""
+
+    source: object
+    lock: object | None
+    rotated_at: datetime | None
+
+
+def accounts_of(*, user: User, client: Client) -> dict:
+    """The client's accounts the app publishes from, with their lock and last credential
+    change, and who can publish through the app (people with the right, their API tokens)."""
+    sources = [
+        s for s in Source.objects.visible_to(user).filter(client=client).select_related("brand") if can_post_from(s)
+    ]
+    locks = {
+        lock.source_id: lock
+        for lock in PublishingLock.objects.visible_to(user)
+        .filter(client=client, unlocked_at__isnull=True)
+        .select_related("incident", "locked_by")
+    }
+    rotated = dict(
+        CredentialRotation.objects.visible_to(user).filter(client=client).values_list("source_id", "rotated_at")
+    )
+    people = list(users_with_client_perm(client, ClientPerm.WORK_MENTIONS).order_by("email"))
+    now = timezone.now()
+    tokens = list(
+        ApiToken.objects.filter(user__in=people, revoked_at__isnull=True)
+        .exclude(expires_at__lt=now)
+        .select_related("user")
+        .order_by("user__email", "name")
+    )
+    return {
+        "accounts": [
+            Account(s, locks.get(s.pk), rotated.get(s.pk))
+            for s in sorted(sources, key=lambda s: (s.brand.name, s.name))
+        ],
+        "people": people,
+        "tokens": tokens,
+    }

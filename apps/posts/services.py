@@ -22,11 +22,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from apps.accounts.models import User
 from apps.core.backoff import backoff_seconds
 from apps.core.http import FetchError, SafeHttpClient
-from apps.incidents.models import Incident, SelfCheck
+from apps.incidents.models import Incident, IncidentRole, SelfCheck
 from apps.incidents.services import tick_self_checks
 from apps.listening.models import Source
 from apps.notifications.models import NotificationEvent
@@ -37,10 +38,20 @@ from apps.responses.models import Answer, AnswerState, ReplyType
 from apps.tenants.models import Brand, Client
 from apps.tenants.roles import ClientPerm
 from apps.tenants.scoping import user_has_client_perm
+from apps.tenants.selectors import account_leads_of
 from apps.tenants.services import require_client_perm
 
 from . import events
-from .models import NOT_OUT, Hold, PostChannel, PostState, PublishingGate, ScheduledPost
+from .models import (
+    NOT_OUT,
+    CredentialRotation,
+    Hold,
+    PostChannel,
+    PostState,
+    PublishingGate,
+    PublishingLock,
+    ScheduledPost,
+)
 
 log = logging.getLogger(__name__)
 SETTLE = timedelta(seconds=2)  # a post due at S is claimed from S + 2 s: a hold set within S wins
@@ -51,6 +62,7 @@ MOST_MEDIA = 4
 # What each platform takes (the adapters refuse more; the composer says so first).
 TEXT_LIMITS = {"mastodon": 500, "bluesky": publishing.BLUESKY_MAX_GRAPHEMES}
 MAX_ATTEMPTS = 5
+LOCKED = _lazy("publishing from its account is locked for an incident")
 
 
 def postable_sources(*, brand: Brand) -> list[Source]:
@@ -514,6 +526,7 @@ def claim_due_posts(*, now: datetime | None = None, limit: int = 200) -> list[in
         with transaction.atomic():
             _gate(client_id, alone=False)
             holds = holds_on(client=Client(pk=client_id), at=now)
+            locked = {lock.source_id for lock in active_locks(client=Client(pk=client_id))}
             posts = list(
                 due.filter(client_id=client_id)
                 .select_for_update(skip_locked=True, of=("self",))
@@ -521,11 +534,12 @@ def claim_due_posts(*, now: datetime | None = None, limit: int = 200) -> list[in
                 .order_by("due_at")[:limit]
             )
             for post in posts:
-                hold = covering(
-                    holds=holds, brand_id=post.brand_id, source_ids=[c.source_id for c in post.channels.all()]
-                )
+                channels = [c.source_id for c in post.channels.all()]
+                hold = covering(holds=holds, brand_id=post.brand_id, source_ids=channels)
                 if hold is not None:
                     _hold_post(post, hold=hold, reason=hold.reason, actor=None, at=now)
+                elif locked & set(channels):
+                    _hold_post(post, hold=None, reason=str(LOCKED), actor=None, at=now)
                 elif post.due_at < now - OVERDUE:
                     _hold_post(
                         post, hold=None, reason=_("it was overdue: not sent late on its own"), actor=None, at=now
@@ -628,7 +642,7 @@ def _failed(post: ScheduledPost, message: str) -> ScheduledPost:
         )
         events.post_event(actor=None, post=post, action="failed", after={"error": message[:1000]})
         notify(
-            event=NotificationEvent.ANSWER_FAILED,
+            event=NotificationEvent.POST_FAILED,
             client=post.client,
             recipients=(post.created_by_id, post.answer.author_id),
             title=_("A scheduled post of %(brand)s could not be published") % {"brand": post.brand.name},
@@ -645,3 +659,143 @@ def lost_posts(*, now: datetime | None = None, limit: int = 200) -> list[int]:
     rows = ScheduledPost.objects.unscoped().filter(state=PostState.PUBLISHING, next_attempt_at__lte=now)
     rows = rows.exclude(claimed_until__gt=now)
     return list(rows.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+
+
+# --- Securing the accounts -----------------------------------------------------------------
+
+ROTATE_AFTER = timedelta(days=90)  # credentials older than this: the account leads are reminded, once
+
+
+def active_locks(*, client: Client) -> list[PublishingLock]:
+    return list(
+        PublishingLock.objects.unscoped().filter(client=client, unlocked_at__isnull=True).select_related("incident")
+    )
+
+
+def _publishers(incident: Incident) -> set[int]:
+    return set(incident.members.filter(role=IncidentRole.PUBLISHING).values_list("user_id", flat=True))
+
+
+@transaction.atomic
+def publishing_lock(
+    *, actor: User, incident: Incident, source_ids: list[int] | None = None, request: HttpRequest | None = None
+) -> list[PublishingLock]:
+    """Lock publishing from the incident's brands' accounts (or those named): only the
+    incident's publishing person publishes from them through the app, and their scheduled
+    posts wait as held. Recorded, and undone by publishing_unlock."""
+    require_client_perm(actor=actor, client=incident.client, codename=ClientPerm.WORK_MENTIONS)
+    if incident.status not in ("active", "contained"):
+        raise ValidationError(_("The incident is over: there is nothing to lock for."))
+    if not _publishers(incident):
+        raise ValidationError(
+            {"incident": [_("Give someone the incident's publishing role first: they alone will publish.")]}
+        )
+    accounts = [s for brand in incident.brands.all() for s in postable_sources(brand=brand)]
+    if source_ids:
+        wanted = {int(pk) for pk in source_ids}
+        if wanted - {s.pk for s in accounts}:
+            raise ValidationError({"source_ids": [_("Choose accounts of the incident's brands.")]})
+        accounts = [s for s in accounts if s.pk in wanted]
+    if not accounts:
+        raise ValidationError({"source_ids": [_("The incident's brands have no account the app publishes from.")]})
+    _gate(incident.client_id, alone=True)  # as a hold: no claim passes the lock
+    locked = {lock.source_id for lock in active_locks(client=incident.client)}
+    made = [
+        PublishingLock.objects.create(client=incident.client, source=s, incident=incident, locked_by=actor)
+        for s in accounts
+        if s.pk not in locked
+    ]
+    for lock in made:
+        events.lock_event(actor=actor, lock=lock, action="locked", request=request)
+    waiting = ScheduledPost.objects.unscoped().filter(
+        client=incident.client, state=PostState.SCHEDULED, channels__source__in=[lock.source for lock in made]
+    )
+    for post in waiting.distinct():
+        _hold_post(post, hold=None, reason=str(LOCKED), actor=actor, at=timezone.now())
+    everything = {s.pk for brand in incident.brands.all() for s in postable_sources(brand=brand)}
+    if everything <= {
+        lock.source_id for lock in active_locks(client=incident.client) if lock.incident_id == incident.pk
+    }:
+        tick_self_checks(incident=incident, check=SelfCheck.ACCOUNTS_LOCKED, actor=actor)
+    return made
+
+
+@transaction.atomic
+def publishing_unlock(*, actor: User, lock: PublishingLock, request: HttpRequest | None = None) -> PublishingLock:
+    require_client_perm(actor=actor, client=lock.client, codename=ClientPerm.WORK_MENTIONS)
+    lock = PublishingLock.objects.unscoped().select_for_update().get(pk=lock.pk)
+    if lock.unlocked_at is not None:
+        raise ValidationError(_("It was unlocked already."))
+    lock.unlocked_at, lock.unlocked_by = timezone.now(), actor
+    lock.save(update_fields=["unlocked_at", "unlocked_by", "updated_at"])
+    events.lock_event(actor=actor, lock=lock, action="unlocked", request=request)
+    return lock
+
+
+def locked_out(*, actor: User | None, source: Source | None) -> str:
+    """responses.sending.publish_guards: why `actor` may not publish from `source` now."""
+    if source is None:
+        return ""
+    lock = (
+        PublishingLock.objects.unscoped()
+        .filter(source=source, unlocked_at__isnull=True)
+        .select_related("incident")
+        .first()
+    )
+    if lock is None or (actor is not None and actor.pk in _publishers(lock.incident)):
+        return ""
+    return _("Publishing from %(account)s is locked for an incident: only its publishing person publishes now.") % {
+        "account": source.name
+    }
+
+
+@transaction.atomic
+def rotation_record(
+    *, actor: User, source: Source, rotated_at: datetime | None = None, request: HttpRequest | None = None
+) -> CredentialRotation:
+    """Record that the account's platform credentials were changed (by hand, on the platform)."""
+    require_client_perm(actor=actor, client=source.client, codename=ClientPerm.WORK_MENTIONS)
+    now = timezone.now()
+    rotated_at = rotated_at or now
+    if rotated_at > now + timedelta(minutes=1):
+        raise ValidationError({"rotated_at": [_("It cannot have been changed in the future.")]})
+    rotation, _made = CredentialRotation.objects.unscoped().update_or_create(
+        source=source,
+        defaults={"client": source.client, "rotated_at": rotated_at, "rotated_by": actor, "reminded_at": None},
+    )
+    events.rotation_event(actor=actor, rotation=rotation, request=request)
+    return rotation
+
+
+def remind_rotations(*, now: datetime | None = None) -> int:
+    """Beat: an account whose credentials were last changed (or, never recorded, added) more
+    than ROTATE_AFTER ago: its client's account leads are told once for that date."""
+    now = now or timezone.now()
+    told = 0
+    for source in Source.objects.unscoped().filter(kind__in=list(publishing.ADAPTERS)).select_related("client"):
+        if not publishing.can_post_from(source):
+            continue
+        rotation, _made = CredentialRotation.objects.unscoped().get_or_create(
+            source=source, defaults={"client": source.client, "rotated_at": source.created_at}
+        )
+        if rotation.rotated_at > now - ROTATE_AFTER:
+            continue
+        claimed = (
+            CredentialRotation.objects.unscoped()
+            .filter(pk=rotation.pk, reminded_at__isnull=True)
+            .update(reminded_at=now)
+        )
+        if not claimed:
+            continue
+        notify(
+            event=NotificationEvent.CREDENTIALS_OLD,
+            client=source.client,
+            recipients=[lead.pk for lead in account_leads_of(client=source.client)],
+            title=_("Change the credentials of %(account)s") % {"account": source.name},
+            body=_("Last changed %(date)s. Change them on the platform, then record it.")
+            % {"date": formats.date_format(timezone.localtime(rotation.rotated_at), "DATE_FORMAT")},
+            url=reverse("account_security", kwargs={"client_slug": source.client.slug}),
+            webhooks=False,
+        )
+        told += 1
+    return told

@@ -24,3 +24,9 @@ def publish_due_posts_task() -> int:
 )
 def publish_post_task(post_id: int) -> None:
     services.deliver_post(post_id=post_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=50, time_limit=55)
+def remind_rotations_task() -> int:
+    """Beat, hourly: accounts whose credentials are old tell the account leads, once per date."""
+    return services.remind_rotations()

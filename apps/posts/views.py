@@ -26,7 +26,7 @@ from apps.tenants.roles import ClientPerm
 
 from . import selectors, services
 from .forms import HoldForm, PostForm, ReleaseForm
-from .models import NOT_OUT, Hold, PostState
+from .models import NOT_OUT, Hold, PostState, PublishingLock
 
 
 def hold_panel(*, view, incident) -> dict:
@@ -338,3 +338,52 @@ class HeldPostsView(PostsMixin, TemplateView):
             except ValidationError as error:
                 apply_service_errors(form, error)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class AccountSecurityView(PostsMixin, TemplateView):
+    """Secure the accounts: who can publish from the brand accounts, when their credentials
+    changed, and locking publishing to the incident's publishing person."""
+
+    template_name = "posts/accounts.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        incidents = Incident.objects.visible_to(self.request.user).filter(
+            client=self.client, status__in=("active", "contained")
+        )
+        context.update(
+            **selectors.accounts_of(user=self.request.user, client=self.client),
+            incidents=list(incidents.order_by("-declared_at")),
+            chosen=parse_id(self.request.GET.get("incident")),
+            rotate_after_days=services.ROTATE_AFTER.days,
+            now=timezone.now(),
+        )
+        return context
+
+    def post(self, request, client_slug):
+        section = request.POST.get("section")
+        try:
+            if section == "lock":
+                incident = (
+                    Incident.objects.visible_to(request.user)
+                    .filter(client=self.client, pk=parse_id(request.POST.get("incident")) or 0)
+                    .first()
+                )
+                if incident is None:
+                    return HttpResponseBadRequest(_("Choose one of the client's open incidents."))
+                made = services.publishing_lock(actor=request.user, incident=incident, request=request)
+                messages.success(request, _("%(n)s accounts locked.") % {"n": len(made)})
+            elif section == "unlock":
+                lock = self.get_scoped_object(PublishingLock.objects, pk=parse_id(request.POST.get("lock")) or 0)
+                services.publishing_unlock(actor=request.user, lock=lock, request=request)
+                messages.success(request, _("Unlocked."))
+            elif section == "rotated":
+                source = self.get_scoped_object(Source.objects, pk=parse_id(request.POST.get("source")) or 0)
+                services.rotation_record(actor=request.user, source=source, request=request)
+                messages.success(request, _("Recorded: its credentials were changed today."))
+            else:
+                return HttpResponseBadRequest(_("Choose what to do."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return self.render_to_response(self.get_context_data(), status=400)
+        return redirect("account_security", client_slug=self.client.slug)

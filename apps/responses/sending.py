@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from apps.core.backoff import backoff_seconds
 from apps.core.http import FetchError, SafeHttpClient
 from apps.core.leases import Lease
+from apps.core.registry import Registry
 from apps.mentions.models import MentionStatus, PrivateChannel
 from apps.mentions.services import mention_move, sla_stop
 from apps.notifications.models import NotificationEvent
@@ -44,6 +45,9 @@ PUBLISH_LEASE = Lease(
     counter="publish_attempts",
 )
 COUNTDOWN_MAX = 10 * 60
+# (actor=, source=) -> why this person may not publish from this account now ("" when they
+# may): an incident's publishing lock. Filled by higher apps in AppConfig.ready().
+publish_guards = Registry("who may publish from an account")
 RETRY_MAX_SECONDS = 60 * 60
 
 
@@ -70,6 +74,11 @@ def answer_publish(*, actor, answer: Answer, request=None) -> Answer:
     reason = publishing.publish_unavailable(answer)
     if reason:
         raise ValidationError(reason)
+    source = publishing.source_of(answer)
+    for guard in publish_guards:
+        refused = guard(actor=actor, source=source)
+        if refused:
+            raise ValidationError(refused)
     before = {"state": answer.state}
     answer.state, answer.published_by = AnswerState.PUBLISHING, actor
     answer.publish_attempts, answer.publish_error = 0, ""

@@ -327,6 +327,10 @@ CELERY_BEAT_SCHEDULE = {
         # a post goes out within seconds of its time (after posts.services.SETTLE)
         "schedule": timedelta(seconds=5),
     },
+    "remind-credential-rotation": {
+        "task": "apps.posts.tasks.remind_rotations_task",
+        "schedule": timedelta(hours=1),
+    },
     "fold-old-mention-counts": {
         "task": "apps.detection.tasks.fold_old_minutes_task",
         "schedule": timedelta(hours=1),

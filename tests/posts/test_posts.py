@@ -350,3 +350,64 @@ def test_the_calendar_flags_another_brands_post_that_says_what_the_incident_is_a
     page = web(responder).get(reverse("post_calendar", args=[brand_a.client.slug]) + f"?week={timezone.localdate()}")
     shown = {post.pk: post for day in page.context["days"] for post in day.posts}
     assert shown[flagged.pk].flagged and not shown[plain.pk].flagged
+
+
+def test_locking_publishing_leaves_only_the_incidents_publishing_person_and_ticks_its_step(
+    web, brand_a, account_lead, responder, analyst, httpserver
+):
+    from apps.incidents.models import IncidentRole
+    from apps.incidents.services import incident_assign_role
+    from apps.responses import sending
+    from apps.responses.services import answer_start, answer_submit
+    from tests.factories import MentionFactory
+
+    source = mastodon(brand_a, httpserver)
+    post = scheduled(brand_a, responder, account_lead, [source])
+    incident = incident_declare(
+        actor=account_lead,
+        client=brand_a.client,
+        title="Leaking cans",
+        crisis_type=CrisisTypeFactory(),
+        severity=1,
+        brands=[brand_a],
+    )
+    with pytest.raises(ValidationError, match="publishing role first"):
+        services.publishing_lock(actor=responder, incident=incident)
+    incident_assign_role(actor=account_lead, incident=incident, role=IncidentRole.PUBLISHING, user=account_lead)
+    page = web(responder).post(
+        reverse("account_security", args=[brand_a.client.slug]), {"section": "lock", "incident": incident.pk}
+    )
+    assert page.status_code == 302
+    post.refresh_from_db()
+    assert post.state == PostState.HELD and "locked" in post.held_reason
+    assert incident.playbook.get(self_check=SelfCheck.ACCOUNTS_LOCKED).done_at is not None
+    mention = MentionFactory(brand=brand_a, source=source, platform="mastodon", raw={"id": "1"}, external_id="m1")
+    answer = answer_start(actor=responder, mention=mention, text="Sorry!", language="en")
+    answer = answer_submit(actor=responder, answer=answer)
+    answer_decide(actor=account_lead, answer=answer, version=answer.current_version.number, decision="approve")
+    answer.refresh_from_db()
+    with pytest.raises(ValidationError, match="locked for an incident"):
+        sending.answer_publish(actor=responder, answer=answer)
+    assert sending.answer_publish(actor=account_lead, answer=answer).state == AnswerState.PUBLISHING  # the publisher
+    listing = web(analyst).get(reverse("account_security", args=[brand_a.client.slug])).content.decode()
+    assert "locked" in listing and "Leaking cans" in listing and responder.email in listing
+    lock = services.active_locks(client=brand_a.client)[0]
+    services.publishing_unlock(actor=responder, lock=lock)
+    assert services.locked_out(actor=responder, source=source) == ""
+
+
+def test_old_credentials_remind_the_account_leads_once_per_change(brand_a, account_lead, responder, httpserver):
+    from apps.notifications.models import Notification, NotificationEvent
+    from apps.posts.models import CredentialRotation
+
+    source = mastodon(brand_a, httpserver)
+    assert services.remind_rotations() == 0  # new: nothing to change yet
+    CredentialRotation.objects.filter(source=source).update(rotated_at=timezone.now() - timedelta(days=100))
+    assert services.remind_rotations() == 1
+    assert services.remind_rotations() == 0  # the second beat tells nobody again
+    told = Notification.objects.filter(event=NotificationEvent.CREDENTIALS_OLD)
+    assert list(told.values_list("user", flat=True)) == [account_lead.pk]
+    services.rotation_record(actor=responder, source=source)
+    assert services.remind_rotations() == 0
+    with pytest.raises(ValidationError):
+        services.rotation_record(actor=responder, source=source, rotated_at=timezone.now() + timedelta(days=1))
