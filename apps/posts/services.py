@@ -16,7 +16,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -56,8 +56,11 @@ from .models import (
 log = logging.getLogger(__name__)
 SETTLE = timedelta(seconds=2)  # a post due at S is claimed from S + 2 s: a hold set within S wins
 OVERDUE = timedelta(minutes=15)  # later than this, a post waits for a person instead of going out
-LEASE = timedelta(minutes=5)
+# As long as one attempt may take (every channel: sign-in, lookup, post): no second worker meanwhile.
+LEASE = timedelta(seconds=int(settings.FETCH_TOTAL_TIMEOUT) * 3 * 10 + 60)
+REQUEUE_AFTER = timedelta(seconds=60)  # a claimed post's task has this long to start before the beat sends another
 MOST_CHANNELS = 10
+FURTHEST = timedelta(days=2 * 366)  # a post, a hold's end or a release is planned at most this far ahead
 MOST_MEDIA = 4
 # What each platform takes (the adapters refuse more; the composer says so first).
 TEXT_LIMITS = {"mastodon": 500, "bluesky": publishing.BLUESKY_MAX_GRAPHEMES}
@@ -104,6 +107,8 @@ def _clean(
         errors["channels"] = [_("Choose one or more of the brand's channels that can publish.")]
     if due_at is None or due_at <= now + timedelta(minutes=1):
         errors["due_at"] = [_("Choose a time in the future.")]
+    elif due_at > now + FURTHEST:
+        errors["due_at"] = [_("Choose a time within two years.")]
     text = (text or "").strip()
     if not text:
         errors["text"] = [_("Write the post.")]
@@ -330,12 +335,18 @@ def _schedule(post: ScheduledPost, *, actor: User | None) -> None:
     elif post.due_at < now - OVERDUE:
         _hold_post(post, hold=None, reason=_("its time passed before it was approved"), actor=actor, at=now)
     else:
-        ScheduledPost.objects.unscoped().filter(pk=post.pk).update(state=PostState.SCHEDULED, error="")
+        moved = (
+            ScheduledPost.objects.unscoped()
+            .filter(pk=post.pk, state__in=NOT_OUT)
+            .update(state=PostState.SCHEDULED, error="")
+        )
+        if not moved:  # cancelled meanwhile: it stays so
+            return
         events.post_event(actor=actor, post=post, action="scheduled", after={"due_at": post.due_at.isoformat()})
 
 
 def _hold_post(post: ScheduledPost, *, hold: Hold | None, reason: str, actor: User | None, at: datetime) -> None:
-    ScheduledPost.objects.unscoped().filter(pk=post.pk).update(
+    ScheduledPost.objects.unscoped().filter(pk=post.pk, state__in=(*NOT_OUT, PostState.PUBLISHING)).update(
         state=PostState.HELD, held_by=hold, held_at=at, held_reason=reason[:200], claimed_until=None
     )
     events.post_event(
@@ -374,6 +385,8 @@ def hold_set(
         errors["source_ids"] = [_("Choose channels of the brand.")]
     if ends_at is not None and ends_at <= now:
         errors["ends_at"] = [_("The hold cannot end before it starts.")]
+    elif ends_at is not None and ends_at > now + FURTHEST:
+        errors["ends_at"] = [_("Choose an end within two years, or none.")]
     if incident is not None and incident.client_id != client.pk:
         errors["incident"] = [_("Choose one of the client's incidents.")]
     if errors:
@@ -434,7 +447,7 @@ def hold_lift(*, actor: User, hold: Hold, request: HttpRequest | None = None) ->
     if hold.lifted_at is not None:
         raise ValidationError(_("This hold was lifted already."))
     if hold.set_by_id != actor.pk and not user_has_client_perm(actor, hold.client, ClientPerm.MANAGE):
-        raise PermissionDenied(_("Someone else set this hold: an account lead of the client lifts it."))
+        raise ValidationError({"hold": [_("Someone else set this hold: an account lead of the client lifts it.")]})
     hold.lifted_at, hold.lifted_by = timezone.now(), actor
     hold.save(update_fields=["lifted_at", "lifted_by", "updated_at"])
     events.hold_event(
@@ -467,8 +480,8 @@ def posts_release(
     now = timezone.now()
     start_at = start_at or now + timedelta(minutes=10)
     errors = {}
-    if start_at <= now:
-        errors["start_at"] = [_("Choose a time in the future.")]
+    if start_at <= now or start_at > now + FURTHEST:
+        errors["start_at"] = [_("Choose a time in the future, within two years.")]
     if not isinstance(every_minutes, int) or not 0 <= every_minutes <= 24 * 60:
         errors["every_minutes"] = [_("Between 0 and 1440 minutes.")]
     if errors:
@@ -491,6 +504,8 @@ def posts_release(
             slot += timedelta(minutes=every_minutes)
         post.state, post.held_by, post.held_at, post.held_reason = PostState.DRAFT, None, None, ""
         post.save(update_fields=["due_at", "state", "held_by", "held_at", "held_reason", "updated_at"])
+        sources = [channel.source for channel in post.channels.select_related("source")]
+        Answer.objects.unscoped().filter(pk=post.answer_id).update(subject=_subject(post.brand, post.due_at, sources))
         events.post_event(
             actor=actor,
             post=post,
@@ -522,7 +537,7 @@ def claim_due_posts(*, now: datetime | None = None, limit: int = 200) -> list[in
     now = now or timezone.now()
     due = ScheduledPost.objects.unscoped().filter(state=PostState.SCHEDULED, due_at__lte=now - SETTLE)
     claimed: list[int] = []
-    for client_id in list(due.values_list("client_id", flat=True).distinct()[:100]):
+    for client_id in list(due.order_by().values_list("client_id", flat=True).distinct()[:100]):
         with transaction.atomic():
             _gate(client_id, alone=False)
             holds = holds_on(client=Client(pk=client_id), at=now)
@@ -579,7 +594,20 @@ def deliver_post(*, post_id: int, http: SafeHttpClient | None = None) -> Schedul
         )
         if hold is not None:  # set since the claim, or a retry: it waits, never retried into a hold
             _hold_post(post, hold=hold, reason=hold.reason, actor=None, at=now)
+            post.refresh_from_db()
             return post
+        locked = {lock.source_id for lock in active_locks(client=post.client)}
+        if locked & {c.source_id for c in channels}:
+            _hold_post(post, hold=None, reason=str(LOCKED), actor=None, at=now)
+            post.refresh_from_db()
+            return post
+        if post.due_at < now - OVERDUE and not any(c.published_at for c in channels):
+            # a retry or a lost task this late: it waits for a person rather than go out late
+            _hold_post(post, hold=None, reason=_("it was overdue: not sent late on its own"), actor=None, at=now)
+            post.refresh_from_db()
+            return post
+        if post.attempts >= MAX_ATTEMPTS:  # attempts lost without an answer (a crash, a time limit)
+            return _failed(post, post.error or _("No attempt reached the platform."))
         answer = post.answer
         if answer.approved_version_id is None or answer.approved_version_id != answer.current_version_id:
             return _failed(post, _("Its text is no longer approved."))
@@ -593,6 +621,8 @@ def deliver_post(*, post_id: int, http: SafeHttpClient | None = None) -> Schedul
         for channel in channels:
             if channel.published_at:
                 continue
+            if not ScheduledPost.objects.unscoped().filter(pk=post.pk, state=PostState.PUBLISHING).exists():
+                break  # a hold or a lock took it meanwhile: no further channel
             try:
                 published = publishing.publish(answer, answer.approved_version, http=http, source=channel.source)
             except publishing.PublishRefused as refusal:
@@ -616,20 +646,20 @@ def deliver_post(*, post_id: int, http: SafeHttpClient | None = None) -> Schedul
             http.close()
     for channel, message in refused:
         PostChannel.objects.filter(pk=channel.pk).update(error=message[:1000])
+    publishing_now = ScheduledPost.objects.unscoped().filter(pk=post.pk, state=PostState.PUBLISHING)
+    if not publishing_now.exists():  # held meanwhile: what went out is recorded on its channels
+        post.refresh_from_db()
+        return post
     if retry_after is not None:
         delay = backoff_seconds(
             post.attempts + 1, base=settings.PUBLISH_BACKOFF_BASE, cap=3600, retry_after=retry_after or None
         )
-        ScheduledPost.objects.unscoped().filter(pk=post.pk).update(
-            next_attempt_at=timezone.now() + timedelta(seconds=delay), claimed_until=None
-        )
+        publishing_now.update(next_attempt_at=timezone.now() + timedelta(seconds=delay), claimed_until=None)
         return post
     if refused:
         return _failed(post, "; ".join(f"{channel.source.name}: {message}" for channel, message in refused))
     with transaction.atomic():
-        ScheduledPost.objects.unscoped().filter(pk=post.pk).update(
-            state=PostState.PUBLISHED, published_at=timezone.now(), claimed_until=None, error=""
-        )
+        publishing_now.update(state=PostState.PUBLISHED, published_at=timezone.now(), claimed_until=None, error="")
         events.post_event(actor=None, post=post, action="published", after={"channels": len(channels)})
     post.refresh_from_db()
     return post
@@ -637,7 +667,7 @@ def deliver_post(*, post_id: int, http: SafeHttpClient | None = None) -> Schedul
 
 def _failed(post: ScheduledPost, message: str) -> ScheduledPost:
     with transaction.atomic():
-        ScheduledPost.objects.unscoped().filter(pk=post.pk).update(
+        ScheduledPost.objects.unscoped().filter(pk=post.pk, state=PostState.PUBLISHING).update(
             state=PostState.FAILED, error=message[:1000], claimed_until=None, next_attempt_at=None
         )
         events.post_event(actor=None, post=post, action="failed", after={"error": message[:1000]})
@@ -656,7 +686,7 @@ def _failed(post: ScheduledPost, message: str) -> ScheduledPost:
 def lost_posts(*, now: datetime | None = None, limit: int = 200) -> list[int]:
     """Posts publishing whose attempt is due and that no worker holds: their task was lost or is a retry."""
     now = now or timezone.now()
-    rows = ScheduledPost.objects.unscoped().filter(state=PostState.PUBLISHING, next_attempt_at__lte=now)
+    rows = ScheduledPost.objects.unscoped().filter(state=PostState.PUBLISHING, next_attempt_at__lte=now - REQUEUE_AFTER)
     rows = rows.exclude(claimed_until__gt=now)
     return list(rows.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
 
@@ -708,7 +738,9 @@ def publishing_lock(
     for lock in made:
         events.lock_event(actor=actor, lock=lock, action="locked", request=request)
     waiting = ScheduledPost.objects.unscoped().filter(
-        client=incident.client, state=PostState.SCHEDULED, channels__source__in=[lock.source for lock in made]
+        client=incident.client,
+        state__in=(PostState.SCHEDULED, PostState.PUBLISHING),
+        channels__source__in=[lock.source for lock in made],
     )
     for post in waiting.distinct():
         _hold_post(post, hold=None, reason=str(LOCKED), actor=actor, at=timezone.now())
@@ -723,9 +755,18 @@ def publishing_lock(
 @transaction.atomic
 def publishing_unlock(*, actor: User, lock: PublishingLock, request: HttpRequest | None = None) -> PublishingLock:
     require_client_perm(actor=actor, client=lock.client, codename=ClientPerm.WORK_MENTIONS)
-    lock = PublishingLock.objects.unscoped().select_for_update().get(pk=lock.pk)
+    lock = PublishingLock.objects.unscoped().select_for_update().select_related("incident").get(pk=lock.pk)
     if lock.unlocked_at is not None:
         raise ValidationError(_("It was unlocked already."))
+    leads = set(
+        lock.incident.members.filter(role__in=(IncidentRole.COMMANDER, IncidentRole.PUBLISHING)).values_list(
+            "user_id", flat=True
+        )
+    )
+    if actor.pk not in leads and not user_has_client_perm(actor, lock.client, ClientPerm.MANAGE):
+        raise ValidationError(
+            {"lock": [_("The incident's commander or publishing person, or an account lead, unlocks it.")]}
+        )
     lock.unlocked_at, lock.unlocked_by = timezone.now(), actor
     lock.save(update_fields=["unlocked_at", "unlocked_by", "updated_at"])
     events.lock_event(actor=actor, lock=lock, action="unlocked", request=request)

@@ -4,9 +4,10 @@ queue of held posts to release."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -44,7 +45,16 @@ def hold_panel(*, view, incident) -> dict:
     }
 
 
-class PostsMixin(ClientScopedMixin):
+class ClientTimeMixin:
+    """After ClientScopedMixin (which finds the client): the page's times are the client's, so
+    a post goes out at its hour in its time zone."""
+
+    def dispatch(self, request, *args, **kwargs):
+        with timezone.override(client_zone(self.client)):
+            return super().dispatch(request, *args, **kwargs)
+
+
+class PostsMixin(ClientScopedMixin, ClientTimeMixin):
     read_permission = ClientPerm.READ_WORK
     write_permission = ClientPerm.WORK_MENTIONS
 
@@ -213,17 +223,16 @@ class CalendarView(PostsMixin, TemplateView):
 
 
 def _day(value) -> date | None:
+    """A day of the years the calendar shows (2000 to 2100), else None."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except (TypeError, ValueError):
         return None
+    return day if day and 2000 <= day.year <= 2100 else None
 
 
 def _month(value) -> date | None:
-    try:
-        return date.fromisoformat(f"{value}-01") if value else None
-    except (TypeError, ValueError):
-        return None
+    return _day(f"{value}-01") if value else None
 
 
 class HoldListView(PostsMixin, TemplateView):
@@ -290,8 +299,8 @@ class HoldLiftView(PostsMixin, View):
         hold = self.get_scoped_object(Hold.objects, pk=hold_pk)
         try:
             services.hold_lift(actor=request.user, hold=hold, request=request)
-        except (ValidationError, PermissionDenied) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
             return redirect("holds", client_slug=self.client.slug)
         messages.success(request, _("Lifted. Release what it held, one by one or together."))
         return redirect("held_posts", client_slug=self.client.slug)
@@ -387,3 +396,11 @@ class AccountSecurityView(PostsMixin, TemplateView):
             messages.error(request, " ".join(error.messages))
             return self.render_to_response(self.get_context_data(), status=400)
         return redirect("account_security", client_slug=self.client.slug)
+
+
+def client_zone(client) -> ZoneInfo | None:
+    """The client's time zone (None: the site's), from its stored name."""
+    try:
+        return ZoneInfo(client.timezone) if client is not None and client.timezone else None
+    except (ValueError, ZoneInfoNotFoundError):
+        return None

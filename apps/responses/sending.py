@@ -124,6 +124,10 @@ def deliver_answer(answer_id: int, *, http: SafeHttpClient | None = None) -> Ans
     reason = publishing.publish_unavailable(answer)  # the source or its credentials may be gone since
     if reason:
         return _failed(answer, reason)
+    for guard in publish_guards:  # a lock set since it was sent on its way
+        refused = guard(actor=answer.published_by, source=publishing.source_of(answer))
+        if refused:
+            return _failed(answer, refused)
     own_http = http is None
     http = http or SafeHttpClient()
     try:

@@ -392,7 +392,10 @@ def test_locking_publishing_leaves_only_the_incidents_publishing_person_and_tick
     listing = web(analyst).get(reverse("account_security", args=[brand_a.client.slug])).content.decode()
     assert "locked" in listing and "Leaking cans" in listing and responder.email in listing
     lock = services.active_locks(client=brand_a.client)[0]
-    services.publishing_unlock(actor=responder, lock=lock)
+    with pytest.raises(ValidationError) as refused:  # who is locked out does not unlock
+        services.publishing_unlock(actor=responder, lock=lock)
+    assert "lock" in refused.value.message_dict
+    services.publishing_unlock(actor=account_lead, lock=lock)
     assert services.locked_out(actor=responder, source=source) == ""
 
 
@@ -411,3 +414,40 @@ def test_old_credentials_remind_the_account_leads_once_per_change(brand_a, accou
     assert services.remind_rotations() == 0
     with pytest.raises(ValidationError):
         services.rotation_record(actor=responder, source=source, rotated_at=timezone.now() + timedelta(days=1))
+
+
+def test_what_is_already_publishing_is_held_by_a_lock_and_nothing_late_or_cancelled_goes_out(
+    brand_a, responder, account_lead, httpserver
+):
+    from apps.incidents.models import IncidentRole
+    from apps.incidents.services import incident_assign_role
+
+    source = mastodon(brand_a, httpserver)
+    claimed = scheduled(brand_a, responder, account_lead, [source])
+    due_now(claimed)
+    assert services.claim_due_posts() == [claimed.pk]  # claimed, its task not yet run
+    incident = incident_declare(
+        actor=account_lead,
+        client=brand_a.client,
+        title="Leaking cans",
+        crisis_type=CrisisTypeFactory(),
+        severity=2,
+        brands=[brand_a],
+    )
+    incident_assign_role(actor=account_lead, incident=incident, role=IncidentRole.PUBLISHING, user=account_lead)
+    services.publishing_lock(actor=account_lead, incident=incident)
+    assert services.deliver_post(post_id=claimed.pk) is None
+    assert ScheduledPost.objects.get(pk=claimed.pk).state == PostState.HELD and not httpserver.log
+    services.publishing_unlock(actor=account_lead, lock=services.active_locks(client=brand_a.client)[0])
+
+    late = scheduled(brand_a, responder, account_lead, [source], text="Late")
+    ScheduledPost.objects.filter(pk=late.pk).update(
+        state=PostState.PUBLISHING, due_at=timezone.now() - services.OVERDUE * 2, next_attempt_at=timezone.now()
+    )
+    held = services.deliver_post(post_id=late.pk)  # a retry hours after its time
+    assert held.state == PostState.HELD and "overdue" in held.held_reason and not httpserver.log
+
+    cancelled = scheduled(brand_a, responder, account_lead, [source], text="Gone")
+    services.post_cancel(actor=responder, post=cancelled)
+    services.follow_post_answer(actor=account_lead, answer=cancelled.answer, action="approved", after={})
+    assert ScheduledPost.objects.get(pk=cancelled.pk).state == PostState.CANCELLED  # approval after it stays cancelled
