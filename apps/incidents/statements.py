@@ -17,11 +17,14 @@ from datetime import date, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.listening.models import Source
+from apps.notifications.models import NotificationEvent
+from apps.notifications.services import notify
 from apps.responses import sending
 from apps.responses import services as answers
 from apps.responses.models import Answer, AnswerState
@@ -397,7 +400,25 @@ def library_statement_save(
         after=_library_snapshot(statement),
         request=request,
     )
+    if statement.approved_until is None:
+        _ask_client_approvers(statement)
     return statement
+
+
+def _ask_client_approvers(statement: LibraryStatement) -> None:
+    """A new or changed library text: the client's approvers hear that it waits for them."""
+    approvers = Membership.objects.filter(client_id=statement.client_id, role=Role.CLIENT_APPROVER)
+    notify(
+        event=NotificationEvent.APPROVAL_REQUESTED,
+        client=statement.client,
+        recipients=list(approvers.values_list("user_id", flat=True)),
+        title=_("Approve a holding statement in advance: %(name)s") % {"name": str(statement)},
+        body=statement.text[:500],
+        url=reverse(
+            "statement_library_item", kwargs={"client_slug": statement.client.slug, "statement_pk": statement.pk}
+        ),
+        webhooks=False,
+    )
 
 
 def approves_in_advance(*, user: User, client: Client) -> bool:

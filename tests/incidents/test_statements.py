@@ -217,6 +217,8 @@ def test_a_lapsed_or_changed_library_text_goes_through_approval(brand_a, respond
         text="{brand} is working on it.",
     )
     assert changed.approved_until is None and changed.approved_by is None
+    asked = Notification.objects.filter(event=NotificationEvent.APPROVAL_REQUESTED, user=client_approver)
+    assert asked.count() == 1 and "in advance" in asked.first().title  # its words changed: asked again
     events = AuditEvent.objects.filter(action__startswith="library_statement.").order_by("pk")
     assert [event.action for event in events] == [
         "library_statement.approved",
