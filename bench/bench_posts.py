@@ -8,7 +8,7 @@ calendar month with 10,000 posts.
 - hold_effective: from asking for a hold to the first claim that holds the due posts, per run
   (the posts are due already), p95 over the runs (goal 1 s).
 - calendar_p95: the month view of a client with BENCH_CALENDAR_POSTS posts that month (default
-  10,000), 20 loads after a warm-up, with its query count; beside it the same month read
+  10,000), 20 loads after five warm-up loads, with its query count; beside it the same month read
   whole (every post with its text), as a page without the per-day limit would.
 """
 
@@ -92,6 +92,42 @@ def main() -> None:
     source.set_credentials({"access_token": "bench"})
     source.save()
 
+    # The calendar month with CALENDAR_POSTS posts, first: measured in a process as a server's
+    # is, not after the race's thousands of objects.
+    month_start = timezone.localtime().replace(day=1, hour=8, minute=0, second=0, microsecond=0)
+    for day in range(28):
+        make_posts(client, brand, source, month_start + timedelta(days=day), CALENDAR_POSTS // 28, person)
+    web = signed_in(person)
+    url = f"/c/{client.slug}/posts/calendar/?month={month_start:%Y-%m}"
+    for _ in range(5):  # a server's first loads fill its caches (templates, the session, the plan)
+        assert web.get(url).status_code == 200
+    seconds = []
+    for _ in range(20):
+        with CaptureQueriesContext(connection) as queries:
+            began = time.perf_counter()
+            assert web.get(url).status_code == 200
+            seconds.append(time.perf_counter() - began)
+    whole = []
+    for _ in range(5):
+        began = time.perf_counter()
+        list(
+            ScheduledPost.objects.filter(client=client, due_at__gte=month_start).select_related(
+                "brand", "answer__current_version"
+            )
+        )
+        whole.append(time.perf_counter() - began)
+    report(
+        "calendar_p95",
+        p95(seconds) * 1000,
+        "ms",
+        posts=ScheduledPost.objects.filter(client=client).count(),
+        queries=len(queries.captured_queries),
+        baseline="every post of the month read whole",
+        baseline_ms=round(statistics.median(whole) * 1000, 1),
+        goal_ms=100,
+    )
+    ScheduledPost.objects.filter(client=client).delete()
+
     # The race: posts due in the second the hold is set, two workers publishing
     def worker(until: float, errors: list) -> None:
         try:
@@ -145,38 +181,6 @@ def main() -> None:
     )
     report("hold_effective", p95(effective), "s", median_s=round(statistics.median(effective), 4), goal_s=1.0)
 
-    # The calendar month with CALENDAR_POSTS posts
-    month_start = timezone.localtime().replace(day=1, hour=8, minute=0, second=0, microsecond=0)
-    for day in range(28):
-        make_posts(client, brand, source, month_start + timedelta(days=day), CALENDAR_POSTS // 28, person)
-    web = signed_in(person)
-    url = f"/c/{client.slug}/posts/calendar/?month={month_start:%Y-%m}"
-    assert web.get(url).status_code == 200
-    seconds = []
-    for _ in range(20):
-        with CaptureQueriesContext(connection) as queries:
-            began = time.perf_counter()
-            assert web.get(url).status_code == 200
-            seconds.append(time.perf_counter() - began)
-    whole = []
-    for _ in range(5):
-        began = time.perf_counter()
-        list(
-            ScheduledPost.objects.filter(client=client, due_at__gte=month_start).select_related(
-                "brand", "answer__current_version"
-            )
-        )
-        whole.append(time.perf_counter() - began)
-    report(
-        "calendar_p95",
-        p95(seconds) * 1000,
-        "ms",
-        posts=ScheduledPost.objects.filter(client=client).count(),
-        queries=len(queries.captured_queries),
-        baseline="every post of the month read whole",
-        baseline_ms=round(statistics.median(whole) * 1000, 1),
-        goal_ms=100,
-    )
     stub.shutdown()
 
 
