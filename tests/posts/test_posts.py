@@ -60,6 +60,17 @@ def scheduled(brand, author, lead, sources, *, text="Our winter crisps are here!
     return post
 
 
+def declared(brand, lead, *, severity=1):
+    return incident_declare(
+        actor=lead,
+        client=brand.client,
+        title="Leaking cans",
+        crisis_type=CrisisTypeFactory(),
+        severity=severity,
+        brands=[brand],
+    )
+
+
 def due_now(post):
     """Its time came a few seconds ago (later than SETTLE)."""
     ScheduledPost.objects.filter(pk=post.pk).update(due_at=timezone.now() - services.SETTLE - timedelta(seconds=1))
@@ -228,14 +239,7 @@ def test_a_refused_post_fails_with_the_reason_and_a_retry_never_goes_into_a_hold
 
 
 def test_an_incident_proposes_the_hold_and_its_step_ticks_itself(web, brand_a, account_lead, responder):
-    incident = incident_declare(
-        actor=account_lead,
-        client=brand_a.client,
-        title="Leaking cans",
-        crisis_type=CrisisTypeFactory(),
-        severity=1,
-        brands=[brand_a],
-    )
+    incident = declared(brand_a, account_lead, severity=1)
     page = web(responder).get(incident.get_absolute_url())
     assert page.context["hold_panel"]["propose"] and f"Hold {brand_a.name}" in page.content.decode()
     held = web(responder).post(
@@ -335,14 +339,7 @@ def test_the_calendar_flags_another_brands_post_that_says_what_the_incident_is_a
 
     other = BrandFactory(client=brand_a.client, name="Alpha Dip")
     theirs = mastodon(other, httpserver, name="Dip on Mastodon")
-    incident = incident_declare(
-        actor=account_lead,
-        client=brand_a.client,
-        title="Leaking cans",
-        crisis_type=CrisisTypeFactory(),
-        severity=1,
-        brands=[brand_a],
-    )
+    incident = declared(brand_a, account_lead, severity=1)
     incident_set_rules(actor=account_lead, incident=incident, terms=["leaking cans"], authors=[], topics=[])
     services.hold_set(actor=responder, client=brand_a.client, brand=brand_a, reason="Leaking cans", incident=incident)
     flagged = scheduled(other, responder, account_lead, [theirs], text="No leaking cans here, only dip!")
@@ -363,14 +360,7 @@ def test_locking_publishing_leaves_only_the_incidents_publishing_person_and_tick
 
     source = mastodon(brand_a, httpserver)
     post = scheduled(brand_a, responder, account_lead, [source])
-    incident = incident_declare(
-        actor=account_lead,
-        client=brand_a.client,
-        title="Leaking cans",
-        crisis_type=CrisisTypeFactory(),
-        severity=1,
-        brands=[brand_a],
-    )
+    incident = declared(brand_a, account_lead, severity=1)
     with pytest.raises(ValidationError, match="publishing role first"):
         services.publishing_lock(actor=responder, incident=incident)
     incident_assign_role(actor=account_lead, incident=incident, role=IncidentRole.PUBLISHING, user=account_lead)
@@ -426,14 +416,7 @@ def test_what_is_already_publishing_is_held_by_a_lock_and_nothing_late_or_cancel
     claimed = scheduled(brand_a, responder, account_lead, [source])
     due_now(claimed)
     assert services.claim_due_posts() == [claimed.pk]  # claimed, its task not yet run
-    incident = incident_declare(
-        actor=account_lead,
-        client=brand_a.client,
-        title="Leaking cans",
-        crisis_type=CrisisTypeFactory(),
-        severity=2,
-        brands=[brand_a],
-    )
+    incident = declared(brand_a, account_lead, severity=2)
     incident_assign_role(actor=account_lead, incident=incident, role=IncidentRole.PUBLISHING, user=account_lead)
     services.publishing_lock(actor=account_lead, incident=incident)
     assert services.deliver_post(post_id=claimed.pk) is None
