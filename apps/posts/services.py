@@ -114,10 +114,12 @@ def _clean(
         errors["text"] = [_("Write the post.")]
     for source in sources:
         limit = TEXT_LIMITS.get(source.kind)
-        if limit and len(text) > limit:
+        # As the platform counts: Bluesky in graphemes (an emoji with its modifiers is one).
+        length = publishing.graphemes(text) if source.kind == "bluesky" else len(text)
+        if limit and length > limit:
             errors["text"] = [
                 _("%(platform)s takes at most %(max)d characters; this post has %(n)d.")
-                % {"platform": source.get_kind_display(), "max": limit, "n": len(text)}
+                % {"platform": source.get_kind_display(), "max": limit, "n": length}
             ]
     links = [str(link).strip() for link in media_links or [] if str(link).strip()]
     if len(links) > MOST_MEDIA or any(not link.startswith(("https://", "http://")) for link in links):

@@ -154,10 +154,10 @@ def _bluesky_reply(mention) -> dict:
 
 def _bluesky(answer: Answer, version: AnswerVersion, *, http: SafeHttpClient, source) -> Published:
     text = version.text
-    if _graphemes(text) > BLUESKY_MAX_GRAPHEMES:
+    if graphemes(text) > BLUESKY_MAX_GRAPHEMES:
         raise PublishRefused(
             _("Bluesky takes at most %(max)d characters; this answer has %(n)d.")
-            % {"max": BLUESKY_MAX_GRAPHEMES, "n": _graphemes(text)}
+            % {"max": BLUESKY_MAX_GRAPHEMES, "n": graphemes(text)}
         )
     reply = None if answer.is_statement else _bluesky_reply(answer.mention)
     session = bluesky.Session.for_credentials(http, source.config, source.credentials)
@@ -212,7 +212,7 @@ def answer_rkey(answer: Answer, version: AnswerVersion) -> str:
 _GRAPHEME_JOINERS = re.compile(r"[\u0300-\u036f\u200d\ufe0f\U0001f3fb-\U0001f3ff]")
 
 
-def _graphemes(text: str) -> int:
+def graphemes(text: str) -> int:
     """Close to a grapheme count without a Unicode segmentation library: combining marks,
     zero-width joiners and skin-tone modifiers do not count on their own."""
     return len(_GRAPHEME_JOINERS.sub("", text))

@@ -125,6 +125,21 @@ def test_bad_posts_are_refused_with_field_messages_and_nothing_is_stored(brand_a
             services.post_compose(actor=responder, brand=brand_a, **values)
         assert field in refused.value.message_dict, (change, refused.value.message_dict)
     assert not ScheduledPost.objects.exists()
+    sky = bluesky(brand_a, httpserver)
+    thumbs = "👍🏽" * 300  # 300 graphemes, 600 code points: Bluesky takes it
+    post = services.post_compose(
+        actor=responder, brand=brand_a, text=thumbs, due_at=timezone.now() + timedelta(hours=2), source_ids=[sky.pk]
+    )
+    assert post.answer.current_version.text == thumbs
+    with pytest.raises(ValidationError) as refused:
+        services.post_compose(
+            actor=responder,
+            brand=brand_a,
+            text=thumbs + "!",
+            due_at=timezone.now() + timedelta(hours=2),
+            source_ids=[sky.pk],
+        )
+    assert "Bluesky takes at most 300" in refused.value.message_dict["text"][0]
 
 
 def test_a_hold_holds_what_is_scheduled_and_what_comes_due_and_is_lifted_with_the_right(
